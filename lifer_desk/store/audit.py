@@ -1,0 +1,190 @@
+"""The append-only audit chain: append inside the caller's transaction, verify, checkpoint.
+
+`hash = sha256(prev_hash + canonical JSON of the row)`. The canonical form leaves out `seq` so that a
+row moved to another position still hashes to itself and verification can say "reordered" rather
+than "edited"; the order itself is protected by each row naming its predecessor's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from json.encoder import encode_basestring
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from lifer_desk.store.db import Database
+from lifer_desk.store.types import utcnow
+
+GENESIS = "0" * 64
+TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+_COLUMNS = "seq, ts, actor, action, entity_type, entity_id, details, prev_hash, hash"
+
+
+def canonical_details(details: dict[str, Any]) -> str:
+    return json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_row(ts: str, actor: str, action: str, entity_type: str, entity_id: str, details: str) -> str:
+    # Keys in sorted order, written by hand: verification runs this a million times.
+    return (
+        f'{{"action":{encode_basestring(action)},"actor":{encode_basestring(actor)},'
+        f'"details":{details},"entity_id":{encode_basestring(entity_id)},'
+        f'"entity_type":{encode_basestring(entity_type)},"ts":{encode_basestring(ts)}}}'
+    )
+
+
+def chain_hash(prev_hash: str, canonical: str) -> str:
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    ts: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    details: dict[str, Any]
+    hash: str
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Append one event in the caller's (write) transaction.
+
+    On SQLite the caller's `BEGIN IMMEDIATE` already serialises appenders; on PostgreSQL the head
+    row is locked, so two transactions can never both extend the same head.
+    """
+    lock = "" if session.get_bind().dialect.name == "sqlite" else " FOR UPDATE"
+    head = session.execute(text(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")).one()
+    ts = utcnow()
+    detail_text = canonical_details(details or {})
+    canonical = canonical_row(ts.strftime(TS_FORMAT), actor, action, entity_type, str(entity_id), detail_text)
+    digest = chain_hash(head.hash, canonical)
+    seq = head.seq + 1
+    session.execute(
+        text(
+            f"INSERT INTO audit_event ({_COLUMNS}) VALUES "
+            "(:seq, :ts, :actor, :action, :entity_type, :entity_id, :details, :prev_hash, :hash)"
+        ),
+        {
+            "seq": seq,
+            "ts": ts.replace(tzinfo=None),
+            "actor": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "details": detail_text,
+            "prev_hash": head.hash,
+            "hash": digest,
+        },
+    )
+    session.execute(text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"), {"seq": seq, "hash": digest})
+    return AuditRecord(seq, ts, actor, action, entity_type, str(entity_id), details or {}, digest)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    count: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str | None = None  # edited, missing, reordered, inserted
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def _ts_text(value: object) -> str:
+    # SQLite hands back the stored text; PostgreSQL a datetime.
+    return value.strftime(TS_FORMAT) if isinstance(value, datetime) else str(value)
+
+
+def _rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    raw = db.engine.raw_connection()
+    try:
+        # On PostgreSQL a server-side cursor streams a million rows without holding them all.
+        cursor = raw.cursor() if db.is_sqlite else raw.driver_connection.cursor(name="audit_verify")  # type: ignore[union-attr]
+        cursor.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+        cursor.close()
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _self_consistent(row: tuple[Any, ...]) -> bool:
+    _seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
+    return chain_hash(prev_hash, canonical_row(_ts_text(ts), actor, action, entity_type, entity_id, details)) == digest
+
+
+def _hash_exists(db: Database, digest: str) -> bool:
+    with db.read() as session:
+        return session.execute(text("SELECT 1 FROM audit_event WHERE hash = :h"), {"h": digest}).first() is not None
+
+
+def _diagnose(
+    db: Database,
+    row: tuple[Any, ...],
+    following: tuple[Any, ...] | None,
+    expected_prev: str,
+    before_prev: str,
+) -> tuple[int, str]:
+    """Name what happened at the first row that does not extend the chain.
+
+    `expected_prev` is the hash of the last good row and `before_prev` that row's own predecessor.
+    """
+    seq, row_prev = row[0], row[7]
+    if _self_consistent(row):
+        if row_prev == before_prev and seq > 1:
+            # A genuine row that skips the last "good" row: that row was slipped in before it.
+            return seq - 1, "inserted"
+        if following is not None and following[7] == expected_prev and row_prev != following[8]:
+            return seq, "inserted"
+        if _hash_exists(db, row_prev):
+            return seq, "reordered"
+        return seq, "missing"
+    if following is not None and following[7] == expected_prev:
+        return seq, "inserted"
+    return seq, "edited"
+
+
+def verify_chain(db: Database) -> ChainReport:
+    """Walk the chain in order and name the first sequence number where it breaks."""
+    expected_seq, prev, before_prev = 1, GENESIS, ""
+    count = 0
+    rows = _rows(db)
+    row = next(rows, None)
+    while row is not None:
+        following = next(rows, None)
+        seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
+        if seq != expected_seq:
+            rows.close()
+            return ChainReport(count, expected_seq - 1, prev, expected_seq, "missing")
+        canonical = canonical_row(
+            ts if type(ts) is str else _ts_text(ts), actor, action, entity_type, entity_id, details
+        )
+        if prev_hash != prev or chain_hash(prev, canonical) != digest:
+            rows.close()
+            broken, problem = _diagnose(db, row, following, prev, before_prev)
+            return ChainReport(count, seq - 1, prev, broken, problem)
+        count += 1
+        expected_seq, prev, before_prev = seq + 1, digest, prev_hash
+        row = following
+    return ChainReport(count, expected_seq - 1, prev)

@@ -1,0 +1,196 @@
+"""SQLModel tables for everything in DESIGN section 3.
+
+The full-text index tables (FTS5 on SQLite, tsvector on PostgreSQL) and the audit triggers are
+dialect-specific and live in the migrations only; `store.search` and `store.audit` own them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from lifer_desk.store.types import UTCDateTime, utcnow
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    display_name: str = Field(sa_column=Column(String(128), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    active: bool = Field(default=True, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # Queue pages come from these by keyset; see store.queues.
+        Index("ix_ticket_queue", "status", "category", "priority_rank", "resolution_due", "id"),
+        Index("ix_ticket_status_due", "status", "resolution_due", "id"),
+        Index("ix_ticket_assignee_status_due", "assignee", "status", "resolution_due", "id"),
+        Index("ix_ticket_status_priority", "status", "priority_rank", "resolution_due", "id"),
+        Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_due", "resolution_due", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    requester: str = Field(sa_column=Column(String(320), nullable=False))
+    requester_name: str = Field(default="", sa_column=Column(String(128), nullable=False))
+    account_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    category: str = Field(sa_column=Column(String(32), nullable=False))
+    priority: str = Field(sa_column=Column(String(16), nullable=False))
+    priority_rank: int = Field(sa_column=Column(Integer, nullable=False))
+    status: str = Field(sa_column=Column(String(24), nullable=False))
+    assignee: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    first_response_due: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    resolution_due: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    first_responded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    legal_due_calendar: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    legal_due_working: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    version: int = Field(default=1, nullable=False)
+
+
+class TicketEvent(SQLModel, table=True):
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    author: str = Field(sa_column=Column(String(128), nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    meta: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Verification(SQLModel, table=True):
+    __tablename__ = "verification"
+    __table_args__ = (Index("ix_verification_account_time", "account_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
+    account_id: str = Field(sa_column=Column(String(64), nullable=False))
+    agent: str = Field(sa_column=Column(String(64), nullable=False))
+    fields_stated: str = Field(sa_column=Column(Text, nullable=False))
+    claims_hashed: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    results: str = Field(sa_column=Column(Text, nullable=False))
+    outcome: str = Field(sa_column=Column(String(16), nullable=False))
+    attempt: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class VerificationLock(SQLModel, table=True):
+    __tablename__ = "verification_lock"
+    __table_args__ = (Index("ix_verification_lock_account", "account_id", "locked_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(sa_column=Column(String(64), nullable=False))
+    locked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    unlocked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    unlocked_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    unlock_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class DataRequest(SQLModel, table=True):
+    __tablename__ = "data_request"
+    __table_args__ = (Index("ix_data_request_state", "state", "due_working", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    scope: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    account_id: str = Field(sa_column=Column(String(64), nullable=False))
+    proposed_changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    state: str = Field(sa_column=Column(String(24), nullable=False))
+    requested_by: str = Field(sa_column=Column(String(64), nullable=False))
+    approved_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    payload_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    due_calendar: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    due_working: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    receipt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    version: int = Field(default=1, nullable=False)
+
+
+class FeedbackItem(SQLModel, table=True):
+    __tablename__ = "feedback_item"
+    __table_args__ = (Index("ix_feedback_review", "reviewed_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    account_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reviewed_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    disposition: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(sa_column=Column(Integer, nullable=False, unique=True))
+    ts: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(sa_column=Column(String(64), nullable=False))
+    action: str = Field(sa_column=Column(String(64), nullable=False))
+    entity_type: str = Field(sa_column=Column(String(32), nullable=False))
+    entity_id: str = Field(sa_column=Column(String(64), nullable=False))
+    details: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class AuditHead(SQLModel, table=True):
+    """One row, locked by every appender on PostgreSQL so that the chain cannot fork."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, nullable=False)
+    hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "state", "next_attempt_at"),)
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    method: str = Field(sa_column=Column(String(8), nullable=False))
+    path: str = Field(sa_column=Column(String(256), nullable=False))
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    etag: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+    state: str = Field(sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    request_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("data_request.id"), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class SyncCursor(SQLModel, table=True):
+    __tablename__ = "sync_cursor"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,82 @@
+"""Database fixtures: every store test runs on SQLite and on PostgreSQL.
+
+PostgreSQL cases run when LIFER_TEST_PG_URL is set and fail (not skip) when it is unreachable. Each
+test gets a fresh database cloned from a migrated template, so tests stay independent and fast.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from lifer_desk.store.db import Database
+from lifer_desk.store.migrate import upgrade
+
+PG_URL = os.environ.get("LIFER_TEST_PG_URL")
+TEMPLATE = f"lifer_tpl_{os.getpid()}"
+
+
+def _pg_admin_dsn() -> str:
+    assert PG_URL is not None
+    return make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _pg_url_for(name: str) -> str:
+    assert PG_URL is not None
+    return make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("LIFER_TEST_PG_URL is not set")
+    try:
+        admin = psycopg.connect(_pg_admin_dsn(), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"LIFER_TEST_PG_URL is set but PostgreSQL is unreachable: {exc}")
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+        admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    db = Database(_pg_url_for(TEMPLATE))
+    upgrade(db)
+    db.dispose()
+    yield TEMPLATE
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"lifer_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _pg_url_for(name)
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()

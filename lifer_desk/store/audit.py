@@ -72,8 +72,9 @@ def append(
     lock = "" if session.get_bind().dialect.name == "sqlite" else " FOR UPDATE"
     head = session.execute(text(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")).one()
     ts = utcnow()
+    ts_text = ts.strftime(TS_FORMAT)
     detail_text = canonical_details(details or {})
-    canonical = canonical_row(ts.strftime(TS_FORMAT), actor, action, entity_type, str(entity_id), detail_text)
+    canonical = canonical_row(ts_text, actor, action, entity_type, str(entity_id), detail_text)
     digest = chain_hash(head.hash, canonical)
     seq = head.seq + 1
     session.execute(
@@ -83,7 +84,8 @@ def append(
         ),
         {
             "seq": seq,
-            "ts": ts.replace(tzinfo=None),
+            # The hashed text itself: SQLite would store a datetime on a whole second without ".000000".
+            "ts": ts_text,
             "actor": actor,
             "action": action,
             "entity_type": entity_type,

@@ -28,13 +28,17 @@ class Agent(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
-        # Queue pages come from these by keyset; see store.queues.
+        # Queue pages come from these by keyset (see store.queues): every queue's filter is equality on
+        # the leading columns, so a page is an index range walk, never a sort or an OFFSET.
         Index("ix_ticket_queue", "status", "category", "priority_rank", "resolution_due", "id"),
         Index("ix_ticket_status_due", "status", "resolution_due", "id"),
-        Index("ix_ticket_assignee_status_due", "assignee", "status", "resolution_due", "id"),
-        Index("ix_ticket_status_priority", "status", "priority_rank", "resolution_due", "id"),
+        Index("ix_ticket_open_due", "is_open", "resolution_due", "id"),
+        Index("ix_ticket_open_assignee", "is_open", "assignee", "resolution_due", "id"),
+        Index("ix_ticket_open_category", "is_open", "category", "resolution_due", "id"),
+        Index("ix_ticket_open_priority", "is_open", "priority_rank", "resolution_due", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
+        Index("ix_ticket_claim", "claim_expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +52,8 @@ class Ticket(SQLModel, table=True):
     priority: str = Field(sa_column=Column(String(16), nullable=False))
     priority_rank: int = Field(sa_column=Column(Integer, nullable=False))
     status: str = Field(sa_column=Column(String(24), nullable=False))
+    # 1 while status is new, open or pending_customer; lets every open-ticket queue use one index prefix.
+    is_open: int = Field(sa_column=Column(Integer, nullable=False))
     assignee: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     first_response_due: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

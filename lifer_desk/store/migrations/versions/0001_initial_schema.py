@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:37:07.189147
 """
 
 from collections.abc import Sequence
@@ -73,6 +72,7 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(length=16), nullable=False),
         sa.Column("priority_rank", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("is_open", sa.Integer(), nullable=False),
         sa.Column("assignee", sa.String(length=64), nullable=True),
         sa.Column("claim_expires_at", lifer_desk.store.types.UTCDateTime(), nullable=True),
         sa.Column("first_response_due", lifer_desk.store.types.UTCDateTime(), nullable=False),
@@ -87,17 +87,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(
-            "ix_ticket_assignee_status_due", ["assignee", "status", "resolution_due", "id"], unique=False
-        )
+        batch_op.create_index("ix_ticket_claim", ["claim_expires_at"], unique=False)
         batch_op.create_index("ix_ticket_due", ["resolution_due", "id"], unique=False)
+        batch_op.create_index("ix_ticket_open_assignee", ["is_open", "assignee", "resolution_due", "id"], unique=False)
+        batch_op.create_index("ix_ticket_open_category", ["is_open", "category", "resolution_due", "id"], unique=False)
+        batch_op.create_index("ix_ticket_open_due", ["is_open", "resolution_due", "id"], unique=False)
+        batch_op.create_index(
+            "ix_ticket_open_priority", ["is_open", "priority_rank", "resolution_due", "id"], unique=False
+        )
         batch_op.create_index(
             "ix_ticket_queue", ["status", "category", "priority_rank", "resolution_due", "id"], unique=False
         )
         batch_op.create_index("ix_ticket_status_due", ["status", "resolution_due", "id"], unique=False)
-        batch_op.create_index(
-            "ix_ticket_status_priority", ["status", "priority_rank", "resolution_due", "id"], unique=False
-        )
         batch_op.create_index("ix_ticket_updated", ["updated_at", "id"], unique=False)
 
     op.create_table(
@@ -259,11 +260,14 @@ def downgrade() -> None:
     op.drop_table("verification_lock")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_updated")
-        batch_op.drop_index("ix_ticket_status_priority")
         batch_op.drop_index("ix_ticket_status_due")
         batch_op.drop_index("ix_ticket_queue")
+        batch_op.drop_index("ix_ticket_open_priority")
+        batch_op.drop_index("ix_ticket_open_due")
+        batch_op.drop_index("ix_ticket_open_category")
+        batch_op.drop_index("ix_ticket_open_assignee")
         batch_op.drop_index("ix_ticket_due")
-        batch_op.drop_index("ix_ticket_assignee_status_due")
+        batch_op.drop_index("ix_ticket_claim")
         batch_op.drop_index(batch_op.f("ix_ticket_account_id"))
 
     op.drop_table("ticket")

@@ -1,0 +1,19 @@
+"""Opening the desk's database for a command or the app."""
+
+from __future__ import annotations
+
+from lifer_desk.config import Settings
+from lifer_desk.services.errors import SchemaOutdated
+from lifer_desk.store.db import Database
+from lifer_desk.store.migrate import current_revision, head_revision, upgrade
+
+
+def open_database(settings: Settings, *, migrate: bool = False) -> Database:
+    """Open and check the database; with `migrate`, bring the schema to head first."""
+    db = Database(settings.database_url)
+    db.check()
+    if migrate:
+        upgrade(db)
+    elif current_revision(db) != head_revision(db):
+        raise SchemaOutdated(f"the database schema at {db.safe_url} is not current: run `lifer-desk db upgrade`")
+    return db

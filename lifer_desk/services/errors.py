@@ -1,0 +1,35 @@
+"""Errors that services raise for the UI and CLI to show as one clear line."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """A refusal or failure the user can act on; `str(error)` is the message to show."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class PermissionDenied(DeskError):
+    pass
+
+
+class UnknownAgent(DeskError):
+    pass
+
+
+class Refused(DeskError):
+    """The request breaks a rule: an invalid transition, someone else's claim, bad input."""
+
+
+class StaleVersion(DeskError):
+    """Someone else changed the record since it was read; `changes` says what differs."""
+
+    def __init__(self, message: str, changes: dict[str, tuple[object, object]] | None = None) -> None:
+        super().__init__(message)
+        self.changes = changes or {}
+
+
+class SchemaOutdated(DeskError):
+    pass

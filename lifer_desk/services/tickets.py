@@ -1,0 +1,279 @@
+"""Ticket use cases: open, claim, next, reply, note, status, priority, category, link.
+
+Every change checks the rules here (not in the UI), writes the audit event in the same transaction,
+and refuses a write over someone else's newer version with a message that says what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.tickets import (
+    LEGAL_CATEGORIES,
+    Category,
+    Channel,
+    EventKind,
+    Priority,
+    TicketStatus,
+    TransitionRefused,
+    check_ticket_transition,
+)
+from lifer_desk.i18n import _
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import NotFound, Refused, StaleVersion
+from lifer_desk.services.ticket_views import TicketDetail, detail_view
+from lifer_desk.store import audit
+from lifer_desk.store import tickets as store
+from lifer_desk.store.models import Ticket
+
+MAX_TEXT = 20_000
+_COMPARED = ("status", "priority", "category", "assignee", "account_id")
+
+
+def _load(session: Session, ticket_id: int) -> Ticket:
+    ticket = store.get_ticket(session, ticket_id)
+    if ticket is None:
+        raise NotFound(_("no ticket #{id}").format(id=ticket_id))
+    return ticket
+
+
+def _detail(session: Session, ticket_id: int) -> TicketDetail:
+    return detail_view(_load(session, ticket_id), store.thread(session, ticket_id))
+
+
+def get_ticket(ctx: DeskContext, ticket_id: int) -> TicketDetail:
+    with ctx.db.read() as session:
+        return _detail(session, ticket_id)
+
+
+def _audit(session: Session, ctx: DeskContext, action: str, ticket_id: int, **details: Any) -> None:
+    audit.append(session, actor=ctx.agent, action=action, entity_type="ticket", entity_id=ticket_id, details=details)
+
+
+def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket = _load(session, ticket_id)
+        previous = ticket.assignee
+        if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
+            ticket = _load(session, ticket_id)
+            until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
+            raise Refused(
+                _("ticket #{id} is claimed by {agent} until {until}").format(
+                    id=ticket_id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
+                )
+            )
+        _audit(session, ctx, "ticket.claim", ticket_id, previous_assignee=previous)
+        return _detail(session, ticket_id)
+
+
+def renew_claim(ctx: DeskContext, ticket_id: int) -> bool:
+    with ctx.db.write() as session:
+        return store.renew_claim(session, ticket_id, ctx.agent, ctx.clock(), ctx.lease)
+
+
+def release_claim(ctx: DeskContext, ticket_id: int) -> None:
+    with ctx.db.write() as session:
+        if store.release_claim(session, ticket_id, ctx.agent, ctx.clock()):
+            _audit(session, ctx, "ticket.release", ticket_id)
+
+
+def next_unclaimed(ctx: DeskContext) -> TicketDetail | None:
+    """Claim the most urgent free ticket; two agents can never get the same one."""
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket_id = store.next_unclaimed_id(session, now)
+        if ticket_id is None:
+            return None
+        if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
+            return None
+        _audit(session, ctx, "ticket.claim", ticket_id, via="next")
+        return _detail(session, ticket_id)
+
+
+def _require_claim(ticket: Ticket, ctx: DeskContext, now: datetime) -> None:
+    held = ticket.assignee == ctx.agent and ticket.claim_expires_at is not None and ticket.claim_expires_at >= now
+    if not held:
+        if (
+            ticket.assignee
+            and ticket.assignee != ctx.agent
+            and ticket.claim_expires_at
+            and ticket.claim_expires_at >= now
+        ):
+            raise Refused(_("ticket #{id} is claimed by {agent}").format(id=ticket.id, agent=ticket.assignee))
+        raise Refused(_("claim ticket #{id} first (c)").format(id=ticket.id))
+
+
+def _stale(session: Session, seen: TicketDetail) -> StaleVersion:
+    current = _load(session, seen.id)
+    changes = {
+        name: (getattr(seen, name), getattr(current, name))
+        for name in _COMPARED
+        if getattr(seen, name) != getattr(current, name)
+    }
+    described = ", ".join(f"{name} {old or '-'} → {new or '-'}" for name, (old, new) in changes.items())
+    message = _("ticket #{id} was changed by someone else since you opened it").format(id=seen.id)
+    if described:
+        message += f" ({described})"
+    return StaleVersion(message + _("; reloaded, please check and try again"), changes)
+
+
+def _update(session: Session, ctx: DeskContext, seen: TicketDetail, now: datetime, **changes: Any) -> None:
+    if not store.update_versioned(session, seen.id, seen.version, now, **changes):
+        raise _stale(session, seen)
+
+
+def _clean_text(body: str, what: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Refused(_("the {what} is empty").format(what=what))
+    if len(body) > MAX_TEXT:
+        raise Refused(_("the {what} is longer than {n} characters").format(what=what, n=MAX_TEXT))
+    return body
+
+
+def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
+    """Record a reply as sent (outbound delivery is not the desk's job yet) and start the clock."""
+    body = _clean_text(body, _("reply"))
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket = _load(session, seen.id)
+        _require_claim(ticket, ctx, now)
+        changes: dict[str, Any] = {}
+        if ticket.first_responded_at is None:
+            changes["first_responded_at"] = now
+        if ticket.status == TicketStatus.NEW:
+            changes["status"] = TicketStatus.OPEN
+        _update(session, ctx, seen, now, **changes)
+        store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+        _audit(session, ctx, "ticket.reply", seen.id, chars=len(body))
+        return _detail(session, seen.id)
+
+
+def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
+    """Internal notes need no claim: anyone may leave one, and they never reach the customer."""
+    body = _clean_text(body, _("note"))
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        _load(session, ticket_id)
+        store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
+        _audit(session, ctx, "ticket.note", ticket_id, chars=len(body))
+        return _detail(session, ticket_id)
+
+
+def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetail:
+    now = ctx.clock()
+    try:
+        target = TicketStatus(status)
+    except ValueError:
+        raise Refused(_("unknown status {status!r}").format(status=status)) from None
+    with ctx.db.write() as session:
+        ticket = _load(session, seen.id)
+        _require_claim(ticket, ctx, now)
+        try:
+            check_ticket_transition(TicketStatus(ticket.status), target)
+        except TransitionRefused as exc:
+            raise Refused(str(exc)) from None
+        _update(session, ctx, seen, now, status=target)
+        store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": ticket.status, "to": target})
+        _audit(session, ctx, "ticket.status", seen.id, **{"from": ticket.status, "to": str(target)})
+        return _detail(session, seen.id)
+
+
+def set_priority(ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
+    try:
+        target = Priority(priority)
+    except ValueError:
+        raise Refused(_("unknown priority {p!r}").format(p=priority)) from None
+    return _set_field(ctx, seen, "priority", target, category=Category(seen.category), priority=target)
+
+
+def set_category(ctx: DeskContext, seen: TicketDetail, category: str) -> TicketDetail:
+    try:
+        target = Category(category)
+    except ValueError:
+        raise Refused(_("unknown category {c!r}").format(c=category)) from None
+    return _set_field(ctx, seen, "category", target, category=target, priority=Priority(seen.priority))
+
+
+def _set_field(
+    ctx: DeskContext, seen: TicketDetail, name: str, value: str, *, category: Category, priority: Priority
+) -> TicketDetail:
+    """Change priority or category; the SLA due times follow the policy for the new pair."""
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket = _load(session, seen.id)
+        _require_claim(ticket, ctx, now)
+        old = getattr(ticket, name)
+        due = ctx.sla.due_times(category, priority, ticket.created_at)
+        changes: dict[str, Any] = {
+            name: value,
+            "first_response_due": due.first_response,
+            "resolution_due": due.resolution,
+        }
+        if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
+            legal = legal_deadlines(now)
+            changes |= {"legal_due_calendar": legal.reply_due, "legal_due_working": legal.delete_due}
+        _update(session, ctx, seen, now, **changes)
+        store.add_event(
+            session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value}
+        )
+        _audit(session, ctx, f"ticket.{name}", seen.id, **{"from": old, "to": str(value)})
+        return _detail(session, seen.id)
+
+
+def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> TicketDetail:
+    """Link the admin-API account found by an exact lookup; only its id is stored."""
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket = _load(session, seen.id)
+        _require_claim(ticket, ctx, now)
+        _update(session, ctx, seen, now, account_id=account_id)
+        meta = {"field": "account", "from": ticket.account_id, "to": account_id}
+        store.add_event(session, seen.id, EventKind.FIELD, ctx.agent, "", now, meta)
+        _audit(session, ctx, "ticket.link_account", seen.id, account_id=account_id)
+        return _detail(session, seen.id)
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    channel: Channel
+    subject: str
+    body: str
+    requester: str
+    requester_name: str
+    category: Category
+    priority: Priority
+    account_id: str | None = None
+
+
+def open_ticket(ctx: DeskContext, draft: TicketDraft) -> TicketDetail:
+    """A new ticket with SLA due times from the policy, and legal clocks for privacy requests."""
+    subject = _clean_text(draft.subject, _("subject"))
+    now = ctx.clock()
+    due = ctx.sla.due_times(draft.category, draft.priority, now)
+    legal = legal_deadlines(now) if draft.category in LEGAL_CATEGORIES else None
+    new = store.NewTicket(
+        channel=draft.channel,
+        subject=subject,
+        body=draft.body,
+        requester=draft.requester,
+        requester_name=draft.requester_name,
+        category=draft.category,
+        priority=draft.priority,
+        first_response_due=due.first_response,
+        resolution_due=due.resolution,
+        created_at=now,
+        account_id=draft.account_id,
+        legal_due_calendar=legal.reply_due if legal else None,
+        legal_due_working=legal.delete_due if legal else None,
+    )
+    with ctx.db.write() as session:
+        ticket_id = store.create_ticket(session, new)
+        _audit(session, ctx, "ticket.open", ticket_id, category=str(draft.category), priority=str(draft.priority))
+        return _detail(session, ticket_id)

@@ -1,0 +1,121 @@
+"""Queue pages by keyset over the ticket indexes, and capped counts. Never OFFSET, never a full sort."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, func, literal, select, text, tuple_
+from sqlmodel import Session, col
+
+from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.store.models import Ticket
+from lifer_desk.store.search import match_filter
+
+PageKey = tuple[Any, ...]
+
+_SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
+    SortKey.DUE: (col(Ticket.resolution_due), col(Ticket.id)),
+    SortKey.PRIORITY: (col(Ticket.priority_rank), col(Ticket.resolution_due), col(Ticket.id)),
+    SortKey.UPDATED: (col(Ticket.updated_at), col(Ticket.id)),
+    SortKey.ID: (col(Ticket.id),),
+}
+
+ROW_COLUMNS = (
+    col(Ticket.id),
+    col(Ticket.priority),
+    col(Ticket.priority_rank),
+    col(Ticket.resolution_due),
+    col(Ticket.status),
+    col(Ticket.category),
+    col(Ticket.subject),
+    col(Ticket.requester),
+    col(Ticket.assignee),
+    col(Ticket.updated_at),
+    col(Ticket.claim_expires_at),
+)
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    queue: QueueName
+    agent: str
+    now: datetime
+    sort: SortKey = SortKey.DUE
+    descending: bool = False
+    search: str = ""
+    filters: dict[str, str] = field(default_factory=dict)  # status, category, priority, assignee
+
+
+def _queue_conditions(queue: QueueName, agent: str, now: datetime) -> list[ColumnElement[bool]]:
+    open_ = col(Ticket.is_open) == 1
+    due = col(Ticket.resolution_due)
+    return {
+        QueueName.MY_OPEN: [open_, col(Ticket.assignee) == agent],
+        QueueName.UNASSIGNED: [open_, col(Ticket.assignee).is_(None)],
+        QueueName.DUE_24H: [open_, due >= now, due < now + timedelta(hours=24)],
+        QueueName.BREACHED: [open_, due < now],
+        QueueName.DELETION: [open_, col(Ticket.category) == "deletion"],
+        QueueName.CORRECTION: [open_, col(Ticket.category) == "correction"],
+        QueueName.MINORS: [open_, col(Ticket.category) == "minor_data"],
+        QueueName.PENDING: [col(Ticket.status) == "pending_customer"],
+        QueueName.ALL: [],
+    }[queue]
+
+
+def _conditions(session: Session, query: QueueQuery) -> list[ColumnElement[bool]]:
+    conditions = _queue_conditions(query.queue, query.agent, query.now)
+    for name, value in query.filters.items():
+        if name == "assignee" and value == "":
+            conditions.append(col(Ticket.assignee).is_(None))
+        elif name in ("status", "category", "priority", "assignee"):
+            conditions.append(getattr(Ticket, name) == value)
+        else:
+            raise ValueError(f"unknown filter {name!r}")
+    if query.search.strip():
+        found = match_filter(session.get_bind().dialect.name, query.search)
+        if found is not None:
+            clause, params = found
+            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]
+    return conditions
+
+
+def sort_key(query: QueueQuery, row: Row[Any]) -> PageKey:
+    return tuple(getattr(row, column.key) for column in _SORT_COLUMNS[query.sort])
+
+
+def page(
+    session: Session,
+    query: QueueQuery,
+    *,
+    limit: int,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
+    last: bool = False,
+) -> Sequence[Row[Any]]:
+    """One page in display order: the first, the one after/before a key, or the last."""
+    columns = _SORT_COLUMNS[query.sort]
+    backwards = before is not None or last
+    # Walking backwards means reading the index in the opposite direction, then flipping the page.
+    descending = query.descending != backwards
+    statement = select(*ROW_COLUMNS).where(*_conditions(session, query))
+    anchor = before if before is not None else after
+    if anchor is not None:
+        keyset = tuple_(*columns)
+        bound = tuple_(*(_typed(column, value) for column, value in zip(columns, anchor, strict=True)))
+        statement = statement.where(keyset < bound if descending else keyset > bound)
+    statement = statement.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
+    rows = list(session.execute(statement).all())
+    return rows[::-1] if backwards else rows
+
+
+def _typed(column: Any, value: Any) -> Any:
+    return literal(value, type_=column.type)
+
+
+def capped_count(session: Session, query: QueueQuery, cap: int) -> int:
+    """How many rows match, counting no further than `cap + 1` so a million-row queue stays cheap."""
+    inner = select(col(Ticket.id)).where(*_conditions(session, query)).limit(cap + 1).subquery()
+    return int(session.execute(select(func.count()).select_from(inner)).scalar_one())

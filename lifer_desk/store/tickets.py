@@ -1,0 +1,196 @@
+"""Ticket rows: create, thread events, versioned updates, claims. Runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from lifer_desk.domain.tickets import OPEN_STATUSES, EventKind, Priority, TicketStatus
+from lifer_desk.store.models import Ticket, TicketEvent
+from lifer_desk.store.search import reindex_ticket
+
+_TEXT_KINDS = {EventKind.INBOUND, EventKind.REPLY, EventKind.NOTE}
+
+
+def is_open(status: str) -> int:
+    return int(TicketStatus(status) in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    channel: str
+    subject: str
+    body: str
+    requester: str
+    requester_name: str
+    category: str
+    priority: str
+    first_response_due: datetime
+    resolution_due: datetime
+    created_at: datetime
+    account_id: str | None = None
+    legal_due_calendar: datetime | None = None
+    legal_due_working: datetime | None = None
+
+
+def create_ticket(session: Session, new: NewTicket) -> int:
+    ticket = Ticket(
+        channel=new.channel,
+        subject=new.subject,
+        body=new.body,
+        requester=new.requester,
+        requester_name=new.requester_name,
+        account_id=new.account_id,
+        category=new.category,
+        priority=new.priority,
+        priority_rank=Priority(new.priority).rank,
+        status=TicketStatus.NEW,
+        is_open=1,
+        first_response_due=new.first_response_due,
+        resolution_due=new.resolution_due,
+        legal_due_calendar=new.legal_due_calendar,
+        legal_due_working=new.legal_due_working,
+        created_at=new.created_at,
+        updated_at=new.created_at,
+    )
+    session.add(ticket)
+    session.flush()
+    assert ticket.id is not None
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind=EventKind.INBOUND,
+            author=new.requester_name or new.requester,
+            body=new.body,
+            created_at=new.created_at,
+        )
+    )
+    session.flush()
+    reindex_ticket(session, ticket.id)
+    return ticket.id
+
+
+def get_ticket(session: Session, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+    statement = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update and session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def thread(session: Session, ticket_id: int) -> list[TicketEvent]:
+    statement = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    return list(session.exec(statement))
+
+
+def add_event(
+    session: Session,
+    ticket_id: int,
+    kind: EventKind,
+    author: str,
+    body: str,
+    at: datetime,
+    meta: dict[str, Any] | None = None,
+) -> int:
+    event = TicketEvent(
+        ticket_id=ticket_id,
+        kind=kind,
+        author=author,
+        body=body,
+        meta=json.dumps(meta or {}, ensure_ascii=False, sort_keys=True),
+        created_at=at,
+    )
+    session.add(event)
+    session.flush()
+    if kind in _TEXT_KINDS:
+        reindex_ticket(session, ticket_id)
+    assert event.id is not None
+    return event.id
+
+
+def update_versioned(session: Session, ticket_id: int, version: int, at: datetime, **changes: Any) -> bool:
+    """Apply `changes` only if the row is still at `version`; False means someone else wrote first."""
+    if "status" in changes:
+        changes["is_open"] = is_open(changes["status"])
+    if "priority" in changes:
+        changes["priority_rank"] = Priority(changes["priority"]).rank
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.version) == version)
+        .values(**changes, version=Ticket.version + 1, updated_at=at)
+    )
+    return _changed(session, statement)
+
+
+def _changed(session: Session, statement: Any) -> bool:
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    session.expire_all()
+    return result.rowcount == 1
+
+
+def try_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease: timedelta) -> bool:
+    """Take the claim unless another agent holds a live lease. Claims do not bump the content version."""
+    free = or_(
+        col(Ticket.assignee).is_(None),
+        col(Ticket.assignee) == agent,
+        col(Ticket.claim_expires_at).is_(None),
+        col(Ticket.claim_expires_at) < now,
+    )
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, free)
+        .values(assignee=agent, claim_expires_at=now + lease, updated_at=now)
+    )
+    return _changed(session, statement)
+
+
+def renew_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease: timedelta) -> bool:
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.assignee) == agent, col(Ticket.claim_expires_at) >= now)
+        .values(claim_expires_at=now + lease)
+    )
+    return _changed(session, statement)
+
+
+def release_claim(session: Session, ticket_id: int, agent: str, now: datetime) -> bool:
+    """End the lease but keep the ticket assigned: it stays in its owner's queue."""
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.assignee) == agent, col(Ticket.claim_expires_at).is_not(None))
+        .values(claim_expires_at=None, updated_at=now)
+    )
+    return _changed(session, statement)
+
+
+def next_unclaimed_id(session: Session, now: datetime) -> int | None:
+    """The open ticket due soonest that nobody holds: unassigned first, then abandoned leases.
+
+    On PostgreSQL, SKIP LOCKED lets concurrent agents pass each other's candidate rows; on SQLite
+    the caller's BEGIN IMMEDIATE already makes the pick and the claim one atomic step.
+    """
+    skip_locked = session.get_bind().dialect.name != "sqlite"
+    candidates = (
+        select(Ticket.id)
+        .where(col(Ticket.is_open) == 1, col(Ticket.assignee).is_(None))
+        .order_by(col(Ticket.resolution_due), col(Ticket.id)),
+        select(Ticket.id)
+        .where(col(Ticket.claim_expires_at) < now, col(Ticket.is_open) == 1)
+        .order_by(col(Ticket.claim_expires_at)),
+    )
+    for statement in candidates:
+        statement = statement.limit(1)
+        if skip_locked:
+            statement = statement.with_for_update(skip_locked=True)
+        found = session.exec(statement).first()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def last_change(session: Session) -> datetime | None:
+    return session.exec(select(func.max(Ticket.updated_at))).one()

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lifer_desk.config import Settings
+from lifer_desk.domain.queues import QueueName
+from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services import queues, tickets
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import NotFound, Refused, StaleVersion
+from lifer_desk.store.audit import verify_chain
+from lifer_desk.store.db import Database
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def ctx(db: Database, agent: str, clock: Clock) -> DeskContext:
+    return DeskContext(db=db, settings=Settings(database_url=db.url), agent=agent, role="agent", clock=clock)
+
+
+def draft(subject: str = "退款申请 refund please", category: Category = Category.PAYMENT) -> tickets.TicketDraft:
+    return tickets.TicketDraft(
+        channel=Channel.EMAIL,
+        subject=subject,
+        body="你好, help with my diary subscription",
+        requester="jane.doe@qq.com",
+        requester_name="Jane",
+        category=category,
+        priority=Priority.HIGH,
+    )
+
+
+def test_open_claim_reply_and_status_flow(db: Database, clock: Clock) -> None:
+    alice = ctx(db, "alice", clock)
+    opened = tickets.open_ticket(alice, draft())
+    assert opened.status == "new" and opened.events[0].kind == "inbound"
+    assert opened.resolution_due == T0 + timedelta(days=1)
+    with pytest.raises(Refused, match="claim ticket"):
+        tickets.reply(alice, opened, "hello")
+    claimed = tickets.claim(alice, opened.id)
+    replied = tickets.reply(alice, claimed, "我们已收到")
+    assert replied.status == "open" and replied.first_responded_at == T0
+    assert [e.kind for e in replied.events] == ["inbound", "reply"]
+    pending = tickets.set_status(alice, replied, "pending_customer")
+    assert pending.status == "pending_customer"
+    with pytest.raises(Refused, match="cannot go from pending_customer to closed"):
+        tickets.set_status(alice, pending, "closed")
+    assert verify_chain(db).count == 4
+
+
+def test_claim_held_by_someone_else_is_refused_until_the_lease_expires(db: Database, clock: Clock) -> None:
+    alice, bob = ctx(db, "alice", clock), ctx(db, "bob", clock)
+    ticket = tickets.open_ticket(alice, draft())
+    tickets.claim(alice, ticket.id)
+    with pytest.raises(Refused, match="claimed by alice"):
+        tickets.claim(bob, ticket.id)
+    clock.now += timedelta(minutes=16)
+    assert tickets.claim(bob, ticket.id).assignee == "bob"
+
+
+def test_stale_write_is_refused_and_says_what_changed(db: Database, clock: Clock) -> None:
+    alice = ctx(db, "alice", clock)
+    seen = tickets.claim(alice, tickets.open_ticket(alice, draft()).id)
+    tickets.set_priority(alice, seen, "urgent")
+    with pytest.raises(StaleVersion, match="priority high → urgent") as refused:
+        tickets.set_status(alice, seen, "open")
+    assert refused.value.changes == {"priority": ("high", "urgent")}
+    assert tickets.get_ticket(alice, seen.id).status == "new"
+
+
+def test_category_change_sets_legal_clocks(db: Database, clock: Clock) -> None:
+    alice = ctx(db, "alice", clock)
+    seen = tickets.claim(alice, tickets.open_ticket(alice, draft()).id)
+    changed = tickets.set_category(alice, seen, "deletion")
+    assert changed.legal_reply_due is not None and changed.legal_delete_due is not None
+    assert changed.legal_delete_due > changed.created_at + timedelta(days=15)
+
+
+def test_next_unclaimed_takes_the_most_urgent_free_ticket_once(db: Database, clock: Clock) -> None:
+    alice, bob = ctx(db, "alice", clock), ctx(db, "bob", clock)
+    first = tickets.open_ticket(alice, draft())
+    second = tickets.open_ticket(alice, draft())
+    got = [tickets.next_unclaimed(alice), tickets.next_unclaimed(bob), tickets.next_unclaimed(bob)]
+    assert [t.id if t else None for t in got] == [first.id, second.id, None]
+
+
+def test_unknown_ticket_is_not_found(db: Database, clock: Clock) -> None:
+    with pytest.raises(NotFound, match="no ticket #999"):
+        tickets.get_ticket(ctx(db, "alice", clock), 999)
+
+
+def test_queue_pages_counts_and_search(db: Database, clock: Clock) -> None:
+    alice = ctx(db, "alice", clock)
+    for n in range(7):
+        tickets.open_ticket(alice, draft(subject=f"ticket {n} 退款申请" if n % 2 else f"ticket {n} password reset"))
+    tickets.claim(alice, 1)
+    query = queues.queue_query(alice, QueueName.ALL)
+    first = queues.page(alice, query, limit=3)
+    second = queues.page(alice, query, limit=3, after=first[-1][0])
+    last = queues.page(alice, query, limit=3, last=True)
+    back = queues.page(alice, query, limit=3, before=second[0][0])
+    assert [r.id for _, r in first + second] == [1, 2, 3, 4, 5, 6]
+    assert [r.id for _, r in last] == [5, 6, 7]
+    assert [r.id for _, r in back] == [1, 2, 3]
+    assert first[0][1].requester_masked == "j***@qq.com"
+    counts = queues.counts(alice)
+    assert counts[QueueName.MY_OPEN] == 1 and counts[QueueName.UNASSIGNED] == 6
+    assert counts[QueueName.ALL] == 7 and counts[QueueName.DELETION] == 0
+    search = queues.queue_query(alice, QueueName.ALL, search="退款")
+    assert [r.id for _, r in queues.page(alice, search, limit=10)] == [2, 4, 6]
+    assert [
+        r.id for _, r in queues.page(alice, queues.queue_query(alice, QueueName.ALL, search="pass res"), limit=10)
+    ] == [
+        1,
+        3,
+        5,
+        7,
+    ]
+    assert queues.page(alice, queues.queue_query(alice, QueueName.ALL, search="款申"), limit=10)
+    assert not queues.page(alice, queues.queue_query(alice, QueueName.ALL, search="退货"), limit=10)

@@ -1,0 +1,67 @@
+"""Client of lifer's admin API (DESIGN section 5). Imports no Textual, store, services or UI."""
+
+from lifer_desk.admin_api.client import AdminClient
+from lifer_desk.admin_api.errors import (
+    AdminApiError,
+    Conflict,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
+from lifer_desk.admin_api.factory import open_admin_client
+from lifer_desk.admin_api.models import (
+    AccountStatus,
+    Erasure,
+    ErasureRequest,
+    ErasureScope,
+    FeedbackItem,
+    FeedbackPage,
+    Gender,
+    Health,
+    Image,
+    ImageDeletion,
+    ImageList,
+    Problem,
+    ReceiptItem,
+    UserChanges,
+    UserProfile,
+    UserSummary,
+    VerifyClaims,
+    VerifyResult,
+)
+from lifer_desk.admin_api.retry import RetryPolicy
+
+__all__ = [
+    "AccountStatus",
+    "AdminApiError",
+    "AdminClient",
+    "Conflict",
+    "Erasure",
+    "ErasureRequest",
+    "ErasureScope",
+    "FeedbackItem",
+    "FeedbackPage",
+    "Gender",
+    "Health",
+    "Image",
+    "ImageDeletion",
+    "ImageList",
+    "Invalid",
+    "NotFound",
+    "PreconditionFailed",
+    "Problem",
+    "RateLimited",
+    "ReceiptItem",
+    "RetryPolicy",
+    "Unauthorized",
+    "Unavailable",
+    "UserChanges",
+    "UserProfile",
+    "UserSummary",
+    "VerifyClaims",
+    "VerifyResult",
+    "open_admin_client",
+]

@@ -1,0 +1,96 @@
+"""Typed exceptions for the admin API's RFC 9457 problem details, and how a response becomes one."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import ValidationError
+
+from lifer_desk.admin_api.models import Problem
+
+
+class AdminApiError(Exception):
+    """A failed admin-API call; carries the server's problem detail, never request headers."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None) -> None:
+        super().__init__(f"{status} {title}" + (f": {detail}" if detail else ""))
+        self.status = status
+        self.title = title
+        self.detail = detail
+
+
+class NotFound(AdminApiError):
+    pass
+
+
+class Conflict(AdminApiError):
+    pass
+
+
+class PreconditionFailed(AdminApiError):
+    """412 (stale If-Match) or 428 (If-Match missing)."""
+
+
+class RateLimited(AdminApiError):
+    def __init__(self, status: int, title: str, detail: str | None = None, retry_after: float | None = None):
+        super().__init__(status, title, detail)
+        self.retry_after = retry_after
+
+
+class Invalid(AdminApiError):
+    pass
+
+
+class Unauthorized(AdminApiError):
+    pass
+
+
+class Unavailable(AdminApiError):
+    """The service is down, overloaded or unreachable (5xx or a transport failure)."""
+
+
+_BY_STATUS: dict[int, type[AdminApiError]] = {
+    400: Invalid,
+    401: Unauthorized,
+    403: Unauthorized,
+    404: NotFound,
+    410: NotFound,
+    409: Conflict,
+    412: PreconditionFailed,
+    428: PreconditionFailed,
+    422: Invalid,
+}
+
+_MAX_DETAIL = 500
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait; only the delta-seconds form is honoured (HTTP dates are rare for APIs)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _problem(response: httpx.Response) -> Problem:
+    """The response's problem detail, or one made up from the status when the body is not one."""
+    try:
+        return Problem.model_validate_json(response.content)
+    except ValidationError:
+        # A proxy's HTML page or a truncated body: keep a short, single-line excerpt as the detail.
+        excerpt = " ".join(response.text.split())[:_MAX_DETAIL] or None
+        return Problem(title=response.reason_phrase or "Error", status=response.status_code, detail=excerpt)
+
+
+def error_for(response: httpx.Response) -> AdminApiError:
+    problem = _problem(response)
+    status = response.status_code
+    if status == 429:
+        return RateLimited(
+            status, problem.title, problem.detail, parse_retry_after(response.headers.get("Retry-After"))
+        )
+    if status >= 500:
+        return Unavailable(status, problem.title, problem.detail)
+    return _BY_STATUS.get(status, AdminApiError)(status, problem.title, problem.detail)

@@ -1,0 +1,91 @@
+"""The sandbox FastAPI app: the admin API v1 contract over the sandbox's own SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from starlette.responses import Response
+
+from lifer_desk.admin_api.models import Health
+from lifer_desk.config import Secret
+from lifer_desk.sandbox import erasures, feedback, users
+from lifer_desk.sandbox.auth import require_token
+from lifer_desk.sandbox.faults import Faults
+from lifer_desk.sandbox.problems import install_problem_handlers, problem_docs, problem_response
+from lifer_desk.sandbox.runtime import Runtime, runtime
+
+API_VERSION = "1.0.0"
+CONTROL_PREFIX = "/_sandbox/"
+
+
+def create_app(
+    db_path: Path,
+    token: Secret,
+    *,
+    faults: Faults | None = None,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> FastAPI:
+    """An app over an already seeded `db_path` (see `seed.ensure_seeded`)."""
+    app = FastAPI(
+        title="lifer admin API",
+        version=API_VERSION,
+        description="Admin API v1 of the lifer diary service, as served by the lifer-desk sandbox.",
+    )
+    app.state.runtime = Runtime(
+        db_path=db_path,
+        token=token,
+        faults=faults or Faults(),
+        clock=clock or (lambda: datetime.now(UTC)),
+        sleep=sleep,
+        rng=rng or random.Random(),
+    )
+    install_problem_handlers(app)
+    app.middleware("http")(_inject_faults)
+    app.include_router(users.router)
+    app.include_router(erasures.router)
+    app.include_router(feedback.router)
+    app.add_api_route("/v1/health", health, methods=["GET"], response_model=Health, responses=problem_docs())
+    app.add_api_route(
+        CONTROL_PREFIX + "faults", get_faults, methods=["GET"], include_in_schema=False,
+        dependencies=[Depends(require_token)],
+    )  # fmt: skip
+    app.add_api_route(
+        CONTROL_PREFIX + "faults", set_faults, methods=["PUT"], include_in_schema=False,
+        dependencies=[Depends(require_token)],
+    )  # fmt: skip
+    return app
+
+
+async def _inject_faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    if request.url.path.startswith(CONTROL_PREFIX):
+        return await call_next(request)
+    state = runtime(request)
+    faults = state.faults
+    if faults.latency_ms:
+        await state.sleep(faults.latency_ms / 1000)
+    if faults.outage:
+        return problem_response(503, "the sandbox is in a simulated outage", {"Retry-After": "5"})
+    if faults.error_rate and state.rng.random() < faults.error_rate:
+        return problem_response(503, "injected fault (error rate)")
+    return await call_next(request)
+
+
+async def health() -> Health:
+    """Liveness; needs no token."""
+    return Health(status="ok")
+
+
+async def get_faults(request: Request) -> Faults:
+    return runtime(request).faults
+
+
+async def set_faults(request: Request, faults: Faults) -> Faults:
+    runtime(request).faults = faults
+    return faults

@@ -1,0 +1,23 @@
+"""Bearer-token check for the sandbox's routes."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from lifer_desk.sandbox.problems import ProblemError
+from lifer_desk.sandbox.runtime import runtime
+
+_bearer = HTTPBearer(auto_error=False, description="The admin-API token.")
+
+
+def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    expected = runtime(request).token.reveal().encode()
+    given = credentials.credentials.encode() if credentials else b""
+    if not hmac.compare_digest(given, expected):
+        raise ProblemError(401, "missing or unknown bearer token", headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,75 @@
+"""The sandbox's own SQLite database (never the desk's): tables and connections."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE user (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    language TEXT NOT NULL,
+    birthday TEXT NOT NULL,
+    gender TEXT,
+    guardian_consent INTEGER,
+    registered_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE image (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, uploaded_at TEXT NOT NULL, bytes INTEGER NOT NULL);
+CREATE INDEX image_user ON image (user_id);
+CREATE TABLE diary_entry (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, written_at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX diary_user ON diary_entry (user_id);
+CREATE TABLE payment_link (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider TEXT NOT NULL, linked_at TEXT NOT NULL);
+CREATE INDEX payment_user ON payment_link (user_id);
+CREATE TABLE feedback (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    user_id TEXT,
+    text TEXT NOT NULL
+);
+CREATE INDEX feedback_user ON feedback (user_id);
+-- What the sandbox removed, kept as ids only: the receipts of erasures and image deletions.
+CREATE TABLE deletion (
+    kind TEXT NOT NULL, object_id TEXT NOT NULL, user_id TEXT NOT NULL, deleted_at TEXT NOT NULL, erasure_id TEXT
+);
+CREATE TABLE erasure (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    completed_at TEXT
+);
+CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    status_code INTEGER,
+    body BLOB,
+    headers TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE verify_call (user_id TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX verify_call_user ON verify_call (user_id, at);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    # Requests run on the event loop thread or a test client's thread; each opens its own connection.
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

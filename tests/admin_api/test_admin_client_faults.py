@@ -1,0 +1,169 @@
+"""Retries, backoff and error mapping under injected faults (respx, or a transport wrapping the sandbox)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import pytest
+import respx
+from admin_test_support import TOKEN, Sleeps, user_with_images
+from fastapi import FastAPI
+
+from lifer_desk.admin_api import (
+    AdminApiError,
+    AdminClient,
+    Invalid,
+    PreconditionFailed,
+    RateLimited,
+    Unavailable,
+    UserChanges,
+)
+
+URL = "https://admin.lifer.test"
+HEALTHY = httpx.Response(200, json={"status": "ok"})
+PROFILE = {
+    "id": "usr_1", "email_masked": "a***@b.c", "username_masked": "a***", "registered_at": "2024-01-01T00:00:00Z",
+    "status": "active", "minor": False, "under_14": False, "guardian_consent": None, "etag": '"usr_1.v2"',
+    "language": "en", "image_count": 0, "diary_entry_count": 0, "payment_link_count": 0,
+}  # fmt: skip
+
+
+def remote(sleeps: Sleeps) -> AdminClient:
+    return AdminClient(URL, TOKEN, sleep=sleeps)
+
+
+class LoseFirstResponse(httpx.AsyncBaseTransport):
+    """Delivers the first matching request to the sandbox, then acts as if the reply timed out."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, method: str) -> None:
+        self._inner = inner
+        self._method = method
+        self.keys: list[str | None] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if request.method == self._method:
+            self.keys.append(request.headers.get("Idempotency-Key"))
+            if len(self.keys) == 1:
+                raise httpx.ReadTimeout("timed out reading the response", request=request)
+        return response
+
+
+async def test_read_timeout_on_delete_retries_with_the_same_key_and_deletes_once(
+    app: FastAPI, db: sqlite3.Connection, sleeps: Sleeps
+) -> None:
+    row = user_with_images(db)
+    image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
+    transport = LoseFirstResponse(httpx.ASGITransport(app=app), "DELETE")
+    async with AdminClient("http://sandbox.test", TOKEN, transport=transport, sleep=sleeps) as admin:
+        deleted = await admin.delete_image(row["id"], image_id, idempotency_key="outbox-17")
+    assert deleted.image_id == image_id
+    assert transport.keys == ["outbox-17", "outbox-17"]
+    assert len(sleeps.calls) == 1
+    deletions = db.execute("SELECT count(*) FROM deletion WHERE object_id = ?", (image_id,)).fetchone()[0]
+    assert deletions == 1
+    assert db.execute("SELECT count(*) FROM image WHERE id = ?", (image_id,)).fetchone()[0] == 0
+
+
+@respx.mock(base_url=URL, assert_all_called=True)
+async def test_503_three_times_then_200(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    route = respx_mock.get("/v1/health").mock(side_effect=[httpx.Response(503)] * 3 + [HEALTHY])
+    async with remote(sleeps) as admin:
+        assert (await admin.health()).status == "ok"
+    assert route.call_count == 4
+    assert len(sleeps.calls) == 3
+    # Full jitter: each wait is within its exponential ceiling.
+    assert all(0 <= wait <= 0.25 * 2**n for n, wait in enumerate(sleeps.calls))
+
+
+@respx.mock(base_url=URL)
+async def test_503_on_every_attempt_becomes_unavailable(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    route = respx_mock.get("/v1/health").mock(return_value=httpx.Response(503))
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable) as caught:
+            await admin.health()
+    assert caught.value.status == 503
+    assert route.call_count == 4
+
+
+@respx.mock(base_url=URL)
+async def test_429_honours_retry_after(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    limited = httpx.Response(429, headers={"Retry-After": "1"}, json={"title": "Too Many Requests", "status": 429})
+    respx_mock.get("/v1/feedback").mock(side_effect=[limited, httpx.Response(200, json={
+        "items": [], "next_cursor": None, "has_more": False})])  # fmt: skip
+    async with remote(sleeps) as admin:
+        page = await admin.list_feedback()
+    assert page.items == []
+    assert sleeps.calls == [1.0]
+
+
+@respx.mock(base_url=URL)
+async def test_a_long_retry_after_is_reported_not_slept(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    respx_mock.get("/v1/health").mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
+    async with remote(sleeps) as admin:
+        with pytest.raises(RateLimited) as caught:
+            await admin.health()
+    assert caught.value.retry_after == 3600
+    assert sleeps.calls == []
+
+
+@pytest.mark.parametrize(("status", "error"), [(412, PreconditionFailed), (422, Invalid)])
+@respx.mock(base_url=URL)
+async def test_412_and_422_are_not_retried(
+    respx_mock: respx.MockRouter, sleeps: Sleeps, status: int, error: type[AdminApiError]
+) -> None:
+    problem = {"type": "about:blank", "title": "Nope", "status": status, "detail": "server says why"}
+    route = respx_mock.patch("/v1/users/usr_1").mock(return_value=httpx.Response(status, json=problem))
+    async with remote(sleeps) as admin:
+        with pytest.raises(error) as caught:
+            await admin.update_user("usr_1", UserChanges(gender="male"), etag='"x"', idempotency_key="k")
+    assert (caught.value.status, caught.value.title, caught.value.detail) == (status, "Nope", "server says why")
+    assert route.call_count == 1
+    assert sleeps.calls == []
+
+
+@respx.mock(base_url=URL)
+async def test_a_connection_reset_is_retried(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    reset = httpx.ReadError("[Errno 104] Connection reset by peer")
+    route = respx_mock.patch("/v1/users/usr_1").mock(side_effect=[reset, httpx.Response(200, json=PROFILE)])
+    async with remote(sleeps) as admin:
+        profile = await admin.update_user("usr_1", UserChanges(gender="male"), etag='"x"', idempotency_key="k")
+    assert profile.etag == '"usr_1.v2"'
+    assert [call.request.headers["Idempotency-Key"] for call in route.calls] == ["k", "k"]
+
+
+@respx.mock(base_url=URL)
+async def test_an_unkeyed_post_is_not_retried(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    from lifer_desk.admin_api import VerifyClaims
+
+    route = respx_mock.post("/v1/users/usr_1/verify").mock(side_effect=httpx.ConnectError("refused"))
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable):
+            await admin.verify("usr_1", VerifyClaims(gender="male"))
+    assert route.call_count == 1
+
+
+@respx.mock(base_url=URL)
+async def test_an_html_502_becomes_unavailable(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1>\n<hr>nginx</body></html>"
+    respx_mock.get("/v1/health").mock(return_value=httpx.Response(502, html=page))
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable) as caught:
+            await admin.health()
+    assert caught.value.status == 502
+    assert caught.value.title == "Bad Gateway"
+    assert "502 Bad Gateway" in (caught.value.detail or "") and "\n" not in (caught.value.detail or "")
+
+
+@respx.mock(base_url=URL)
+async def test_malformed_bodies_become_typed_errors(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    respx_mock.get("/v1/users/usr_1").mock(return_value=httpx.Response(404, content=b'{"title": '))
+    respx_mock.get("/v1/health").mock(return_value=httpx.Response(200, json={"unexpected": True}))
+    async with remote(sleeps) as admin:
+        with pytest.raises(AdminApiError) as not_found:
+            await admin.get_user("usr_1")
+        with pytest.raises(AdminApiError) as malformed:
+            await admin.health()
+    assert not_found.value.status == 404 and type(not_found.value).__name__ == "NotFound"
+    assert malformed.value.title == "Malformed response"

@@ -123,7 +123,9 @@ def _rows(db: Database) -> Iterator[tuple[Any, ...]]:
         # On PostgreSQL a server-side cursor streams a million rows without holding them all.
         cursor = raw.cursor() if db.is_sqlite else raw.driver_connection.cursor(name="audit_verify")  # type: ignore[union-attr]
         cursor.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")
-        while batch := cursor.fetchmany(20_000):
+        # Small batches stay in the CPU cache; measured faster than 20,000 on SQLite, and few enough round
+        # trips on PostgreSQL.
+        while batch := cursor.fetchmany(1_000):
             yield from batch
         cursor.close()
     finally:
@@ -170,23 +172,24 @@ def _diagnose(
 def verify_chain(db: Database) -> ChainReport:
     """Walk the chain in order and name the first sequence number where it breaks."""
     expected_seq, prev, before_prev = 1, GENESIS, ""
-    count = 0
+    # The hot loop of `audit verify`: locals and an inlined `chain_hash` (see bench/foundation_audit.py).
+    sha256, canonical = hashlib.sha256, canonical_row
     rows = _rows(db)
-    row = next(rows, None)
-    while row is not None:
-        following = next(rows, None)
+    for row in rows:
         seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
         if seq != expected_seq:
             rows.close()
-            return ChainReport(count, expected_seq - 1, prev, expected_seq, "missing")
-        canonical = canonical_row(
-            ts if type(ts) is str else _ts_text(ts), actor, action, entity_type, entity_id, details
-        )
-        if prev_hash != prev or chain_hash(prev, canonical) != digest:
+            return ChainReport(expected_seq - 1, expected_seq - 1, prev, expected_seq, "missing")
+        if type(ts) is not str:
+            ts = _ts_text(ts)
+        material = prev + canonical(ts, actor, action, entity_type, entity_id, details)
+        if prev_hash != prev or sha256(material.encode()).hexdigest() != digest:
+            following = next(rows, None)
             rows.close()
             broken, problem = _diagnose(db, row, following, prev, before_prev)
-            return ChainReport(count, seq - 1, prev, broken, problem)
-        count += 1
-        expected_seq, prev, before_prev = seq + 1, digest, prev_hash
-        row = following
-    return ChainReport(count, expected_seq - 1, prev)
+            # The diagnosis may blame the row before this one; the good chain then ends one earlier.
+            head = prev if broken == seq else before_prev
+            return ChainReport(broken - 1, broken - 1, head, broken, problem)
+        # Every row so far sat at its expected seq, so the count is the last seq.
+        expected_seq, before_prev, prev = seq + 1, prev, digest
+    return ChainReport(expected_seq - 1, expected_seq - 1, prev)

@@ -1,0 +1,30 @@
+"""`lifer-desk db ...`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from lifer_desk.config import load_settings
+from lifer_desk.services.schema import SchemaStatus, schema_status, upgrade_schema
+
+db_app = typer.Typer(help="Database schema: upgrade and show the revision.", no_args_is_help=True)
+
+
+def _describe(status: SchemaStatus) -> str:
+    if status.current is None:
+        return f"{status.database}: no schema yet (head is {status.head}); run `lifer-desk db upgrade`"
+    if status.is_head:
+        return f"{status.database}: revision {status.current} (head)"
+    return f"{status.database}: revision {status.current}, not head ({status.head}); run `lifer-desk db upgrade`"
+
+
+@db_app.command("upgrade")
+def upgrade_command() -> None:
+    """Bring the schema to the latest revision; safe to run again."""
+    typer.echo(_describe(upgrade_schema(load_settings())))
+
+
+@db_app.command("current")
+def current_command() -> None:
+    """Show the schema revision and whether it is the latest."""
+    typer.echo(_describe(schema_status(load_settings())))

@@ -1,0 +1,162 @@
+"""The `db`, `agents` and `audit` commands end to end, through the real entry point (`main`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lifer_desk.cli import main
+from lifer_desk.store.db import Database
+
+KEY = "a-long-enough-audit-key"
+
+
+class Desk:
+    """Runs `lifer-desk ARGS...` in-process and returns (exit code, stdout, stderr)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        self._monkeypatch = monkeypatch
+        self._capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self._monkeypatch.setattr(sys, "argv", ["lifer-desk", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = self._capsys.readouterr()
+        code = exited.value.code
+        return (code if isinstance(code, int) else 1), captured.out, captured.err
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Desk:
+    for variable in [v for v in os.environ if v.startswith("LIFER_")] + ["USER", "LNAME", "USERNAME"]:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LOGNAME", "hostadmin")
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return Desk(monkeypatch, capsys)
+
+
+@pytest.fixture
+def migrated(desk: Desk, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    monkeypatch.setenv("LIFER_DATABASE_URL", db_url)
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def test_db_upgrade_is_idempotent_and_current_shows_head(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIFER_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    code, out, _ = desk("db", "current")
+    assert code == 0 and "no schema yet" in out and "lifer-desk db upgrade" in out
+    for _ in range(2):
+        code, out, _ = desk("db", "upgrade")
+        assert code == 0 and out.rstrip().endswith("(head)")
+    code, out, _ = desk("db", "current")
+    assert code == 0 and "(head)" in out
+
+
+def test_commands_on_an_unmigrated_database_say_to_upgrade(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIFER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, out, err = desk("agents", "list")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "run `lifer-desk db upgrade`" in err
+
+
+def test_agents_round_trip_is_audited_with_the_os_user(desk: Desk, migrated: Database) -> None:
+    assert desk("agents", "list")[1].startswith("no agents yet")
+    assert desk("agents", "add", "wang.fang", "--role", "supervisor", "--display-name", "王芳") == (
+        0,
+        "agent wang.fang added as supervisor\n",
+        "",
+    )
+    assert desk("agents", "add", "bob", "--role", "agent")[0] == 0
+    assert desk("agents", "deactivate", "bob") == (0, "agent bob deactivated\n", "")
+    code, out, _ = desk("agents", "list")
+    assert code == 0
+    assert out.splitlines() == [
+        "NAME       ROLE        STATE        DISPLAY NAME",
+        "bob        agent       deactivated  bob",
+        "wang.fang  supervisor  active       王芳",
+    ]
+    code, out, _ = desk("audit", "verify")
+    assert code == 0 and out.startswith("audit chain OK: 3 events, head seq 3, hash ")
+    with migrated.read() as session:
+        actors = session.connection().exec_driver_sql("SELECT DISTINCT actor FROM audit_event").scalars().all()
+    assert actors == ["hostadmin"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("agents", "add", "bob", "--role", "boss"), "invalid role 'boss'"),
+        (("agents", "add", "bob smith", "--role", "agent"), "invalid agent name"),
+        (("agents", "deactivate", "ghost"), "no agent named 'ghost'"),
+    ],
+)
+def test_agent_refusals_are_one_line_with_exit_2(
+    desk: Desk, migrated: Database, args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = desk(*args)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_duplicate_agent_is_refused(desk: Desk, migrated: Database) -> None:
+    desk("agents", "add", "bob", "--role", "agent")
+    code, _, err = desk("agents", "add", "bob", "--role", "agent")
+    assert code == 2 and err == "lifer-desk: agent 'bob' already exists (role agent)\n"
+
+
+def test_checkpoint_needs_the_audit_key(desk: Desk, migrated: Database) -> None:
+    code, out, err = desk("audit", "checkpoint")
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == "lifer-desk: configuration error: LIFER_AUDIT_KEY: is not set; it is needed to sign an audit checkpoint\n"
+    )
+
+
+def test_checkpoint_and_verify_round_trip(
+    desk: Desk, migrated: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIFER_AUDIT_KEY", KEY)
+    desk("agents", "add", "bob", "--role", "agent")
+    code, out, _ = desk("audit", "checkpoint")
+    assert code == 0 and json.loads(out)["seq"] == 1
+    checkpoint = tmp_path / "head.json"
+    assert desk("audit", "checkpoint", "--out", str(checkpoint)) == (0, f"checkpoint written to {checkpoint}\n", "")
+    desk("agents", "deactivate", "bob")
+    code, out, _ = desk("audit", "verify", "--checkpoint", str(checkpoint))
+    assert code == 0
+    assert out.splitlines()[0].startswith("audit chain OK: 2 events")
+    assert out.splitlines()[1] == f"checkpoint {checkpoint} matches the chain"
+
+    monkeypatch.setenv("LIFER_AUDIT_KEY", "some other key")
+    code, _, err = desk("audit", "verify", "--checkpoint", str(checkpoint))
+    assert code == 2 and err == "lifer-desk: checkpoint signature does not match LIFER_AUDIT_KEY\n"
+    code, _, err = desk("audit", "verify", "--checkpoint", str(tmp_path / "missing.json"))
+    assert code == 2 and "cannot read checkpoint" in err and err.count("\n") == 1
+
+
+def test_verify_on_a_broken_chain_exits_1_naming_seq_and_problem(desk: Desk, migrated: Database) -> None:
+    for name in ("a", "b", "c"):
+        desk("agents", "add", name, "--role", "agent")
+    with migrated.engine.begin() as conn:
+        if migrated.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_change ON audit_event")
+        conn.exec_driver_sql("UPDATE audit_event SET actor = 'mallory' WHERE seq = 2")
+    code, out, _ = desk("audit", "verify")
+    assert code == 1
+    assert out.startswith("audit chain BROKEN at seq 2: edited (")
+    assert out.rstrip().endswith("1 events verified before it")

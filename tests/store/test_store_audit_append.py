@@ -1,0 +1,84 @@
+"""Appending to the audit chain, and the triggers that keep it append-only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from lifer_desk.store import audit
+from lifer_desk.store.db import Database
+
+
+def _append(db: Database, n: int) -> list[audit.AuditRecord]:
+    records = []
+    for i in range(n):
+        with db.write() as session:
+            records.append(
+                audit.append(session, actor="alice", action="ticket.reply", entity_type="ticket", entity_id=i)
+            )
+    return records
+
+
+def test_append_extends_the_head_in_the_callers_transaction(db: Database) -> None:
+    first, second = _append(db, 2)
+    assert (first.seq, second.seq) == (1, 2)
+    with db.read() as session:
+        head = session.execute(text("SELECT seq, hash FROM audit_head")).one()
+        prev = session.execute(text("SELECT prev_hash FROM audit_event WHERE seq = 2")).scalar_one()
+    assert (head.seq, head.hash) == (2, second.hash)
+    assert prev == first.hash
+
+
+def test_a_rolled_back_transaction_leaves_no_event(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.write() as session:
+        audit.append(session, actor="alice", action="agent.add", entity_type="agent", entity_id="bob")
+        raise RuntimeError("the state change failed")
+    report = audit.verify_chain(db)
+    assert (report.ok, report.count, report.head_hash) == (True, 0, audit.GENESIS)
+
+
+def test_event_on_a_whole_second_verifies(db: Database) -> None:
+    # SQLite would store such a timestamp without ".000000", which is not the text that was hashed.
+    with time_machine.travel(datetime(2025, 5, 1, 9, 30, tzinfo=UTC), tick=False):
+        _append(db, 2)
+    report = audit.verify_chain(db)
+    assert report.ok and report.count == 2
+
+
+def test_details_in_any_script_verify(db: Database) -> None:
+    with db.write() as session:
+        audit.append(
+            session,
+            actor="王芳",
+            action="verification.attempt",
+            entity_type="account",
+            entity_id="u-1",
+            details={"email": "j***@qq.com", "note": 'quote " and \\ and \u2028 and 退款'},
+        )
+    assert audit.verify_chain(db).ok
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_event SET actor = 'mallory' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 1"],
+)
+def test_triggers_reject_update_and_delete(db: Database, statement: str) -> None:
+    _append(db, 1)
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    assert audit.verify_chain(db).count == 1
+
+
+def test_postgresql_trigger_rejects_truncate(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        _append(db, 1)
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE audit_event")
+        assert audit.verify_chain(db).count == 1
+    finally:
+        db.dispose()

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from dotenv.parser import parse_stream
 
+from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
+
 APP_NAME = "lifer-desk"
 PREFIX = "LIFER_"
 
@@ -66,6 +68,7 @@ class Settings:
     admin_read_timeout: float = 10.0
     verification_ttl_hours: float = 24.0
     lang: str = "en"
+    sla_policy: SlaPolicy = field(default_factory=SlaPolicy.default)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -131,6 +134,13 @@ def _lang(key: str, raw: str) -> str:
     return raw
 
 
+def _sla_policy(key: str, raw: str) -> SlaPolicy:
+    try:
+        return SlaPolicy.parse(raw)
+    except SlaConfigError as exc:
+        raise ConfigError(key, str(exc)) from None
+
+
 def _secret(key: str, raw: str) -> Secret:
     if not raw.strip():
         raise ConfigError(key, "is empty")
@@ -148,6 +158,7 @@ _PARSERS = {
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),
     "VERIFICATION_TTL_HOURS": ("verification_ttl_hours", _positive_float),
     "LANG": ("lang", _lang),
+    "SLA_POLICY": ("sla_policy", _sla_policy),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lifer_desk.config import Settings
@@ -22,7 +22,10 @@ class DeskContext:
     role: str
     clock: Callable[[], datetime] = utcnow
     lease: timedelta = CLAIM_LEASE
-    sla: SlaPolicy = field(default_factory=SlaPolicy.default)
+
+    @property
+    def sla(self) -> SlaPolicy:
+        return self.settings.sla_policy
 
     @property
     def is_supervisor(self) -> bool:

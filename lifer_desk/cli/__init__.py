@@ -1,0 +1,54 @@
+"""The `lifer-desk` command. Each subcommand is a thin call into `services`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lifer_desk.cli.agents import agents_app
+from lifer_desk.cli.audit import audit_app
+from lifer_desk.cli.db import db_app
+from lifer_desk.cli.desk import demo_command, open_desk
+from lifer_desk.cli.sandbox import sandbox_app
+from lifer_desk.cli.seed import seed_command
+from lifer_desk.config import ConfigError
+from lifer_desk.services.errors import DeskError
+from lifer_desk.store.db import DatabaseUnavailable
+
+app = typer.Typer(
+    name="lifer-desk",
+    help="lifer-desk: the terminal service desk for lifer.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(agents_app, name="agents")
+app.add_typer(sandbox_app, name="sandbox")
+app.command("seed")(seed_command)
+app.command("demo")(demo_command)
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context) -> None:
+    """Without a command, open the desk for the agent at the keyboard."""
+    if ctx.invoked_subcommand is None:
+        open_desk()
+
+
+def fail(message: str, code: int = 2) -> None:
+    print(f"lifer-desk: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except ConfigError as exc:
+        fail(f"configuration error: {exc}")
+    except (DeskError, DatabaseUnavailable) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)

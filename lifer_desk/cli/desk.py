@@ -1,0 +1,45 @@
+"""Opening the desk: `lifer-desk` for the agent at the keyboard, `lifer-desk demo` on the embedded default."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+
+import typer
+
+from lifer_desk.admin_api import open_admin_client
+from lifer_desk.config import Settings, load_settings
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.database import open_database
+from lifer_desk.services.demo import prepare_demo
+from lifer_desk.services.identity import current_agent
+
+
+class DemoRole(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> None:
+    # Imported late: the CLI's other commands must not pay for loading Textual.
+    from lifer_desk.ui import run_desk
+
+    run_desk(ctx, partial(open_admin_client, settings, sandbox_path))
+
+
+def open_desk() -> None:
+    """Open the desk as the OS user, who must be an active agent."""
+    settings = load_settings()
+    db = open_database(settings)
+    agent = current_agent(db, settings)
+    _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None)
+
+
+def demo_command(
+    as_role: DemoRole = typer.Option(DemoRole.AGENT, "--as", help="Open the demo as an agent or a supervisor."),
+) -> None:
+    """Open the desk on a demo database with 5,000 tickets and the in-process admin-API sandbox."""
+    typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
+    demo = prepare_demo(load_settings(), role=as_role.value)
+    _run(demo.ctx, demo.settings, demo.sandbox_path)

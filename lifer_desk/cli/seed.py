@@ -1,0 +1,27 @@
+"""`lifer-desk seed`: synthetic tickets for demos and benchmarks, with a progress bar."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lifer_desk.config import load_settings
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.database import open_database
+from lifer_desk.services.identity import os_user
+from lifer_desk.services.seed import seed_tickets
+
+
+def seed_command(
+    tickets: int = typer.Option(..., "--tickets", "-n", help="How many tickets to add."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same tickets."),
+) -> None:
+    """Add deterministic synthetic tickets (Chinese and English) to the desk's database."""
+    settings = load_settings()
+    db = open_database(settings)
+    ctx = DeskContext(db=db, settings=settings, agent=os_user(), role="host")
+    columns = (TextColumn("seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("seed", total=tickets)
+        first = seed_tickets(ctx, tickets, seed=seed, on_progress=lambda n: progress.advance(task, n))
+    typer.echo(f"added tickets #{first}..#{first + tickets - 1}")

@@ -1,0 +1,144 @@
+"""`lifer-desk seed`: deterministic synthetic tickets, bulk-loaded and audited as one event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from multiprocessing import get_context
+from multiprocessing.queues import Queue
+from types import MappingProxyType
+
+from lifer_desk.domain.search_text import index_document
+from lifer_desk.domain.sla import SlaPolicy, SlaTarget
+from lifer_desk.domain.tickets import OPEN_STATUSES, Category, Priority
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import Refused
+from lifer_desk.services.synthetic import Requester, SyntheticTicket, generate
+from lifer_desk.store import audit
+from lifer_desk.store.bulk import Batch, load, next_ticket_id, stamp
+
+BATCH = 20_000
+MAX_TICKETS = 5_000_000
+DEFAULT_AGENTS = ("demo-agent", "demo-supervisor", "li.wei", "emma.w")
+
+
+def _batches(tickets: Iterator[SyntheticTicket], first_id: int) -> Iterator[Batch]:
+    ticket_id = first_id
+    # Synthetic threads repeat a small set of texts, so each distinct text is tokenised once; a token
+    # repeated across texts is harmless to both indexes.
+    tokenised: dict[str, str] = {}
+    while chunk := list(islice(tickets, BATCH)):
+        batch = Batch([], [], [])
+        for t in chunk:
+            created = stamp(t.created_at)
+            open_ = t.status in OPEN_STATUSES
+            replied = next((n for n, event in enumerate(t.thread) if event[0] == "reply"), None)
+            batch.tickets.append(
+                (
+                    ticket_id,
+                    t.channel,
+                    t.subject,
+                    t.thread[0][2],
+                    t.requester.contact,
+                    t.requester.name,
+                    t.requester.account_id,
+                    t.category.value,
+                    t.priority.value,
+                    t.priority.rank,
+                    t.status.value,
+                    int(open_),
+                    t.assignee,
+                    None,
+                    stamp(t.first_response_due),
+                    stamp(t.resolution_due),
+                    created if replied is not None else None,
+                    stamp(t.legal_due_calendar),
+                    stamp(t.legal_due_working),
+                    created,
+                    created,
+                    1,
+                )
+            )
+            batch.events.extend((ticket_id, kind, author, body, "{}", created) for kind, author, body in t.thread)
+            parts = []
+            for text in dict.fromkeys((t.subject, *(body for _kind, _author, body in t.thread))):
+                part = tokenised.get(text)
+                if part is None:
+                    part = tokenised[text] = index_document(text)
+                parts.append(part)
+            batch.documents.append((ticket_id, " ".join(parts)))
+            ticket_id += 1
+        yield batch
+
+
+@dataclass(frozen=True)
+class _Plan:
+    count: int
+    seed: int
+    now: datetime
+    agents: tuple[str, ...]
+    requesters: tuple[Requester, ...]
+    sla_targets: dict[tuple[Category, Priority], SlaTarget]  # the policy's own mapping cannot be pickled
+    first_id: int
+
+
+def _produce(plan: _Plan, out: Queue[Batch | BaseException | None]) -> None:
+    try:
+        tickets = generate(
+            plan.count,
+            seed=plan.seed,
+            now=plan.now,
+            agents=plan.agents,
+            requesters=plan.requesters,
+            sla=SlaPolicy(MappingProxyType(plan.sla_targets)),
+        )
+        for batch in _batches(tickets, plan.first_id):
+            out.put(batch)
+        out.put(None)
+    except BaseException as exc:  # handed to the parent, which re-raises it
+        out.put(exc)
+
+
+def _produced_elsewhere(plan: _Plan) -> Iterator[Batch]:
+    """Batches made in a second process, so generating and inserting use both cores."""
+    context = get_context("spawn")
+    out: Queue[Batch | BaseException | None] = context.Queue(maxsize=3)
+    producer = context.Process(target=_produce, args=(plan, out), daemon=True)
+    producer.start()
+    try:
+        while (item := out.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        producer.kill()
+        producer.join()
+
+
+def seed_tickets(
+    ctx: DeskContext,
+    count: int,
+    *,
+    seed: int = 1,
+    requesters: Sequence[Requester] = (),
+    agents: Sequence[str] = DEFAULT_AGENTS,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Add `count` tickets; returns the first new id. The same seed gives the same tickets."""
+    if not 0 < count <= MAX_TICKETS:
+        raise Refused(f"--tickets must be between 1 and {MAX_TICKETS:,}")
+    first_id = next_ticket_id(ctx.db)
+    plan = _Plan(count, seed, ctx.clock(), tuple(agents), tuple(requesters), dict(ctx.sla.targets), first_id)
+    load(ctx.db, _produced_elsewhere(plan), on_progress)
+    with ctx.db.write() as session:
+        audit.append(
+            session,
+            actor=ctx.agent,
+            action="tickets.seed",
+            entity_type="ticket",
+            entity_id=f"{first_id}-{first_id + count - 1}",
+            details={"count": count, "seed": seed},
+        )
+    return first_id

@@ -1,0 +1,140 @@
+"""`DeskApp`: the agents' desk. Modes hold the main screens (only queues so far); the app owns what outlives
+a screen: the admin-API client, the claims this agent holds, and how failures are shown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from lifer_desk.admin_api import AdminApiError, AdminClient
+from lifer_desk.i18n import _
+from lifer_desk.services import tickets
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import DeskError
+from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.ui.desk_screen import WorkerFailures
+from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
+from lifer_desk.ui.queues_screen import QueuesScreen
+from lifer_desk.ui.ticket_screen import TicketScreen
+
+AdminFactory = Callable[[], AdminClient]
+
+
+class DeskApp(WorkerFailures, App[None]):
+    CSS_PATH = Path(__file__).with_name("desk.tcss")
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"queues": QueuesScreen}
+    DEFAULT_MODE: ClassVar[str] = "queues"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", _("Help"), id="app.help"),
+        Binding("q", "quit", _("Quit"), id="app.quit"),
+        Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+    ]
+
+    class NextTicket(Message):
+        def __init__(self, detail: TicketDetail | None) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, ctx: DeskContext, admin_factory: AdminFactory) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._admin_factory = admin_factory
+        self._admin: AdminClient | None = None
+        self._admin_lock = asyncio.Lock()
+        self._held: set[int] = set()
+        self.title = f"lifer-desk · {ctx.agent}"
+
+    # What screens ask of the app --------------------------------------------------------------------------
+
+    async def admin_client(self) -> AdminClient:
+        """The admin-API client, opened on first use (the in-process sandbox takes a moment to seed)."""
+        async with self._admin_lock:
+            if self._admin is None:
+                self._admin = await asyncio.to_thread(self._admin_factory)
+                if self._admin.in_process:
+                    self.sub_title = _("admin API: in-process sandbox")
+            return self._admin
+
+    def show_error(self, error: BaseException) -> None:
+        if isinstance(error, DeskError | AdminApiError):
+            self.notify(str(error), title=_("Refused"), severity="warning")
+        else:
+            self.notify(f"{type(error).__name__}: {error}", title=_("Error"), severity="error", markup=False)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        self.push_screen(TicketScreen(ticket_id))
+
+    def open_next_ticket(self) -> None:
+        self._take_next()
+
+    def track_claim(self, ticket_id: int, held: bool) -> None:
+        if held:
+            self._held.add(ticket_id)
+        else:
+            self._held.discard(ticket_id)
+
+    def release_claim(self, ticket_id: int) -> None:
+        if ticket_id in self._held:
+            self._held.discard(ticket_id)
+            self._release(ticket_id)
+
+    # Workers and handlers -----------------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="release")
+    def _release(self, ticket_id: int) -> None:
+        tickets.release_claim(self.ctx, ticket_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="next")
+    def _take_next(self) -> None:
+        self.post_message(self.NextTicket(tickets.next_unclaimed(self.ctx)))
+
+    @on(NextTicket)
+    def _open_next(self, message: NextTicket) -> None:
+        detail = message.detail
+        if detail is None:
+            self.notify(_("No unclaimed tickets"), severity="information")
+            return
+        screen = TicketScreen(detail.id, detail)
+        if isinstance(self.screen, TicketScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    # Actions ------------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        screen = self.screen
+        title = getattr(screen, "title_text", "")
+        self.push_screen(HelpScreen(title, screen_keys(self, screen)))
+
+    async def action_quit(self) -> None:
+        """Leave no claim behind: a ticket still open on screen is released before the desk exits."""
+        for ticket_id in sorted(self._held):
+            release = partial(tickets.release_claim, self.ctx, ticket_id)
+            worker = self.run_worker(release, thread=True, exit_on_error=False)
+            with suppress(WorkerFailed):
+                await worker.wait()
+        self._held.clear()
+        if self._admin is not None:
+            await self._admin.aclose()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+        yield from palette_commands(self, screen)
+        yield from super().get_system_commands(screen)
+
+
+def run_desk(ctx: DeskContext, admin_factory: AdminFactory) -> None:
+    """Open the desk in the terminal for `ctx.agent`; returns when the agent quits."""
+    DeskApp(ctx, admin_factory).run()

@@ -1,0 +1,43 @@
+"""How values become screen text: customer text made inert, deadlines as coloured countdowns, local times.
+
+Everything a customer or the admin API wrote goes through `customer_text` or `customer_line`, which clean
+it with `safe_text` and wrap it in `rich.text.Text`, so it is never read as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from lifer_desk.domain.sla import SlaState, sla_clock
+from lifer_desk.domain.text_safety import one_line, safe_text
+
+_SLA_STYLES = {SlaState.OK: "", SlaState.WARNING: "yellow", SlaState.BREACHED: "bold red"}
+
+
+def customer_text(value: str) -> Text:
+    return Text(safe_text(value), end="")
+
+
+def customer_line(value: str) -> Text:
+    return Text(one_line(value), end="", no_wrap=True, overflow="ellipsis")
+
+
+def countdown(due: datetime, now: datetime) -> Text:
+    """Time left until `due`: plain while comfortable, yellow under 4 h, bold red once breached."""
+    clock = sla_clock(due, now)
+    return Text(clock.label, style=_SLA_STYLES[clock.state], end="")
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def short_time(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """ "14:05" today, "03-01 14:05" on another day, in the agent's time zone."""
+    local = moment.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")

@@ -1,0 +1,61 @@
+"""What every desk screen shares: the desk context and the one worker-failure handler."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar, cast
+
+from textual import on
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from lifer_desk.admin_api import AdminClient
+from lifer_desk.services.context import DeskContext
+
+ResultType = TypeVar("ResultType")
+
+
+class DeskHost(Protocol):
+    """The app as screens see it (the app module imports the screens, so not the other way round)."""
+
+    ctx: DeskContext
+
+    async def admin_client(self) -> AdminClient: ...
+
+    def show_error(self, error: BaseException) -> None: ...
+
+    def open_ticket(self, ticket_id: int) -> None: ...
+
+    def open_next_ticket(self) -> None: ...
+
+    def track_claim(self, ticket_id: int, held: bool) -> None: ...
+
+    def release_claim(self, ticket_id: int) -> None: ...
+
+
+def desk(node: DOMNode) -> DeskHost:
+    return cast(DeskHost, node.app)
+
+
+class WorkerFailures(DOMNode):
+    """Mixed into the app and every desk screen: a worker that raised shows its error instead of stopping the app.
+
+    Worker state changes do not bubble, so each screen needs the handler; this is its only definition.
+    """
+
+    @on(Worker.StateChanged)
+    def _report_failed_worker(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            desk(self).show_error(event.worker.error)
+
+
+class DeskScreen(WorkerFailures, Screen[None]):
+    @property
+    def ctx(self) -> DeskContext:
+        return desk(self).ctx
+
+
+class DeskModal(WorkerFailures, ModalScreen[ResultType]):
+    @property
+    def ctx(self) -> DeskContext:
+        return desk(self).ctx

@@ -1,0 +1,235 @@
+"""Queues mode: the queue list with live counts, and the ticket table with search, filters and sorting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+
+from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.i18n import _
+from lifer_desk.services import queues
+from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.filter_dialog import FilterDialog
+from lifer_desk.ui.labels import category_label, priority_label, status_label
+from lifer_desk.ui.queue_list import QueueList
+from lifer_desk.ui.queue_source import QueueSource, QueueView, queue_columns
+from lifer_desk.ui.still_inputs import StillInput
+from widgets.virtual_table import VirtualTable
+
+POLL_EVERY = 1.0
+SORT_ORDER = (SortKey.DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.ID)
+
+
+def filters_text(filters: Mapping[str, str]) -> str:
+    shown = {
+        "status": status_label,
+        "category": category_label,
+        "priority": priority_label,
+        "assignee": lambda agent: agent or _("unassigned"),
+    }
+    return " · ".join(f"{_(name)}={shown[name](value)}" for name, value in filters.items())
+
+
+class QueuesScreen(DeskScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", _("Search"), id="queues.search"),
+        Binding("f", "filters", _("Filter"), id="queues.filters"),
+        Binding("o", "sort", _("Sort"), id="queues.sort"),
+        Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
+        Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
+        Binding("tab", "switch_pane", _("Queues/tickets"), show=False, id="queues.switch_pane"),
+        Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
+    ]
+
+    # Long enough to skip a query per keystroke while typing, short enough to feel instant.
+    SEARCH_DEBOUNCE: ClassVar[float] = 0.15
+
+    class CountsLoaded(Message):
+        def __init__(self, counts: dict[QueueName, int]) -> None:
+            super().__init__()
+            self.counts = counts
+
+    class Changed(Message):
+        """Tickets changed since the last poll (here or by another agent)."""
+
+        def __init__(self, marker: datetime | None) -> None:
+            super().__init__()
+            self.marker = marker
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, QueuesScreen.Changed)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = QueueView()
+        self._polled = False
+        self._marker: datetime | None = None
+        self._minute: datetime | None = None
+        self._debounce: Timer | None = None
+        self._poller: Timer | None = None
+
+    @property
+    def title_text(self) -> str:
+        return _("Queues")
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#tickets", VirtualTable)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield QueueList(id="queues")
+            with Vertical(id="table-pane"):
+                yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
+                yield Static("", id="view-line", markup=False)
+                yield VirtualTable(
+                    QueueSource(self.ctx, self.view),
+                    queue_columns(),
+                    id="tickets",
+                    empty_message=_("No tickets here"),
+                    loading_message=_("Loading…"),
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._describe_view()
+        self.table.focus()
+        self._poll()
+        self._poller = self.set_interval(POLL_EVERY, self._poll)
+
+    def on_screen_suspend(self) -> None:
+        if self._poller is not None:
+            self._poller.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._poller is not None:
+            self._poller.resume()
+            self._poll()
+
+    # Workers ----------------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def _poll(self) -> None:
+        marker = queues.changed_since(self.ctx)
+        # Countdowns move with the clock, so a new minute is a change too.
+        minute = self.ctx.clock().replace(second=0, microsecond=0)
+        if not self._polled or marker != self._marker or minute != self._minute:
+            self._polled, self._marker, self._minute = True, marker, minute
+            self.post_message(self.Changed(marker))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
+    def _load_counts(self) -> None:
+        self.post_message(self.CountsLoaded(queues.counts(self.ctx)))
+
+    # Handlers ---------------------------------------------------------------------------------------------
+
+    @on(Changed)
+    def _changed(self) -> None:
+        self.table.reload()
+        self._load_counts()
+
+    @on(CountsLoaded)
+    def _show_counts(self, message: CountsLoaded) -> None:
+        self.query_one(QueueList).show_counts(message.counts)
+
+    @on(OptionList.OptionHighlighted, "#queues")
+    def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        queue = QueueName(event.option.id)
+        if queue != self.view.queue:
+            self._show_view(QueueView(queue, self.view.search, self.view.filters))
+
+    @on(OptionList.OptionSelected, "#queues")
+    def _queue_opened(self) -> None:
+        self.table.focus()
+
+    @on(VirtualTable.RowSelected, "#tickets")
+    def _open(self, event: VirtualTable.RowSelected) -> None:
+        desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]
+
+    @on(VirtualTable.LoadFailed)
+    def _load_failed(self, event: VirtualTable.LoadFailed) -> None:
+        desk(self).show_error(event.error)
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(self.SEARCH_DEBOUNCE, lambda: self._search(event.value))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._search(event.value)
+        self.table.focus()
+
+    def _search(self, text: str) -> None:
+        if text.strip() != self.view.search:
+            self._show_view(QueueView(self.view.queue, text.strip(), self.view.filters))
+
+    def _show_view(self, view: QueueView) -> None:
+        self.view = view
+        table = self.table
+        sort = table.sort
+        table.set_source(QueueSource(self.ctx, view))
+        if sort is not None:
+            # A new source starts unsorted; keep the agent's chosen order.
+            table.sort_by(*sort)
+        self._describe_view()
+
+    def _describe_view(self) -> None:
+        parts = [self.view.queue.label]
+        if self.view.search:
+            parts.append(_("search: {text}").format(text=self.view.search))
+        if self.view.filters:
+            parts.append(filters_text(self.view.filters))
+        # The search text is the agent's own typing, yet still shown as plain text, never markup.
+        self.query_one("#view-line", Static).update(Text(" · ".join(parts), style="dim", no_wrap=True))
+
+    # Actions ----------------------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            self._search("")
+        self.table.focus()
+
+    def action_filters(self) -> None:
+        def chosen(filters: dict[str, str] | None) -> None:
+            if filters is not None:
+                self._show_view(QueueView(self.view.queue, self.view.search, filters))
+
+        self.app.push_screen(FilterDialog(self.view.filters), chosen)
+
+    def action_sort(self) -> None:
+        current = self.table.sort
+        index = SORT_ORDER.index(SortKey(current[0])) + 1 if current else 1
+        self.table.sort_by(SORT_ORDER[index % len(SORT_ORDER)], descending=False)
+
+    def action_reverse(self) -> None:
+        current = self.table.sort or (SortKey.DUE.value, False)
+        self.table.sort_by(current[0], descending=not current[1])
+
+    def action_next_ticket(self) -> None:
+        desk(self).open_next_ticket()
+
+    def action_switch_pane(self) -> None:
+        queue_list = self.query_one(QueueList)
+        if queue_list.has_focus:
+            self.table.focus()
+        else:
+            queue_list.focus()

@@ -1,0 +1,133 @@
+"""The ticket view's two parts: the header (fields and clocks) and the thread of events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from lifer_desk.domain.tickets import EventKind
+from lifer_desk.i18n import _
+from lifer_desk.services.ticket_views import EventView, TicketDetail
+from lifer_desk.ui.cells import countdown, customer_line, customer_text, short_time
+from lifer_desk.ui.labels import category_label, priority_label, status_label
+from widgets.safe_text import SafeText
+
+
+def _field(text: Text, label: str, value: Text | str, style: str = "") -> None:
+    if text.plain:
+        text.append("  ")
+    text.append(f"{label} ", style="dim")
+    text.append_text(value if isinstance(value, Text) else Text(value, style=style))
+
+
+def _deadline(label: str, due: datetime, now: datetime, zone: ZoneInfo) -> Text:
+    text = Text(end="")
+    _field(text, label, countdown(due, now))
+    text.append(f" ({short_time(due, now, zone)})", style="dim")
+    return text
+
+
+def header_text(detail: TicketDetail, now: datetime, zone: ZoneInfo, agent: str, account: str | None) -> Text:
+    """The header lines. `account` is the linked account's masked summary, once the admin API gave it."""
+    top = Text(f"#{detail.id}", style="bold", end="")
+    _field(top, _("status"), status_label(detail.status), "bold")
+    _field(top, _("priority"), priority_label(detail.priority))
+    _field(top, _("category"), category_label(detail.category))
+    if detail.claimed_by(agent, now):
+        _field(top, _("claimed"), _("by you"), "green")
+    elif detail.held_by_other(agent, now):
+        _field(top, _("claimed"), Text(detail.assignee or "", style="bold yellow"))
+    else:
+        _field(top, _("claimed"), _("no (c to claim)"))
+    clocks = Text(end="")
+    if detail.first_responded_at is None:
+        clocks.append_text(_deadline(_("first response"), detail.first_response_due, now, zone))
+    else:
+        answered = short_time(detail.first_responded_at, now, zone)
+        _field(clocks, _("first response"), _("answered {at}").format(at=answered))
+    clocks.append("  ")
+    clocks.append_text(_deadline(_("resolution"), detail.resolution_due, now, zone))
+    lines = [top, clocks]
+    if detail.legal_reply_due is not None and detail.legal_delete_due is not None:
+        legal = _deadline(_("legal reply"), detail.legal_reply_due, now, zone)
+        legal.append("  ")
+        legal.append_text(_deadline(_("legal deletion"), detail.legal_delete_due, now, zone))
+        lines.append(legal)
+    if detail.legal_warning:
+        lines.append(Text("⚠ " + detail.legal_warning, style="bold yellow", end=""))
+    who = Text(end="")
+    _field(who, _("requester"), customer_line(detail.requester_name))
+    who.append(" ")
+    who.append_text(customer_line(detail.requester))
+    lines.append(who)
+    linked = Text(end="")
+    if detail.account_id is None:
+        _field(linked, _("account"), _("not linked (l to link)"))
+    else:
+        _field(linked, _("account"), customer_line(account or detail.account_id))
+    lines.append(linked)
+    subject = Text(end="")
+    _field(subject, _("subject"), customer_line(detail.subject))
+    lines.append(subject)
+    return Text("\n", end="").join(lines)
+
+
+_KIND_TITLES = {
+    EventKind.INBOUND: _("from customer"),
+    EventKind.REPLY: _("reply"),
+    EventKind.NOTE: _("internal note"),
+    EventKind.STATUS: _("status"),
+    EventKind.FIELD: _("changed"),
+}
+
+
+def _change_text(event: EventView) -> str:
+    """A status or field change as "status new → open"; values are our own vocabulary or ids."""
+    meta = event.meta
+    name = meta.get("field", _("status"))
+    return f"{name} {meta.get('from') or '—'} → {meta.get('to') or '—'}"
+
+
+class EventItem(Static):
+    """One event of the thread; its kind is a CSS class, so notes look different from replies."""
+
+    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo) -> None:
+        super().__init__(classes=f"event -{event.kind}")
+        self._event = event
+        self._when = short_time(event.created_at, now, zone)
+
+    def compose(self) -> ComposeResult:
+        event = self._event
+        title = Text(_KIND_TITLES.get(EventKind(event.kind), event.kind), style="bold", end="")
+        title.append(" · ")
+        title.append_text(customer_line(event.author))
+        title.append(f" · {self._when}", style="dim")
+        if event.kind in (EventKind.STATUS, EventKind.FIELD):
+            title.append("  ")
+            title.append_text(customer_line(_change_text(event)))
+            yield SafeText(title, classes="event-title")
+            return
+        yield SafeText(title, classes="event-title")
+        yield SafeText(customer_text(event.body), classes="event-body")
+
+
+class ThreadView(VerticalScroll, can_focus=True):
+    """The ticket's events, oldest first; rebuilt only when the set of events changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[int, ...] = ()
+
+    def show(self, events: tuple[EventView, ...], now: datetime, zone: ZoneInfo) -> None:
+        ids = tuple(event.id for event in events)
+        if ids == self._shown:
+            return
+        self._shown = ids
+        self.remove_children()
+        self.mount_all(EventItem(event, now, zone) for event in events)
+        self.call_after_refresh(self.scroll_end, animate=False)

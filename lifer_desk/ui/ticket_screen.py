@@ -1,0 +1,229 @@
+"""The ticket view: header, thread, and the actions an agent takes on one ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from lifer_desk.admin_api import UserSummary
+from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
+from lifer_desk.i18n import _
+from lifer_desk.services import tickets
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import DeskError
+from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
+from lifer_desk.ui.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from lifer_desk.ui.link_dialog import LinkAccountDialog
+from lifer_desk.ui.ticket_parts import ThreadView, header_text
+
+# Well inside the 15-minute lease, so one missed renewal does not lose the claim.
+RENEW_EVERY = 5 * 60.0
+
+Change = Callable[[DeskContext, TicketDetail], TicketDetail]
+
+
+class TicketScreen(DeskScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", _("Back"), id="ticket.back"),
+        Binding("c", "claim", _("Claim"), id="ticket.claim"),
+        Binding("n", "next_ticket", _("Next"), id="ticket.next"),
+        Binding("r", "reply", _("Reply"), id="ticket.reply"),
+        Binding("i", "note", _("Note"), id="ticket.note"),
+        Binding("s", "status", _("Status"), id="ticket.status"),
+        Binding("p", "priority", _("Priority"), id="ticket.priority"),
+        Binding("g", "category", _("Category"), id="ticket.category"),
+        Binding("l", "link", _("Link account"), id="ticket.link"),
+        Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
+        Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
+    ]
+
+    class Loaded(Message):
+        """A fresh copy of the ticket, with a `notice` when it was reloaded because a change was refused."""
+
+        def __init__(self, detail: TicketDetail, notice: str | None = None) -> None:
+            super().__init__()
+            self.detail = detail
+            self.notice = notice
+
+    class AccountFound(Message):
+        def __init__(self, summary: UserSummary, in_process: bool) -> None:
+            super().__init__()
+            self.summary = summary
+            self.in_process = in_process
+
+    def __init__(self, ticket_id: int, detail: TicketDetail | None = None) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.detail = detail
+        self._account: str | None = None
+        self._renewal: Timer | None = None
+
+    @property
+    def title_text(self) -> str:
+        return _("Ticket #{id}").format(id=self.ticket_id)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(_("Loading…")), id="ticket-header")
+        yield Static("", id="ticket-notice", classes="-empty", markup=False)
+        yield ThreadView(id="thread")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._renewal = self.set_interval(RENEW_EVERY, self._renew, pause=True)
+        if self.detail is not None:
+            self.post_message(self.Loaded(self.detail))
+        else:
+            self._load()
+
+    # Workers: each calls one service and posts what it got ----------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
+    def _change(self, change: Change, seen: TicketDetail) -> None:
+        try:
+            detail = change(self.ctx, seen)
+        except DeskError as refusal:
+            # Show the ticket as it is now, and say why the change did not happen.
+            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, seen.id), notice=str(refusal)))
+            raise
+        self.post_message(self.Loaded(detail))
+
+    @work(thread=True, exit_on_error=False, group="renew")
+    def _renew(self) -> None:
+        if not tickets.renew_claim(self.ctx, self.ticket_id):
+            notice = _("your claim on this ticket lapsed; press c to claim it again")
+            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice=notice))
+
+    @work(exclusive=True, exit_on_error=False, group="account")
+    async def _find_account(self, account_id: str) -> None:
+        client = await desk(self).admin_client()
+        self.post_message(self.AccountFound(await client.lookup_user(id=account_id), client.in_process))
+
+    # Handlers ---------------------------------------------------------------------------------------------
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        detail = message.detail
+        if self.detail is not None and detail.account_id != self.detail.account_id:
+            self._account = None
+        self.detail = detail
+        now = self.ctx.clock()
+        held = detail.claimed_by(self.ctx.agent, now)
+        desk(self).track_claim(detail.id, held)
+        if self._renewal is not None:
+            self._renewal.resume() if held else self._renewal.pause()
+        self._paint_header()
+        notice = self.query_one("#ticket-notice", Static)
+        notice.update(Text(message.notice or "", style="bold yellow"))
+        notice.set_class(message.notice is None, "-empty")
+        self.query_one(ThreadView).show(detail.events, now, self.ctx.settings.timezone)
+        if detail.account_id and self._account is None:
+            self._find_account(detail.account_id)
+
+    @on(AccountFound)
+    def _show_account(self, message: AccountFound) -> None:
+        summary = message.summary
+        sandbox = _(" (sandbox)") if message.in_process else ""
+        self._account = f"{summary.email_masked} · {summary.username_masked} · {summary.id}{sandbox}"
+        self._paint_header()
+
+    def _paint_header(self) -> None:
+        if self.detail is None:
+            return
+        ctx = self.ctx
+        text = header_text(self.detail, ctx.clock(), ctx.settings.timezone, ctx.agent, self._account)
+        self.query_one("#ticket-header", Static).update(text)
+
+    # Actions ----------------------------------------------------------------------------------------------
+
+    def _seen(self) -> TicketDetail | None:
+        if self.detail is None:
+            self.notify(_("The ticket is still loading"), severity="warning")
+        return self.detail
+
+    def action_back(self) -> None:
+        desk(self).release_claim(self.ticket_id)
+        self.dismiss()
+
+    def action_claim(self) -> None:
+        if (seen := self._seen()) is not None:
+            self._change(lambda ctx, detail: tickets.claim(ctx, detail.id), seen)
+
+    def action_next_ticket(self) -> None:
+        desk(self).release_claim(self.ticket_id)
+        desk(self).open_next_ticket()
+
+    def action_reply(self) -> None:
+        self._write(_("Reply to the customer"), tickets.reply)
+
+    def action_note(self) -> None:
+        self._write(_("Internal note (never sent)"), lambda ctx, seen, body: tickets.add_note(ctx, seen.id, body))
+
+    def _write(self, title: str, send: Callable[[DeskContext, TicketDetail, str], TicketDetail]) -> None:
+        if (seen := self._seen()) is None:
+            return
+
+        def written(body: str | None) -> None:
+            if body is not None:
+                self._change(lambda ctx, detail: send(ctx, detail, body), seen)
+
+        self.app.push_screen(TextDialog(title), written)
+
+    def action_status(self) -> None:
+        if (seen := self._seen()) is None:
+            return
+        choices = [(STATUS_LABELS[s], s.value) for s in TicketStatus if s in allowed_next(TicketStatus(seen.status))]
+        self._choose(_("Set status"), choices, tickets.set_status, _("A closed ticket stays closed"))
+
+    def action_priority(self) -> None:
+        if (seen := self._seen()) is not None:
+            choices = [(label, p.value) for p, label in PRIORITY_LABELS.items() if p != Priority(seen.priority)]
+            self._choose(_("Set priority"), choices, tickets.set_priority)
+
+    def action_category(self) -> None:
+        if (seen := self._seen()) is not None:
+            choices = [(label, c.value) for c, label in CATEGORY_LABELS.items() if c != Category(seen.category)]
+            self._choose(_("Set category"), choices, tickets.set_category)
+
+    def _choose(
+        self,
+        title: str,
+        choices: list[tuple[str, str]],
+        apply: Callable[[DeskContext, TicketDetail, str], TicketDetail],
+        empty: str = "",
+    ) -> None:
+        seen = self.detail
+        assert seen is not None
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._change(lambda ctx, detail: apply(ctx, detail, value), seen)
+
+        self.app.push_screen(ChoiceDialog(title, choices, empty), chosen)
+
+    def action_link(self) -> None:
+        if (seen := self._seen()) is None:
+            return
+
+        def found(summary: UserSummary | None) -> None:
+            if summary is not None:
+                self._change(lambda ctx, detail: tickets.link_account(ctx, detail, summary.id), seen)
+
+        self.app.push_screen(LinkAccountDialog(), found)
+
+    def action_scroll(self, delta: int) -> None:
+        thread = self.query_one(ThreadView)
+        thread.scroll_relative(y=delta * 3, animate=False)

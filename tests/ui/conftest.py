@@ -1,0 +1,134 @@
+"""UI fixtures: a desk on a fresh SQLite database with a fixed clock, tickets opened through the services,
+a fake admin API (and the real in-process sandbox where a test needs it), and a way to wait for workers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import suppress
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from lifer_desk.admin_api import AccountStatus, NotFound, UserSummary
+from lifer_desk.config import Settings
+from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.tickets import TicketDraft, open_ticket
+from lifer_desk.store.db import Database
+from lifer_desk.ui import DeskApp
+from widgets.virtual_table import VirtualTable
+
+# Monday 2025-03-03, 12:00 in Shanghai: a normal working day, well inside the holiday calendar.
+NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
+
+ACCOUNT = UserSummary(
+    id="u_0001",
+    email_masked="z***@qq.com",
+    username_masked="x***",
+    registered_at=datetime(2021, 5, 17, 2, 0, tzinfo=UTC),
+    status=AccountStatus.ACTIVE,
+    minor=False,
+    under_14=False,
+    guardian_consent=None,
+    etag='"1"',
+)
+
+
+class FakeAdmin:
+    """The admin client as the desk uses it: exact lookups of one known account."""
+
+    in_process = True
+
+    def __init__(self, summary: UserSummary = ACCOUNT) -> None:
+        self.summary = summary
+        self.lookups: list[dict[str, str]] = []
+
+    async def lookup_user(self, **given: str) -> UserSummary:
+        self.lookups.append(given)
+        if given in ({"email": "zhang.san@qq.com"}, {"username": "xiaozhang"}, {"id": self.summary.id}):
+            return self.summary
+        raise NotFound(404, "Not Found", "no such user")
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> Iterator[Database]:
+    db = Database(sqlite_url)
+    yield db
+    db.dispose()
+
+
+def context(db: Database, agent: str = "alice", now: datetime = NOW) -> DeskContext:
+    return DeskContext(db, Settings(database_url=db.url), agent, "agent", clock=lambda: now)
+
+
+@pytest.fixture
+def ctx(database: Database) -> DeskContext:
+    return context(database)
+
+
+@pytest.fixture
+def bob(database: Database) -> DeskContext:
+    """Another agent on the same database."""
+    return context(database, "bob")
+
+
+TicketMaker = Callable[..., TicketDetail]
+
+
+@pytest.fixture
+def make_ticket(ctx: DeskContext) -> TicketMaker:
+    def make(
+        subject: str = "退款申请",
+        *,
+        body: str = "请尽快处理，谢谢。",
+        requester: str = "zhang.san@qq.com",
+        name: str = "张三",
+        category: Category = Category.PAYMENT,
+        priority: Priority = Priority.NORMAL,
+        age: timedelta = timedelta(hours=1),
+    ) -> TicketDetail:
+        opened = replace(ctx, clock=lambda: NOW - age)
+        draft = TicketDraft(Channel.EMAIL, subject, body, requester, name, category, priority)
+        return open_ticket(opened, draft)
+
+    return make
+
+
+@pytest.fixture
+def fake_admin() -> FakeAdmin:
+    return FakeAdmin()
+
+
+@pytest.fixture
+def desk_app(ctx: DeskContext, fake_admin: FakeAdmin) -> Callable[[], DeskApp]:
+    return lambda: DeskApp(ctx, lambda: fake_admin)  # type: ignore[arg-type, return-value]
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every worker has finished and every table has its rows, including follow-up work.
+
+    Idle must be seen twice running: a message still queued on a screen can start another fetch.
+    """
+    idle = 0
+    for _ in range(100):
+        with suppress(WorkerFailed, WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(table.is_loading for table in pilot.app.screen.query(VirtualTable))
+        idle = 0 if busy or any(not worker.is_finished for worker in pilot.app.workers) else idle + 1
+        if idle == 2:
+            return
+    raise AssertionError("the desk kept working")
+
+
+@pytest.fixture(name="settle")
+def settle_fixture() -> Callable[[Pilot[Any]], Awaitable[None]]:
+    return settle

@@ -1,0 +1,182 @@
+"""The queues screen: counts, the table over the database, queue switching, search, filters, sort, open."""
+
+from __future__ import annotations
+
+from lifer_desk.domain.queues import QueueName
+from lifer_desk.domain.tickets import Category, Priority
+from lifer_desk.services import tickets
+from lifer_desk.ui.queue_list import QueueList
+from lifer_desk.ui.queues_screen import QueuesScreen
+from lifer_desk.ui.ticket_screen import TicketScreen
+from widgets.virtual_table import VirtualTable
+
+
+def shown_ids(app) -> list[int]:
+    return [row.id for row in app.screen.query_one(VirtualTable).buffered_rows]
+
+
+async def test_counts_and_queue_switching(desk_app, make_ticket, settle) -> None:
+    a = make_ticket("退款申请")
+    b = make_ticket("账号找回 account recovery", category=Category.DELETION)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        counts = app.screen.query_one(QueueList).counts
+        assert counts[QueueName.UNASSIGNED] == 2 and counts[QueueName.DELETION] == 1
+        assert counts[QueueName.MY_OPEN] == 0
+        assert shown_ids(app) == []
+        await pilot.press("tab", "j")
+        await settle(pilot)
+        assert app.screen.query_one(QueueList).queue == QueueName.UNASSIGNED
+        assert sorted(shown_ids(app)) == sorted([a.id, b.id])
+
+
+async def open_all(pilot) -> None:
+    await pilot.press("tab", *["j"] * 8, "tab")
+
+
+async def searched(pilot, text: str, settle) -> None:
+    """Wait for the debounced search to run (no typing for a moment), then for its rows."""
+    for _ in range(500):
+        if pilot.app.screen.view.search == text:
+            await settle(pilot)
+            return
+        await pilot.pause()
+    raise AssertionError(f"the search for {text!r} never ran")
+
+
+async def test_search_as_you_type_finds_chinese_and_english(desk_app, make_ticket, settle, monkeypatch) -> None:
+    monkeypatch.setattr(QueuesScreen, "SEARCH_DEBOUNCE", 0.001)
+    refund = make_ticket("退款申请")
+    login = make_ticket("Cannot log in to my account")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        assert sorted(shown_ids(app)) == sorted([refund.id, login.id])
+        await pilot.press("slash", *"退款")
+        await searched(pilot, "退款", settle)
+        assert shown_ids(app) == [refund.id]
+        await pilot.press("ctrl+a", "ctrl+k", *"log")
+        await searched(pilot, "log", settle)
+        assert shown_ids(app) == [login.id]
+        await pilot.press("escape")
+        await searched(pilot, "", settle)
+        assert sorted(shown_ids(app)) == sorted([refund.id, login.id])
+
+
+async def test_typing_fast_runs_one_search_after_the_pause(desk_app, make_ticket, settle) -> None:
+    refund = make_ticket("退款申请")
+    make_ticket("Cannot log in")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        await pilot.press("slash", *"退款")
+        # Within the debounce nothing has been searched yet; enter searches at once.
+        assert app.screen.view.search == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.view.search == "退款"
+        assert shown_ids(app) == [refund.id]
+        assert app.screen.query_one(VirtualTable).has_focus
+
+
+async def test_filters_by_priority_and_assignee(desk_app, make_ticket, settle, bob) -> None:
+    urgent = make_ticket("急", priority=Priority.URGENT)
+    held = make_ticket("被领取", priority=Priority.URGENT)
+    make_ticket("普通")
+    tickets.claim(bob, held.id)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#filter-priority").value = "urgent"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert sorted(shown_ids(app)) == sorted([urgent.id, held.id])
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#filter-assignee").value = "bob"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_ids(app) == [held.id]
+        assert "bob" in str(app.screen.query_one("#view-line").render())
+
+
+async def test_sort_is_done_by_the_database(desk_app, make_ticket, settle) -> None:
+    low = make_ticket("低", priority=Priority.LOW)
+    urgent = make_ticket("急", priority=Priority.URGENT)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        assert shown_ids(app) == [urgent.id, low.id]  # by SLA due
+        await pilot.press("o", "o", "o")  # due -> priority -> updated -> id
+        await settle(pilot)
+        assert app.screen.query_one(VirtualTable).sort == ("id", False)
+        assert shown_ids(app) == [low.id, urgent.id]
+        await pilot.press("O")
+        await settle(pilot)
+        assert shown_ids(app) == [urgent.id, low.id]
+
+
+async def test_enter_opens_the_ticket_and_escape_returns(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket("退款申请")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == ticket.id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_another_agents_claim_shows_in_the_open_queue(desk_app, make_ticket, settle, bob) -> None:
+    ticket = make_ticket("退款申请")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.buffered_rows[0].cells[6].plain == "—"
+        tickets.claim(bob, ticket.id)
+        app.screen._poll()
+        await settle(pilot)
+        assert table.buffered_rows[0].cells[6].plain == "bob"
+        assert app.screen.query_one(QueueList).counts[QueueName.UNASSIGNED] == 0
+
+
+async def test_next_unclaimed_from_the_queues_claims_the_most_urgent(desk_app, make_ticket, settle) -> None:
+    make_ticket("普通")
+    urgent = make_ticket("急", priority=Priority.URGENT)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == urgent.id
+        assert screen.detail is not None and screen.detail.assignee == "alice"
+
+
+async def test_next_unclaimed_with_nothing_left_says_so(desk_app, settle) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+        assert [n.message for n in app._notifications] == ["No unclaimed tickets"]

@@ -1,0 +1,264 @@
+"""The ticket view: every action and its refusals (someone else's claim, a stale version, an invalid transition)."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, TextArea
+
+from lifer_desk.domain.tickets import Category, Priority, TicketStatus
+from lifer_desk.services import tickets
+from lifer_desk.ui.dialogs import ChoiceDialog
+from lifer_desk.ui.queues_screen import QueuesScreen
+from lifer_desk.ui.ticket_screen import TicketScreen
+
+
+def header(app) -> str:
+    return str(app.screen.query_one("#ticket-header").render())
+
+
+def notice(app) -> str:
+    return str(app.screen.query_one("#ticket-notice").render())
+
+
+def warnings(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def open_ticket_view(app, pilot, ticket_id: int, settle) -> TicketScreen:
+    await settle(pilot)
+    app.open_ticket(ticket_id)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, TicketScreen)
+    return screen
+
+
+async def test_claim_then_release_on_leaving(desk_app, make_ticket, settle, ctx) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        assert "no (c to claim)" in header(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert "by you" in header(app)
+        assert screen.detail.assignee == "alice"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+    assert tickets.get_ticket(ctx, ticket.id).claim_expires_at is None
+
+
+async def test_claim_renewal_keeps_the_lease(desk_app, make_ticket, settle, ctx, database) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        await pilot.press("c")
+        await settle(pilot)
+        screen._renew()
+        await settle(pilot)
+        assert warnings(app) == []
+        assert tickets.get_ticket(ctx, ticket.id).claim_expires_at == screen.detail.claim_expires_at
+
+
+async def test_claiming_a_ticket_someone_else_holds_is_refused(desk_app, make_ticket, settle, bob) -> None:
+    ticket = make_ticket()
+    tickets.claim(bob, ticket.id)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        assert "bob" in header(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert screen.detail.assignee == "bob"
+        assert any("claimed by bob" in message for message in warnings(app))
+        assert "claimed by bob" in notice(app)
+        assert app.is_running
+
+
+async def claimed_view(app, pilot, ticket_id: int, settle) -> TicketScreen:
+    screen = await open_ticket_view(app, pilot, ticket_id, settle)
+    await pilot.press("c")
+    await settle(pilot)
+    return screen
+
+
+async def test_reply_is_recorded_in_the_thread(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("您好，已为您办理退款。")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.detail.events[-1].kind == "reply"
+        assert screen.detail.events[-1].body == "您好，已为您办理退款。"
+        assert screen.detail.status == TicketStatus.OPEN
+        assert "answered" in header(app)
+        assert len(screen.query(".event.-reply")) == 1
+
+
+async def test_reply_without_a_claim_is_refused(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("hello")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [event.kind for event in screen.detail.events] == ["inbound"]
+        assert any("claim ticket" in message for message in warnings(app))
+
+
+async def test_internal_note_looks_different(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("客户很着急")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        note = screen.query_one(".event.-note")
+        assert "internal note" in str(note.query_one(".event-title").render())
+        assert note.styles.border_left != screen.query_one(".event.-inbound").styles.border_left
+
+
+async def test_escape_cancels_a_reply(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        await pilot.press("r", "escape")
+        await settle(pilot)
+        assert app.screen is screen and len(screen.detail.events) == 1
+
+
+async def choose(pilot, settle, key: str, value: str) -> list[str]:
+    """Open a chooser with `key`, pick `value`; returns the values it offered."""
+    await pilot.press(key)
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ChoiceDialog)
+    options = dialog.query_one(OptionList)
+    offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = offered.index(value)
+    await pilot.press("enter")
+    await settle(pilot)
+    return offered
+
+
+async def test_status_offers_only_allowed_transitions(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        offered = await choose(pilot, settle, "s", "resolved")
+        assert offered == ["open", "pending_customer", "resolved"]
+        assert screen.detail.status == "resolved"
+        offered = await choose(pilot, settle, "s", "closed")
+        assert offered == ["open", "closed"]
+        await pilot.press("s")
+        await pilot.pause()
+        assert "stays closed" in str(app.screen.query("Label").last().render())
+
+
+async def test_invalid_transition_after_someone_elses_change_is_refused(desk_app, make_ticket, settle, ctx) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        # The same agent resolves it from another terminal (the CLI), after this view offered "pending".
+        other = tickets.set_status(ctx, tickets.get_ticket(ctx, ticket.id), "resolved")
+        assert other.status == "resolved"
+        await choose(pilot, settle, "s", "pending_customer")
+        assert screen.detail.status == "resolved"
+        assert any("cannot go from resolved to pending_customer" in m for m in warnings(app))
+        assert app.is_running
+
+
+async def test_stale_version_reloads_and_says_what_changed(desk_app, make_ticket, settle, ctx) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        tickets.set_priority(ctx, tickets.get_ticket(ctx, ticket.id), "urgent")
+        await choose(pilot, settle, "s", "pending_customer")
+        assert screen.detail.priority == "urgent" and screen.detail.status == "new"
+        assert "priority normal → urgent" in notice(app)
+        assert "reloaded" in notice(app)
+        assert "urgent" in header(app)
+
+
+async def test_priority_and_category_setters(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        offered = await choose(pilot, settle, "p", "high")
+        assert Priority.NORMAL not in offered
+        offered = await choose(pilot, settle, "g", "deletion")
+        assert Category.PAYMENT not in offered
+        assert (screen.detail.priority, screen.detail.category) == ("high", "deletion")
+        assert "legal reply" in header(app)
+        assert [event.meta.get("field") for event in screen.detail.events[1:]] == ["priority", "category"]
+
+
+async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fake_admin) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"nobody@qq.com", "enter")
+        await settle(pilot)
+        assert any("404" in message for message in warnings(app))
+        await pilot.press("ctrl+s")  # nothing found, nothing to link
+        await pilot.pause()
+        app.screen.query_one("#lookup").value = "zhang.san@qq.com"
+        await pilot.press("enter")
+        await settle(pilot)
+        summary = str(app.screen.query_one("#summary").render())
+        assert "z***@qq.com" in summary and "sandbox" in summary
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.detail.account_id == "u_0001"
+        assert "z***@qq.com · x*** · u_0001" in header(app)
+        assert "zhang.san@qq.com" not in summary
+        assert app.sub_title == "admin API: in-process sandbox"
+
+
+async def test_next_from_the_ticket_view_releases_and_moves_on(desk_app, make_ticket, settle, ctx) -> None:
+    first = make_ticket(priority=Priority.URGENT)
+    second = make_ticket(priority=Priority.NORMAL)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.ticket_id == first.id
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.ticket_id == second.id
+        assert tickets.get_ticket(ctx, first.id).claim_expires_at is None
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_quitting_releases_the_open_claim(desk_app, make_ticket, settle, ctx) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert tickets.get_ticket(ctx, ticket.id).claim_expires_at is None

@@ -45,10 +45,18 @@ def fail(message: str, code: int = 2) -> None:
 
 def main() -> None:
     try:
-        app(standalone_mode=True)
+        # Not standalone: click would print usage errors as a multi-line box; we want one line.
+        result = app(prog_name="lifer-desk", standalone_mode=False)
+    except typer.Abort:
+        fail("aborted", 1)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing parameter, bad value
+        context = getattr(exc, "ctx", None)
+        hint = f"; see `{context.command_path} --help`" if context else ""
+        fail(f"{exc.format_message().rstrip('.')}{hint}")
     except ConfigError as exc:
         fail(f"configuration error: {exc}")
     except (DeskError, DatabaseUnavailable) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    raise SystemExit(result if isinstance(result, int) else 0)

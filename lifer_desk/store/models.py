@@ -36,6 +36,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_open_assignee", "is_open", "assignee", "resolution_due", "id"),
         Index("ix_ticket_open_category", "is_open", "category", "resolution_due", "id"),
         Index("ix_ticket_open_priority", "is_open", "priority_rank", "resolution_due", "id"),
+        Index("ix_ticket_priority", "priority_rank", "resolution_due", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
         Index("ix_ticket_claim", "claim_expires_at"),
@@ -81,7 +82,10 @@ class TicketEvent(SQLModel, table=True):
 
 class Verification(SQLModel, table=True):
     __tablename__ = "verification"
-    __table_args__ = (Index("ix_verification_account_time", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_verification_account_time", "account_id", "created_at"),
+        Index("ix_verification_ticket", "ticket_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))

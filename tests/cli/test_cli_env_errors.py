@@ -36,3 +36,18 @@ def test_broken_env_file_gives_one_line_and_exit_2(
     assert result.stderr.count("\n") == 1
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("agents", "add", "bob"), "lifer-desk: Missing option '--role'; see `lifer-desk agents add --help`\n"),
+        (("--bogus",), "lifer-desk: No such option: --bogus; see `lifer-desk --help`\n"),
+        (("seed", "--tickets", "many"), "lifer-desk: Invalid value for '--tickets' / '-n'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    result = _run(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(expected)
+    assert result.stderr.count("\n") == 1

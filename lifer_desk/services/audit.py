@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
 from sqlmodel import select
 
 from lifer_desk.config import ConfigError, Secret
 from lifer_desk.services.errors import DeskError
-from lifer_desk.store.audit import ChainReport, verify_chain
+from lifer_desk.store.audit import AuditRecord, ChainReport, verify_chain
 from lifer_desk.store.audit_checkpoint import CheckpointError, check_against, current_checkpoint, parse_checkpoint
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
@@ -49,24 +45,12 @@ def write_checkpoint(db: Database, key: Secret | None) -> str:
     return current_checkpoint(db).to_json(_key(key, "sign an audit checkpoint"))
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    ts: datetime
-    actor: str
-    action: str
-    entity_type: str
-    entity_id: str
-    details: Mapping[str, Any]
-    hash: str
-
-
-def _entry(row: AuditEvent) -> AuditEntry:
+def _entry(row: AuditEvent) -> AuditRecord:
     details = MappingProxyType(json.loads(row.details))
-    return AuditEntry(row.seq, row.ts, row.actor, row.action, row.entity_type, row.entity_id, details, row.hash)
+    return AuditRecord(row.seq, row.ts, row.actor, row.action, row.entity_type, row.entity_id, details, row.hash)
 
 
-def recent(db: Database, limit: int, before_seq: int | None = None) -> list[AuditEntry]:
+def recent(db: Database, limit: int, before_seq: int | None = None) -> list[AuditRecord]:
     """Newest first; pass the last entry's seq as `before_seq` for the next page (keyset, no OFFSET)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
@@ -51,7 +51,7 @@ class AuditRecord:
     action: str
     entity_type: str
     entity_id: str
-    details: dict[str, Any]
+    details: Mapping[str, Any]
     hash: str
 
 

@@ -32,8 +32,16 @@ def _deadline(label: str, due: datetime, now: datetime, zone: ZoneInfo) -> Text:
     return text
 
 
-def header_text(detail: TicketDetail, now: datetime, zone: ZoneInfo, agent: str, account: str | None) -> Text:
-    """The header lines. `account` is the linked account's masked summary, once the admin API gave it."""
+def header_text(
+    detail: TicketDetail,
+    now: datetime,
+    zone: ZoneInfo,
+    agent: str,
+    account: str | None,
+    identity: Text | None = None,
+) -> Text:
+    """The header lines. `account` is the linked account's masked summary, once the admin API gave it;
+    `identity` the verification line, once it is loaded."""
     top = Text(f"#{detail.id}", style="bold", end="")
     _field(top, _("status"), status_label(detail.status), "bold")
     _field(top, _("priority"), priority_label(detail.priority))
@@ -71,6 +79,8 @@ def header_text(detail: TicketDetail, now: datetime, zone: ZoneInfo, agent: str,
     else:
         _field(linked, _("account"), customer_line(account or detail.account_id))
     lines.append(linked)
+    if identity is not None:
+        lines.append(identity)
     subject = Text(end="")
     _field(subject, _("subject"), customer_line(detail.subject))
     lines.append(subject)

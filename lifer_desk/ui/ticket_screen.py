@@ -16,15 +16,18 @@ from textual.widgets import Footer, Static
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets
+from lifer_desk.services import tickets, verification
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
 from lifer_desk.ui.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from lifer_desk.ui.link_dialog import LinkAccountDialog
 from lifer_desk.ui.ticket_parts import ThreadView, header_text
+from lifer_desk.ui.verify_parts import identity_text
+from lifer_desk.ui.verify_screen import VerifyDialog
 
 # Well inside the 15-minute lease, so one missed renewal does not lose the claim.
 RENEW_EVERY = 5 * 60.0
@@ -43,6 +46,7 @@ class TicketScreen(DeskScreen):
         Binding("p", "priority", _("Priority"), id="ticket.priority"),
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
+        Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
@@ -61,11 +65,19 @@ class TicketScreen(DeskScreen):
             self.summary = summary
             self.in_process = in_process
 
+    class IdentityLoaded(Message):
+        def __init__(self, current: CurrentVerification | None) -> None:
+            super().__init__()
+            self.current = current
+
     def __init__(self, ticket_id: int, detail: TicketDetail | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
         self.detail = detail
         self._account: str | None = None
+        self._summary: UserSummary | None = None
+        self._identity: CurrentVerification | None = None
+        self._identity_loaded = False
         self._renewal: Timer | None = None
 
     @property
@@ -107,6 +119,10 @@ class TicketScreen(DeskScreen):
             notice = _("your claim on this ticket lapsed; press c to claim it again")
             self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice=notice))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
+    def _load_identity(self) -> None:
+        self.post_message(self.IdentityLoaded(verification.current_verification(self.ctx, self.ticket_id)))
+
     @work(exclusive=True, exit_on_error=False, group="account")
     async def _find_account(self, account_id: str) -> None:
         client = await desk(self).admin_client()
@@ -119,6 +135,7 @@ class TicketScreen(DeskScreen):
         detail = message.detail
         if self.detail is not None and detail.account_id != self.detail.account_id:
             self._account = None
+            self._summary = None
         self.detail = detail
         now = self.ctx.clock()
         held = detail.claimed_by(self.ctx.agent, now)
@@ -132,19 +149,29 @@ class TicketScreen(DeskScreen):
         self.query_one(ThreadView).show(detail.events, now, self.ctx.settings.timezone)
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
+        self._load_identity()
 
     @on(AccountFound)
     def _show_account(self, message: AccountFound) -> None:
         summary = message.summary
         sandbox = _(" (sandbox)") if message.in_process else ""
         self._account = f"{summary.email_masked} · {summary.username_masked} · {summary.id}{sandbox}"
+        self._summary = summary
+        self._paint_header()
+
+    @on(IdentityLoaded)
+    def _show_identity(self, message: IdentityLoaded) -> None:
+        self._identity = message.current
+        self._identity_loaded = True
         self._paint_header()
 
     def _paint_header(self) -> None:
         if self.detail is None:
             return
         ctx = self.ctx
-        text = header_text(self.detail, ctx.clock(), ctx.settings.timezone, ctx.agent, self._account)
+        now, zone = ctx.clock(), ctx.settings.timezone
+        identity = identity_text(self._identity, self._summary, now, zone) if self._identity_loaded else None
+        text = header_text(self.detail, now, zone, ctx.agent, self._account, identity)
         self.query_one("#ticket-header", Static).update(text)
 
     # Actions ----------------------------------------------------------------------------------------------
@@ -223,6 +250,10 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, summary.id), seen)
 
         self.app.push_screen(LinkAccountDialog(), found)
+
+    def action_verify(self) -> None:
+        if (seen := self._seen()) is not None:
+            self.app.push_screen(VerifyDialog(seen), lambda _closed: self._load_identity())
 
     def action_scroll(self, delta: int) -> None:
         thread = self.query_one(ThreadView)

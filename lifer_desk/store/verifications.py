@@ -1,0 +1,106 @@
+"""Verification attempts and locks: rows and queries. Runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from lifer_desk.store.models import Ticket, Verification, VerificationLock
+
+# First key of the two-key PostgreSQL advisory lock, so verification locks never collide with other users.
+_ADVISORY_NAMESPACE = 5
+
+
+def serialise_account(session: Session, account_id: str) -> None:
+    """Hold every other verification write on `account_id` off until this transaction ends.
+
+    On SQLite the caller's `BEGIN IMMEDIATE` already serialises all writers; on PostgreSQL a transaction-scoped
+    advisory lock does it per account, so the failure count read after it is the one the lock decision needs.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:account))"),
+        {"namespace": _ADVISORY_NAMESPACE, "account": account_id},
+    )
+
+
+def open_lock(session: Session, account_id: str) -> VerificationLock | None:
+    statement = (
+        select(VerificationLock)
+        .where(VerificationLock.account_id == account_id, col(VerificationLock.unlocked_at).is_(None))
+        .order_by(col(VerificationLock.locked_at).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def last_unlock(session: Session, account_id: str) -> datetime | None:
+    statement = select(func.max(VerificationLock.unlocked_at)).where(VerificationLock.account_id == account_id)
+    return session.exec(statement).one()
+
+
+def failure_times(session: Session, account_id: str, since: datetime) -> list[datetime]:
+    statement = select(Verification.created_at).where(
+        Verification.account_id == account_id,
+        Verification.outcome == "failed",
+        col(Verification.created_at) > since,
+    )
+    return list(session.exec(statement))
+
+
+def add_attempt(
+    session: Session,
+    *,
+    ticket_id: int | None,
+    account_id: str,
+    agent: str,
+    fields_stated: Iterable[str],
+    results: Mapping[str, str],
+    outcome: str,
+    attempt: int,
+    at: datetime,
+    expires_at: datetime | None,
+) -> int:
+    row = Verification(
+        ticket_id=ticket_id,
+        account_id=account_id,
+        agent=agent,
+        fields_stated=json.dumps(sorted(fields_stated)),
+        results=json.dumps(dict(results), sort_keys=True),
+        outcome=outcome,
+        attempt=attempt,
+        created_at=at,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def add_lock(session: Session, account_id: str, at: datetime) -> int:
+    lock = VerificationLock(account_id=account_id, locked_at=at)
+    session.add(lock)
+    session.flush()
+    assert lock.id is not None
+    return lock.id
+
+
+def latest_for_ticket(session: Session, ticket_id: int) -> Verification | None:
+    statement = select(Verification).where(Verification.ticket_id == ticket_id).order_by(col(Verification.id).desc())
+    return session.exec(statement.limit(1)).first()
+
+
+def open_ticket_id(session: Session, account_id: str, category: str) -> int | None:
+    """An open ticket of `category` on the account, so that a second request finds it instead of duplicating it."""
+    statement = (
+        select(Ticket.id)
+        .where(Ticket.account_id == account_id, Ticket.category == category, Ticket.is_open == 1)
+        .order_by(col(Ticket.id))
+    )
+    return session.exec(statement.limit(1)).first()

@@ -1,0 +1,110 @@
+"""Screen text for identity verification: the account's masked summary, the outcome, and the ticket header line.
+
+Values the admin API gave (ids, masked email and username) are untrusted and go through `customer_line`; the
+rest is the desk's own vocabulary.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from lifer_desk.admin_api import UserSummary
+from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label
+from lifer_desk.domain.sla import countdown_label
+from lifer_desk.i18n import _
+from lifer_desk.services.verification import AccountCheck, CurrentVerification, LockState, VerificationResult
+from lifer_desk.ui.cells import customer_line, short_time
+
+REMINDER = _("Never tell the caller which field did not match, or what is on record.")
+
+_RESULT_STYLES = {FieldResult.MATCH: "green", FieldResult.MISMATCH: "bold red", FieldResult.ABSENT: "yellow"}
+_OUTCOME_STYLES = {Outcome.VERIFIED: "bold green", Outcome.FAILED: "bold red", Outcome.LOCKED: "bold red reverse"}
+_OUTCOME_LABELS = {Outcome.VERIFIED: _("VERIFIED"), Outcome.FAILED: _("FAILED"), Outcome.LOCKED: _("LOCKED")}
+
+
+def minor_text(summary: UserSummary) -> Text | None:
+    """The minor flags the admin API set, or None for an adult."""
+    if summary.under_14 and summary.guardian_consent is not True:
+        return Text("⚠ " + _("minor under 14, no guardian consent"), style="bold red", end="")
+    if summary.under_14:
+        return Text("⚠ " + _("minor under 14, guardian consent on record"), style="bold yellow", end="")
+    if summary.minor:
+        return Text("⚠ " + _("minor (under 18)"), style="bold yellow", end="")
+    return None
+
+
+def lock_text(lock: LockState, supervisor: bool) -> Text:
+    if not lock.locked:
+        return Text(
+            _("attempts left: {n} of {max} in 24 h").format(n=lock.attempts_left, max=MAX_FAILED), style="dim", end=""
+        )
+    text = Text(
+        _("LOCKED for verification after {max} failed attempts.").format(max=MAX_FAILED), style="bold red", end=""
+    )
+    hint = _(" Press ctrl+o to unlock with a reason.") if supervisor else _(" A supervisor can unlock it.")
+    text.append(hint)
+    return text
+
+
+def account_text(check: AccountCheck, in_process: bool, supervisor: bool) -> Text:
+    summary = check.summary
+    top = Text(_("account "), style="dim", end="")
+    top.append_text(customer_line(summary.id))
+    for masked in (summary.email_masked, summary.username_masked):
+        top.append(" · ")
+        top.append_text(customer_line(masked))
+    if in_process:
+        top.append(_(" (sandbox)"), style="italic")
+    lines = [top]
+    if (minor := minor_text(summary)) is not None:
+        if check.minor_ticket_offered:
+            minor.append(_(" · ctrl+t opens an urgent minor-data ticket"), style="")
+        lines.append(minor)
+    lines.append(lock_text(check.lock, supervisor))
+    return Text("\n", end="").join(lines)
+
+
+def result_text(result: VerificationResult) -> Text:
+    text = Text(end="")
+    text.append(_OUTCOME_LABELS[result.outcome], style=_OUTCOME_STYLES[result.outcome])
+    for name in Field:
+        if name in result.results:
+            answer = result.results[name]
+            text.append(f"  {field_label(name)} ")
+            text.append(str(answer), style=_RESULT_STYLES[answer])
+    text.append("\n" + result.explanation)
+    if result.outcome is Outcome.FAILED and not result.locked:
+        text.append("\n" + _("attempts left: {n}").format(n=result.attempts_left), style="dim")
+    return text
+
+
+def identity_text(
+    current: CurrentVerification | None,
+    linked: UserSummary | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Text:
+    """The ticket header's identity line: the standing verification and the linked account's minor flag."""
+    text = Text(_("identity "), style="dim", end="")
+    if current is None:
+        text.append(_("not verified (v to verify)"))
+    else:
+        text.append(
+            _("verified by {agent} at {at}, expires in {left}").format(
+                agent=current.agent,
+                at=short_time(current.verified_at, now, zone),
+                left=countdown_label(current.expires_at - now),
+            ),
+            style="green",
+        )
+        if linked is None or linked.id != current.account_id:
+            text.append(" (")
+            text.append_text(customer_line(current.account_id))
+            text.append(")")
+    if linked is not None and (minor := minor_text(linked)) is not None:
+        text.append("  ")
+        text.append_text(minor)
+    return text

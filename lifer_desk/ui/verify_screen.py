@@ -1,0 +1,256 @@
+"""Verify a caller's identity: pick the account, enter what the caller states, see per-field answers.
+
+The admin API calls run in async workers (httpx) and the unlock in a thread worker (the DB); each posts a typed
+message that a handler shows. Refused input is shown next to its field and costs no attempt.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+
+from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, field_label
+from lifer_desk.i18n import _
+from lifer_desk.services import verification
+from lifer_desk.services.errors import DeskError
+from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.verification import AccountCheck, ClaimsRefused, LockState, RateLimitedTryLater
+from lifer_desk.ui.desk_screen import DeskModal, desk
+from lifer_desk.ui.dialogs import TextDialog
+from lifer_desk.ui.link_dialog import LOOKUP_KINDS
+from lifer_desk.ui.still_inputs import StillInput
+from lifer_desk.ui.verify_parts import REMINDER, account_text, result_text
+
+TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
+_PLACEHOLDERS = {
+    Field.EMAIL: _("as the caller states it"),
+    Field.USERNAME: _("as the caller states it"),
+    Field.BIRTHDAY: "1990-05-17 · 1990/5/17 · 19900517 · 1990年5月17日",
+}
+_GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
+_LOOKUP_ARGS = {"email": "email", "username": "username", "id": "account_id"}
+
+
+class VerifyDialog(DeskModal[None]):
+    """Opened from a ticket (`v`); prefilled with the ticket's linked account."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", _("Verify"), id="verify.submit"),
+        Binding("ctrl+o", "unlock", _("Unlock verification"), id="verify.unlock"),
+        Binding("ctrl+t", "minor_ticket", _("Open minor-data ticket"), id="verify.minor_ticket"),
+        Binding("escape", "close", _("Close"), id="verify.close"),
+    ]
+
+    AUTO_FOCUS = "#verify-lookup"
+
+    class Checked(Message):
+        def __init__(self, check: AccountCheck, in_process: bool) -> None:
+            super().__init__()
+            self.check = check
+            self.in_process = in_process
+
+    class Answered(Message):
+        def __init__(self, result: verification.VerificationResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class Declined(Message):
+        def __init__(self, refusal: DeskError) -> None:
+            super().__init__()
+            self.refusal = refusal
+
+    class Unlocked(Message):
+        def __init__(self, lock: LockState) -> None:
+            super().__init__()
+            self.lock = lock
+
+    class TicketOpened(Message):
+        def __init__(self, detail: TicketDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, ticket: TicketDetail | None = None) -> None:
+        super().__init__()
+        self._ticket = ticket
+        self._check: AccountCheck | None = None
+        self._in_process = False
+
+    @property
+    def title_text(self) -> str:
+        return _("Verify identity")
+
+    def compose(self) -> ComposeResult:
+        linked = self._ticket.account_id if self._ticket else None
+        with VerticalScroll(classes="dialog verify"):
+            yield Label(_("Verify identity"), classes="dialog-title", markup=False)
+            with Horizontal(classes="verify-row"):
+                options = [(label, kind) for kind, label in LOOKUP_KINDS]
+                yield Select(options, value="id" if linked else "email", allow_blank=False, compact=True)
+                yield StillInput(linked or "", placeholder=_("exact email, username or id"), id="verify-lookup",
+                                 compact=True)  # fmt: skip
+            yield Static(Text(_("Look the account up (enter)"), style="dim"), id="verify-account")
+            for name in TYPED_FIELDS:
+                with Horizontal(classes="verify-row"):
+                    yield Label(field_label(name), classes="verify-label", markup=False)
+                    yield StillInput(placeholder=_PLACEHOLDERS[name], id=f"claim-{name}", classes="claim", compact=True)
+                yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
+            with Horizontal(classes="verify-row"):
+                yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
+                yield Select(_GENDER_LABELS, prompt=_("not stated"), id="claim-gender", compact=True)
+            yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
+            yield Static("", id="verify-result", classes="-empty", markup=False)
+            yield Label(REMINDER, classes="verify-reminder", markup=False)
+            yield Label(_("enter look up · ctrl+s verify · escape close"), classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        if self._ticket is not None and self._ticket.account_id:
+            self._look_up("id", self._ticket.account_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Unlock only for a supervisor looking at a locked account; the minor ticket only when it is offered."""
+        if action == "unlock":
+            return self.ctx.is_supervisor and self._check is not None and self._check.lock.locked
+        if action == "minor_ticket":
+            return self._check is not None and self._check.minor_ticket_offered
+        return True
+
+    # Workers ----------------------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="verify-lookup")
+    async def _look_up(self, kind: str, value: str) -> None:
+        client = await desk(self).admin_client()
+        try:
+            check = await verification.start(self.ctx, client, **{_LOOKUP_ARGS[kind]: value})
+        except Exception:
+            self.query_one("#verify-account", Static).update(Text(_("No account found"), style="dim"))
+            raise
+        self.post_message(self.Checked(check, client.in_process))
+
+    @work(exclusive=True, exit_on_error=False, group="verify-submit")
+    async def _submit(self, account_id: str, stated: dict[Field, str]) -> None:
+        client = await desk(self).admin_client()
+        ticket_id = self._ticket.id if self._ticket else None
+        try:
+            result = await verification.submit(self.ctx, client, account_id, stated, ticket_id=ticket_id)
+        except (ClaimsRefused, RateLimitedTryLater) as refusal:
+            # Shown where it was typed, not as an error: the agent fixes the input or waits.
+            self.post_message(self.Declined(refusal))
+            return
+        self.post_message(self.Answered(result))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="verify-unlock")
+    def _unlock(self, account_id: str, reason: str) -> None:
+        self.post_message(self.Unlocked(verification.unlock(self.ctx, account_id, reason)))
+
+    @work(exclusive=True, exit_on_error=False, group="verify-minor")
+    async def _open_minor_ticket(self, account_id: str) -> None:
+        client = await desk(self).admin_client()
+        self.post_message(self.TicketOpened(await verification.open_minor_data_ticket(self.ctx, client, account_id,
+                                                                                      self._ticket)))  # fmt: skip
+
+    # Handlers ---------------------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#verify-lookup")
+    def _lookup_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            self._check = None
+            self.refresh_bindings()
+            self.query_one("#verify-account", Static).update(Text(_("Looking up…"), style="dim"))
+            self._look_up(str(self.query_one(Select).value), value)
+
+    @on(Input.Submitted, ".claim")
+    def _claim_submitted(self) -> None:
+        self.action_submit()
+
+    @on(Checked)
+    def _show_account(self, message: Checked) -> None:
+        self._check = message.check
+        self._in_process = message.in_process
+        self._paint_account()
+        self._show_result(None)
+        self.query_one(f"#claim-{Field.EMAIL}", Input).focus()
+
+    @on(Answered)
+    def _show_answer(self, message: Answered) -> None:
+        result = message.result
+        self._show_result(result_text(result))
+        if self._check is not None:
+            lock = LockState(self.ctx.clock() if result.locked else None, MAX_FAILED - result.attempts_left)
+            self._check = AccountCheck(self._check.summary, lock)
+        self._paint_account()
+
+    @on(Declined)
+    def _show_refusal(self, message: Declined) -> None:
+        refusal = message.refusal
+        errors = refusal.errors if isinstance(refusal, ClaimsRefused) else {}
+        for name in Field:
+            self._field_error(name, errors.get(name))
+        self._show_result(Text(str(refusal), style="bold yellow"))
+
+    @on(Unlocked)
+    def _show_unlocked(self, message: Unlocked) -> None:
+        if self._check is not None:
+            self._check = AccountCheck(self._check.summary, message.lock)
+        self._paint_account()
+        self.notify(_("Verification unlocked"), severity="information")
+
+    @on(TicketOpened)
+    def _show_ticket_opened(self, message: TicketOpened) -> None:
+        self.notify(_("Urgent minor-data ticket #{id} is open").format(id=message.detail.id), severity="warning")
+
+    def _paint_account(self) -> None:
+        if self._check is not None:
+            text = account_text(self._check, self._in_process, self.ctx.is_supervisor)
+            self.query_one("#verify-account", Static).update(text)
+        self.refresh_bindings()
+
+    def _show_result(self, text: Text | None) -> None:
+        shown = self.query_one("#verify-result", Static)
+        shown.update(text or "")
+        shown.set_class(text is None, "-empty")
+
+    def _field_error(self, name: Field, message: str | None) -> None:
+        error = self.query_one(f"#error-{name}", Static)
+        error.update(Text(f"↑ {message}", style="bold yellow") if message else "")
+        error.set_class(message is None, "-empty")
+
+    # Actions ----------------------------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self._check is None:
+            self.notify(_("Look the account up first (enter)"), severity="warning")
+            return
+        stated = {name: self.query_one(f"#claim-{name}", Input).value for name in TYPED_FIELDS}
+        gender = self.query_one("#claim-gender", Select).value
+        if isinstance(gender, str):
+            stated[Field.GENDER] = gender
+        for name in Field:
+            self._field_error(name, None)
+        self._show_result(Text(_("Checking…"), style="dim"))
+        self._submit(self._check.summary.id, stated)
+
+    def action_unlock(self) -> None:
+        check = self._check
+        if check is None:
+            return
+
+        def given(reason: str | None) -> None:
+            if reason is not None:
+                self._unlock(check.summary.id, reason)
+
+        self.app.push_screen(TextDialog(_("Reason for unlocking verification (audited)")), given)
+
+    def action_minor_ticket(self) -> None:
+        if self._check is not None:
+            self._open_minor_ticket(self._check.summary.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,231 @@
+"""Verification through the services against the in-process sandbox: verified, refused inline, expiry, minors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlmodel import select
+from verification_support import (
+    ADULT_WITH_GENDER,
+    UNDER_14_WITHOUT_CONSENT,
+    CountingTransport,
+    StoredUser,
+    dump_database,
+    leaked,
+    sandbox_client,
+    stored_user,
+)
+
+from lifer_desk.config import Settings
+from lifer_desk.domain.identity import Field, FieldResult, Outcome
+from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services import tickets, verification
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import Refused
+from lifer_desk.store.db import Database
+from lifer_desk.store.models import AuditEvent, Verification
+
+E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
+
+# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+pytest_plugins = ["verification_fixtures"]
+
+
+def context(db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:
+    return DeskContext(db, Settings(database_url=db.url, **settings), agent, role)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def adult(sandbox_path: Path) -> StoredUser:
+    return stored_user(sandbox_path, ADULT_WITH_GENDER)
+
+
+def ticket(ctx: DeskContext) -> int:
+    draft = tickets.TicketDraft(
+        Channel.PHONE, "忘记密码", "caller wants access", "+86 138 0000 0000", "张三", Category.ACCOUNT_RECOVERY,
+        Priority.NORMAL,
+    )  # fmt: skip
+    return tickets.open_ticket(ctx, draft).id
+
+
+def attempts(db: Database) -> list[Verification]:
+    with db.read() as session:
+        return list(session.exec(select(Verification).order_by(Verification.id)))
+
+
+def audit_rows(db: Database, prefix: str = "verification.") -> list[AuditEvent]:
+    with db.read() as session:
+        rows = session.exec(select(AuditEvent).order_by(AuditEvent.seq))
+        return [row for row in rows if row.action.startswith(prefix)]
+
+
+async def test_the_caller_states_three_fields_and_is_verified(
+    db: Database, transport: CountingTransport, adult: StoredUser
+) -> None:
+    ctx = context(db)
+    ticket_id = ticket(ctx)
+    async with sandbox_client(transport) as api:
+        check = await verification.start(ctx, api, email=adult.email.upper())
+        assert check.summary.id == adult.id and "*" in check.summary.email_masked
+        assert check.lock.attempts_left == 3
+        stated = {E: f"  {adult.email}  ", U: adult.username, B: adult.birthday.replace("-", ""), G: adult.gender}
+        result = await verification.submit(ctx, api, adult.id, stated, ticket_id=ticket_id)
+    assert result.outcome is Outcome.VERIFIED
+    assert result.results == {E: FieldResult.MATCH, U: FieldResult.MATCH, B: FieldResult.MATCH, G: FieldResult.MATCH}
+    assert result.mismatched == () and result.attempts_left == 3 and not result.locked
+    current = verification.current_verification(ctx, ticket_id)
+    assert current is not None and (current.agent, current.account_id) == ("alice", adult.id)
+    assert current.expires_at - current.verified_at == timedelta(hours=24)
+    [row] = attempts(db)
+    assert (row.ticket_id, row.account_id, row.agent, row.outcome) == (ticket_id, adult.id, "alice", "verified")
+    assert json.loads(row.fields_stated) == ["birthday", "email", "gender", "username"]
+    assert row.claims_hashed == "{}"
+    [event] = audit_rows(db)
+    assert event.action == "verification.attempt"
+    assert json.loads(event.details)["results"] == {"birthday": "match", "email": "match", "gender": "match",
+                                                    "username": "match"}  # fmt: skip
+    assert leaked(dump_database(db), adult) == []
+
+
+async def test_a_mismatch_fails_names_the_field_and_counts(
+    db: Database, transport: CountingTransport, adult: StoredUser
+) -> None:
+    ctx = context(db)
+    async with sandbox_client(transport) as api:
+        stated = {E: adult.email, U: adult.username + "x", B: adult.birthday}
+        result = await verification.submit(ctx, api, adult.id, stated)
+    assert result.outcome is Outcome.FAILED
+    assert result.mismatched == (U,)
+    assert "Do not tell the caller" in result.explanation
+    assert result.attempts_left == 2
+    assert verification.lock_state(ctx, adult.id).failures == 1
+    assert leaked(dump_database(db), adult) == []
+
+
+BIRTHDAY_FORMS = ["{y}-{m:02}-{d:02}", "{y}/{m}/{d}", "{y}{m:02}{d:02}", "{y}年{m}月{d}日", "{y}-{m}-{d}"]
+
+
+@pytest.mark.parametrize("form", BIRTHDAY_FORMS)
+async def test_every_accepted_birthday_form_verifies(
+    db: Database, transport: CountingTransport, adult: StoredUser, form: str
+) -> None:
+    day = date.fromisoformat(adult.birthday)
+    stated = {E: adult.email, U: adult.username, B: form.format(y=day.year, m=day.month, d=day.day)}
+    async with sandbox_client(transport) as api:
+        result = await verification.submit(context(db), api, adult.id, stated)
+    assert result.outcome is Outcome.VERIFIED
+
+
+REFUSED = [
+    # (what is stated, the fields named inline); "" means refused as a whole (too few fields)
+    ({E: "j***@qq.com", U: "user", B: "1990-05-17"}, {E}),
+    ({E: "zhang@qq", U: "user", B: "1990-05-17"}, {E}),
+    ({E: "zhang at qq.com", U: "user", B: "1990-05-17"}, {E}),
+    ({E: "a@b@qq.com", U: "user", B: "1990-05-17"}, {E}),
+    ({E: "zhang@qq.com", U: "zh***", B: "1990-05-17"}, {U}),
+    ({E: "zhang@qq.com", U: "user", B: "1990-**-17"}, {B}),
+    ({E: "zhang@qq.com", U: "user", B: "1990-02-30"}, {B}),
+    ({E: "zhang@qq.com", U: "user", B: "1990-13-01"}, {B}),
+    ({E: "zhang@qq.com", U: "user", B: "17/05/1990"}, {B}),
+    ({E: "zhang@qq.com", U: "user", B: "2999-01-01"}, {B}),
+    ({E: "zhang@qq.com", U: "user", B: "1990-05-17", G: "unknown"}, {G}),
+    ({E: "zhang@qq.com", B: "1990-05-17"}, set()),
+    ({E: "zhang@qq.com", B: "1990-05-17", G: "女"}, set()),
+    ({U: "user", E: "   "}, set()),
+    ({}, set()),
+]
+
+
+@pytest.mark.parametrize(("stated", "named"), REFUSED)
+async def test_bad_input_is_refused_inline_without_a_call_or_an_attempt(
+    db: Database, transport: CountingTransport, adult: StoredUser, stated: dict[Field, str], named: set[Field]
+) -> None:
+    ctx = context(db)
+    async with sandbox_client(transport) as api:
+        with pytest.raises(verification.ClaimsRefused) as refused:
+            await verification.submit(ctx, api, adult.id, stated)
+    assert set(refused.value.errors) == named
+    if not named:
+        assert "the policy needs at least 3 matching fields" in str(refused.value)
+    assert transport.verify_calls == 0
+    assert attempts(db) == [] and audit_rows(db) == []
+    assert verification.lock_state(ctx, adult.id).failures == 0
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        {"email": "j***@qq.com"},
+        {"email": "not-an-email"},
+        {"account_id": "  "},
+        {"email": "a@qq.com", "account_id": "x"},
+    ],
+)
+async def test_a_lookup_by_a_masked_or_malformed_value_is_refused(
+    db: Database, transport: CountingTransport, lookup: dict[str, str]
+) -> None:
+    async with sandbox_client(transport) as api:
+        with pytest.raises(Refused):
+            await verification.start(context(db), api, **lookup)
+
+
+async def test_verified_state_expires_after_the_configured_ttl(
+    db: Database, transport: CountingTransport, adult: StoredUser
+) -> None:
+    ctx = context(db, verification_ttl_hours=2)
+    ticket_id = ticket(ctx)
+    stated = {E: adult.email, U: adult.username, B: adult.birthday}
+    start = datetime.now(UTC).replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as traveller:
+        async with sandbox_client(transport) as api:
+            result = await verification.submit(ctx, api, adult.id, stated, ticket_id=ticket_id)
+        assert result.expires_at == start + timedelta(hours=2)
+        traveller.shift(timedelta(hours=1, minutes=59))
+        current = verification.current_verification(ctx, ticket_id)
+        assert current is not None and current.verified_at == start
+        traveller.shift(timedelta(minutes=1))
+        assert verification.current_verification(ctx, ticket_id) is None
+
+
+async def test_a_later_failure_on_the_ticket_ends_its_verification(
+    db: Database, transport: CountingTransport, adult: StoredUser
+) -> None:
+    ctx = context(db)
+    ticket_id = ticket(ctx)
+    async with sandbox_client(transport) as api:
+        await verification.submit(ctx, api, adult.id, {E: adult.email, U: adult.username, B: adult.birthday},
+                                  ticket_id=ticket_id)  # fmt: skip
+        assert verification.current_verification(ctx, ticket_id) is not None
+        await verification.submit(ctx, api, adult.id, {E: adult.email, U: "someone", B: adult.birthday},
+                                  ticket_id=ticket_id)  # fmt: skip
+    assert verification.current_verification(ctx, ticket_id) is None
+
+
+async def test_an_under_14_account_without_consent_gets_one_urgent_minor_data_ticket(
+    db: Database, transport: CountingTransport, sandbox_path: Path
+) -> None:
+    child = stored_user(sandbox_path, UNDER_14_WITHOUT_CONSENT)
+    ctx = context(db)
+    source = tickets.get_ticket(ctx, ticket(ctx))
+    async with sandbox_client(transport) as api:
+        check = await verification.start(ctx, api, account_id=child.id)
+        assert check.summary.minor and check.summary.under_14 and check.minor_ticket_offered
+        opened = await verification.open_minor_data_ticket(ctx, api, child.id, source)
+        again = await verification.open_minor_data_ticket(ctx, api, child.id, source)
+    assert again.id == opened.id
+    assert (opened.category, opened.priority, opened.account_id) == ("minor_data", "urgent", child.id)
+    assert opened.requester == source.requester
+    [event] = audit_rows(db, "verification.minor_data_ticket")
+    assert json.loads(event.details) == {"account_id": child.id, "source_ticket_id": source.id}
+
+
+async def test_no_minor_data_ticket_for_an_adult(db: Database, transport: CountingTransport, adult: StoredUser) -> None:
+    ctx = context(db)
+    async with sandbox_client(transport) as api:
+        assert not (await verification.start(ctx, api, account_id=adult.id)).minor_ticket_offered
+        with pytest.raises(Refused, match="not an under-14 account"):
+            await verification.open_minor_data_ticket(ctx, api, adult.id)

@@ -1,0 +1,206 @@
+"""Identity verification from a ticket, against the in-process sandbox: verified, refused inline, locked, minors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOW, context
+from verification_support import (
+    ADULT_WITH_GENDER,
+    UNDER_14_WITHOUT_CONSENT,
+    CountingTransport,
+    StoredUser,
+    sandbox_client,
+    stored_user,
+)
+
+from lifer_desk.domain.identity import Field
+from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services import tickets, verification
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.ui import DeskApp
+from lifer_desk.ui.dialogs import TextDialog
+from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.verify_screen import VerifyDialog
+
+AppMaker = Callable[..., DeskApp]
+
+# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+pytest_plugins = ["verification_fixtures"]
+
+
+@pytest.fixture
+def adult(sandbox_path: Path) -> StoredUser:
+    return stored_user(sandbox_path, ADULT_WITH_GENDER)
+
+
+@pytest.fixture
+def sandbox_desk(ctx: DeskContext, transport: CountingTransport) -> AppMaker:
+    return lambda as_ctx=ctx: DeskApp(as_ctx, lambda: sandbox_client(transport))
+
+
+def linked_ticket(ctx: DeskContext, account_id: str | None) -> TicketDetail:
+    draft = tickets.TicketDraft(
+        Channel.PHONE, "忘记密码 forgot password", "please help", "+86 138 0000 0000", "李雷",
+        Category.ACCOUNT_RECOVERY, Priority.NORMAL, account_id,
+    )  # fmt: skip
+    return tickets.open_ticket(replace(ctx, clock=lambda: NOW - timedelta(hours=1)), draft)
+
+
+def rendered(app: DeskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def open_verification(app: DeskApp, pilot, ticket_id: int, settle) -> VerifyDialog:
+    await settle(pilot)
+    app.open_ticket(ticket_id)
+    await settle(pilot)
+    assert isinstance(app.screen, TicketScreen)
+    await pilot.press("v")
+    await settle(pilot)
+    assert isinstance(app.screen, VerifyDialog)
+    return app.screen
+
+
+async def type_claims(pilot, settle, email: str, username: str, birthday: str) -> None:
+    """Types into the three inputs as an agent would: the lookup moved the focus to email."""
+    for value in (email, username, birthday):
+        await pilot.press(*value, "tab")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_from_a_ticket_to_verified(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
+) -> None:
+    ticket = linked_ticket(ctx, adult.id)
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        assert "identity not verified (v to verify)" in rendered(app, "#ticket-header")
+        await pilot.press("v")
+        await settle(pilot)
+        account = rendered(app, "#verify-account")
+        assert adult.id in account and "***" in account and "attempts left: 3" in account
+        assert "Never tell the caller which field did not match" in rendered(app, ".verify-reminder")
+        await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
+        result = rendered(app, "#verify-result")
+        assert "VERIFIED" in result and "email match" in result and "birthday match" in result
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert "identity verified by alice at 12:00, expires in 1d0h" in rendered(app, "#ticket-header")
+    assert transport.verify_calls == 1
+
+
+async def test_a_failure_is_explained_and_bad_input_is_refused_where_it_was_typed(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
+) -> None:
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
+        await type_claims(pilot, settle, "p***@yahoo.com", adult.username, "2999-01-01")
+        assert "looks masked" in rendered(app, "#error-email")
+        assert "in the future" in rendered(app, "#error-birthday")
+        assert transport.verify_calls == 0
+        screen = app.screen
+        for name, value in ((Field.EMAIL, adult.email), (Field.BIRTHDAY, "1901-01-01")):
+            screen.query_one(f"#claim-{name}").value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        result = rendered(app, "#verify-result")
+        assert "FAILED" in result and "birthday mismatch" in result
+        assert "the policy needs every stated field to match" in result and "attempts left: 2" in result
+        assert rendered(app, "#error-email") == ""
+    assert transport.verify_calls == 1
+
+
+async def test_rate_limited_is_shown_and_not_counted(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
+) -> None:
+    transport.rate_limited = True
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
+        await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
+        assert "rate limited, try later" in rendered(app, "#verify-result")
+    assert verification.lock_state(ctx, adult.id).failures == 0
+
+
+async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
+) -> None:
+    wrong = {Field.EMAIL: adult.email, Field.USERNAME: adult.username, Field.BIRTHDAY: "1901-01-01"}
+    async with sandbox_client(transport) as api:
+        for _ in range(3):
+            await verification.submit(ctx, api, adult.id, wrong)
+    ticket = linked_ticket(ctx, adult.id)
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, ticket.id, settle)
+        assert "LOCKED for verification" in rendered(app, "#verify-account")
+        assert "A supervisor can unlock it" in rendered(app, "#verify-account")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyDialog), "an agent has no unlock action"
+    supervisor = replace(context(ctx.db, "sam"), role="supervisor")
+    app = sandbox_desk(supervisor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, ticket.id, settle)
+        assert "ctrl+o to unlock" in rendered(app, "#verify-account")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press(*"caller verified in the shop", "ctrl+s")
+        await settle(pilot)
+        assert "attempts left: 3" in rendered(app, "#verify-account")
+    assert not verification.lock_state(ctx, adult.id).locked
+
+
+async def test_a_minor_is_flagged_and_gets_an_urgent_minor_data_ticket(
+    sandbox_desk: AppMaker, ctx: DeskContext, sandbox_path: Path, settle
+) -> None:
+    child = stored_user(sandbox_path, UNDER_14_WITHOUT_CONSENT)
+    ticket = linked_ticket(ctx, child.id)
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, ticket.id, settle)
+        assert "minor under 14, no guardian consent" in rendered(app, "#verify-account")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        opened = [n.message for n in app._notifications if "minor-data ticket" in n.message]
+        assert len(opened) == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "minor under 14, no guardian consent" in rendered(app, "#ticket-header")
+    new_id = int(opened[0].split("#")[1].split()[0])
+    created = tickets.get_ticket(ctx, new_id)
+    assert (created.category, created.priority, created.account_id) == ("minor_data", "urgent", child.id)
+
+
+async def test_verify_is_in_help_and_the_command_palette(sandbox_desk: AppMaker, ctx: DeskContext, settle) -> None:
+    ticket = linked_ticket(ctx, None)
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        assert "Verify identity" in {command.title for command in app.get_system_commands(app.screen)}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Verify identity" in rendered(app, "#keys")
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Verify identity")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyDialog)
+        assert "Look the account up" in rendered(app, "#verify-account")

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from dotenv.parser import parse_stream
 
+from lifer_desk.domain.identity import Field as IdentityField
+from lifer_desk.domain.identity import VerificationPolicy
 from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
 
 APP_NAME = "lifer-desk"
@@ -69,6 +71,7 @@ class Settings:
     verification_ttl_hours: float = 24.0
     lang: str = "en"
     sla_policy: SlaPolicy = field(default_factory=SlaPolicy.default)
+    verification_policy: VerificationPolicy = field(default_factory=VerificationPolicy)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -141,6 +144,36 @@ def _sla_policy(key: str, raw: str) -> SlaPolicy:
         raise ConfigError(key, str(exc)) from None
 
 
+def _min_fields(key: str, raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ConfigError(key, f"expected a whole number of fields, got {raw!r}")
+    return int(raw)
+
+
+def _uncounted(key: str, raw: str) -> frozenset[IdentityField]:
+    try:
+        return frozenset(IdentityField(name.strip()) for name in raw.split(",") if name.strip())
+    except ValueError:
+        names = ", ".join(f.value for f in IdentityField)
+        raise ConfigError(key, f"expected a comma-separated list of {names}, got {raw!r}") from None
+
+
+def _verification_policy(merged: dict[str, str]) -> VerificationPolicy | None:
+    """The policy from its two keys; checked as a whole, since each key limits the other."""
+    min_key, uncounted_key = f"{PREFIX}VERIFICATION_MIN_FIELDS", f"{PREFIX}VERIFICATION_UNCOUNTED"
+    options: dict[str, object] = {}
+    if merged.get(min_key):
+        options["min_fields"] = _min_fields(min_key, merged[min_key])
+    if merged.get(uncounted_key):
+        options["uncounted_fields"] = _uncounted(uncounted_key, merged[uncounted_key])
+    if not options:
+        return None
+    try:
+        return VerificationPolicy(**options)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(min_key if "min_fields" in str(exc) else uncounted_key, str(exc)) from None
+
+
 def _secret(key: str, raw: str) -> Secret:
     if not raw.strip():
         raise ConfigError(key, "is empty")
@@ -184,4 +217,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
         if raw is None or raw == "":
             continue
         values[attr] = parse(key, raw)
+    policy = _verification_policy(merged)
+    if policy is not None:
+        values["verification_policy"] = policy
     return Settings(**values)  # type: ignore[arg-type]

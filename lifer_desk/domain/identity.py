@@ -5,11 +5,11 @@ endpoint, which answers match, mismatch or absent per field. This module decides
 whether the statement is usable (`parse_claims`, `check_stated`) and, after it, what the answers add up
 to (`evaluate`), plus the lockout and expiry rules as functions of timestamps.
 
-Gender is checked when stated, and a mismatch fails the verification, but it does not count towards the
-minimum number of fields: with three values of which one is usually guessable it adds about one bit, so
-"email, birthday and gender" would in effect be a two-field check. With the default policy the caller
-therefore states email, username and birthday. A policy may count gender, but it can never be the field
-that identifies the account, so gender alone never verifies anyone.
+The default policy is the issue's: three stated fields, all matching, one of them email or username.
+Gender counts towards the three, but it can never be the field that identifies the account, so gender
+alone never verifies anyone. With three values of which one is usually guessable, gender adds about one
+bit; a stricter desk sets `LIFER_VERIFICATION_UNCOUNTED=gender`, after which a caller must state email,
+username and birthday. A gender mismatch fails the verification either way.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ class VerificationPolicy:
 
     min_fields: int = 3
     identifying_fields: frozenset[Field] = field(default=frozenset({Field.EMAIL, Field.USERNAME}))
-    uncounted_fields: frozenset[Field] = field(default=frozenset({Field.GENDER}))
+    uncounted_fields: frozenset[Field] = field(default=frozenset())
 
     def __post_init__(self) -> None:
         counted = len(Field) - len(self.uncounted_fields)

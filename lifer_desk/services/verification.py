@@ -56,8 +56,6 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.store import audit
 from lifer_desk.store import verifications as store
 
-DEFAULT_POLICY = VerificationPolicy()
-
 
 class VerifyApi(Protocol):
     """The two admin-API calls verification needs (an `AdminClient` is one)."""
@@ -375,9 +373,9 @@ async def submit(
     stated: Mapping[Field, str],
     *,
     ticket_id: int | None = None,
-    policy: VerificationPolicy = DEFAULT_POLICY,
 ) -> VerificationResult:
     """Check what the caller states against `account_id` (see the module docstring for the order of steps)."""
+    policy = ctx.settings.verification_policy
     claims = _checked_claims(ctx, policy, stated)
     fields = sorted(claims.model_dump(exclude_none=True))
     if (await asyncio.to_thread(lock_state, ctx, account_id)).locked:

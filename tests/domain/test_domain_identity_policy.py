@@ -41,8 +41,12 @@ def test_default_policy_verifies_email_username_birthday() -> None:
     assert "email, username, birthday matched" in decision.explanation
 
 
-def test_gender_does_not_count_towards_the_minimum() -> None:
-    decision = evaluate(DEFAULT, {E: M, B: M, G: M})
+def test_gender_counts_towards_the_default_minimum() -> None:
+    assert evaluate(DEFAULT, {E: M, B: M, G: M}).outcome is Outcome.VERIFIED
+
+
+def test_a_stricter_policy_need_not_count_gender() -> None:
+    decision = evaluate(VerificationPolicy(uncounted_fields=frozenset({G})), {E: M, B: M, G: M})
     assert decision.outcome is Outcome.FAILED
     assert "only email, birthday, gender matched" in decision.explanation
     assert "gender checked but not counted" in decision.explanation
@@ -139,8 +143,9 @@ def test_check_stated_messages() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"min_fields": 0}, "min_fields must be between 1 and 3"),
-        ({"min_fields": 4}, "min_fields must be between 1 and 3"),
+        ({"min_fields": 0}, "min_fields must be between 1 and 4"),
+        ({"min_fields": 5}, "min_fields must be between 1 and 4"),
+        ({"min_fields": 4, "uncounted_fields": frozenset({G})}, "min_fields must be between 1 and 3"),
         ({"identifying_fields": frozenset()}, "at least one field"),
         ({"identifying_fields": frozenset({G}), "uncounted_fields": frozenset()}, "gender cannot identify"),
         ({"identifying_fields": frozenset({B}), "uncounted_fields": frozenset({B})}, "must count"),

@@ -134,7 +134,7 @@ REFUSED = [
     ({E: "zhang@qq.com", U: "user", B: "2999-01-01"}, {B}),
     ({E: "zhang@qq.com", U: "user", B: "1990-05-17", G: "unknown"}, {G}),
     ({E: "zhang@qq.com", B: "1990-05-17"}, set()),
-    ({E: "zhang@qq.com", B: "1990-05-17", G: "女"}, set()),
+    ({B: "1990-05-17", G: "女", U: " "}, set()),
     ({U: "user", E: "   "}, set()),
     ({}, set()),
 ]

@@ -14,7 +14,12 @@ from widgets.plain_text import plain_line
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column: fixed `width` cells, or flexible (width None) sharing the rest by `ratio`."""
+    """A column: fixed `width` cells, or flexible (width None) sharing the rest by `ratio`.
+
+    `cell` is the index of the row cell the column shows, by default the column's own position; it lets
+    one row carry cells for several column sets (a wide one and a narrow one), so switching sets
+    needs no new query.
+    """
 
     key: str
     label: str | Text
@@ -23,6 +28,13 @@ class Column:
     ratio: int = 1
     justify: Literal["left", "right"] = "left"
     sortable: bool = False
+    cell: int | None = None
+
+
+def needed_width(columns: Sequence[Column], gap: int = 1) -> int:
+    """The fewest cells that show every column whole: fixed widths, flexible minimums, and the gaps."""
+    cells = sum(column.width if column.width is not None else column.min_width for column in columns)
+    return cells + gap * max(len(columns) - 1, 0)
 
 
 def compute_widths(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:

@@ -30,7 +30,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from widgets.columns import Column, compute_widths, fit_cell
+from widgets.columns import Column, compute_widths, fit_cell, needed_width
 from widgets.page_source import PageSource, Row, SortablePageSource
 from widgets.plain_text import plain_line
 
@@ -230,6 +230,11 @@ class VirtualTable(Widget, can_focus=True):
     def is_loading(self) -> bool:
         return self._inflight is not None
 
+    @staticmethod
+    def width_for(columns: Sequence[Column]) -> int:
+        """The narrowest table that shows every one of `columns` whole."""
+        return needed_width(columns, _GAP) + 2 * _GAP
+
     @property
     def page_height(self) -> int:
         return max(self.size.height - _CHROME, 1)
@@ -256,11 +261,25 @@ class VirtualTable(Widget, can_focus=True):
         else:
             self._replace("around", key=self._rows[self._top].key, margin=self.page_height)
 
-    def set_source(self, source: PageSource) -> None:
-        """Show `source` from its first row (a new filter or search is a new source)."""
+    def set_source(self, source: PageSource, *, keep_sort: bool = False) -> None:
+        """Show `source` from its first row (a new filter or search is a new source).
+
+        With `keep_sort`, the new source is asked for the current order before its first page is read,
+        so a new search keeps the agent's sort at the cost of one query, not two.
+        """
         self._source = source
-        self._sort = None
-        self._replace("first")
+        if not keep_sort:
+            self._sort = None
+        elif self._sort is not None and not isinstance(source, SortablePageSource):
+            raise TypeError(f"{type(source).__name__} cannot sort")
+        self._replace("first", sort=self._sort)
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show `columns` instead, over the rows already held: a narrower set for a narrow terminal."""
+        columns = tuple(columns)
+        if columns != self._columns:
+            self._columns = columns
+            self.refresh()
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         """Have the source order by `column`; `descending=None` toggles when it is already the sort column."""
@@ -579,15 +598,23 @@ class VirtualTable(Widget, can_focus=True):
             start += width + _GAP
         return None
 
-    def _line_text(self, cells: Sequence[Text]) -> Text:
+    def _line_text(self, texts: Sequence[Text]) -> Text:
+        """One text per column, fitted to the column widths."""
         line = Text(" " * _GAP, end="", no_wrap=True)
-        # A row with fewer cells than columns leaves the rest blank.
-        columns = zip(self._columns, self._column_widths(), cells, strict=False)
-        for index, (column, width, cell) in enumerate(columns):
+        for index, (column, width, text) in enumerate(zip(self._columns, self._column_widths(), texts, strict=True)):
             if index:
                 line.append(" " * _GAP)
-            line.append_text(fit_cell(cell, width, column.justify))
+            line.append_text(fit_cell(text, width, column.justify))
         return line
+
+    def _row_text(self, row: Row) -> Text:
+        cells = row.cells
+        texts = []
+        for position, column in enumerate(self._columns):
+            index = position if column.cell is None else column.cell
+            # A row with fewer cells than its columns ask for leaves those blank.
+            texts.append(cells[index] if index < len(cells) else Text())
+        return self._line_text(texts)
 
     def _header_text(self) -> Text:
         labels = []
@@ -622,4 +649,4 @@ class VirtualTable(Widget, can_focus=True):
         style = base
         if index == self._cursor:
             style = base + self.get_component_rich_style("virtual-table--cursor")
-        return self._strip(self._line_text(self._rows[index].cells), style)
+        return self._strip(self._row_text(self._rows[index]), style)

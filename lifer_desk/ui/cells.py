@@ -41,3 +41,11 @@ def short_time(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
     if local.date() == now.astimezone(zone).date():
         return local.strftime("%H:%M")
     return local.strftime("%m-%d %H:%M")
+
+
+def day_or_time(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """ "14:05" today, "03-01" on another day: `short_time` in five cells, for narrow tables."""
+    local = moment.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d")

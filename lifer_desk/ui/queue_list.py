@@ -19,8 +19,12 @@ def count_label(count: int | None) -> str:
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
-LABEL_CELLS = 12
+# Label cells in the wide and the narrow layout; the count column ("9999+" and a space) is the same in both.
+WIDE_LABEL_CELLS = 12
+NARROW_LABEL_CELLS = 10
 COUNT_CELLS = 6
+# The border on the right and the list's padding around the prompts.
+_CHROME = 4
 
 
 class QueueList(OptionList):
@@ -29,15 +33,21 @@ class QueueList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, narrow: bool = False, id: str | None = None) -> None:
+        self._label_cells = NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS
         super().__init__(*(Option(self._prompt(queue, None), id=queue.value) for queue in QueueName), id=id)
         self._counts: dict[QueueName, int] = {}
+        self.styles.width = self.width_for(narrow)
 
     @staticmethod
-    def _prompt(queue: QueueName, count: int | None) -> Text:
+    def width_for(narrow: bool) -> int:
+        """The list's width in cells, in the narrow or the wide layout."""
+        return (NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS) + COUNT_CELLS + _CHROME
+
+    def _prompt(self, queue: QueueName, count: int | None) -> Text:
         # One line each: the label cut to fit, the count right-aligned, so counts line up in a column.
         prompt = Text(queue.label, end="")
-        prompt.truncate(LABEL_CELLS, overflow="ellipsis", pad=True)
+        prompt.truncate(self._label_cells, overflow="ellipsis", pad=True)
         prompt.append(count_label(count).rjust(COUNT_CELLS), style="bold")
         return prompt
 
@@ -49,6 +59,19 @@ class QueueList(OptionList):
     def queue(self) -> QueueName:
         index = self.highlighted or 0
         return QueueName(self.get_option_at_index(index).id)
+
+    @property
+    def narrow(self) -> bool:
+        return self._label_cells == NARROW_LABEL_CELLS
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Switch layout: shorter labels, same counts."""
+        if narrow == self.narrow:
+            return
+        self._label_cells = NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS
+        for queue in QueueName:
+            self.replace_option_prompt(queue.value, self._prompt(queue, self._counts.get(queue)))
+        self.styles.width = self.width_for(narrow)
 
     def show_counts(self, counts: dict[QueueName, int]) -> None:
         """Update the prompts whose count moved; unchanged ones are not touched, so nothing repaints."""

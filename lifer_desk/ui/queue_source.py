@@ -5,32 +5,85 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import IntEnum
 
 from rich.text import Text
 
 from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.tickets import Priority, TicketStatus
+from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow
 from lifer_desk.store.queues import PageKey
-from lifer_desk.ui.cells import countdown, customer_line, short_time
+from lifer_desk.ui.cells import countdown, customer_line, day_or_time, short_time
 from lifer_desk.ui.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
 
+# Four-cell abbreviations for the narrow column set; the full labels are in the ticket view.
+_SHORT_PRIORITY = {
+    Priority.URGENT: _("urg"),
+    Priority.HIGH: _("high"),
+    Priority.NORMAL: _("norm"),
+    Priority.LOW: _("low"),
+}
+_SHORT_STATUS = {
+    TicketStatus.NEW: _("new"),
+    TicketStatus.OPEN: _("open"),
+    TicketStatus.PENDING_CUSTOMER: _("pend"),
+    TicketStatus.RESOLVED: _("done"),
+    TicketStatus.CLOSED: _("shut"),
+}
+
+
+class Cell(IntEnum):
+    """The cells of every queue row, in order: the wide set's, then the narrow set's abbreviations."""
+
+    ID = 0
+    PRIORITY = 1
+    DUE = 2
+    STATUS = 3
+    SUBJECT = 4
+    REQUESTER = 5
+    ASSIGNEE = 6
+    CATEGORY = 7
+    UPDATED = 8
+    PRIORITY_SHORT = 9
+    STATUS_SHORT = 10
+    UPDATED_SHORT = 11
+
 
 def queue_columns() -> tuple[Column, ...]:
+    """Every column of the issue, for a terminal of about 120 cells and more."""
     # Sortable columns carry a SortKey value as their key; the database does the sorting.
     return (
-        Column(SortKey.ID.value, "#", width=6, justify="right", sortable=True),
-        Column(SortKey.PRIORITY.value, "Pri", width=6, sortable=True),
-        Column(SortKey.DUE.value, "SLA", width=7, justify="right", sortable=True),
-        Column("status", "Status", width=8),
-        Column("subject", "Subject", min_width=16, ratio=3),
-        Column("requester", "Requester", width=14),
-        Column("assignee", "Agent", width=8),
-        Column("category", "Category", width=10),
-        Column(SortKey.UPDATED.value, "Updated", width=11, sortable=True),
+        Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
+        Column(SortKey.PRIORITY.value, _("Pri"), width=6, sortable=True, cell=Cell.PRIORITY),
+        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
+        Column("status", _("Status"), width=8, cell=Cell.STATUS),
+        Column("subject", _("Subject"), min_width=16, ratio=3, cell=Cell.SUBJECT),
+        Column("requester", _("Requester"), width=14, cell=Cell.REQUESTER),
+        Column("assignee", _("Agent"), width=8, cell=Cell.ASSIGNEE),
+        Column("category", _("Category"), width=10, cell=Cell.CATEGORY),
+        Column(SortKey.UPDATED.value, _("Updated"), width=11, sortable=True, cell=Cell.UPDATED),
+    )
+
+
+def narrow_queue_columns() -> tuple[Column, ...]:
+    """The columns for an 80-cell terminal: abbreviated, without agent and category.
+
+    Those two are the least telling in a queue list (most queues already fix one or the other: My open,
+    Unassigned, Deletion...) and the ticket view's header shows both, so the subject keeps its room.
+    """
+    return (
+        Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
+        Column(SortKey.PRIORITY.value, _("Pr"), width=4, sortable=True, cell=Cell.PRIORITY_SHORT),
+        Column(SortKey.DUE.value, _("SLA"), width=6, justify="right", sortable=True, cell=Cell.DUE),
+        Column("status", _("St"), width=4, cell=Cell.STATUS_SHORT),
+        Column("subject", _("Subject"), min_width=12, cell=Cell.SUBJECT),
+        Column("requester", _("Requester"), width=11, cell=Cell.REQUESTER),
+        Column(SortKey.UPDATED.value, _("Upd"), width=5, sortable=True, cell=Cell.UPDATED_SHORT),
     )
 
 
@@ -80,6 +133,9 @@ class QueueSource:
             Text(ticket.assignee or "—"),
             Text(category_label(ticket.category)),
             Text(short_time(ticket.updated_at, now, zone)),
+            Text(_SHORT_PRIORITY[Priority(ticket.priority)]),
+            Text(_SHORT_STATUS[TicketStatus(ticket.status)]),
+            Text(day_or_time(ticket.updated_at, now, zone)),
         )
         return Row(ticket.id, key, cells)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -22,12 +22,14 @@ from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.filter_dialog import FilterDialog
 from lifer_desk.ui.labels import category_label, priority_label, status_label
 from lifer_desk.ui.queue_list import QueueList
-from lifer_desk.ui.queue_source import QueueSource, QueueView, queue_columns
+from lifer_desk.ui.queue_source import QueueSource, QueueView, narrow_queue_columns, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0
 SORT_ORDER = (SortKey.DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.ID)
+# Below this many cells the queue list narrows and the table drops to its narrow column set.
+WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(queue_columns())
 
 
 def filters_text(filters: Mapping[str, str]) -> str:
@@ -87,25 +89,33 @@ class QueuesScreen(DeskScreen):
         return self.query_one("#tickets", VirtualTable)
 
     def compose(self) -> ComposeResult:
+        # Laid out for the terminal's width from the start, so an 80-cell terminal never sees the wide set.
+        narrow = self.app.size.width < WIDE_LAYOUT_MIN
         with Horizontal():
-            yield QueueList(id="queues")
+            yield QueueList(narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
                 yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
                 yield Static("", id="view-line", markup=False)
                 yield VirtualTable(
                     QueueSource(self.ctx, self.view),
-                    queue_columns(),
+                    narrow_queue_columns() if narrow else queue_columns(),
                     id="tickets",
                     empty_message=_("No tickets here"),
                     loading_message=_("Loading…"),
                 )
-        yield Footer()
+        yield Footer(compact=narrow)
 
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
         self._poll()
         self._poller = self.set_interval(POLL_EVERY, self._poll)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < WIDE_LAYOUT_MIN
+        self.query_one(QueueList).set_narrow(narrow)
+        self.table.set_columns(narrow_queue_columns() if narrow else queue_columns())
+        self.query_one(Footer).compact = narrow
 
     def on_screen_suspend(self) -> None:
         if self._poller is not None:
@@ -179,12 +189,7 @@ class QueuesScreen(DeskScreen):
 
     def _show_view(self, view: QueueView) -> None:
         self.view = view
-        table = self.table
-        sort = table.sort
-        table.set_source(QueueSource(self.ctx, view))
-        if sort is not None:
-            # A new source starts unsorted; keep the agent's chosen order.
-            table.sort_by(*sort)
+        self.table.set_source(QueueSource(self.ctx, view), keep_sort=True)
         self._describe_view()
 
     def _describe_view(self) -> None:

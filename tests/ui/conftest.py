@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
+from ui_support import NOW, context
 
 from lifer_desk.admin_api import AccountStatus, NotFound, UserSummary
-from lifer_desk.config import Settings
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
@@ -22,9 +22,6 @@ from lifer_desk.services.tickets import TicketDraft, open_ticket
 from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
 from widgets.virtual_table import VirtualTable
-
-# Monday 2025-03-03, 12:00 in Shanghai: a normal working day, well inside the holiday calendar.
-NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
 
 ACCOUNT = UserSummary(
     id="u_0001",
@@ -63,10 +60,6 @@ def database(sqlite_url: str) -> Iterator[Database]:
     db = Database(sqlite_url)
     yield db
     db.dispose()
-
-
-def context(db: Database, agent: str = "alice", now: datetime = NOW) -> DeskContext:
-    return DeskContext(db, Settings(database_url=db.url), agent, "agent", clock=lambda: now)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, context
+from ui_support import NOW, context
 from verification_support import (
     ADULT_WITH_GENDER,
     UNDER_14_WITHOUT_CONSENT,

@@ -12,9 +12,9 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import NOW
 from sqlmodel import select
 from textual.widgets import Select
+from ui_support import NOW
 from verification_support import (
     ADULT_WITH_GENDER,
     CountingTransport,

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Static
 
-from widgets.columns import Column
+from widgets.columns import Column, needed_width
 from widgets.page_source import IndexedSource, Row
 from widgets.virtual_table import VirtualTable
 
@@ -304,3 +304,67 @@ async def test_a_failing_source_is_reported_and_the_rows_kept(table_app, settle)
         await pilot.press("j")
         assert app.table.cursor_row.id == 1
         assert app.is_running
+
+
+async def test_set_columns_shows_other_cells_of_the_same_rows_without_a_fetch(million, table_app, settle) -> None:
+    app = table_app(million)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        calls = len(million.calls)
+        # A narrower set: the name first, then the subject, picked from the rows' cells by index.
+        app.table.set_columns([Column("name", "Name", width=6, cell=3), Column("subject", "Subject", cell=2)])
+        await pilot.pause()
+        shown = lines(app.table)
+        assert shown[0].split() == ["Name", "Subject"]
+        assert shown[2].split() == ["Ann", "Refund", "request", "1"]
+        assert len(million.calls) == calls
+        assert app.table.cursor_row.id == 1
+
+
+def test_width_for_counts_fixed_widths_flexible_minimums_and_gaps() -> None:
+    columns = [Column("a", "A", width=5), Column("b", "B", min_width=10), Column("c", "C", width=3)]
+    # 5 + 10 + 3 cells, a gap between each pair and one at either edge.
+    assert VirtualTable.width_for(columns) == 18 + 2 + 2
+    assert needed_width(columns, gap=1) == 20
+
+
+class _Sorted(IndexedSource):
+    """Rows 0..999 or 999..0, recording what the table asked of it and in which order."""
+
+    def __init__(self) -> None:
+        super().__init__(1000, lambda i: (str(self._value(i)),), id_at=self._value)
+        self.log: list[object] = []
+        self.descending = False
+
+    def _value(self, i: int) -> int:
+        return 999 - i if self.descending else i
+
+    def set_sort(self, column: str, descending: bool) -> None:
+        self.log.append(("sort", column, descending))
+        self.descending = descending
+
+    def first_page(self, limit: int) -> list[Row]:
+        self.log.append("first_page")
+        return super().first_page(limit)
+
+
+async def test_set_source_keeps_the_sort_when_asked_and_drops_it_otherwise(table_app, settle) -> None:
+    app = table_app(_Sorted(), columns=[Column("n", "N", sortable=True)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.table.sort_by("n", descending=True)
+        await settle(pilot)
+        kept = _Sorted()
+        app.table.set_source(kept, keep_sort=True)
+        await settle(pilot)
+        # The new source is sorted before its one and only first page is read.
+        assert kept.log == [("sort", "n", True), "first_page"]
+        assert app.table.sort == ("n", True)
+        assert app.table.cursor_row.id == 999
+        fresh = _Sorted()
+        app.table.set_source(fresh)
+        await settle(pilot)
+        assert fresh.log == ["first_page"]
+        assert app.table.sort is None
+        assert app.table.cursor_row.id == 0

@@ -2,7 +2,13 @@
 
 Unspaced Chinese has no word boundaries, so CJK runs are indexed as overlapping bigrams plus the
 run's last character; a two-character query such as 退款 is then one exact token, and a single
-character matches as a prefix. Other words are lower-cased and matched by prefix.
+character matches as a prefix. Other words are lower-cased.
+
+A query is read the way search-as-you-type is typed: every word is whole except the last one, which is
+matched as a prefix while the agent is still typing it (no trailing space). Whole words are what keep
+a million-ticket index fast: a prefix term merges the lists of every token it starts. For the same
+reason a one-letter prefix is taken as a whole word, and common English words are left out of a query
+that has other words to go on.
 """
 
 from __future__ import annotations
@@ -45,14 +51,28 @@ def index_document(*texts: str) -> str:
     return " ".join(seen)
 
 
+STOPWORDS = frozenset(
+    {
+        *("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "i", "in", "is", "it"),
+        *("me", "my", "of", "on", "or", "our", "please", "so", "that", "the", "this", "to", "was", "we"),
+        *("with", "you"),
+    }
+)
+
+
 def query_terms(query: str) -> list[Term]:
+    runs = _RUN.findall(query)
+    still_typing = bool(runs) and not query[-1:].isspace()
     terms: dict[Term, None] = {}
-    for run in _RUN.findall(query):
+    for n, run in enumerate(runs):
         if _is_cjk(run):
             if len(run) == 1:
                 terms.setdefault(Term(run, prefix=True))
             for i in range(len(run) - 1):
                 terms.setdefault(Term(run[i : i + 2], prefix=False))
         else:
-            terms.setdefault(Term(run.lower(), prefix=True))
-    return list(terms)
+            word = run.lower()
+            typing = still_typing and n == len(runs) - 1 and len(word) > 1
+            terms.setdefault(Term(word, prefix=typing))
+    kept = [t for t in terms if t.prefix or t.text not in STOPWORDS]
+    return kept or list(terms)

@@ -254,6 +254,13 @@ class TicketDraft:
 
 def open_ticket(ctx: DeskContext, draft: TicketDraft) -> TicketDetail:
     """A new ticket with SLA due times from the policy, and legal clocks for privacy requests."""
+    with ctx.db.write() as session:
+        return _detail(session, open_ticket_in(session, ctx, draft))
+
+
+def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **audit_details: Any) -> int:
+    """`open_ticket` inside a caller's write transaction, for use cases that open a ticket as one step of
+    a larger change; `audit_details` (ids only) join the ticket.open audit event."""
     subject = _clean_text(draft.subject, _("subject"))
     now = ctx.clock()
     due = ctx.sla.due_times(draft.category, draft.priority, now)
@@ -273,7 +280,7 @@ def open_ticket(ctx: DeskContext, draft: TicketDraft) -> TicketDetail:
         legal_due_calendar=legal.reply_due if legal else None,
         legal_due_working=legal.delete_due if legal else None,
     )
-    with ctx.db.write() as session:
-        ticket_id = store.create_ticket(session, new)
-        _audit(session, ctx, "ticket.open", ticket_id, category=str(draft.category), priority=str(draft.priority))
-        return _detail(session, ticket_id)
+    ticket_id = store.create_ticket(session, new)
+    details = {"category": str(draft.category), "priority": str(draft.priority), **audit_details}
+    _audit(session, ctx, "ticket.open", ticket_id, **details)
+    return ticket_id

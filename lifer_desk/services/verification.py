@@ -421,10 +421,6 @@ async def open_minor_data_ticket(
 
 
 def _open_minor_ticket(ctx: DeskContext, summary: UserSummary, source: TicketDetail | None) -> TicketDetail:
-    with ctx.db.read() as session:
-        existing = store.open_ticket_id(session, summary.id, Category.MINOR_DATA)
-    if existing is not None:
-        return tickets.get_ticket(ctx, existing)
     origin = _(" on ticket #{id}").format(id=source.id) if source else ""
     draft = tickets.TicketDraft(
         channel=Channel(source.channel) if source else Channel.PHONE,
@@ -439,14 +435,16 @@ def _open_minor_ticket(ctx: DeskContext, summary: UserSummary, source: TicketDet
         priority=Priority.URGENT,
         account_id=summary.id,
     )
-    detail = tickets.open_ticket(ctx, draft)
+    # One write transaction: two agents pressing the key at once get the same ticket, never two.
     with ctx.db.write() as session:
-        audit.append(
-            session,
-            actor=ctx.agent,
-            action="verification.minor_data_ticket",
-            entity_type="ticket",
-            entity_id=detail.id,
-            details={"account_id": summary.id, "source_ticket_id": source.id if source else None},
-        )
-    return detail
+        ticket_id = store.open_ticket_id(session, summary.id, Category.MINOR_DATA)
+        if ticket_id is None:
+            ticket_id = tickets.open_ticket_in(
+                session,
+                ctx,
+                draft,
+                via="verification",
+                account_id=summary.id,
+                source_ticket_id=source.id if source else None,
+            )
+    return tickets.get_ticket(ctx, ticket_id)

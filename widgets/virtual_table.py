@@ -261,16 +261,19 @@ class VirtualTable(Widget, can_focus=True):
         else:
             self._replace("around", key=self._rows[self._top].key, margin=self.page_height)
 
-    def set_source(self, source: PageSource, *, keep_sort: bool = False) -> None:
+    def set_source(self, source: PageSource, *, keep_sort: bool = False, sort: tuple[str, bool] | None = None) -> None:
         """Show `source` from its first row (a new filter or search is a new source).
 
         With `keep_sort`, the new source is asked for the current order before its first page is read,
-        so a new search keeps the agent's sort at the cost of one query, not two.
+        so a new search keeps the agent's sort at the cost of one query, not two; `sort` (column key,
+        descending) asks for that order instead, in the same single query.
         """
         self._source = source
-        if not keep_sort:
+        if sort is not None:
+            self._sort = sort
+        elif not keep_sort:
             self._sort = None
-        elif self._sort is not None and not isinstance(source, SortablePageSource):
+        if self._sort is not None and not isinstance(source, SortablePageSource):
             raise TypeError(f"{type(source).__name__} cannot sort")
         self._replace("first", sort=self._sort)
 

@@ -74,6 +74,7 @@ class QueuesScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
+        self._sort_before_search: tuple[str, bool] | None = None
         self._polled = False
         self._marker: datetime | None = None
         self._minute: datetime | None = None
@@ -188,8 +189,17 @@ class QueuesScreen(DeskScreen):
             self._show_view(QueueView(self.view.queue, text.strip(), self.view.filters))
 
     def _show_view(self, view: QueueView) -> None:
+        # Search results come newest first: on a million tickets that order lets the full-text index
+        # stop at the first page, where any other order must rank every match. The agent's own order
+        # comes back when the search is cleared, and can still be changed while searching.
+        sort: tuple[str, bool] | None = None
+        if view.search and not self.view.search:
+            self._sort_before_search = self.table.sort
+            sort = (SortKey.ID.value, True)
+        elif self.view.search and not view.search:
+            sort = self._sort_before_search or (SortKey.DUE.value, False)
         self.view = view
-        self.table.set_source(QueueSource(self.ctx, view), keep_sort=True)
+        self.table.set_source(QueueSource(self.ctx, view), keep_sort=True, sort=sort)
         self._describe_view()
 
     def _describe_view(self) -> None:

@@ -231,7 +231,9 @@ async def test_resizing_switches_between_the_wide_and_narrow_layouts(desk_app, m
         assert table_lines(app)[0].split()[-1] == "Upd"
 
 
-async def test_a_new_search_keeps_the_sort_with_one_query(desk_app, make_ticket, settle, monkeypatch) -> None:
+async def test_search_shows_newest_first_in_one_query_and_clearing_restores_the_sort(
+    desk_app, make_ticket, settle, monkeypatch
+) -> None:
     low = make_ticket("退款 低", priority=Priority.LOW)
     urgent = make_ticket("退款 急", priority=Priority.URGENT)
     make_ticket("其他")
@@ -240,8 +242,10 @@ async def test_a_new_search_keeps_the_sort_with_one_query(desk_app, make_ticket,
         await settle(pilot)
         await open_all(pilot)
         await settle(pilot)
-        await pilot.press("o", "o", "o")  # due -> priority -> updated -> id
+        await pilot.press("o")  # due -> priority
         await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.sort == ("priority", False)
         queries = []
         real_page = queue_source.queues.page
 
@@ -252,6 +256,16 @@ async def test_a_new_search_keeps_the_sort_with_one_query(desk_app, make_ticket,
         monkeypatch.setattr(queue_source.queues, "page", page)
         await pilot.press("slash", *"退款", "enter")
         await settle(pilot)
-        assert app.screen.query_one(VirtualTable).sort == ("id", False)
+        assert table.sort == ("id", True)
+        assert shown_ids(app) == [urgent.id, low.id]
+        assert [(query.search, query.sort, query.descending) for query in queries] == [("退款", SortKey.ID, True)]
+        await pilot.press("O")  # the agent may still reorder the results ...
+        await settle(pilot)
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"退", "enter")  # ... and a refined search keeps that
+        await settle(pilot)
+        assert table.sort == ("id", False)
         assert shown_ids(app) == [low.id, urgent.id]
-        assert [(query.search, query.sort) for query in queries] == [("退款", SortKey.ID)]
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert table.sort == ("priority", False)
+        assert shown_ids(app)[0] == urgent.id

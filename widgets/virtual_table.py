@@ -110,9 +110,7 @@ class VirtualTable(Widget, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
-        """The cursor moved to `row`. Consecutive ones coalesce, so holding `j` does not flood the app."""
-
+    class _RowMessage(Message):
         def __init__(self, table: VirtualTable, row: Row) -> None:
             super().__init__()
             self.table = table
@@ -125,25 +123,15 @@ class VirtualTable(Widget, can_focus=True):
         @property
         def row_id(self) -> Hashable:
             return self.row.id
+
+    class RowHighlighted(_RowMessage):
+        """The cursor moved to `row`. Consecutive ones coalesce, so holding `j` does not flood the app."""
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, VirtualTable.RowHighlighted) and message.table is self.table
 
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter (or a double click) on `row`."""
-
-        def __init__(self, table: VirtualTable, row: Row) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-        @property
-        def row_id(self) -> Hashable:
-            return self.row.id
 
     class LoadFailed(Message):
         """A source call raised; the table keeps the rows it had. Worker state changes do not bubble,

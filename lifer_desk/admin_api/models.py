@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lifer_desk.domain.identity import Gender
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -20,12 +22,6 @@ class _Model(BaseModel):
 class AccountStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
-
-
-class Gender(StrEnum):
-    MALE = "male"
-    FEMALE = "female"
-    OTHER = "other"
 
 
 class UserSummary(_Model):

@@ -79,7 +79,7 @@ def narrow_queue_columns() -> tuple[Column, ...]:
     return (
         Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
         Column(SortKey.PRIORITY.value, _("Pr"), width=4, sortable=True, cell=Cell.PRIORITY_SHORT),
-        Column(SortKey.DUE.value, _("SLA"), width=6, justify="right", sortable=True, cell=Cell.DUE),
+        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
         Column("status", _("St"), width=4, cell=Cell.STATUS_SHORT),
         Column("subject", _("Subject"), min_width=12, cell=Cell.SUBJECT),
         Column("requester", _("Requester"), width=11, cell=Cell.REQUESTER),

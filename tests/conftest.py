@@ -7,6 +7,7 @@ test gets a fresh database cloned from a migrated template, so tests stay indepe
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from lifer_desk.sandbox.seed import ensure_seeded
 from lifer_desk.store.db import Database
 from lifer_desk.store.migrate import upgrade
 
@@ -59,6 +61,21 @@ def pg_url(pg_template: str) -> Iterator[str]:
     yield _pg_url_for(name)
     with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded admin-API sandbox per session; seeding takes a moment, copying it does not."""
+    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.db"
+    ensure_seeded(path)
+    return path
+
+
+@pytest.fixture
+def sandbox_db(sandbox_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "sandbox.db"
+    shutil.copyfile(sandbox_template, path)
+    return path
 
 
 @pytest.fixture

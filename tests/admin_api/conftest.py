@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,21 +13,6 @@ from fastapi import FastAPI
 
 from lifer_desk.admin_api import AdminClient
 from lifer_desk.sandbox.app import create_app
-from lifer_desk.sandbox.seed import ensure_seeded
-
-
-@pytest.fixture(scope="session")
-def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.db"
-    ensure_seeded(path)
-    return path
-
-
-@pytest.fixture
-def sandbox_db(sandbox_template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "sandbox.db"
-    shutil.copyfile(sandbox_template, path)
-    return path
 
 
 @pytest.fixture

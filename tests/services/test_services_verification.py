@@ -31,7 +31,7 @@ from lifer_desk.store.models import AuditEvent, Verification
 
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
-# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+# The sandbox fixtures (transport, over the shared sandbox_db).
 pytest_plugins = ["verification_fixtures"]
 
 
@@ -40,8 +40,8 @@ def context(db: Database, agent: str = "alice", role: str = "agent", **settings:
 
 
 @pytest.fixture
-def adult(sandbox_path: Path) -> StoredUser:
-    return stored_user(sandbox_path, ADULT_WITH_GENDER)
+def adult(sandbox_db: Path) -> StoredUser:
+    return stored_user(sandbox_db, ADULT_WITH_GENDER)
 
 
 def ticket(ctx: DeskContext) -> int:
@@ -206,9 +206,9 @@ async def test_a_later_failure_on_the_ticket_ends_its_verification(
 
 
 async def test_an_under_14_account_without_consent_gets_one_urgent_minor_data_ticket(
-    db: Database, transport: CountingTransport, sandbox_path: Path
+    db: Database, transport: CountingTransport, sandbox_db: Path
 ) -> None:
-    child = stored_user(sandbox_path, UNDER_14_WITHOUT_CONSENT)
+    child = stored_user(sandbox_db, UNDER_14_WITHOUT_CONSENT)
     ctx = context(db)
     source = tickets.get_ticket(ctx, ticket(ctx))
     async with sandbox_client(transport) as api:

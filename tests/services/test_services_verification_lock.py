@@ -30,7 +30,7 @@ from lifer_desk.store.models import AuditEvent, Verification
 
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
-# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+# The sandbox fixtures (transport, over the shared sandbox_db).
 pytest_plugins = ["verification_fixtures"]
 
 
@@ -39,8 +39,8 @@ def context(db: Database, agent: str, role: str = "agent") -> DeskContext:
 
 
 @pytest.fixture
-def adult(sandbox_path: Path) -> StoredUser:
-    return stored_user(sandbox_path, ADULT_WITH_GENDER)
+def adult(sandbox_db: Path) -> StoredUser:
+    return stored_user(sandbox_db, ADULT_WITH_GENDER)
 
 
 def wrong(user: StoredUser) -> dict[Field, str]:

@@ -30,13 +30,13 @@ from lifer_desk.ui.verify_screen import VerifyDialog
 
 AppMaker = Callable[..., DeskApp]
 
-# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+# The sandbox fixtures (transport, over the shared sandbox_db).
 pytest_plugins = ["verification_fixtures"]
 
 
 @pytest.fixture
-def adult(sandbox_path: Path) -> StoredUser:
-    return stored_user(sandbox_path, ADULT_WITH_GENDER)
+def adult(sandbox_db: Path) -> StoredUser:
+    return stored_user(sandbox_db, ADULT_WITH_GENDER)
 
 
 @pytest.fixture
@@ -165,9 +165,9 @@ async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
 
 
 async def test_a_minor_is_flagged_and_gets_an_urgent_minor_data_ticket(
-    sandbox_desk: AppMaker, ctx: DeskContext, sandbox_path: Path, settle
+    sandbox_desk: AppMaker, ctx: DeskContext, sandbox_db: Path, settle
 ) -> None:
-    child = stored_user(sandbox_path, UNDER_14_WITHOUT_CONSENT)
+    child = stored_user(sandbox_db, UNDER_14_WITHOUT_CONSENT)
     ticket = linked_ticket(ctx, child.id)
     app = sandbox_desk()
     async with app.run_test(size=(80, 24)) as pilot:

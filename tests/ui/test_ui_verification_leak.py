@@ -31,7 +31,7 @@ from lifer_desk.store.models import AuditEvent
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.verify_screen import VerifyDialog
 
-# The sandbox fixtures (sandbox_seed, sandbox_path, transport).
+# The sandbox fixtures (transport, over the shared sandbox_db).
 pytest_plugins = ["verification_fixtures"]
 
 
@@ -44,9 +44,9 @@ def screen_text(app: DeskApp) -> str:
 
 
 async def test_no_stored_value_reaches_a_screen_the_database_or_the_audit(
-    ctx: DeskContext, sandbox_path: Path, transport: CountingTransport, settle
+    ctx: DeskContext, sandbox_db: Path, transport: CountingTransport, settle
 ) -> None:
-    user = stored_user(sandbox_path, ADULT_WITH_GENDER)
+    user = stored_user(sandbox_db, ADULT_WITH_GENDER)
     draft = tickets.TicketDraft(
         Channel.PHONE, "verify me", "caller on the line", "+86 139 0000 0000", "韩梅梅", Category.ACCOUNT_RECOVERY,
         Priority.NORMAL,

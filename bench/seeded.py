@@ -29,8 +29,8 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _seed(path: Path, count: int, seed: int) -> None:
-    url = f"sqlite:///{path}"
+def seed_into(url: str, count: int, seed: int) -> None:
+    """Migrate the database at `url` and add `count` seeded tickets (and the seeded agents) to it."""
     db = Database(url)
     try:
         upgrade(db)
@@ -70,12 +70,12 @@ def seeded_database(count: int, seed: int = 1, workdir: Path | None = None) -> P
         for leftover in CACHE_DIR.glob(partial.name + "*"):
             leftover.unlink()
         _say(f"seeding {count:,} tickets into {path} (kept for later runs)")
-        _seed(partial, count, seed)
+        seed_into(f"sqlite:///{partial}", count, seed)
         partial.rename(path)
         return path
     if workdir is None:
         raise ValueError("a small database needs a workdir")
     path = workdir / f"seed{seed}-{count}.db"
     _say(f"seeding {count:,} tickets")
-    _seed(path, count, seed)
+    seed_into(f"sqlite:///{path}", count, seed)
     return path

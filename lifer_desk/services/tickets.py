@@ -51,6 +51,13 @@ def get_ticket(ctx: DeskContext, ticket_id: int) -> TicketDetail:
         return _detail(session, ticket_id)
 
 
+def ticket_stamp(ctx: DeskContext, ticket_id: int) -> tuple[int, datetime]:
+    """(version, updated_at): a cheap way for an open ticket to notice someone else's change."""
+    with ctx.db.read() as session:
+        ticket = _load(session, ticket_id)
+        return ticket.version, ticket.updated_at
+
+
 def _audit(session: Session, ctx: DeskContext, action: str, ticket_id: int, **details: Any) -> None:
     audit.append(session, actor=ctx.agent, action=action, entity_type="ticket", entity_id=ticket_id, details=details)
 
@@ -162,6 +169,7 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
     with ctx.db.write() as session:
         _load(session, ticket_id)
         store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
+        store.touch(session, ticket_id, now)
         _audit(session, ctx, "ticket.note", ticket_id, chars=len(body))
         return _detail(session, ticket_id)
 

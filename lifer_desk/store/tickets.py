@@ -132,6 +132,11 @@ def _changed(session: Session, statement: Any) -> bool:
     return result.rowcount == 1
 
 
+def touch(session: Session, ticket_id: int, at: datetime) -> None:
+    """Mark activity that changes no field (a note), so queues and open views notice it."""
+    _changed(session, update(Ticket).where(col(Ticket.id) == ticket_id).values(updated_at=at))
+
+
 def try_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease: timedelta) -> bool:
     """Take the claim unless another agent holds a live lease. Claims do not bump the content version."""
     free = or_(

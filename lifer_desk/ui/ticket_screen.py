@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -65,6 +66,13 @@ class TicketScreen(DeskScreen):
             self.summary = summary
             self.in_process = in_process
 
+    class Stale(Message):
+        """The ticket's (version, updated_at) moved away from the copy on screen."""
+
+        def __init__(self, stamp: tuple[int, datetime]) -> None:
+            super().__init__()
+            self.stamp = stamp
+
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
             super().__init__()
@@ -79,6 +87,8 @@ class TicketScreen(DeskScreen):
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
         self._renewal: Timer | None = None
+        # Set while this agent's own change is on its way, so the watch does not report it as someone else's.
+        self._writing = False
 
     @property
     def title_text(self) -> str:
@@ -90,8 +100,12 @@ class TicketScreen(DeskScreen):
         yield ThreadView(id="thread")
         yield Footer()
 
+    # Someone else's change to an open ticket shows within this many seconds (as in the queues).
+    WATCH_EVERY: ClassVar[float] = 2.0
+
     def on_mount(self) -> None:
         self._renewal = self.set_interval(RENEW_EVERY, self._renew, pause=True)
+        self.set_interval(self.WATCH_EVERY, self._watch)
         if self.detail is not None:
             self.post_message(self.Loaded(self.detail))
         else:
@@ -100,11 +114,24 @@ class TicketScreen(DeskScreen):
     # Workers: each calls one service and posts what it got ----------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
-    def _load(self) -> None:
-        self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id)))
+    def _load(self, notice: str | None = None) -> None:
+        self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
+    def _watch(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        stamp = tickets.ticket_stamp(self.ctx, self.ticket_id)
+        if stamp != (detail.version, detail.updated_at):
+            self.post_message(self.Stale(stamp))
+
+    def _change(self, change: Change, seen: TicketDetail) -> None:
+        self._writing = True
+        self._apply(change, seen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
-    def _change(self, change: Change, seen: TicketDetail) -> None:
+    def _apply(self, change: Change, seen: TicketDetail) -> None:
         try:
             detail = change(self.ctx, seen)
         except DeskError as refusal:
@@ -132,6 +159,7 @@ class TicketScreen(DeskScreen):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
+        self._writing = False
         detail = message.detail
         if self.detail is not None and detail.account_id != self.detail.account_id:
             self._account = None
@@ -150,6 +178,13 @@ class TicketScreen(DeskScreen):
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
         self._load_identity()
+
+    @on(Stale)
+    def _stale(self, message: Stale) -> None:
+        detail = self.detail
+        if self._writing or detail is None or message.stamp == (detail.version, detail.updated_at):
+            return
+        self._load(_("updated by someone else; this is the latest"))
 
     @on(AccountFound)
     def _show_account(self, message: AccountFound) -> None:

@@ -262,3 +262,31 @@ async def test_quitting_releases_the_open_claim(desk_app, make_ticket, settle, c
         await pilot.press("q")
         await pilot.pause()
     assert tickets.get_ticket(ctx, ticket.id).claim_expires_at is None
+
+
+async def test_someone_elses_change_shows_in_the_open_ticket(desk_app, make_ticket, settle, bob, monkeypatch) -> None:
+    monkeypatch.setattr(TicketScreen, "WATCH_EVERY", 0.05)
+    ticket = make_ticket("退款申请")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.detail is not None
+        tickets.add_note(bob, ticket.id, "客户来电催促")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.detail.events[-1].body == "客户来电催促":
+                break
+        await settle(pilot)
+        assert screen.detail.events[-1].body == "客户来电催促"
+        assert "updated by someone else" in str(screen.query_one("#ticket-notice").render())
+        # The agent's own change is not reported as someone else's.
+        await pilot.press("i")
+        await pilot.press(*"我来处理", "ctrl+s")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.detail.events[-1].body == "我来处理"
+        assert "someone else" not in str(screen.query_one("#ticket-notice").render())

@@ -34,7 +34,7 @@ def _batches(tickets: Iterator[SyntheticTicket], first_id: int) -> Iterator[Batc
         for t in chunk:
             created = stamp(t.created_at)
             open_ = t.status in OPEN_STATUSES
-            replied = next((n for n, event in enumerate(t.thread) if event[0] == "reply"), None)
+            replied = next((at for kind, _author, _body, at in t.thread if kind == "reply"), None)
             batch.tickets.append(
                 (
                     ticket_id,
@@ -53,17 +53,17 @@ def _batches(tickets: Iterator[SyntheticTicket], first_id: int) -> Iterator[Batc
                     None,
                     stamp(t.first_response_due),
                     stamp(t.resolution_due),
-                    created if replied is not None else None,
+                    stamp(replied),
                     stamp(t.legal_due_calendar),
                     stamp(t.legal_due_working),
                     created,
-                    created,
+                    stamp(t.thread[-1][3]),
                     1,
                 )
             )
-            batch.events.extend((ticket_id, kind, author, body, "{}", created) for kind, author, body in t.thread)
+            batch.events.extend((ticket_id, kind, author, body, "{}", stamp(at)) for kind, author, body, at in t.thread)
             parts = []
-            for text in dict.fromkeys((t.subject, *(body for _kind, _author, body in t.thread))):
+            for text in dict.fromkeys((t.subject, *(body for _kind, _author, body, _at in t.thread))):
                 part = tokenised.get(text)
                 if part is None:
                     part = tokenised[text] = index_document(text)

@@ -28,7 +28,7 @@ class SyntheticTicket:
     priority: Priority
     status: TicketStatus
     subject: str
-    thread: tuple[tuple[str, str, str], ...]  # (kind, author, body), oldest first; the first is inbound
+    thread: tuple[tuple[str, str, str, datetime], ...]  # (kind, author, body, at), oldest first; first inbound
     created_at: datetime
     first_response_due: datetime
     resolution_due: datetime
@@ -171,15 +171,19 @@ def generate(
             if status == TicketStatus.NEW or (rng.random() < 0.3 and status in OPEN_STATUSES)
             else rng.choice(agents)
         )
-        thread: list[tuple[str, str, str]] = [("inbound", requester.name, body)]
+        thread: list[tuple[str, str, str, datetime]] = [("inbound", requester.name, body, created)]
+        at = created
         for _step in range(rng.randint(0, 5)):
+            # Minutes to hours apart, never in the future.
+            at = min(at + timedelta(minutes=rng.randint(5, 600)), now)
             kind = rng.choice(("reply", "inbound", "note")) if assignee else "inbound"
             if kind == "reply":
-                thread.append(("reply", assignee or "", rng.choice(_REPLIES[0 if zh else 1])))
+                thread.append(("reply", assignee or "", rng.choice(_REPLIES[0 if zh else 1]), at))
             elif kind == "note":
-                thread.append(("note", assignee or "", rng.choice(_NOTES)))
+                thread.append(("note", assignee or "", rng.choice(_NOTES), at))
             else:
-                thread.append(("inbound", requester.name, rng.choice(_BODIES[0 if zh else 1]).format(subject=subject)))
+                text = rng.choice(_BODIES[0 if zh else 1]).format(subject=subject)
+                thread.append(("inbound", requester.name, text, at))
         legal_calendar = legal_working = None
         if category in LEGAL_CATEGORIES:
             day = created.date()

@@ -57,6 +57,31 @@ def test_seed_makes_a_realistic_searchable_mix(db: Database) -> None:
     assert report.ok and report.count == 1
 
 
+def _when(value: object) -> datetime:
+    # Raw SQL hands back text on SQLite and datetimes on PostgreSQL.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_seeded_threads_unfold_over_time_and_never_in_the_future(db: Database) -> None:
+    seed_tickets(_ctx(db), 200, seed=11)
+    with db.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT t.id, t.created_at, t.updated_at, e.created_at FROM ticket t "
+                "JOIN ticket_event e ON e.ticket_id = t.id ORDER BY t.id, e.id"
+            )
+        ).all()
+    threads: dict[int, tuple[datetime, datetime, list[datetime]]] = {}
+    for ticket_id, created, updated, at in rows:
+        threads.setdefault(ticket_id, (_when(created), _when(updated), []))[2].append(_when(at))
+    now = NOW.replace(tzinfo=None)
+    spread = 0
+    for created, updated, events in threads.values():
+        assert events[0] == created and events == sorted(events) and updated == events[-1] <= now
+        spread += events[-1] > events[0]
+    assert spread > 50  # most multi-event threads span time
+
+
 def test_same_seed_gives_the_same_tickets(sqlite_url: str, tmp_path) -> None:
     from lifer_desk.store.migrate import upgrade
 

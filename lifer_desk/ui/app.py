@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError, AdminClient
+from lifer_desk.domain.text_safety import safe_text
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
@@ -74,9 +75,10 @@ class DeskApp(WorkerFailures, App[None]):
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, DeskError | AdminApiError):
-            self.notify(str(error), title=_("Refused"), severity="warning")
+            # Refusals can quote the admin API's problem detail: untrusted text, so cleaned and never markup.
+            self.notify(safe_text(str(error)), title=_("Refused"), severity="warning", markup=False)
         else:
-            self.notify(f"{type(error).__name__}: {error}", title=_("Error"), severity="error", markup=False)
+            self.notify(safe_text(f"{type(error).__name__}: {error}"), title=_("Error"), severity="error", markup=False)
 
     def open_ticket(self, ticket_id: int) -> None:
         self.push_screen(TicketScreen(ticket_id))

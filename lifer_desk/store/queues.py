@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import QueueName, SortKey
@@ -86,6 +86,28 @@ def sort_key(query: QueueQuery, row: Row[Any]) -> PageKey:
     return tuple(getattr(row, column.key) for column in _SORT_COLUMNS[query.sort])
 
 
+def page_statement(
+    session: Session,
+    query: QueueQuery,
+    *,
+    limit: int,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
+    last: bool = False,
+) -> Select[Any]:
+    """The query for one page, in index order (reversed when walking backwards or to the last page)."""
+    columns = _SORT_COLUMNS[query.sort]
+    # Walking backwards means reading the index in the opposite direction, then flipping the page.
+    descending = query.descending != (before is not None or last)
+    statement = select(*ROW_COLUMNS).where(*_conditions(session, query))
+    anchor = before if before is not None else after
+    if anchor is not None:
+        keyset = tuple_(*columns)
+        bound = tuple_(*(_typed(column, value) for column, value in zip(columns, anchor, strict=True)))
+        statement = statement.where(keyset < bound if descending else keyset > bound)
+    return statement.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
+
+
 def page(
     session: Session,
     query: QueueQuery,
@@ -96,19 +118,9 @@ def page(
     last: bool = False,
 ) -> Sequence[Row[Any]]:
     """One page in display order: the first, the one after/before a key, or the last."""
-    columns = _SORT_COLUMNS[query.sort]
-    backwards = before is not None or last
-    # Walking backwards means reading the index in the opposite direction, then flipping the page.
-    descending = query.descending != backwards
-    statement = select(*ROW_COLUMNS).where(*_conditions(session, query))
-    anchor = before if before is not None else after
-    if anchor is not None:
-        keyset = tuple_(*columns)
-        bound = tuple_(*(_typed(column, value) for column, value in zip(columns, anchor, strict=True)))
-        statement = statement.where(keyset < bound if descending else keyset > bound)
-    statement = statement.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
+    statement = page_statement(session, query, limit=limit, after=after, before=before, last=last)
     rows = list(session.execute(statement).all())
-    return rows[::-1] if backwards else rows
+    return rows[::-1] if before is not None or last else rows
 
 
 def _typed(column: Any, value: Any) -> Any:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lifer_desk.domain.queues import QueueName, SortKey
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.store import queues, tickets
 from lifer_desk.store.db import Database
-from lifer_desk.store.queues import ROW_COLUMNS, QueueQuery, _conditions
+from lifer_desk.store.queues import QueueQuery
 
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 
@@ -81,13 +81,7 @@ def test_index_follows_every_thread_write(corpus: Database) -> None:
 
 def _plan(db: Database, query: QueueQuery) -> str:
     with db.read() as session:
-        columns = queues._SORT_COLUMNS[query.sort]
-        statement = (
-            select(*ROW_COLUMNS)
-            .where(*_conditions(session, query))
-            .order_by(*(c.desc() if query.descending else c.asc() for c in columns))
-            .limit(50)
-        )
+        statement = queues.page_statement(session, query, limit=50)
         dialect = sqlite.dialect() if db.is_sqlite else postgresql.dialect()
         compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         if db.is_sqlite:

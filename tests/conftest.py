@@ -29,6 +29,20 @@ def _pg_admin_dsn() -> str:
     return make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _drop_database(name: str) -> None:
+    """Drop a test database even when an autovacuum worker has just started in it.
+
+    FORCE terminates leftover sessions, but PostgreSQL refuses to terminate an autovacuum worker for a role
+    without pg_signal_backend (.ci/run grants it). A plain DROP stops autovacuum workers itself, so it is the
+    fallback for a role that lacks the grant.
+    """
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.errors.InsufficientPrivilege:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def _pg_url_for(name: str) -> str:
     assert PG_URL is not None
     return make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
@@ -49,8 +63,7 @@ def pg_template() -> Iterator[str]:
     upgrade(db)
     db.dispose()
     yield TEMPLATE
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    _drop_database(TEMPLATE)
 
 
 @pytest.fixture
@@ -59,8 +72,7 @@ def pg_url(pg_template: str) -> Iterator[str]:
     with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     yield _pg_url_for(name)
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_database(name)
 
 
 @pytest.fixture(scope="session")

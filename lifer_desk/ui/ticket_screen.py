@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
@@ -178,6 +179,13 @@ class TicketScreen(DeskScreen):
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
         self._load_identity()
+
+    @on(Worker.StateChanged)
+    def _write_ended(self, event: Worker.StateChanged) -> None:
+        # A write that raised something other than a refusal posts no Loaded; without this the watch would
+        # stay deaf to other agents' changes for as long as the ticket is open.
+        if event.worker.group == "ticket" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._writing = False
 
     @on(Stale)
     def _stale(self, message: Stale) -> None:

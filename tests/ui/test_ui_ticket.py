@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
 
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
@@ -286,3 +287,27 @@ async def test_someone_elses_change_shows_in_the_open_ticket(desk_app, make_tick
         await settle(pilot)
         assert screen.detail.events[-1].body == "我来处理"
         assert "someone else" not in str(screen.query_one("#ticket-notice").render())
+
+
+async def test_a_failed_write_does_not_hide_later_changes_by_others(
+    desk_app, make_ticket, settle, bob, monkeypatch
+) -> None:
+    ticket = make_ticket("退款申请")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+
+        def locked(*_args: object) -> None:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(tickets, "add_note", locked)
+        await pilot.press("i")
+        await pilot.press(*"我来处理", "ctrl+s")
+        await settle(pilot)
+        assert any("database is locked" in message for message in warnings(app))
+        monkeypatch.undo()
+        tickets.add_note(bob, ticket.id, "客户来电催促")
+        screen._watch()
+        await settle(pilot)
+        assert screen.detail.events[-1].body == "客户来电催促"
+        assert "updated by someone else" in notice(app)

@@ -10,7 +10,7 @@ from enum import IntEnum
 from rich.text import Text
 
 from lifer_desk.domain.queues import QueueName, SortKey
-from lifer_desk.domain.tickets import Priority, TicketStatus
+from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
@@ -20,8 +20,9 @@ from lifer_desk.ui.cells import countdown, customer_line, day_or_time, short_tim
 from lifer_desk.ui.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
+from widgets.virtual_table import VirtualTable
 
-# Four-cell abbreviations for the narrow column set; the full labels are in the ticket view.
+# Four-cell abbreviations for the narrower column sets; the full labels are in the ticket view.
 _SHORT_PRIORITY = {
     Priority.URGENT: _("urg"),
     Priority.HIGH: _("high"),
@@ -34,6 +35,18 @@ _SHORT_STATUS = {
     TicketStatus.PENDING_CUSTOMER: _("pend"),
     TicketStatus.RESOLVED: _("done"),
     TicketStatus.CLOSED: _("shut"),
+}
+_SHORT_CATEGORY = {
+    Category.ACCOUNT_RECOVERY: _("recv"),
+    Category.DELETION: _("del"),
+    Category.CORRECTION: _("corr"),
+    Category.MINOR_DATA: _("minr"),
+    Category.IMAGE_DELETION: _("img"),
+    Category.PAYMENT: _("pay"),
+    Category.PRIVACY_QUESTION: _("priv"),
+    Category.COMPLAINT: _("cmpl"),
+    Category.FEEDBACK: _("fdbk"),
+    Category.OTHER: _("othr"),
 }
 
 
@@ -52,6 +65,7 @@ class Cell(IntEnum):
     PRIORITY_SHORT = 9
     STATUS_SHORT = 10
     UPDATED_SHORT = 11
+    CATEGORY_SHORT = 12
 
 
 def queue_columns() -> tuple[Column, ...]:
@@ -70,11 +84,27 @@ def queue_columns() -> tuple[Column, ...]:
     )
 
 
+def compact_queue_columns() -> tuple[Column, ...]:
+    """Every column, abbreviated: an 80-cell table (the queue list hidden, or a terminal of about 100)."""
+    return (
+        Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
+        Column(SortKey.PRIORITY.value, _("Pr"), width=4, sortable=True, cell=Cell.PRIORITY_SHORT),
+        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
+        Column("status", _("St"), width=4, cell=Cell.STATUS_SHORT),
+        Column("category", _("Cat"), width=4, cell=Cell.CATEGORY_SHORT),
+        Column("subject", _("Subject"), min_width=12, cell=Cell.SUBJECT),
+        Column("requester", _("Requester"), width=11, cell=Cell.REQUESTER),
+        Column("assignee", _("Agent"), width=7, cell=Cell.ASSIGNEE),
+        Column(SortKey.UPDATED.value, _("Upd"), width=5, sortable=True, cell=Cell.UPDATED_SHORT),
+    )
+
+
 def narrow_queue_columns() -> tuple[Column, ...]:
-    """The columns for an 80-cell terminal: abbreviated, without agent and category.
+    """The columns beside the queue list on an 80-cell terminal: abbreviated, without agent and category.
 
     Those two are the least telling in a queue list (most queues already fix one or the other: My open,
-    Unassigned, Deletion...) and the ticket view's header shows both, so the subject keeps its room.
+    Unassigned, Deletion...) and the ticket view's header shows both, so the subject keeps its room. Hiding
+    the queue list brings them back (`compact_queue_columns`).
     """
     return (
         Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
@@ -85,6 +115,14 @@ def narrow_queue_columns() -> tuple[Column, ...]:
         Column("requester", _("Requester"), width=11, cell=Cell.REQUESTER),
         Column(SortKey.UPDATED.value, _("Upd"), width=5, sortable=True, cell=Cell.UPDATED_SHORT),
     )
+
+
+def columns_for(table_width: int) -> tuple[Column, ...]:
+    """The richest column set that shows whole in a table `table_width` cells wide."""
+    for columns in (queue_columns(), compact_queue_columns()):
+        if VirtualTable.width_for(columns) <= table_width:
+            return columns
+    return narrow_queue_columns()
 
 
 @dataclass(frozen=True)
@@ -136,6 +174,7 @@ class QueueSource:
             Text(_SHORT_PRIORITY[Priority(ticket.priority)]),
             Text(_SHORT_STATUS[TicketStatus(ticket.status)]),
             Text(day_or_time(ticket.updated_at, now, zone)),
+            Text(_SHORT_CATEGORY[Category(ticket.category)]),
         )
         return Row(ticket.id, key, cells)
 

@@ -21,14 +21,14 @@ from lifer_desk.services import queues
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.filter_dialog import FilterDialog
 from lifer_desk.ui.labels import category_label, priority_label, status_label
-from lifer_desk.ui.queue_list import QueueList
-from lifer_desk.ui.queue_source import QueueSource, QueueView, narrow_queue_columns, queue_columns
+from lifer_desk.ui.queue_list import QueueList, count_label
+from lifer_desk.ui.queue_source import QueueSource, QueueView, columns_for, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0
 SORT_ORDER = (SortKey.DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.ID)
-# Below this many cells the queue list narrows and the table drops to its narrow column set.
+# Below this many cells the queue list narrows and the table drops to a narrower column set.
 WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(queue_columns())
 
 
@@ -50,6 +50,7 @@ class QueuesScreen(DeskScreen):
         Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
         Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
         Binding("tab", "switch_pane", _("Queues/tickets"), show=False, id="queues.switch_pane"),
+        Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
     ]
 
@@ -91,7 +92,8 @@ class QueuesScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         # Laid out for the terminal's width from the start, so an 80-cell terminal never sees the wide set.
-        narrow = self.app.size.width < WIDE_LAYOUT_MIN
+        width = self.app.size.width
+        narrow = width < WIDE_LAYOUT_MIN
         with Horizontal():
             yield QueueList(narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
@@ -99,7 +101,7 @@ class QueuesScreen(DeskScreen):
                 yield Static("", id="view-line", markup=False)
                 yield VirtualTable(
                     QueueSource(self.ctx, self.view),
-                    narrow_queue_columns() if narrow else queue_columns(),
+                    columns_for(width - QueueList.width_for(narrow)),
                     id="tickets",
                     empty_message=_("No tickets here"),
                     loading_message=_("Loading…"),
@@ -113,9 +115,14 @@ class QueuesScreen(DeskScreen):
         self._poller = self.set_interval(POLL_EVERY, self._poll)
 
     def on_resize(self, event: events.Resize) -> None:
-        narrow = event.size.width < WIDE_LAYOUT_MIN
-        self.query_one(QueueList).set_narrow(narrow)
-        self.table.set_columns(narrow_queue_columns() if narrow else queue_columns())
+        self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        narrow = width < WIDE_LAYOUT_MIN
+        queue_list = self.query_one(QueueList)
+        queue_list.set_narrow(narrow)
+        # With the list hidden an 80-cell terminal has room for every column, abbreviated.
+        self.table.set_columns(columns_for(width - (QueueList.width_for(narrow) if queue_list.display else 0)))
         self.query_one(Footer).compact = narrow
 
     def on_screen_suspend(self) -> None:
@@ -151,7 +158,10 @@ class QueuesScreen(DeskScreen):
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:
-        self.query_one(QueueList).show_counts(message.counts)
+        queue_list = self.query_one(QueueList)
+        queue_list.show_counts(message.counts)
+        if not queue_list.display:
+            self._describe_view()
 
     @on(OptionList.OptionHighlighted, "#queues")
     def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
@@ -203,7 +213,12 @@ class QueuesScreen(DeskScreen):
         self._describe_view()
 
     def _describe_view(self) -> None:
-        parts = [self.view.queue.label]
+        queue_list = self.query_one(QueueList)
+        label = self.view.queue.label
+        if not queue_list.display:
+            # The hidden list's count for this queue moves here.
+            label = f"{label} ({count_label(queue_list.counts.get(self.view.queue))})"
+        parts = [label]
         if self.view.search:
             parts.append(_("search: {text}").format(text=self.view.search))
         if self.view.filters:
@@ -247,4 +262,14 @@ class QueuesScreen(DeskScreen):
         if queue_list.has_focus:
             self.table.focus()
         else:
+            if not queue_list.display:
+                self.action_toggle_queue_list()
             queue_list.focus()
+
+    def action_toggle_queue_list(self) -> None:
+        queue_list = self.query_one(QueueList)
+        queue_list.display = not queue_list.display
+        if not queue_list.display:
+            self.table.focus()
+        self._lay_out(self.app.size.width)
+        self._describe_view()

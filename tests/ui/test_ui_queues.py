@@ -212,6 +212,35 @@ async def test_an_80_column_terminal_shows_every_narrow_column_whole(desk_app, m
         assert "payment" in header_text and "bob" in header_text
 
 
+async def test_hiding_the_queue_list_at_80_columns_shows_every_column(desk_app, make_ticket, settle, bob) -> None:
+    ticket = make_ticket("退款申请", priority=Priority.URGENT, category=Category.DELETION)
+    tickets.claim(bob, ticket.id)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert not app.screen.query_one(QueueList).display
+        assert table.outer_size.width == 80 and table.has_focus
+        header, row = table_lines(app)[:2]
+        assert header.split() == ["#", "Pr", "SLA", "St", "Cat", "Subject", "Requester", "Agent", "Upd"]
+        assert row.split() == [str(ticket.id), "urg", "7h00m", "new", "del", "退款申请", "z***@qq.com", "bob", "12:00"]
+        assert header.rstrip().endswith("Upd") and len(header.rstrip()) < table.size.width
+        # The hidden list's count for the queue in view moves to the line above the table.
+        assert str(app.screen.query_one("#view-line").render()).startswith("All (1)")
+        # Tab brings the list back, and with it the narrower column set.
+        await pilot.press("tab")
+        await settle(pilot)
+        queue_list = app.screen.query_one(QueueList)
+        assert queue_list.display and queue_list.has_focus
+        assert table_lines(app)[0].split() == ["#", "Pr", "SLA", "St", "Subject", "Requester", "Upd"]
+        assert str(app.screen.query_one("#view-line").render()).startswith("All")
+        assert "(1)" not in str(app.screen.query_one("#view-line").render())
+
+
 async def test_resizing_switches_between_the_wide_and_narrow_layouts(desk_app, make_ticket, settle) -> None:
     make_ticket("退款申请", category=Category.DELETION)
     app = desk_app()

@@ -56,6 +56,17 @@ def test_queues(snap_compare, desk_app, seeded, settle, size) -> None:
     assert snap_compare(desk_app(), terminal_size=size, run_before=show_all(settle))
 
 
+def test_queues_without_the_queue_list_80x24(snap_compare, desk_app, seeded, settle) -> None:
+    show = show_all(settle)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await show(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+
+    assert snap_compare(desk_app(), terminal_size=(80, 24), run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_ticket_view(snap_compare, desk_app, seeded, settle, size) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:

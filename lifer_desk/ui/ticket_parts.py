@@ -50,6 +50,10 @@ def header_text(
         _field(top, _("claimed"), _("by you"), "green")
     elif detail.held_by_other(agent, now):
         _field(top, _("claimed"), Text(detail.assignee or "", style="bold yellow"))
+    elif detail.assignee:
+        # Released or lapsed: the ticket stays in its owner's queue, and anyone may claim it.
+        _field(top, _("agent"), Text(detail.assignee))
+        top.append(_(", not claimed (c to claim)"))
     else:
         _field(top, _("claimed"), _("no (c to claim)"))
     clocks = Text(end="")

@@ -311,3 +311,16 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
         await settle(pilot)
         assert screen.detail.events[-1].body == "客户来电催促"
         assert "updated by someone else" in notice(app)
+
+
+async def test_a_released_ticket_names_its_owner_and_can_be_claimed(desk_app, make_ticket, settle, bob) -> None:
+    ticket = make_ticket("退款申请")
+    tickets.claim(bob, ticket.id)
+    tickets.release_claim(bob, ticket.id)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket_view(app, pilot, ticket.id, settle)
+        assert "agent bob, not claimed (c to claim)" in header(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert "claimed by you" in header(app)

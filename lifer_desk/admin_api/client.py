@@ -197,9 +197,11 @@ class AdminClient:
             last = attempt == self._retry.max_attempts or not retryable
             try:
                 response = await self._http.send(request)
-            except RETRYABLE_ERRORS as exc:
-                if last:
-                    raise Unavailable(503, "Admin API unreachable", f"{what}: {type(exc).__name__}") from exc
+            except httpx.HTTPError as exc:
+                # Any httpx failure (a proxy refusing, an undecodable body) is a typed error, never a raw one.
+                if last or not isinstance(exc, RETRYABLE_ERRORS):
+                    title = "Admin API unreachable" if isinstance(exc, httpx.TransportError) else "Unreadable response"
+                    raise Unavailable(503, title, f"{what}: {type(exc).__name__}") from exc
                 delay = self._retry.backoff(attempt - 1, self._rng)
                 log.warning("admin API %s failed (%s); retry %d in %.2fs", what, type(exc).__name__, attempt, delay)
             else:

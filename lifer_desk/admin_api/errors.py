@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 import httpx
 from pydantic import ValidationError
 
@@ -31,7 +35,7 @@ class PreconditionFailed(AdminApiError):
 
 
 class RateLimited(AdminApiError):
-    def __init__(self, status: int, title: str, detail: str | None = None, retry_after: float | None = None):
+    def __init__(self, status: int, title: str, detail: str | None = None, retry_after: float | None = None) -> None:
         super().__init__(status, title, detail)
         self.retry_after = retry_after
 
@@ -63,15 +67,21 @@ _BY_STATUS: dict[int, type[AdminApiError]] = {
 _MAX_DETAIL = 500
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait; only the delta-seconds form is honoured (HTTP dates are rare for APIs)."""
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait, from either form RFC 9110 allows: delta-seconds or an HTTP date."""
     if value is None:
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return seconds if seconds >= 0 and math.isfinite(seconds) else None
 
 
 def _problem(response: httpx.Response) -> Problem:

@@ -25,11 +25,19 @@ def open_admin_client(settings: Settings, sandbox_path: Path | None = None) -> A
         return AdminClient(settings.admin_url, settings.admin_token, timeout=timeout)
     # Imported here so that a desk configured for the real service never loads FastAPI.
     from lifer_desk.sandbox.app import create_app
+    from lifer_desk.sandbox.faults import Faults, FaultSwitchError
     from lifer_desk.sandbox.seed import ensure_seeded
 
+    try:
+        # The control endpoint needs this process's private token, so the environment is the only way in.
+        faults = Faults.from_env()
+    except FaultSwitchError as exc:
+        raise ConfigError(exc.key, exc.problem) from None
     path = sandbox_path or data_dir() / "sandbox.db"
     ensure_seeded(path)
     # A fresh token per process: the in-process sandbox is reachable only through this client.
     token = Secret(secrets.token_urlsafe(32))
-    app = create_app(path, token)
-    return AdminClient(IN_PROCESS_URL, token, timeout=timeout, transport=httpx.ASGITransport(app=app), in_process=True)
+    app = create_app(path, token, faults=faults)
+    # A crash inside the sandbox reaches the client as the 500 a served sandbox would send, not as a raw exception.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return AdminClient(IN_PROCESS_URL, token, timeout=timeout, transport=transport, in_process=True)

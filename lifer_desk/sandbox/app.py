@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
-from collections.abc import Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,12 +18,16 @@ from lifer_desk.admin_api.models import Health
 from lifer_desk.config import Secret
 from lifer_desk.sandbox import erasures, feedback, users
 from lifer_desk.sandbox.auth import require_token
+from lifer_desk.sandbox.database import connect
+from lifer_desk.sandbox.erasure_work import ErasureTiming, settle_erasures
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.problems import install_problem_handlers, problem_docs, problem_response
-from lifer_desk.sandbox.runtime import Runtime, runtime
+from lifer_desk.sandbox.runtime import Runtime, runtime, runtime_of
 
 API_VERSION = "1.0.0"
 CONTROL_PREFIX = "/_sandbox/"
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -31,12 +38,14 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rng: random.Random | None = None,
+    erasure_timing: ErasureTiming | None = None,
 ) -> FastAPI:
     """An app over an already seeded `db_path` (see `seed.ensure_seeded`)."""
     app = FastAPI(
         title="lifer admin API",
         version=API_VERSION,
         description="Admin API v1 of the lifer diary service, as served by the lifer-desk sandbox.",
+        lifespan=_erasure_worker,
     )
     app.state.runtime = Runtime(
         db_path=db_path,
@@ -45,6 +54,7 @@ def create_app(
         clock=clock or (lambda: datetime.now(UTC)),
         sleep=sleep,
         rng=rng or random.Random(),
+        erasure_timing=erasure_timing or ErasureTiming(),
     )
     install_problem_handlers(app)
     app.middleware("http")(_inject_faults)
@@ -61,6 +71,32 @@ def create_app(
         dependencies=[Depends(require_token)],
     )  # fmt: skip
     return app
+
+
+@contextlib.asynccontextmanager
+async def _erasure_worker(app: FastAPI) -> AsyncIterator[None]:
+    """When served (uvicorn runs the lifespan; ASGITransport does not), erasures also progress unobserved."""
+    task = asyncio.create_task(_settle_every_tick(runtime_of(app)))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _settle_every_tick(state: Runtime) -> None:
+    while True:
+        await asyncio.sleep(state.erasure_timing.tick)
+        try:
+            conn = connect(state.db_path)
+            try:
+                settle_erasures(conn, state.erasure_timing, state.clock())
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            # A busy or briefly unavailable database: the next tick, or the next request, settles it.
+            log.warning("sandbox erasure worker could not settle erasures", exc_info=True)
 
 
 async def _inject_faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

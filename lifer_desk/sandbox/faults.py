@@ -14,6 +14,15 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+class FaultSwitchError(ValueError):
+    """A malformed fault switch; `key` names the environment variable."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
 class Faults(BaseModel):
     latency_ms: float = Field(default=0.0, ge=0, le=60_000)
     error_rate: float = Field(default=0.0, ge=0, le=1, description="Share of calls answered 503.")
@@ -21,11 +30,11 @@ class Faults(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Faults:
-        """Read the switches; a malformed value raises ValueError naming the variable."""
+        """Read the switches; a malformed value raises FaultSwitchError naming the variable."""
         environ = os.environ if env is None else env
         outage_raw = environ.get(ENV_OUTAGE, "").strip().lower()
         if outage_raw not in _TRUE | _FALSE:
-            raise ValueError(f"{ENV_OUTAGE}: expected 1/0 or true/false, got {outage_raw!r}")
+            raise FaultSwitchError(ENV_OUTAGE, f"expected 1/0 or true/false, got {outage_raw!r}")
         try:
             return cls(
                 latency_ms=_number(environ, ENV_LATENCY_MS),
@@ -34,7 +43,7 @@ class Faults(BaseModel):
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ValueError(f"LIFER_SANDBOX_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+            raise FaultSwitchError(f"LIFER_SANDBOX_{str(first['loc'][0]).upper()}", first["msg"]) from None
 
 
 def _number(environ: Mapping[str, str], name: str) -> float:
@@ -42,4 +51,4 @@ def _number(environ: Mapping[str, str], name: str) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise ValueError(f"{name}: expected a number, got {raw!r}") from None
+        raise FaultSwitchError(name, f"expected a number, got {raw!r}") from None

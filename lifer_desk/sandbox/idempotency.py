@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,6 +16,9 @@ from lifer_desk.sandbox.database import iso
 from lifer_desk.sandbox.problems import ProblemError
 
 KEY_TTL = timedelta(hours=24)
+# A claim still "running" after this long belongs to a request that died mid-way (a crashed process): without
+# this, a retry with the same key (an outbox entry resumed after a restart) would get 409 for a whole day.
+IN_FLIGHT_LEASE = timedelta(seconds=30)
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("etag", "location", "content-type")
 
@@ -42,7 +46,14 @@ class IdempotencyStore:
         if row["fingerprint"] != print_:
             raise ProblemError(422, "this Idempotency-Key was used with a different request")
         if row["state"] == "running":
-            raise ProblemError(409, "a request with this Idempotency-Key is still being processed")
+            claimed_for = self._now - datetime.fromisoformat(row["created_at"])
+            if claimed_for < IN_FLIGHT_LEASE:
+                wait = str(max(1, math.ceil((IN_FLIGHT_LEASE - claimed_for).total_seconds())))
+                raise ProblemError(
+                    409, "a request with this Idempotency-Key is still being processed", headers={"Retry-After": wait}
+                )
+            self._conn.execute("UPDATE idempotency SET created_at = ? WHERE key = ?", (iso(self._now), key))
+            return None
         headers = {**json.loads(row["headers"]), REPLAYED_HEADER: "true"}
         return Response(row["body"], status_code=row["status_code"], headers=headers)
 

@@ -52,7 +52,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(exc.status_code, exc.detail, dict(exc.headers or {}))
 
+    async def on_unexpected(_: Request, __: Exception) -> JSONResponse:
+        # The exception's text may hold SQL or personal data; the server's own log keeps the traceback.
+        return problem_response(500, "the sandbox failed unexpectedly")
+
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 

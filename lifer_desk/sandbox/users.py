@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from lifer_desk.admin_api.models import (
+    FieldOutcome,
     ImageDeletion,
     ImageList,
     UserChanges,
@@ -68,12 +70,13 @@ async def get_user(user_id: str, conn: Db, clock: Now) -> JSONResponse:
     return JSONResponse(profile.model_dump(mode="json"), headers={"ETag": profile.etag})
 
 
-def _compare(stored: str | None, claimed: str | None) -> str | None:
+def _compare(stored: str | None, claimed: str | None, normalise: Callable[[str], object]) -> FieldOutcome | None:
     if claimed is None:
         return None
     if stored is None:
         return "absent"
-    return "match" if stored == claimed else "mismatch"
+    # Both sides: a stored value written before today's rules (or by another client) still compares fairly.
+    return "match" if normalise(stored) == normalise(claimed) else "mismatch"
 
 
 @router.post(
@@ -86,11 +89,9 @@ async def verify(user_id: str, claims: VerifyClaims, conn: Db, clock: Now) -> Ve
     """Compare claims with what the account registered; answers per field, never a stored value."""
     if claims.model_dump(exclude_none=True) == {}:
         raise ProblemError(422, "state at least one of email, username, birthday or gender")
-    birthday = parse_birthday(claims.birthday) if claims.birthday is not None else None
-    if claims.birthday is not None and birthday is None:
+    if claims.birthday is not None and parse_birthday(claims.birthday) is None:
         raise ProblemError(422, "birthday: not a date (use 1990-05-17, 1990/5/17, 19900517 or 1990年5月17日)")
-    gender = parse_gender(claims.gender) if claims.gender is not None else None
-    if claims.gender is not None and gender is None:
+    if claims.gender is not None and parse_gender(claims.gender) is None:
         raise ProblemError(422, "gender: use male, female, other, 男 or 女")
     row = find_user(conn, user_id)
     window_start = iso(clock - VERIFY_WINDOW)
@@ -104,10 +105,10 @@ async def verify(user_id: str, claims: VerifyClaims, conn: Db, clock: Now) -> Ve
     conn.execute("INSERT INTO verify_call VALUES (?, ?)", (user_id, iso(clock)))
     return VerifyResult(
         user_id=user_id,
-        email=_compare(row["email"], claims.email and normalise_email(claims.email)),
-        username=_compare(row["username"], claims.username and normalise_username(claims.username)),
-        birthday=_compare(row["birthday"], birthday and birthday.isoformat()),
-        gender=_compare(row["gender"], gender),
+        email=_compare(row["email"], claims.email, normalise_email),
+        username=_compare(row["username"], claims.username, normalise_username),
+        birthday=_compare(row["birthday"], claims.birthday, parse_birthday),
+        gender=_compare(row["gender"], claims.gender, parse_gender),
     )
 
 

@@ -189,6 +189,25 @@ async def test_a_key_still_running_is_409(client: AdminClient, db: sqlite3.Conne
     assert "still being processed" in (caught.value.detail or "")
 
 
+async def test_a_key_abandoned_mid_request_is_taken_over(
+    client: AdminClient, raw: httpx.AsyncClient, db: sqlite3.Connection, clock: Clock
+) -> None:
+    row = user_with_images(db)
+    image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
+    path = f"/v1/users/{row['id']}/images/{image_id}"
+    # A request that claimed the key and then died with its process, before doing anything.
+    IdempotencyStore(db, clock()).begin("outbox-crashed", fingerprint("DELETE", path, None))
+    clock.advance(seconds=10)
+    busy = await raw.delete(path, headers={"Idempotency-Key": "outbox-crashed"})
+    assert busy.status_code == 409 and busy.headers["Retry-After"] == "20"
+    clock.advance(seconds=21)
+    deleted = await client.delete_image(row["id"], image_id, idempotency_key="outbox-crashed")
+    assert deleted.image_id == image_id
+    assert db.execute("SELECT count(*) FROM image WHERE id = ?", (image_id,)).fetchone()[0] == 0
+    replay = await client.delete_image(row["id"], image_id, idempotency_key="outbox-crashed")
+    assert replay == deleted
+
+
 async def test_list_and_delete_images(client: AdminClient, db: sqlite3.Connection) -> None:
     row = user_with_images(db)
     images = await client.list_images(row["id"])
@@ -200,11 +219,15 @@ async def test_list_and_delete_images(client: AdminClient, db: sqlite3.Connectio
         await client.delete_image(row["id"], images[0].id, idempotency_key="del-2")
 
 
-async def test_erasure_runs_pending_running_completed(client: AdminClient, db: sqlite3.Connection) -> None:
+async def test_erasure_runs_pending_running_completed(
+    client: AdminClient, db: sqlite3.Connection, clock: Clock
+) -> None:
     row = user_with_images(db)
     erasure = await client.start_erasure(row["id"], ["images"], "customer asked", idempotency_key="er-1")
     assert erasure.status == "pending" and erasure.receipt == []
+    clock.advance(seconds=2)
     assert (await client.get_erasure(erasure.id)).status == "running"
+    clock.advance(seconds=3)
     done = await client.get_erasure(erasure.id)
     assert done.status == "completed" and done.completed_at is not None
     assert {item.kind for item in done.receipt} == {"image"}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import respx
+import time_machine
 from admin_test_support import TOKEN, Sleeps, user_with_images
 from fastapi import FastAPI
 
@@ -167,3 +169,49 @@ async def test_malformed_bodies_become_typed_errors(respx_mock: respx.MockRouter
             await admin.health()
     assert not_found.value.status == 404 and type(not_found.value).__name__ == "NotFound"
     assert malformed.value.title == "Malformed response"
+
+
+@respx.mock(base_url=URL)
+async def test_retry_after_as_an_http_date_is_honoured(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    busy = httpx.Response(503, headers={"Retry-After": "Sun, 01 Jun 2025 09:00:04 GMT"})
+    respx_mock.get("/v1/health").mock(side_effect=[busy, HEALTHY])
+    with time_machine.travel(datetime(2025, 6, 1, 9, 0, 0, tzinfo=UTC), tick=False):
+        async with remote(sleeps) as admin:
+            assert (await admin.health()).status == "ok"
+    assert sleeps.calls == [4.0]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ProxyError("proxy said no"), httpx.UnsupportedProtocol("gopher://")],
+)
+@respx.mock(base_url=URL)
+async def test_other_httpx_failures_are_typed_and_not_retried(
+    respx_mock: respx.MockRouter, sleeps: Sleeps, failure: httpx.HTTPError
+) -> None:
+    route = respx_mock.get("/v1/health").mock(side_effect=failure)
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable) as caught:
+            await admin.health()
+    assert type(failure).__name__ in (caught.value.detail or "")
+    assert route.call_count == 1 and sleeps.calls == []
+
+
+@respx.mock(base_url=URL)
+async def test_a_corrupt_compressed_body_is_a_typed_error(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    garbled = httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip at all"))
+    respx_mock.get("/v1/health").mock(return_value=garbled)
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable) as caught:
+            await admin.health()
+    assert caught.value.title == "Unreadable response"
+
+
+@respx.mock(base_url=URL)
+async def test_428_is_precondition_failed(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    problem = {"title": "Precondition Required", "status": 428, "detail": "If-Match is required"}
+    respx_mock.patch("/v1/users/usr_1").mock(return_value=httpx.Response(428, json=problem))
+    async with remote(sleeps) as admin:
+        with pytest.raises(PreconditionFailed) as caught:
+            await admin.update_user("usr_1", UserChanges(gender="male"), etag='"x"', idempotency_key="k")
+    assert (caught.value.status, caught.value.detail) == (428, "If-Match is required")

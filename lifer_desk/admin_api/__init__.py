@@ -1,6 +1,14 @@
-"""Client of lifer's admin API (DESIGN section 5). Imports no Textual, store, services or UI."""
+"""Client of lifer's admin API (DESIGN section 5). Imports no Textual, store, services or UI.
 
-from lifer_desk.admin_api.client import AdminClient
+The models and exceptions load with the package; the client, which needs httpx, loads on first use, so the
+desk paints its first queue page without paying for an HTTP stack it may never need in that session.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from lifer_desk.admin_api.errors import (
     AdminApiError,
     Conflict,
@@ -11,7 +19,6 @@ from lifer_desk.admin_api.errors import (
     Unauthorized,
     Unavailable,
 )
-from lifer_desk.admin_api.factory import open_admin_client
 from lifer_desk.admin_api.models import (
     AccountStatus,
     Erasure,
@@ -32,7 +39,24 @@ from lifer_desk.admin_api.models import (
     VerifyClaims,
     VerifyResult,
 )
-from lifer_desk.admin_api.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from lifer_desk.admin_api.client import AdminClient
+    from lifer_desk.admin_api.factory import open_admin_client
+    from lifer_desk.admin_api.retry import RetryPolicy
+
+_LAZY = {
+    "AdminClient": "lifer_desk.admin_api.client",
+    "open_admin_client": "lifer_desk.admin_api.factory",
+    "RetryPolicy": "lifer_desk.admin_api.retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AccountStatus",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-import httpx
 from pydantic import ValidationError
 
 from lifer_desk.admin_api.models import Problem
+
+if TYPE_CHECKING:
+    # Only a type here: the exceptions must import without httpx (see the package's lazy names).
+    import httpx
 
 
 class AdminApiError(Exception):

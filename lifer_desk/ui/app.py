@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from lifer_desk.admin_api import AdminApiError, AdminClient
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.text_safety import safe_text
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
@@ -30,7 +30,11 @@ from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
 from lifer_desk.ui.queues_screen import QueuesScreen
 from lifer_desk.ui.ticket_screen import TicketScreen
 
-AdminFactory = Callable[[], AdminClient]
+if TYPE_CHECKING:
+    # The client (and httpx) loads when the admin API is first used, not before the first queue page.
+    from lifer_desk.admin_api import AdminClient
+
+AdminFactory = Callable[[], "AdminClient"]
 
 
 class DeskApp(WorkerFailures, App[None]):

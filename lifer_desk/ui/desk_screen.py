@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from textual import on
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from lifer_desk.admin_api import AdminClient
 from lifer_desk.services.context import DeskContext
+
+if TYPE_CHECKING:
+    from lifer_desk.admin_api import AdminClient
 
 ResultType = TypeVar("ResultType")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from dotenv.parser import parse_stream
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
@@ -80,16 +84,27 @@ class Settings:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a `.env` file strictly: a line python-dotenv cannot parse is an error, not a warning."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path.name} line {line}", "is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc.strerror or exc}") from None
     values: dict[str, str] = {}
-    with path.open(encoding="utf-8") as stream:
-        for binding in parse_stream(stream):
-            if binding.error:
-                line = binding.original.line
-                text = binding.original.string.strip().split("\n", 1)[0]
-                key = text.split("=", 1)[0].strip() or "(blank)"
-                raise ConfigError(f"{path.name} line {line}", f"cannot parse {key!r}")
-            if binding.key is not None and binding.value is not None:
-                values[binding.key] = binding.value
+    for binding in parse_stream(io.StringIO(content)):
+        if binding.error:
+            line = binding.original.line
+            text = binding.original.string.strip().split("\n", 1)[0]
+            key = text.split("=", 1)[0].strip() or "(blank)"
+            raise ConfigError(f"{path.name} line {line}", f"cannot parse {key!r}")
+        if binding.key is not None and binding.key.startswith(PREFIX) and binding.key not in KEYS:
+            # A misspelt key would otherwise be ignored without a word, and its default silently used.
+            raise ConfigError(
+                binding.key, f"unknown setting ({path.name} line {binding.original.line}); see .env.example"
+            )
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
     return values
 
 
@@ -98,8 +113,8 @@ def _positive_float(key: str, raw: str) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(key, f"expected a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(key, f"must be greater than 0, got {raw!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(key, f"must be a finite number greater than 0, got {raw!r}")
     return value
 
 
@@ -109,6 +124,14 @@ def _database_url(key: str, raw: str) -> str:
     if raw.startswith("postgres:") or raw.startswith("postgresql:"):
         # One driver everywhere: psycopg 3.
         raw = "postgresql+psycopg:" + raw.split(":", 1)[1]
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        # The parser's own message may quote the URL, password included.
+        raise ConfigError(key, "is not a valid database URL (check the host, port and path)") from None
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        # Each command is its own process, so an in-memory database would forget everything on exit.
+        raise ConfigError(key, "names no database file; use sqlite:////absolute/path/desk.db")
     return raw
 
 
@@ -158,20 +181,23 @@ def _uncounted(key: str, raw: str) -> frozenset[IdentityField]:
         raise ConfigError(key, f"expected a comma-separated list of {names}, got {raw!r}") from None
 
 
+MIN_FIELDS_KEY = f"{PREFIX}VERIFICATION_MIN_FIELDS"
+UNCOUNTED_KEY = f"{PREFIX}VERIFICATION_UNCOUNTED"
+
+
 def _verification_policy(merged: dict[str, str]) -> VerificationPolicy | None:
     """The policy from its two keys; checked as a whole, since each key limits the other."""
-    min_key, uncounted_key = f"{PREFIX}VERIFICATION_MIN_FIELDS", f"{PREFIX}VERIFICATION_UNCOUNTED"
     options: dict[str, object] = {}
-    if merged.get(min_key):
-        options["min_fields"] = _min_fields(min_key, merged[min_key])
-    if merged.get(uncounted_key):
-        options["uncounted_fields"] = _uncounted(uncounted_key, merged[uncounted_key])
+    if merged.get(MIN_FIELDS_KEY):
+        options["min_fields"] = _min_fields(MIN_FIELDS_KEY, merged[MIN_FIELDS_KEY])
+    if merged.get(UNCOUNTED_KEY):
+        options["uncounted_fields"] = _uncounted(UNCOUNTED_KEY, merged[UNCOUNTED_KEY])
     if not options:
         return None
     try:
         return VerificationPolicy(**options)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise ConfigError(min_key if "min_fields" in str(exc) else uncounted_key, str(exc)) from None
+        raise ConfigError(MIN_FIELDS_KEY if "min_fields" in str(exc) else UNCOUNTED_KEY, str(exc)) from None
 
 
 def _secret(key: str, raw: str) -> Secret:
@@ -193,6 +219,9 @@ _PARSERS = {
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
 }
+
+# Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).
+KEYS = frozenset({PREFIX + suffix for suffix in _PARSERS} | {MIN_FIELDS_KEY, UNCOUNTED_KEY})
 
 
 def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
@@ -14,7 +15,7 @@ from lifer_desk.cli.sandbox import sandbox_app
 from lifer_desk.cli.seed import seed_command
 from lifer_desk.config import ConfigError
 from lifer_desk.services.errors import DeskError
-from lifer_desk.store.db import DatabaseUnavailable
+from lifer_desk.store.db import DatabaseUnavailable, describe_error
 
 app = typer.Typer(
     name="lifer-desk",
@@ -57,6 +58,10 @@ def main() -> None:
         fail(f"configuration error: {exc}")
     except (DeskError, DatabaseUnavailable) as exc:
         fail(str(exc))
+    except SQLAlchemyError as exc:
+        # The database failed after it opened (read-only file, lost connection, missing privilege):
+        # the transaction has rolled back, so one line is all the user needs.
+        fail(f"database error: {describe_error(exc)}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
     raise SystemExit(result if isinstance(result, int) else 0)

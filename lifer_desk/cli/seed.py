@@ -9,11 +9,12 @@ from lifer_desk.config import load_settings
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import os_user
-from lifer_desk.services.seed import seed_tickets
+from lifer_desk.services.seed import MAX_TICKETS, seed_tickets
 
 
 def seed_command(
-    tickets: int = typer.Option(..., "--tickets", "-n", help="How many tickets to add."),
+    # Checked here as well as in the service, so that a bad count fails before the progress bar appears.
+    tickets: int = typer.Option(..., "--tickets", "-n", min=1, max=MAX_TICKETS, help="How many tickets to add."),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same tickets."),
 ) -> None:
     """Add deterministic synthetic tickets (Chinese and English) to the desk's database."""

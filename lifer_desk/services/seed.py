@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from multiprocessing.queues import Queue
+from threading import Thread
 from types import MappingProxyType
 
 from lifer_desk.domain.search_text import index_document
@@ -17,7 +19,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.synthetic import Requester, SyntheticTicket, generate
 from lifer_desk.store import audit
-from lifer_desk.store.bulk import Batch, load, next_ticket_id, stamp
+from lifer_desk.store.bulk import Batch, bulk_load, stamp
 
 BATCH = 20_000
 MAX_TICKETS = 5_000_000
@@ -84,7 +86,20 @@ class _Plan:
     first_id: int
 
 
+def _exit_with_parent() -> None:
+    """End this producer as soon as the parent dies, even one killed outright that runs no cleanup.
+
+    Otherwise it would block for ever: on a full queue, or at exit flushing a batch into a pipe whose
+    read end it holds itself.
+    """
+    parent = parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(1)
+
+
 def _produce(plan: _Plan, out: Queue[Batch | BaseException | None]) -> None:
+    Thread(target=_exit_with_parent, daemon=True).start()
     try:
         tickets = generate(
             plan.count,
@@ -126,15 +141,18 @@ def seed_tickets(
     agents: Sequence[str] = DEFAULT_AGENTS,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Add `count` tickets; returns the first new id. The same seed gives the same tickets."""
+    """Add `count` tickets in one transaction; returns the first new id. The same seed gives the same tickets."""
     if not 0 < count <= MAX_TICKETS:
         raise Refused(f"--tickets must be between 1 and {MAX_TICKETS:,}")
-    first_id = next_ticket_id(ctx.db)
-    plan = _Plan(count, seed, ctx.clock(), tuple(agents), tuple(requesters), dict(ctx.sla.targets), first_id)
-    load(ctx.db, _produced_elsewhere(plan), on_progress)
-    with ctx.db.write() as session:
+    with bulk_load(ctx.db) as loader:
+        first_id = loader.first_id
+        plan = _Plan(count, seed, ctx.clock(), tuple(agents), tuple(requesters), dict(ctx.sla.targets), first_id)
+        for batch in _produced_elsewhere(plan):
+            loader.insert(batch)
+            if on_progress is not None:
+                on_progress(len(batch.tickets))
         audit.append(
-            session,
+            loader.session,
             actor=ctx.agent,
             action="tickets.seed",
             entity_type="ticket",

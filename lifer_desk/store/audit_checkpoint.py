@@ -57,8 +57,12 @@ def parse_checkpoint(raw: str, key: str) -> Checkpoint:
         body = json.loads(raw)
         checkpoint = Checkpoint(int(body["seq"]), str(body["hash"]), str(body["ts"]))
         signature = str(body["sig"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"malformed checkpoint: {exc}") from None
+    except (ValueError, KeyError, TypeError):
+        # Python's own wording ("list indices must be integers") would not tell the user what is wrong.
+        raise CheckpointError(
+            "malformed checkpoint: expected the JSON object that `lifer-desk audit checkpoint` writes "
+            "(seq, hash, ts, sig)"
+        ) from None
     if not hmac.compare_digest(checkpoint.sign(key), signature):
         raise CheckpointError("checkpoint signature does not match LIFER_AUDIT_KEY")
     return checkpoint
@@ -71,9 +75,11 @@ def check_against(db: Database, report: ChainReport, checkpoint: Checkpoint) -> 
     if report.head_seq < checkpoint.seq:
         return ChainReport(report.count, report.head_seq, report.head_hash, report.head_seq + 1, "missing")
     with db.read() as session:
-        digest = session.execute(
-            text("SELECT hash FROM audit_event WHERE seq = :seq"), {"seq": checkpoint.seq}
-        ).scalar_one()
+        digest, prev_hash = session.execute(
+            text("SELECT hash, prev_hash FROM audit_event WHERE seq = :seq"), {"seq": checkpoint.seq}
+        ).one()
     if digest != checkpoint.hash:
-        return ChainReport(report.count, report.head_seq, report.head_hash, checkpoint.seq, "edited")
+        # The chain was rewritten at or before the signed head; only the events before it still count.
+        good = checkpoint.seq - 1
+        return ChainReport(good, good, prev_hash, checkpoint.seq, "edited")
     return report

@@ -1,17 +1,19 @@
 """Bulk loading of tickets, their threads and their search documents.
 
 A million tickets must load in under two minutes, so this bypasses the ORM: plain tuples, one
-`executemany` per batch on SQLite and COPY on PostgreSQL, ids assigned here.
+`executemany` per batch on SQLite and COPY on PostgreSQL, ids assigned here, all in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import Session
 
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Ticket
@@ -42,62 +44,67 @@ def stamp(value: datetime | None) -> str | None:
     return text if len(text) > 19 else text + ".000000"
 
 
-def next_ticket_id(db: Database) -> int:
-    with db.engine.connect() as conn:
-        return int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM ticket").scalar_one()) + 1
-
-
 # Below this many rows already in the table, rebuilding the secondary indexes once after the load
 # costs less than maintaining them row by row in random key order.
 REBUILD_BELOW = 10_000
 
 
-def load(db: Database, batches: Iterable[Batch], on_batch: Any = None) -> None:
-    """Insert every batch, committing each, then bring PostgreSQL's id sequences up to date."""
+class BulkLoad:
+    """One open transaction that takes batches; see `bulk_load`."""
+
+    def __init__(self, session: Session, cursor: Any, is_sqlite: bool, first_id: int) -> None:
+        self.first_id = first_id
+        self.session = session
+        self._cursor = cursor
+        self._is_sqlite = is_sqlite
+
+    def insert(self, batch: Batch) -> None:
+        if self._is_sqlite:
+            _sqlite_batch(self._cursor, batch)
+        else:
+            _postgres_batch(self._cursor, batch)
+
+
+@contextmanager
+def bulk_load(db: Database) -> Iterator[BulkLoad]:
+    """Load tickets, their threads and search documents in one transaction: all or nothing.
+
+    A crash or an interrupt part-way leaves no tickets and no dropped indexes behind. The caller
+    writes its audit event through `session`, in the same transaction. Ticket ids start at
+    `first_id`, taken under the write lock so that no other writer can claim them meanwhile.
+    """
     with db.engine.connect() as conn:
-        existing = select(Ticket.id).limit(REBUILD_BELOW).subquery()  # type: ignore[call-overload]
-        rebuild = conn.execute(select(func.count()).select_from(existing)).scalar_one() < REBUILD_BELOW
-    indexes = list(Ticket.__table__.indexes) if rebuild else []  # type: ignore[attr-defined]
-    with db.engine.begin() as conn:
-        for index in indexes:
-            index.drop(conn)
-    try:
-        _insert(db, batches, on_batch)
-    finally:
-        with db.engine.begin() as conn:
-            for index in indexes:
-                index.create(conn)
-
-
-def _insert(db: Database, batches: Iterable[Batch], on_batch: Any) -> None:
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
+        # Straight to the driver: through SQLAlchemy a PRAGMA would begin the transaction too early.
+        driver = conn.connection.driver_connection
         if db.is_sqlite:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             # Ten indexes take random-order inserts; a page cache that holds them is 3x faster.
-            cursor.execute("PRAGMA cache_size = -400000")
-        for batch in batches:
+            driver.execute("PRAGMA cache_size = -400000")  # type: ignore[union-attr]
+        try:
+            with conn.begin(), Session(bind=conn) as session:
+                if not db.is_sqlite:
+                    # Keeps other writers from taking ticket ids until the load commits; readers go on.
+                    conn.exec_driver_sql("LOCK TABLE ticket IN SHARE ROW EXCLUSIVE MODE")
+                first_id = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM ticket").scalar_one()) + 1
+                existing = select(Ticket.id).limit(REBUILD_BELOW).subquery()  # type: ignore[call-overload]
+                rebuild = conn.execute(select(func.count()).select_from(existing)).scalar_one() < REBUILD_BELOW
+                indexes = list(Ticket.__table__.indexes) if rebuild else []  # type: ignore[attr-defined]
+                for index in indexes:
+                    index.drop(conn)
+                yield BulkLoad(session, driver.cursor(), db.is_sqlite, first_id)  # type: ignore[union-attr]
+                session.flush()
+                for index in indexes:
+                    index.create(conn)
+                if not db.is_sqlite:
+                    for table in ("ticket", "ticket_event"):
+                        last_id = f"coalesce((SELECT max(id) FROM {table}), 1)"
+                        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {last_id})")
+        finally:
             if db.is_sqlite:
-                _sqlite_batch(cursor, batch)
-            else:
-                _postgres_batch(cursor, batch)
-            raw.commit()
-            if on_batch is not None:
-                on_batch(len(batch.tickets))
-        if not db.is_sqlite:
-            for table in ("ticket", "ticket_event"):
-                last_id = f"coalesce((SELECT max(id) FROM {table}), 1)"
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {last_id})")
-            raw.commit()
-        cursor.close()
-    finally:
-        if db.is_sqlite:
-            raw.cursor().execute("PRAGMA cache_size = -2000")
-        raw.close()
+                driver.execute("PRAGMA cache_size = -2000")  # type: ignore[union-attr]
 
 
 def _sqlite_batch(cursor: Any, batch: Batch) -> None:
-    cursor.execute("BEGIN IMMEDIATE")
     placeholders = ", ".join("?" * 22)
     cursor.executemany(f"INSERT INTO ticket ({TICKET_COLUMNS}) VALUES ({placeholders})", batch.tickets)
     cursor.executemany(f"INSERT INTO ticket_event ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", batch.events)

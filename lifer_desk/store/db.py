@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 BUSY_TIMEOUT_MS = 30_000
@@ -22,6 +22,13 @@ BUSY_TIMEOUT_MS = 30_000
 
 class DatabaseUnavailable(Exception):
     """The database cannot be opened or reached; the message says which and why."""
+
+
+def describe_error(exc: SQLAlchemyError) -> str:
+    """The driver's own first line, without SQLAlchemy's statement dump and background link."""
+    source = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(source).strip().splitlines()
+    return lines[0] if lines else type(source).__name__
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -51,7 +58,12 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnavailable(
+                        f"cannot create the directory for {parsed.database}: {exc.strerror or exc}"
+                    ) from None
             self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
             _prepare_sqlite(self.engine)
         elif self.dialect == "postgresql":
@@ -67,9 +79,9 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnavailable(f"cannot open {self.safe_url}: {reason}") from None
+        except DBAPIError as exc:
+            # Not only OperationalError: a file that is not SQLite raises DatabaseError.
+            raise DatabaseUnavailable(f"cannot open {self.safe_url}: {describe_error(exc)}") from None
 
     @property
     def safe_url(self) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
 from lifer_desk.store.db import Database
@@ -160,3 +161,44 @@ def test_verify_on_a_broken_chain_exits_1_naming_seq_and_problem(desk: Desk, mig
     assert code == 1
     assert out.startswith("audit chain BROKEN at seq 2: edited (")
     assert out.rstrip().endswith("1 events verified before it")
+
+
+def test_a_database_failure_after_opening_is_one_line(desk: Desk, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only PostgreSQL (a hot standby, say) opens fine, then refuses the first write."""
+    monkeypatch.setenv("LIFER_DATABASE_URL", pg_url)
+    name = make_url(pg_url).database
+    database = Database(pg_url)
+    try:
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+            conn.commit()
+    finally:
+        database.dispose()
+    code, out, err = desk("agents", "add", "bob", "--role", "agent")
+    assert (code, out) == (2, "")
+    assert err == "lifer-desk: database error: cannot execute INSERT in a read-only transaction\n"
+
+
+@pytest.mark.parametrize("body", ["not json at all", "[1, 2]", '{"seq": 1}'])
+def test_a_malformed_checkpoint_says_what_a_checkpoint_looks_like(
+    desk: Desk, migrated: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    monkeypatch.setenv("LIFER_AUDIT_KEY", KEY)
+    checkpoint = tmp_path / "odd.json"
+    checkpoint.write_text(body, encoding="utf-8")
+    code, out, err = desk("audit", "verify", "--checkpoint", str(checkpoint))
+    assert (code, out) == (2, "")
+    assert err == (
+        "lifer-desk: malformed checkpoint: expected the JSON object that `lifer-desk audit checkpoint` writes "
+        "(seq, hash, ts, sig)\n"
+    )
+
+
+def test_verify_against_a_checkpoint_needs_the_audit_key(desk: Desk, migrated: Database, tmp_path: Path) -> None:
+    checkpoint = tmp_path / "head.json"
+    checkpoint.write_text("{}", encoding="utf-8")
+    code, out, err = desk("audit", "verify", "--checkpoint", str(checkpoint))
+    assert (code, out) == (2, "")
+    assert err == (
+        "lifer-desk: configuration error: LIFER_AUDIT_KEY: is not set; it is needed to check a signed checkpoint\n"
+    )

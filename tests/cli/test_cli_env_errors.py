@@ -51,3 +51,48 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path, args: tuple[str, 
     assert result.returncode == 2
     assert result.stderr.startswith(expected)
     assert result.stderr.count("\n") == 1
+
+
+def _one_line_exit_2(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert expected in result.stderr
+
+
+def test_a_dotenv_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"LIFER_TIMEZONE=\xff\xfe\n")
+    _one_line_exit_2(_run(tmp_path, "db", "current"), "configuration error: .env line 1: is not UTF-8 text")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://lifer:pw@127.0.0.1:port/x", "LIFER_DATABASE_URL: is not a valid database URL"),
+        ("sqlite://", "LIFER_DATABASE_URL: names no database file"),
+        ("postgresql://lifer:pw@127.0.0.1:1/desk", "cannot open postgresql+psycopg://lifer:***@127.0.0.1:1/desk: "),
+    ],
+)
+def test_a_bad_or_unreachable_database_url_is_one_line(tmp_path: Path, url: str, expected: str) -> None:
+    (tmp_path / ".env").write_text(f"LIFER_DATABASE_URL={url}\n", encoding="utf-8")
+    _one_line_exit_2(_run(tmp_path, "agents", "list"), expected)
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("these are not the tables you are looking for\n" * 200, encoding="utf-8")
+    (tmp_path / ".env").write_text(f"LIFER_DATABASE_URL=sqlite:///{tmp_path / 'notes.txt'}\n", encoding="utf-8")
+    _one_line_exit_2(_run(tmp_path, "db", "current"), "notes.txt: file is not a database")
+
+
+def test_a_database_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'plain-file' / 'desk.db'}"
+    (tmp_path / ".env").write_text(f"LIFER_DATABASE_URL={url}\n", encoding="utf-8")
+    _one_line_exit_2(_run(tmp_path, "db", "upgrade"), "cannot create the directory for ")
+
+
+@pytest.mark.parametrize("count", ["0", "-5", "5000001"])
+def test_an_impossible_seed_count_fails_before_any_progress_bar(tmp_path: Path, count: str) -> None:
+    result = _run(tmp_path, "seed", "--tickets", count)
+    _one_line_exit_2(result, "lifer-desk: Invalid value for '--tickets' / '-n'")
+    assert "seeding" not in result.stderr

@@ -53,6 +53,11 @@ def test_secrets_never_show(tmp_path: Path) -> None:
         ({"LIFER_ADMIN_URL": "ftp://x"}, "LIFER_ADMIN_URL", "http"),
         ({"LIFER_ADMIN_READ_TIMEOUT": "-1"}, "LIFER_ADMIN_READ_TIMEOUT", "greater than 0"),
         ({"LIFER_ADMIN_CONNECT_TIMEOUT": "soon"}, "LIFER_ADMIN_CONNECT_TIMEOUT", "expected a number"),
+        ({"LIFER_ADMIN_READ_TIMEOUT": "nan"}, "LIFER_ADMIN_READ_TIMEOUT", "finite number"),
+        ({"LIFER_VERIFICATION_TTL_HOURS": "inf"}, "LIFER_VERIFICATION_TTL_HOURS", "finite number"),
+        ({"LIFER_DATABASE_URL": "postgresql://u:pw@db:5432x/lifer"}, "LIFER_DATABASE_URL", "not a valid database URL"),
+        ({"LIFER_DATABASE_URL": "sqlite://"}, "LIFER_DATABASE_URL", "names no database file"),
+        ({"LIFER_DATABASE_URL": "sqlite:///:memory:"}, "LIFER_DATABASE_URL", "names no database file"),
         ({"LIFER_AGENT": "bad name!"}, "LIFER_AGENT", "not a valid agent name"),
         ({"LIFER_LANG": "fr"}, "LIFER_LANG", "unsupported language"),
         ({"LIFER_SLA_POLICY": '{"urgent": "soon"}'}, "LIFER_SLA_POLICY", "urgent"),
@@ -77,3 +82,16 @@ def test_a_broken_dotenv_line_is_named(tmp_path: Path) -> None:
 def test_verification_policy_comes_from_settings(tmp_path: Path) -> None:
     settings = _load(tmp_path, {"LIFER_VERIFICATION_MIN_FIELDS": "3", "LIFER_VERIFICATION_UNCOUNTED": "gender"})
     assert settings.verification_policy == VerificationPolicy(min_fields=3, uncounted_fields=frozenset({Field.GENDER}))
+
+
+def test_a_dotenv_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"LIFER_AGENT=alice\nLIFER_TIMEZONE=Asia/\xff\n")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={}, env_file=tmp_path / ".env")
+    assert str(refused.value) == ".env line 2: is not UTF-8 text"
+
+
+def test_a_malformed_database_url_never_echoes_its_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        _load(tmp_path, {"LIFER_DATABASE_URL": "postgresql://lifer:hunter2@db:port/lifer"})
+    assert "hunter2" not in str(refused.value)

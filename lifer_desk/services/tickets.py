@@ -187,9 +187,11 @@ def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetai
             check_ticket_transition(TicketStatus(ticket.status), target)
         except TransitionRefused as exc:
             raise Refused(str(exc)) from None
+        # Read before the update: it expires the session, and `ticket` would then show the new status.
+        before = ticket.status
         _update(session, ctx, seen, now, status=target)
-        store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": ticket.status, "to": target})
-        _audit(session, ctx, "ticket.status", seen.id, **{"from": ticket.status, "to": str(target)})
+        store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
+        _audit(session, ctx, "ticket.status", seen.id, **{"from": before, "to": str(target)})
         return _detail(session, seen.id)
 
 
@@ -241,8 +243,8 @@ def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> Ticke
     with ctx.db.write() as session:
         ticket = _load(session, seen.id)
         _require_claim(ticket, ctx, now)
-        _update(session, ctx, seen, now, account_id=account_id)
         meta = {"field": "account", "from": ticket.account_id, "to": account_id}
+        _update(session, ctx, seen, now, account_id=account_id)
         store.add_event(session, seen.id, EventKind.FIELD, ctx.agent, "", now, meta)
         _audit(session, ctx, "ticket.link_account", seen.id, account_id=account_id)
         return _detail(session, seen.id)

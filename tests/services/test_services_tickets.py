@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.queues import QueueName
@@ -12,6 +14,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
+from lifer_desk.store.models import AuditEvent
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -133,3 +136,18 @@ def test_queue_pages_counts_and_search(db: Database, clock: Clock) -> None:
     ]
     assert queues.page(alice, queues.queue_query(alice, QueueName.ALL, search="款申"), limit=10)
     assert not queues.page(alice, queues.queue_query(alice, QueueName.ALL, search="退货"), limit=10)
+
+
+def test_status_and_link_changes_record_the_value_before_the_change(db: Database, clock: Clock) -> None:
+    alice = ctx(db, "alice", clock)
+    claimed = tickets.claim(alice, tickets.open_ticket(alice, draft()).id)
+    opened = tickets.set_status(alice, claimed, "open")
+    linked = tickets.link_account(alice, opened, "usr_0001")
+    relinked = tickets.link_account(alice, linked, "usr_0002")
+    changes = [(e.meta.get("field", "status"), e.meta["from"], e.meta["to"]) for e in relinked.events[1:]]
+    assert changes == [("status", "new", "open"), ("account", None, "usr_0001"), ("account", "usr_0001", "usr_0002")]
+    with db.read() as session:
+        audited = session.execute(
+            select(AuditEvent.details).where(col(AuditEvent.action) == "ticket.status")
+        ).scalar_one()
+    assert json.loads(audited) == {"from": "new", "to": "open"}

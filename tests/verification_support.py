@@ -57,14 +57,18 @@ UNDER_14_WITHOUT_CONSENT = "birthday > date('now', '-13 years') AND COALESCE(gua
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts the verify calls that reach the sandbox; answers them 429 while `rate_limited` is set."""
+    """Counts the verify calls that reach the sandbox; answers them 429 while `rate_limited` is set, and fails
+    every call to connect while `unreachable` is set."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
         self.verify_calls = 0
         self.rate_limited = False
+        self.unreachable = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.unreachable:
+            raise httpx.ConnectError("connection refused", request=request)
         if request.method == "POST" and request.url.path.endswith("/verify"):
             self.verify_calls += 1
             if self.rate_limited:
@@ -73,8 +77,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return await self._inner.handle_async_request(request)
 
 
+async def _no_wait(seconds: float) -> None:
+    pass
+
+
 def sandbox_client(transport: CountingTransport) -> AdminClient:
-    return AdminClient(BASE_URL, TOKEN, transport=transport, in_process=True)
+    # No waiting between retries: an unreachable sandbox fails at once instead of after the backoff.
+    return AdminClient(BASE_URL, TOKEN, transport=transport, in_process=True, sleep=_no_wait)
 
 
 def dump_database(db: Database) -> str:

@@ -14,8 +14,6 @@ username and birthday. A gender mismatch fails the verification either way.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -31,7 +29,6 @@ MAX_FAILED = 3
 LOCK_WINDOW = timedelta(hours=24)
 VERIFIED_TTL = timedelta(hours=24)
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
-MIN_DIGEST_KEY_BYTES = 16
 
 T = TypeVar("T")
 
@@ -185,7 +182,7 @@ class Claims:
         return frozenset(self.normalised())
 
     def normalised(self) -> dict[Field, str]:
-        """The stated values as text: what the verify endpoint receives and what `claim_digest` hashes."""
+        """The stated values as text, as the verify endpoint receives them."""
         values = {
             Field.EMAIL: self.email,
             Field.USERNAME: self.username,
@@ -218,17 +215,6 @@ def parse_claims(raw: Mapping[Field, str], *, today: date) -> Claims:
     if errors:
         raise ClaimsInvalid(errors)
     return claims
-
-
-def claim_digest(key: bytes, name: Field, normalised_value: str) -> str:
-    """Keyed hash of one claim, so that a stored attempt never holds what the caller said in clear.
-
-    The field name is part of the message, so equal text stated as different fields does not collide.
-    """
-    if len(key) < MIN_DIGEST_KEY_BYTES:
-        raise ValueError(f"the claim digest key must be at least {MIN_DIGEST_KEY_BYTES} bytes")
-    message = f"{name.value}\x00{normalised_value}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 # --- the policy -------------------------------------------------------------------------------------
@@ -342,29 +328,14 @@ def failures_in_window(
     return sum(1 for t in failed_at if floor < t <= now)
 
 
-def locked_since(
-    failed_at: Iterable[datetime],
-    *,
-    unlocked_at: datetime | None = None,
-    max_failed: int = MAX_FAILED,
-    window: timedelta = LOCK_WINDOW,
-) -> datetime | None:
-    """When the account got locked for verification, or None if it is not locked.
-
-    It is locked once `max_failed` failures after the last unlock fall within less than `window`; the lock
-    then stays, however old, until a supervisor unlocks it.
-    """
-    times = sorted(t for t in failed_at if unlocked_at is None or t > unlocked_at)
-    for last in range(max_failed - 1, len(times)):
-        if times[last] - times[last - max_failed + 1] < window:
-            return times[last]
-    return None
-
-
 def verification_expires_at(verified_at: datetime, ttl: timedelta = VERIFIED_TTL) -> datetime:
     return require_aware(verified_at, "verified_at") + ttl
 
 
-def is_verification_current(verified_at: datetime, now: datetime, ttl: timedelta = VERIFIED_TTL) -> bool:
-    """Whether a verification made at `verified_at` still stands at `now`."""
-    return verified_at <= require_aware(now, "now") < verification_expires_at(verified_at, ttl)
+def is_verification_current(verified_at: datetime, expires_at: datetime, now: datetime) -> bool:
+    """Whether a verification made at `verified_at` still stands at `now`.
+
+    It takes the expiry recorded with the verification, not the TTL configured now, so a changed setting
+    neither revives nor cuts short a verification already given.
+    """
+    return verified_at <= require_aware(now, "now") < expires_at

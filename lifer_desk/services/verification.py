@@ -42,6 +42,7 @@ from lifer_desk.domain.identity import (
     check_stated,
     evaluate,
     failures_in_window,
+    is_verification_current,
     normalise_email,
     normalise_username,
     parse_claims,
@@ -399,7 +400,7 @@ def current_verification(ctx: DeskContext, ticket_id: int) -> CurrentVerificatio
         latest = store.latest_for_ticket(session, ticket_id)
     if latest is None or latest.outcome != Outcome.VERIFIED or latest.expires_at is None:
         return None
-    if not latest.created_at <= ctx.clock() < latest.expires_at:
+    if not is_verification_current(latest.created_at, latest.expires_at, ctx.clock()):
         return None
     return CurrentVerification(latest.account_id, latest.agent, latest.created_at, latest.expires_at)
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 AdminFactory = Callable[[], "AdminClient"]
 
 
-class DeskApp(WorkerFailures, App[None]):
+class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"queues": QueuesScreen}
     DEFAULT_MODE: ClassVar[str] = "queues"

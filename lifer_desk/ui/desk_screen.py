@@ -42,7 +42,9 @@ def desk(node: DOMNode) -> DeskHost:
 class WorkerFailures(DOMNode):
     """Mixed into the app and every desk screen: a worker that raised shows its error instead of stopping the app.
 
-    Worker state changes do not bubble, so each screen needs the handler; this is its only definition.
+    Worker state changes do not bubble, so each screen needs the handler; this is its only definition. It
+    goes after the Textual base: Textual inherits CSS along the first DOMNode base only, and with this mixin
+    first, App, Screen and ModalScreen's default styles (text colour, the modal backdrop) were lost.
     """
 
     @on(Worker.StateChanged)
@@ -51,13 +53,13 @@ class WorkerFailures(DOMNode):
             desk(self).show_error(event.worker.error)
 
 
-class DeskScreen(WorkerFailures, Screen[None]):
+class DeskScreen(Screen[None], WorkerFailures):
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
 
 
-class DeskModal(WorkerFailures, ModalScreen[ResultType]):
+class DeskModal(ModalScreen[ResultType], WorkerFailures):
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx

@@ -46,16 +46,18 @@ def header_text(
     _field(top, _("status"), status_label(detail.status), "bold")
     _field(top, _("priority"), priority_label(detail.priority))
     _field(top, _("category"), category_label(detail.category))
+    # Its own line: agent names vary in length and the top line is full at 80 cells.
+    owner = Text(end="")
     if detail.claimed_by(agent, now):
-        _field(top, _("claimed"), _("by you"), "green")
+        _field(owner, _("claimed"), _("by you"), "green")
     elif detail.held_by_other(agent, now):
-        _field(top, _("claimed"), Text(detail.assignee or "", style="bold yellow"))
+        _field(owner, _("claimed"), Text(detail.assignee or "", style="bold yellow"))
     elif detail.assignee:
         # Released or lapsed: the ticket stays in its owner's queue, and anyone may claim it.
-        _field(top, _("agent"), Text(detail.assignee))
-        top.append(_(", not claimed (c to claim)"))
+        _field(owner, _("agent"), Text(detail.assignee))
+        owner.append(_(", not claimed (c to claim)"))
     else:
-        _field(top, _("claimed"), _("no (c to claim)"))
+        _field(owner, _("claimed"), _("no (c to claim)"))
     clocks = Text(end="")
     if detail.first_responded_at is None:
         clocks.append_text(_deadline(_("first response"), detail.first_response_due, now, zone))
@@ -64,7 +66,7 @@ def header_text(
         _field(clocks, _("first response"), _("answered {at}").format(at=answered))
     clocks.append("  ")
     clocks.append_text(_deadline(_("resolution"), detail.resolution_due, now, zone))
-    lines = [top, clocks]
+    lines = [top, owner, clocks]
     if detail.legal_reply_due is not None and detail.legal_delete_due is not None:
         legal = _deadline(_("legal reply"), detail.legal_reply_due, now, zone)
         legal.append("  ")
@@ -100,11 +102,20 @@ _KIND_TITLES = {
 }
 
 
+_FIELD_NAMES = {"status": _("status"), "priority": _("priority"), "category": _("category"), "account": _("account")}
+_VALUE_LABELS = {"status": status_label, "priority": priority_label, "category": category_label}
+
+
 def _change_text(event: EventView) -> str:
     """A status or field change as "status new → open"; values are our own vocabulary or ids."""
     meta = event.meta
-    name = meta.get("field", _("status"))
-    return f"{name} {meta.get('from') or '—'} → {meta.get('to') or '—'}"
+    field = meta.get("field", "status")
+    label = _VALUE_LABELS.get(field, str)
+
+    def shown(value: str | None) -> str:
+        return label(value) if value else "—"
+
+    return f"{_FIELD_NAMES.get(field, field)} {shown(meta.get('from'))} → {shown(meta.get('to'))}"
 
 
 class EventItem(Static):

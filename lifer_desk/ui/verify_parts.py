@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from lifer_desk.admin_api import UserSummary
-from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label
+from lifer_desk.admin_api import AdminApiError, NotFound, RateLimited, Unavailable, UserSummary
+from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label, is_verification_current
 from lifer_desk.domain.sla import countdown_label
+from lifer_desk.domain.text_safety import one_line
 from lifer_desk.i18n import _
+from lifer_desk.services.errors import DeskError
 from lifer_desk.services.verification import AccountCheck, CurrentVerification, LockState, VerificationResult
 from lifer_desk.ui.cells import customer_line, short_time
 
@@ -67,6 +69,33 @@ def account_text(check: AccountCheck, in_process: bool, supervisor: bool) -> Tex
     return Text("\n", end="").join(lines)
 
 
+def _api_problem(error: AdminApiError) -> str:
+    # The problem detail is the server's text: untrusted, so cleaned and kept to one line.
+    if isinstance(error, Unavailable):
+        return _("The admin API is unreachable: try again in a moment.")
+    if isinstance(error, RateLimited):
+        return _("rate limited, try later")
+    return _("The admin API refused the call ({problem}).").format(problem=one_line(str(error)))
+
+
+def lookup_problem(error: AdminApiError | DeskError, kind: str) -> Text:
+    """Why no account was found, shown where the account would be: a bad value, no such account, or an outage."""
+    if isinstance(error, NotFound):
+        message = _("No account has that {kind}: check it with the caller.").format(kind=kind)
+    elif isinstance(error, AdminApiError):
+        message = _api_problem(error)
+    else:
+        message = str(error)
+    return Text(message, style="bold yellow", end="")
+
+
+def check_problem(error: AdminApiError) -> Text:
+    """Why a submitted statement got no answer; the desk records no attempt without one."""
+    gone = isinstance(error, NotFound)
+    message = _("The admin API no longer finds this account.") if gone else _api_problem(error)
+    return Text(message + " " + _("This attempt was not counted."), style="bold yellow", end="")
+
+
 def result_text(result: VerificationResult) -> Text:
     text = Text(end="")
     text.append(_OUTCOME_LABELS[result.outcome], style=_OUTCOME_STYLES[result.outcome])
@@ -89,7 +118,8 @@ def identity_text(
 ) -> Text:
     """The ticket header's identity line: the standing verification and the linked account's minor flag."""
     text = Text(_("identity "), style="dim", end="")
-    if current is None:
+    # The header can be repainted long after the verification was loaded; an expired one must not read as valid.
+    if current is None or not is_verification_current(current.verified_at, current.expires_at, now):
         text.append(_("not verified (v to verify)"))
     else:
         text.append(

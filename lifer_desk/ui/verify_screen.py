@@ -6,6 +6,7 @@ message that a handler shows. Refused input is shown next to its field and costs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,17 +17,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import verification
-from lifer_desk.services.errors import DeskError
+from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, ClaimsRefused, LockState, RateLimitedTryLater
 from lifer_desk.ui.desk_screen import DeskModal, desk
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.link_dialog import LOOKUP_KINDS
 from lifer_desk.ui.still_inputs import StillInput
-from lifer_desk.ui.verify_parts import REMINDER, account_text, result_text
+from lifer_desk.ui.verify_parts import REMINDER, account_text, check_problem, lookup_problem, result_text
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
 _PLACEHOLDERS = {
@@ -36,6 +38,7 @@ _PLACEHOLDERS = {
 }
 _GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
 _LOOKUP_ARGS = {"email": "email", "username": "username", "id": "account_id"}
+_LOOKUP_LABELS = dict(LOOKUP_KINDS)
 
 
 class VerifyDialog(DeskModal[None]):
@@ -61,10 +64,18 @@ class VerifyDialog(DeskModal[None]):
             super().__init__()
             self.result = result
 
-    class Declined(Message):
-        def __init__(self, refusal: DeskError) -> None:
+    class LookupFailed(Message):
+        def __init__(self, problem: Text) -> None:
             super().__init__()
-            self.refusal = refusal
+            self.problem = problem
+
+    class Declined(Message):
+        """No answer to show: `problem` says why, `errors` names the refused fields (may be empty)."""
+
+        def __init__(self, problem: Text, errors: Mapping[Field, str]) -> None:
+            super().__init__()
+            self.problem = problem
+            self.errors = errors
 
     class Unlocked(Message):
         def __init__(self, lock: LockState) -> None:
@@ -128,9 +139,10 @@ class VerifyDialog(DeskModal[None]):
         client = await desk(self).admin_client()
         try:
             check = await verification.start(self.ctx, client, **{_LOOKUP_ARGS[kind]: value})
-        except Exception:
-            self.query_one("#verify-account", Static).update(Text(_("No account found"), style="dim"))
-            raise
+        except (AdminApiError, Refused) as error:
+            # Shown in place of the account: "no such account" and "the API is down" call for different things.
+            self.post_message(self.LookupFailed(lookup_problem(error, _LOOKUP_LABELS[kind])))
+            return
         self.post_message(self.Checked(check, client.in_process))
 
     @work(exclusive=True, exit_on_error=False, group="verify-submit")
@@ -141,7 +153,11 @@ class VerifyDialog(DeskModal[None]):
             result = await verification.submit(self.ctx, client, account_id, stated, ticket_id=ticket_id)
         except (ClaimsRefused, RateLimitedTryLater) as refusal:
             # Shown where it was typed, not as an error: the agent fixes the input or waits.
-            self.post_message(self.Declined(refusal))
+            errors = refusal.errors if isinstance(refusal, ClaimsRefused) else {}
+            self.post_message(self.Declined(Text(str(refusal), style="bold yellow", end=""), errors))
+            return
+        except AdminApiError as error:
+            self.post_message(self.Declined(check_problem(error), {}))
             return
         self.post_message(self.Answered(result))
 
@@ -187,19 +203,23 @@ class VerifyDialog(DeskModal[None]):
             self._check = AccountCheck(self._check.summary, lock)
         self._paint_account()
 
+    @on(LookupFailed)
+    def _show_lookup_failed(self, message: LookupFailed) -> None:
+        self.query_one("#verify-account", Static).update(message.problem)
+
     @on(Declined)
     def _show_refusal(self, message: Declined) -> None:
-        refusal = message.refusal
-        errors = refusal.errors if isinstance(refusal, ClaimsRefused) else {}
         for name in Field:
-            self._field_error(name, errors.get(name))
-        self._show_result(Text(str(refusal), style="bold yellow"))
+            self._field_error(name, message.errors.get(name))
+        self._show_result(message.problem)
 
     @on(Unlocked)
     def _show_unlocked(self, message: Unlocked) -> None:
         if self._check is not None:
             self._check = AccountCheck(self._check.summary, message.lock)
         self._paint_account()
+        # The last outcome shown is LOCKED, which no longer holds.
+        self._show_result(None)
         self.notify(_("Verification unlocked"), severity="information")
 
     @on(TicketOpened)

@@ -8,7 +8,6 @@ from lifer_desk.domain.identity import (
     ClaimsInvalid,
     Field,
     Gender,
-    claim_digest,
     normalise_email,
     normalise_username,
     parse_birthday,
@@ -184,24 +183,3 @@ def test_claims_normalised_covers_every_field() -> None:
         Field.BIRTHDAY: "2000-01-02",
         Field.GENDER: "other",
     }
-
-
-KEY = b"k" * 32
-
-
-def test_claim_digest_is_a_keyed_hash_that_hides_the_value() -> None:
-    digest = claim_digest(KEY, Field.EMAIL, "jane@qq.com")
-    assert digest == claim_digest(KEY, Field.EMAIL, "jane@qq.com")
-    assert len(digest) == 64 and int(digest, 16) >= 0
-    assert "jane" not in digest
-    assert digest != claim_digest(b"j" * 32, Field.EMAIL, "jane@qq.com")
-    assert digest != claim_digest(KEY, Field.EMAIL, "jane@qq.cn")
-
-
-def test_claim_digest_separates_fields() -> None:
-    assert claim_digest(KEY, Field.USERNAME, "jane") != claim_digest(KEY, Field.EMAIL, "jane")
-
-
-def test_claim_digest_refuses_a_weak_key() -> None:
-    with pytest.raises(ValueError, match="at least 16 bytes"):
-        claim_digest(b"short", Field.EMAIL, "jane@qq.com")

@@ -16,7 +16,6 @@ from lifer_desk.domain.identity import (
     evaluate,
     failures_in_window,
     is_verification_current,
-    locked_since,
     verification_expires_at,
 )
 
@@ -160,45 +159,34 @@ T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
-def test_three_failures_within_a_day_lock_until_unlocked() -> None:
+def test_failures_count_within_a_day_and_after_the_last_unlock() -> None:
     failures = [T0, T0 + 10 * H, T0 + 23 * H]
-    assert locked_since(failures[:2]) is None
-    assert locked_since(failures) == T0 + 23 * H
     assert failures_in_window(failures, T0 + 23 * H) == 3
-    # The lock does not lapse on its own ...
+    assert failures_in_window(failures, T0 + 24 * H) == 2  # the first is 24 h old: out of the window
     assert failures_in_window(failures, T0 + 100 * H) == 0
-    assert locked_since(failures) == T0 + 23 * H
-    # ... a supervisor's unlock clears it and restarts the count.
-    assert locked_since(failures, unlocked_at=T0 + 30 * H) is None
-    assert failures_in_window(failures, T0 + 30 * H, unlocked_at=T0 + 30 * H) == 0
-    assert locked_since([*failures, T0 + 31 * H, T0 + 32 * H], unlocked_at=T0 + 30 * H) is None
-    assert locked_since([*failures, T0 + 31 * H, T0 + 32 * H, T0 + 33 * H], unlocked_at=T0 + 30 * H) == T0 + 33 * H
+    assert failures_in_window(failures, T0 + 23 * H, unlocked_at=T0 + 10 * H) == 1
+    assert failures_in_window(failures, T0 + 9 * H) == 1, "a failure after `now` is not counted"
 
 
-def test_failures_spread_over_more_than_a_day_do_not_lock() -> None:
-    assert locked_since([T0, T0 + 12 * H, T0 + 24 * H]) is None  # the first is 24 h old: out of the window
-    assert failures_in_window([T0, T0 + 12 * H, T0 + 24 * H], T0 + 24 * H) == 2
-    assert locked_since([T0 + 24 * H, T0, T0 + 12 * H, T0 + 30 * H]) == T0 + 30 * H  # order does not matter
-
-
-@given(st.lists(st.integers(min_value=0, max_value=200), max_size=8))
-def test_lock_agrees_with_the_window_count(hours: list[int]) -> None:
-    failures = [T0 + h * H for h in hours]
-    some_window_full = any(failures_in_window(failures, t) >= 3 for t in failures)
-    assert (locked_since(failures) is not None) == some_window_full
+@given(st.lists(st.integers(min_value=0, max_value=200), max_size=8), st.integers(min_value=0, max_value=200))
+def test_the_window_count_is_the_failures_of_the_last_day(hours: list[int], now_hour: int) -> None:
+    now = T0 + now_hour * H
+    expected = sum(1 for h in hours if now_hour - 24 < h <= now_hour)
+    assert failures_in_window([T0 + h * H for h in hours], now) == expected
 
 
 def test_verified_state_expires_after_its_ttl() -> None:
-    assert verification_expires_at(T0) == T0 + 24 * H
-    assert is_verification_current(T0, T0)
-    assert is_verification_current(T0, T0 + 24 * H - timedelta(seconds=1))
-    assert not is_verification_current(T0, T0 + 24 * H)
-    assert not is_verification_current(T0, T0 - H)
-    assert is_verification_current(T0, T0 + 47 * H, ttl=48 * H)
+    expires = verification_expires_at(T0)
+    assert expires == T0 + 24 * H
+    assert verification_expires_at(T0, 2 * H) == T0 + 2 * H
+    assert is_verification_current(T0, expires, T0)
+    assert is_verification_current(T0, expires, T0 + 24 * H - timedelta(seconds=1))
+    assert not is_verification_current(T0, expires, T0 + 24 * H)
+    assert not is_verification_current(T0, expires, T0 - H)
 
 
 def test_lock_and_expiry_refuse_naive_times() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        is_verification_current(T0, datetime(2025, 6, 1))
+        is_verification_current(T0, T0 + H, datetime(2025, 6, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
         failures_in_window([T0], datetime(2025, 6, 1))

@@ -164,6 +164,8 @@ async def test_status_offers_only_allowed_transitions(desk_app, make_ticket, set
         assert screen.detail.status == "resolved"
         offered = await choose(pilot, settle, "s", "closed")
         assert offered == ["open", "closed"]
+        changes = [str(title.render()) for title in screen.query(".event.-status .event-title")]
+        assert "status new → resolved" in changes[0] and "status resolved → closed" in changes[1]
         await pilot.press("s")
         await pilot.pause()
         assert "stays closed" in str(app.screen.query("Label").last().render())

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from ui_support import NOW, context
@@ -23,9 +24,11 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets, verification
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.verify_parts import identity_text
 from lifer_desk.ui.verify_screen import VerifyDialog
 
 AppMaker = Callable[..., DeskApp]
@@ -134,6 +137,48 @@ async def test_rate_limited_is_shown_and_not_counted(
     assert verification.lock_state(ctx, adult.id).failures == 0
 
 
+async def test_lookup_problems_are_named_where_the_account_would_be(
+    sandbox_desk: AppMaker, ctx: DeskContext, settle
+) -> None:
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(app, pilot, linked_ticket(ctx, None).id, settle)
+        lookup = screen.query_one("#verify-lookup")
+        for value, expected in (
+            ("nobody.here@example.com", "No account has that email: check it with the caller."),
+            ("not-an-email", "email is not a valid email address"),
+        ):
+            lookup.value = value
+            lookup.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert rendered(app, "#verify-account") == expected
+        assert list(app._notifications) == [], "shown in place, not as a notification as well"
+
+
+async def test_an_unreachable_admin_api_is_named_in_place_and_counts_nothing(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
+) -> None:
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
+        transport.unreachable = True
+        await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
+        result = rendered(app, "#verify-result")
+        assert "The admin API is unreachable: try again in a moment." in result
+        assert "This attempt was not counted." in result
+        assert "attempts left: 3" in rendered(app, "#verify-account")
+        screen.query_one("#verify-lookup").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rendered(app, "#verify-account") == "The admin API is unreachable: try again in a moment."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == ["Look the account up first (enter)"]
+    assert verification.lock_state(ctx, adult.id).failures == 0
+    assert verification.current_verification(ctx, linked_ticket(ctx, adult.id).id) is None
+
+
 async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
     sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
 ) -> None:
@@ -153,15 +198,19 @@ async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
     supervisor = replace(context(ctx.db, "sam"), role="supervisor")
     app = sandbox_desk(supervisor)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_verification(app, pilot, ticket.id, settle)
+        screen = await open_verification(app, pilot, ticket.id, settle)
         assert "ctrl+o to unlock" in rendered(app, "#verify-account")
+        await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
+        assert rendered(app, "#verify-result").startswith("LOCKED")
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, TextDialog)
         await pilot.press(*"caller verified in the shop", "ctrl+s")
         await settle(pilot)
         assert "attempts left: 3" in rendered(app, "#verify-account")
+        assert not screen.query_one("#verify-result").display, "the LOCKED outcome no longer holds"
     assert not verification.lock_state(ctx, adult.id).locked
+    assert transport.verify_calls == 3
 
 
 async def test_a_minor_is_flagged_and_gets_an_urgent_minor_data_ticket(
@@ -204,3 +253,25 @@ async def test_verify_is_in_help_and_the_command_palette(sandbox_desk: AppMaker,
         await settle(pilot)
         assert isinstance(app.screen, VerifyDialog)
         assert "Look the account up" in rendered(app, "#verify-account")
+
+
+def test_the_header_line_stops_claiming_a_verification_once_it_expires() -> None:
+    """The ticket header is repainted on any change, possibly long after the verification was loaded."""
+    current = CurrentVerification("usr_0001", "alice", NOW, NOW + timedelta(hours=24))
+    zone = ZoneInfo("Asia/Shanghai")
+    before = identity_text(current, None, NOW + timedelta(hours=23, minutes=59), zone)
+    assert before.plain == "identity verified by alice at 03-03 12:00, expires in 1m (usr_0001)"
+    for later in (timedelta(hours=24), timedelta(days=3)):
+        assert identity_text(current, None, NOW + later, zone).plain == "identity not verified (v to verify)"
+
+
+async def test_the_dialog_text_is_drawn_in_a_colour_other_than_its_background(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, settle
+) -> None:
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
+        await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
+        for selector in (".dialog-title", "#verify-account", "#verify-result", ".verify-reminder"):
+            style = app.screen.query_one(selector).rich_style
+            assert style.color != style.bgcolor, f"{selector} is drawn in its background colour"

@@ -20,6 +20,7 @@ from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
 
 APP_NAME = "lifer-desk"
 PREFIX = "LIFER_"
+SANDBOX_PREFIX = "LIFER_SANDBOX_"
 
 
 class ConfigError(Exception):
@@ -98,6 +99,14 @@ def read_env_file(path: Path) -> dict[str, str]:
             text = binding.original.string.strip().split("\n", 1)[0]
             key = text.split("=", 1)[0].strip() or "(blank)"
             raise ConfigError(f"{path.name} line {line}", f"cannot parse {key!r}")
+        if binding.key is not None and binding.key.startswith(SANDBOX_PREFIX):
+            # Not desk settings: the sandbox reads its fault switches from the process environment (served or
+            # in-process), so one written in .env would be silently ignored.
+            raise ConfigError(
+                binding.key,
+                f"a sandbox fault switch is read from the environment only ({path.name} line "
+                f"{binding.original.line}); see README",
+            )
         if binding.key is not None and binding.key.startswith(PREFIX) and binding.key not in KEYS:
             # A misspelt key would otherwise be ignored without a word, and its default silently used.
             raise ConfigError(

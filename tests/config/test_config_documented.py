@@ -59,3 +59,13 @@ def test_a_misspelt_key_in_dotenv_is_named_rather_than_ignored(tmp_path: Path) -
     with pytest.raises(ConfigError) as refused:
         load_settings(env={}, env_file=env_file)
     assert str(refused.value) == "LIFER_DATABSE_URL: unknown setting (.env line 2); see .env.example"
+
+
+def test_a_sandbox_fault_switch_in_dotenv_says_where_it_belongs(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LIFER_SANDBOX_OUTAGE=1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={}, env_file=env_file)
+    assert str(refused.value) == (
+        "LIFER_SANDBOX_OUTAGE: a sandbox fault switch is read from the environment only (.env line 1); see README"
+    )

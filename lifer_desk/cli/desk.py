@@ -5,15 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from lifer_desk.admin_api import open_admin_client
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
-from lifer_desk.services.demo import prepare_demo
 from lifer_desk.services.identity import current_agent
+
+if TYPE_CHECKING:
+    from lifer_desk.admin_api import AdminClient
 
 
 class DemoRole(StrEnum):
@@ -25,7 +27,14 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     # Imported late: the CLI's other commands must not pay for loading Textual.
     from lifer_desk.ui import run_desk
 
-    run_desk(ctx, partial(open_admin_client, settings, sandbox_path))
+    run_desk(ctx, partial(_open_admin, settings, sandbox_path))
+
+
+def _open_admin(settings: Settings, sandbox_path: Path | None) -> AdminClient:
+    # Imported on first use of the admin API, so httpx is not loaded before the first queue page.
+    from lifer_desk.admin_api import open_admin_client
+
+    return open_admin_client(settings, sandbox_path)
 
 
 def open_desk() -> None:
@@ -40,6 +49,9 @@ def demo_command(
     as_role: DemoRole = typer.Option(DemoRole.AGENT, "--as", help="Open the demo as an agent or a supervisor."),
 ) -> None:
     """Open the desk on a demo database with 5,000 tickets and the in-process admin-API sandbox."""
+    # Imported here: the demo builds on the admin-API sandbox (FastAPI), which `lifer-desk` alone never loads.
+    from lifer_desk.services.demo import prepare_demo
+
     typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
     demo = prepare_demo(load_settings(), role=as_role.value)
     _run(demo.ctx, demo.settings, demo.sandbox_path)

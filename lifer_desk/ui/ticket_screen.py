@@ -33,6 +33,13 @@ from lifer_desk.ui.verify_screen import VerifyDialog
 
 # Well inside the 15-minute lease, so one missed renewal does not lose the claim.
 RENEW_EVERY = 5 * 60.0
+# How often the header checks whether the minute has turned; its countdowns show minutes.
+CLOCK_EVERY = 5.0
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
 
 Change = Callable[[DeskContext, TicketDetail], TicketDetail]
 
@@ -90,6 +97,7 @@ class TicketScreen(DeskScreen):
         self._renewal: Timer | None = None
         # Set while this agent's own change is on its way, so the watch does not report it as someone else's.
         self._writing = False
+        self._painted_minute: datetime | None = None
 
     @property
     def title_text(self) -> str:
@@ -107,6 +115,7 @@ class TicketScreen(DeskScreen):
     def on_mount(self) -> None:
         self._renewal = self.set_interval(RENEW_EVERY, self._renew, pause=True)
         self.set_interval(self.WATCH_EVERY, self._watch)
+        self.set_interval(CLOCK_EVERY, self._tick)
         if self.detail is not None:
             self.post_message(self.Loaded(self.detail))
         else:
@@ -208,11 +217,18 @@ class TicketScreen(DeskScreen):
         self._identity_loaded = True
         self._paint_header()
 
+    def _tick(self) -> None:
+        # The header's countdowns count minutes: repaint when the minute turns and not otherwise, so an idle
+        # ticket writes nothing to the terminal in between.
+        if self._painted_minute != _minute(self.ctx.clock()):
+            self._paint_header()
+
     def _paint_header(self) -> None:
         if self.detail is None:
             return
         ctx = self.ctx
         now, zone = ctx.clock(), ctx.settings.timezone
+        self._painted_minute = _minute(now)
         identity = identity_text(self._identity, self._summary, now, zone) if self._identity_loaded else None
         text = header_text(self.detail, now, zone, ctx.agent, self._account, identity)
         self.query_one("#ticket-header", Static).update(text)

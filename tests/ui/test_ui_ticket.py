@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
+from ui_support import NOW, context
 
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.services import tickets
+from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.queues_screen import QueuesScreen
 from lifer_desk.ui.ticket_screen import TicketScreen
@@ -326,3 +331,21 @@ async def test_a_released_ticket_names_its_owner_and_can_be_claimed(desk_app, ma
         await pilot.press("c")
         await settle(pilot)
         assert "claimed by you" in header(app)
+
+
+async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_open(
+    database, make_ticket, settle, fake_admin
+) -> None:
+    ticket = make_ticket("退款申请")
+    clock = [NOW]
+    app = DeskApp(replace(context(database), clock=lambda: clock[0]), lambda: fake_admin)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        assert "first response 7h00m" in header(app)
+        clock[0] = NOW + timedelta(seconds=30)
+        screen._tick()  # what the clock timer runs
+        assert "first response 7h00m" in header(app)
+        clock[0] = NOW + timedelta(hours=2, minutes=1)
+        screen._tick()
+        await pilot.pause()
+        assert "first response 4h59m" in header(app)

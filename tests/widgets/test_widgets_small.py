@@ -1,20 +1,15 @@
-"""SafeText, MaskedValue and Countdown, and the helpers behind them."""
+"""SafeText, and the cell and text helpers behind the widgets."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 
 from widgets.columns import Column, compute_widths, fit_cell
-from widgets.countdown import Countdown, countdown_text, describe, state_of
-from widgets.masked_value import MaskedValue
 from widgets.plain_text import plain_line, plain_text
 from widgets.safe_text import SafeText
 
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CORPUS = ["[@click=app.boom]x[/]", "[link='http://x']y[/]", "[b]"]
 
 
@@ -75,60 +70,3 @@ def test_fit_cell_counts_cjk_as_two_cells() -> None:
     assert fit_cell(Text("退款申请"), 6).plain == "退款… "
     assert fit_cell(Text("退款"), 6).cell_len == 6
     assert fit_cell(Text("7"), 3, justify="right").plain == "  7"
-
-
-@pytest.mark.parametrize(
-    ("hours", "text", "state"),
-    [(50, "2d 02h", "ok"), (4.5, "4h 30m", "ok"), (3.25, "3h 15m", "warning"), (-0.5, "-30m", "breached")],
-)
-def test_countdown_text_and_state(hours: float, text: str, state: str) -> None:
-    remaining = timedelta(hours=hours)
-    assert describe(remaining) == text
-    assert state_of(remaining, timedelta(hours=4)) == state
-
-
-def test_countdown_cell_styles() -> None:
-    assert countdown_text(NOW + timedelta(hours=1), NOW).style == "yellow"
-    assert countdown_text(NOW - timedelta(hours=1), NOW).style == "bold red"
-    assert countdown_text(NOW + timedelta(days=1), NOW).style == ""
-    assert countdown_text(None, NOW).plain == "—"
-
-
-async def test_countdown_changes_class_on_tick_and_repaints_only_on_change() -> None:
-    now = [NOW]
-    countdown = Countdown(NOW + timedelta(hours=5, seconds=50), clock=lambda: now[0])
-
-    class One(App[None]):
-        def compose(self) -> ComposeResult:
-            yield countdown
-
-    async with One().run_test() as pilot:
-        assert countdown.state == "ok"
-        refreshes: list[object] = []
-        original = countdown.refresh
-        countdown.refresh = lambda *a, **k: refreshes.append(a) or original(*a, **k)  # type: ignore[method-assign]
-        now[0] = NOW + timedelta(seconds=20)
-        countdown.tick()
-        assert refreshes == []
-        now[0] = NOW + timedelta(hours=2)
-        countdown.tick()
-        await pilot.pause()
-        assert countdown.state == "warning"
-        assert countdown.has_class("-warning")
-        now[0] = NOW + timedelta(hours=6)
-        countdown.tick()
-        assert countdown.has_class("-breached")
-        assert not countdown.has_class("-warning")
-        assert countdown.render().plain == "-59m"
-
-
-async def test_masked_value_shows_label_and_value() -> None:
-    class One(App[None]):
-        def compose(self) -> ComposeResult:
-            yield MaskedValue("Email", "j***@qq.com")
-
-    async with One().run_test() as pilot:
-        widget = pilot.app.query_one(MaskedValue)
-        assert widget.render().plain == "Email j***@qq.com"
-        widget.masked = None
-        assert widget.render().plain == "Email —"

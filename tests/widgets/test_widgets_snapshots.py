@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from widgets.countdown import Countdown
-from widgets.masked_value import MaskedValue
 from widgets.safe_text import SafeText
 
 SIZE = (80, 24)
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_table_with_chinese_cells(snap_compare, table_app, cjk_source, settle) -> None:
@@ -36,10 +32,6 @@ def test_table_at_the_end_of_a_million_rows(snap_compare, table_app, million, se
 class SmallWidgets(App[None]):
     def compose(self) -> ComposeResult:
         yield SafeText("客户说：[b]退款[/b] [@click=app.quit]点这里[/]\n第二行\x1b[2J")
-        yield MaskedValue("Email", "j***@qq.com")
-        yield MaskedValue("Username", None)
-        for hours in (30, 3, -2):
-            yield Countdown(NOW + timedelta(hours=hours), clock=lambda: NOW)
 
 
 def test_small_widgets(snap_compare) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lifer_desk.config import load_settings
 from lifer_desk.services.context import DeskContext
@@ -18,6 +17,9 @@ def seed_command(
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same tickets."),
 ) -> None:
     """Add deterministic synthetic tickets (Chinese and English) to the desk's database."""
+    # Imported here: every `lifer-desk` start imports this module, and only seeding draws a bar.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     settings = load_settings()
     db = open_database(settings)
     ctx = DeskContext(db=db, settings=settings, agent=os_user(), role="host")

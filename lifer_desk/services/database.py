@@ -5,7 +5,7 @@ from __future__ import annotations
 from lifer_desk.config import Settings
 from lifer_desk.services.errors import SchemaOutdated
 from lifer_desk.store.db import Database
-from lifer_desk.store.migrate import current_revision, head_revision, upgrade
+from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
 def open_database(settings: Settings, *, migrate: bool = False) -> Database:
@@ -13,7 +13,10 @@ def open_database(settings: Settings, *, migrate: bool = False) -> Database:
     db = Database(settings.database_url)
     db.check()
     if migrate:
+        # Alembic is loaded only to migrate (see store.schema_version).
+        from lifer_desk.store.migrate import upgrade
+
         upgrade(db)
-    elif current_revision(db) != head_revision(db):
+    elif database_revision(db) != HEAD_REVISION:
         raise SchemaOutdated(f"the database schema at {db.safe_url} is not current: run `lifer-desk db upgrade`")
     return db

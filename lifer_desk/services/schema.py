@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from lifer_desk.config import Settings
 from lifer_desk.store.db import Database
-from lifer_desk.store.migrate import current_revision, head_revision, upgrade
+from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class SchemaStatus:
 
 
 def _status(db: Database) -> SchemaStatus:
-    return SchemaStatus(db.safe_url, current_revision(db), head_revision(db))
+    return SchemaStatus(db.safe_url, database_revision(db), HEAD_REVISION)
 
 
 def _open(settings: Settings) -> Database:
@@ -40,6 +40,9 @@ def schema_status(settings: Settings) -> SchemaStatus:
 
 def upgrade_schema(settings: Settings) -> SchemaStatus:
     """Migrate to head; running it again changes nothing."""
+    # Alembic is loaded only to migrate (see store.schema_version).
+    from lifer_desk.store.migrate import upgrade
+
     db = _open(settings)
     try:
         upgrade(db)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from lifer_desk.store.db import Database
@@ -35,10 +34,6 @@ def upgrade(db: Database, revision: str = "head") -> None:
     command.upgrade(alembic_config(db), revision)
 
 
-def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
 def head_revision(db: Database) -> str | None:
+    """The head of the migrations directory, as Alembic sees it (`schema_version.HEAD_REVISION` must match)."""
     return ScriptDirectory.from_config(alembic_config(db)).get_current_head()

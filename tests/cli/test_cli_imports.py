@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+DEFERRED = {"alembic", "fastapi", "httpx", "textual", "uvicorn"}
 PROBE = (
     "import sys, lifer_desk.cli\n"
-    "print(','.join(sorted({m.partition('.')[0] for m in sys.modules} & {'fastapi', 'httpx', 'textual', 'uvicorn'})))\n"
+    f"print(','.join(sorted({{m.partition('.')[0] for m in sys.modules}} & {DEFERRED!r})))\n"
 )
 
 
-def test_the_command_loads_no_web_stack_and_no_textual_until_a_command_needs_them() -> None:
+def test_the_command_loads_no_web_stack_no_textual_and_no_alembic_until_a_command_needs_them() -> None:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""

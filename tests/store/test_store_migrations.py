@@ -2,24 +2,35 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from lifer_desk.store.db import Database
-from lifer_desk.store.migrate import current_revision, head_revision, include_name, upgrade
+from lifer_desk.store.migrate import head_revision, include_name, upgrade
+from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
+
+
+def test_the_revision_the_code_expects_is_the_migrations_head(db: Database) -> None:
+    # A new migration must move HEAD_REVISION too, or every command would call the schema outdated.
+    assert head_revision(db) == HEAD_REVISION
 
 
 def test_upgrade_from_empty_reaches_head_and_is_idempotent(db: Database) -> None:
-    assert current_revision(db) == head_revision(db)
+    assert database_revision(db) == HEAD_REVISION
     upgrade(db)
     upgrade(db)
-    assert current_revision(db) == head_revision(db)
+    assert database_revision(db) == HEAD_REVISION
 
 
 def test_fresh_sqlite_file_upgrades(tmp_path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'nested' / 'new.db'}")
-    assert current_revision(db) is None
+    assert database_revision(db) is None
     upgrade(db)
-    assert current_revision(db) == head_revision(db)
+    assert database_revision(db) == HEAD_REVISION
+    with db.write() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    assert database_revision(db) == "0003"
+    db.dispose()
 
 
 def test_models_and_migrations_do_not_drift(db: Database) -> None:

@@ -12,13 +12,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from lifer_desk.admin_api import UserSummary
+from lifer_desk.admin_api import AdminApiError, UserSummary
 from lifer_desk.i18n import _
+from lifer_desk.ui.api_problems import lookup_problem
 from lifer_desk.ui.cells import customer_line, local_time
 from lifer_desk.ui.desk_screen import DeskModal, desk
 from lifer_desk.ui.still_inputs import StillInput
 
-LOOKUP_KINDS = (("email", _("email")), ("username", _("username")), ("id", _("account id")))
+# What an account can be looked up by, with its label: the admin API's exact lookups.
+LOOKUP_LABELS = {"email": _("email"), "username": _("username"), "id": _("account id")}
 
 
 def summary_text(summary: UserSummary, zone_time: str) -> Text:
@@ -63,7 +65,7 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Link an account"), classes="dialog-title", markup=False)
-            yield Select([(label, kind) for kind, label in LOOKUP_KINDS], value="email", allow_blank=False)
+            yield Select([(label, kind) for kind, label in LOOKUP_LABELS.items()], value="email", allow_blank=False)
             yield StillInput(placeholder=_("exact email, username or id"), id="lookup")
             yield Static(id="summary", markup=False)
             yield Label(_("enter look up · ctrl+s link · escape cancel"), classes="dialog-hint", markup=False)
@@ -81,9 +83,10 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
         client = await desk(self).admin_client()
         try:
             summary = await client.lookup_user(**{kind: value})
-        except Exception:
-            self.query_one("#summary", Static).update(Text(_("No account found"), style="dim"))
-            raise
+        except AdminApiError as error:
+            # Said in place: "no such account" and "the API is down" call for different things.
+            self.query_one("#summary", Static).update(lookup_problem(error, LOOKUP_LABELS[kind]))
+            return
         self.post_message(self.Found(summary, client.in_process))
 
     @on(Found)

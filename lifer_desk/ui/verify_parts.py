@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from lifer_desk.admin_api import AdminApiError, NotFound, RateLimited, Unavailable, UserSummary
+from lifer_desk.admin_api import AdminApiError, NotFound, UserSummary
 from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label, is_verification_current
 from lifer_desk.domain.sla import countdown_label
-from lifer_desk.domain.text_safety import one_line
 from lifer_desk.i18n import _
-from lifer_desk.services.errors import DeskError
 from lifer_desk.services.verification import AccountCheck, CurrentVerification, LockState, VerificationResult
+from lifer_desk.ui.api_problems import api_problem
 from lifer_desk.ui.cells import customer_line, short_time
 
 REMINDER = _("Never tell the caller which field did not match, or what is on record.")
@@ -69,30 +68,10 @@ def account_text(check: AccountCheck, in_process: bool, supervisor: bool) -> Tex
     return Text("\n", end="").join(lines)
 
 
-def _api_problem(error: AdminApiError) -> str:
-    # The problem detail is the server's text: untrusted, so cleaned and kept to one line.
-    if isinstance(error, Unavailable):
-        return _("The admin API is unreachable: try again in a moment.")
-    if isinstance(error, RateLimited):
-        return _("rate limited, try later")
-    return _("The admin API refused the call ({problem}).").format(problem=one_line(str(error)))
-
-
-def lookup_problem(error: AdminApiError | DeskError, kind: str) -> Text:
-    """Why no account was found, shown where the account would be: a bad value, no such account, or an outage."""
-    if isinstance(error, NotFound):
-        message = _("No account has that {kind}: check it with the caller.").format(kind=kind)
-    elif isinstance(error, AdminApiError):
-        message = _api_problem(error)
-    else:
-        message = str(error)
-    return Text(message, style="bold yellow", end="")
-
-
 def check_problem(error: AdminApiError) -> Text:
     """Why a submitted statement got no answer; the desk records no attempt without one."""
     gone = isinstance(error, NotFound)
-    message = _("The admin API no longer finds this account.") if gone else _api_problem(error)
+    message = _("The admin API no longer finds this account.") if gone else api_problem(error)
     return Text(message + " " + _("This attempt was not counted."), style="bold yellow", end="")
 
 

@@ -24,11 +24,12 @@ from lifer_desk.services import verification
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, ClaimsRefused, LockState, RateLimitedTryLater
+from lifer_desk.ui.api_problems import lookup_problem
 from lifer_desk.ui.desk_screen import DeskModal, desk
 from lifer_desk.ui.dialogs import TextDialog
-from lifer_desk.ui.link_dialog import LOOKUP_KINDS
+from lifer_desk.ui.link_dialog import LOOKUP_LABELS
 from lifer_desk.ui.still_inputs import StillInput
-from lifer_desk.ui.verify_parts import REMINDER, account_text, check_problem, lookup_problem, result_text
+from lifer_desk.ui.verify_parts import REMINDER, account_text, check_problem, result_text
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
 _PLACEHOLDERS = {
@@ -38,7 +39,6 @@ _PLACEHOLDERS = {
 }
 _GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
 _LOOKUP_ARGS = {"email": "email", "username": "username", "id": "account_id"}
-_LOOKUP_LABELS = dict(LOOKUP_KINDS)
 
 
 class VerifyDialog(DeskModal[None]):
@@ -102,7 +102,7 @@ class VerifyDialog(DeskModal[None]):
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
             with Horizontal(classes="verify-row"):
-                options = [(label, kind) for kind, label in LOOKUP_KINDS]
+                options = [(label, kind) for kind, label in LOOKUP_LABELS.items()]
                 yield Select(options, value="id" if linked else "email", allow_blank=False, compact=True)
                 yield StillInput(linked or "", placeholder=_("exact email, username or id"), id="verify-lookup",
                                  compact=True)  # fmt: skip
@@ -141,7 +141,7 @@ class VerifyDialog(DeskModal[None]):
             check = await verification.start(self.ctx, client, **{_LOOKUP_ARGS[kind]: value})
         except (AdminApiError, Refused) as error:
             # Shown in place of the account: "no such account" and "the API is down" call for different things.
-            self.post_message(self.LookupFailed(lookup_problem(error, _LOOKUP_LABELS[kind])))
+            self.post_message(self.LookupFailed(lookup_problem(error, LOOKUP_LABELS[kind])))
             return
         self.post_message(self.Checked(check, client.in_process))
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
 from ui_support import NOW, context
 
+from lifer_desk.admin_api import Unavailable
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.services import tickets
 from lifer_desk.ui import DeskApp
@@ -226,7 +227,7 @@ async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fak
         await pilot.pause()
         await pilot.press(*"nobody@qq.com", "enter")
         await settle(pilot)
-        assert any("404" in message for message in warnings(app))
+        assert "No account has that email" in str(app.screen.query_one("#summary").render())
         await pilot.press("ctrl+s")  # nothing found, nothing to link
         await pilot.pause()
         app.screen.query_one("#lookup").value = "zhang.san@qq.com"
@@ -349,3 +350,24 @@ async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_ope
         screen._tick()
         await pilot.pause()
         assert "first response 4h59m" in header(app)
+
+
+async def test_linking_during_an_admin_api_outage_says_so_in_place(
+    desk_app, make_ticket, settle, fake_admin, monkeypatch
+) -> None:
+    async def down(**_given: str) -> None:
+        raise Unavailable(503, "Service Unavailable", "maintenance")
+
+    monkeypatch.setattr(fake_admin, "lookup_user", down)
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await claimed_view(app, pilot, ticket.id, settle)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"zhang.san@qq.com", "enter")
+        await settle(pilot)
+        assert "The admin API is unreachable" in str(app.screen.query_one("#summary").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.detail.account_id is None

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
@@ -65,8 +65,10 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Link an account"), classes="dialog-title", markup=False)
-            yield Select([(label, kind) for kind, label in LOOKUP_LABELS.items()], value="email", allow_blank=False)
-            yield StillInput(placeholder=_("exact email, username or id"), id="lookup")
+            with Horizontal(classes="field-row"):
+                options = [(label, kind) for kind, label in LOOKUP_LABELS.items()]
+                yield Select(options, value="email", allow_blank=False, compact=True)
+                yield StillInput(placeholder=_("exact email, username or id"), id="lookup", compact=True)
             yield Static(id="summary", markup=False)
             yield Label(_("enter look up · ctrl+s link · escape cancel"), classes="dialog-hint", markup=False)
 

@@ -101,18 +101,18 @@ class VerifyDialog(DeskModal[None]):
         linked = self._ticket.account_id if self._ticket else None
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
-            with Horizontal(classes="verify-row"):
+            with Horizontal(classes="field-row"):
                 options = [(label, kind) for kind, label in LOOKUP_LABELS.items()]
                 yield Select(options, value="id" if linked else "email", allow_blank=False, compact=True)
                 yield StillInput(linked or "", placeholder=_("exact email, username or id"), id="verify-lookup",
                                  compact=True)  # fmt: skip
             yield Static(Text(_("Look the account up (enter)"), style="dim"), id="verify-account")
             for name in TYPED_FIELDS:
-                with Horizontal(classes="verify-row"):
+                with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)
                     yield StillInput(placeholder=_PLACEHOLDERS[name], id=f"claim-{name}", classes="claim", compact=True)
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
-            with Horizontal(classes="verify-row"):
+            with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
                 yield Select(_GENDER_LABELS, prompt=_("not stated"), id="claim-gender", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)

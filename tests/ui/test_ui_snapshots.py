@@ -77,6 +77,19 @@ def test_ticket_view(snap_compare, desk_app, seeded, settle, size) -> None:
     assert snap_compare(desk_app(), terminal_size=size, run_before=run_before)
 
 
+def test_link_dialog_with_a_found_account_80x24(snap_compare, desk_app, seeded, settle) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.open_ticket(seeded[0])
+        await settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"zhang.san@qq.com", "enter")
+        await settle(pilot)
+
+    assert snap_compare(desk_app(), terminal_size=(80, 24), run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_help(snap_compare, desk_app, seeded, settle, size) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:

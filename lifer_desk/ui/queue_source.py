@@ -106,15 +106,7 @@ def narrow_queue_columns() -> tuple[Column, ...]:
     Unassigned, Deletion...) and the ticket view's header shows both, so the subject keeps its room. Hiding
     the queue list brings them back (`compact_queue_columns`).
     """
-    return (
-        Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
-        Column(SortKey.PRIORITY.value, _("Pr"), width=4, sortable=True, cell=Cell.PRIORITY_SHORT),
-        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
-        Column("status", _("St"), width=4, cell=Cell.STATUS_SHORT),
-        Column("subject", _("Subject"), min_width=12, cell=Cell.SUBJECT),
-        Column("requester", _("Requester"), width=11, cell=Cell.REQUESTER),
-        Column(SortKey.UPDATED.value, _("Upd"), width=5, sortable=True, cell=Cell.UPDATED_SHORT),
-    )
+    return tuple(column for column in compact_queue_columns() if column.key not in ("category", "assignee"))
 
 
 def columns_for(table_width: int) -> tuple[Column, ...]:

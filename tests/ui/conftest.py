@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
-from ui_support import NOW, context
+from ui_support import ACCOUNT, NOW, context
 
-from lifer_desk.admin_api import AccountStatus, NotFound, UserSummary
+from lifer_desk.admin_api import NotFound, UserSummary
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
@@ -22,18 +22,6 @@ from lifer_desk.services.tickets import TicketDraft, open_ticket
 from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
 from widgets.virtual_table import VirtualTable
-
-ACCOUNT = UserSummary(
-    id="u_0001",
-    email_masked="z***@qq.com",
-    username_masked="x***",
-    registered_at=datetime(2021, 5, 17, 2, 0, tzinfo=UTC),
-    status=AccountStatus.ACTIVE,
-    minor=False,
-    under_14=False,
-    guardian_consent=None,
-    etag='"1"',
-)
 
 
 class FakeAdmin:

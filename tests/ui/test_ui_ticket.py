@@ -218,16 +218,21 @@ async def test_priority_and_category_setters(desk_app, make_ticket, settle) -> N
         assert [event.meta.get("field") for event in screen.detail.events[1:]] == ["priority", "category"]
 
 
+async def look_up_account(app, pilot, settle, email: str) -> str:
+    """Open the link dialog, look `email` up, and return what the dialog says about it."""
+    await pilot.press("l")
+    await pilot.pause()
+    await pilot.press(*email, "enter")
+    await settle(pilot)
+    return str(app.screen.query_one("#summary").render())
+
+
 async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fake_admin) -> None:
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await claimed_view(app, pilot, ticket.id, settle)
-        await pilot.press("l")
-        await pilot.pause()
-        await pilot.press(*"nobody@qq.com", "enter")
-        await settle(pilot)
-        assert "No account has that email" in str(app.screen.query_one("#summary").render())
+        assert "No account has that email" in await look_up_account(app, pilot, settle, "nobody@qq.com")
         await pilot.press("ctrl+s")  # nothing found, nothing to link
         await pilot.pause()
         app.screen.query_one("#lookup").value = "zhang.san@qq.com"
@@ -363,11 +368,7 @@ async def test_linking_during_an_admin_api_outage_says_so_in_place(
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await claimed_view(app, pilot, ticket.id, settle)
-        await pilot.press("l")
-        await pilot.pause()
-        await pilot.press(*"zhang.san@qq.com", "enter")
-        await settle(pilot)
-        assert "The admin API is unreachable" in str(app.screen.query_one("#summary").render())
+        assert "The admin API is unreachable" in await look_up_account(app, pilot, settle, "zhang.san@qq.com")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert screen.detail.account_id is None

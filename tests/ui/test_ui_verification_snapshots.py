@@ -8,31 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from ui_support import NOW
+from ui_support import ACCOUNT, NOW
 
-from lifer_desk.admin_api import AccountStatus, NotFound, UserSummary, VerifyClaims, VerifyResult
+from lifer_desk.admin_api import NotFound, UserSummary, VerifyClaims, VerifyResult
 from lifer_desk.domain.identity import Field, FieldResult
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui import DeskApp
 
-ADULT = UserSummary(
-    id="usr_7a1c",
-    email_masked="z***@qq.com",
-    username_masked="小***",
-    registered_at=datetime(2021, 5, 17, 2, 0, tzinfo=UTC),
-    status=AccountStatus.ACTIVE,
-    minor=False,
-    under_14=False,
-    guardian_consent=None,
-    etag='"1"',
-)
+ADULT = ACCOUNT.model_copy(update={"id": "usr_7a1c", "username_masked": "小***"})
 CHILD = ADULT.model_copy(
     update={
         "id": "usr_3e09",

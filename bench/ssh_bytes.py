@@ -5,7 +5,8 @@ The demo database is prepared first in a temporary data directory (5,000 seeded 
 
 - first paint: from process start until the screen has been quiet for a moment (the queue rows shown);
 - one cursor move (`j`) and one PageDown;
-- 10 s idle, in a window that holds no minute boundary;
+- 10 s idle, in a window at least two seconds clear of a minute boundary on either side (the desk notices a
+  new minute at its next poll, up to a second late, and redraws the countdowns then);
 - separately, one minute boundary: countdowns under a day show minutes, so their labels change then,
   and only the lines whose label changed are redrawn.
 
@@ -30,9 +31,13 @@ from pathlib import Path
 
 from lifer_desk.config import load_settings
 from lifer_desk.services.demo import prepare_demo
+from lifer_desk.ui.queues_screen import POLL_EVERY
 
 SIZE = (80, 24)
 IDLE_S = 10.0
+# The desk notices a new minute at its next poll (up to POLL_EVERY late) and repaints the countdowns then, so the
+# idle window keeps this far from a minute boundary on both sides.
+MINUTE_MARGIN_S = POLL_EVERY + 1.0
 # Output stops for this long: the screen is drawn.
 QUIET_S = 0.6
 TARGET_MOVE_BYTES = 1536
@@ -122,8 +127,11 @@ def main() -> None:
             move = terminal.read_until_quiet(timeout=5)
             terminal.send(b"\x1b[6~")
             page = terminal.read_until_quiet(timeout=5)
-            if seconds_to_next_minute() < IDLE_S + 1:
-                time.sleep(seconds_to_next_minute() + 0.5)
+            to_boundary = seconds_to_next_minute()
+            if to_boundary < IDLE_S + MINUTE_MARGIN_S:
+                time.sleep(to_boundary + MINUTE_MARGIN_S)
+            elif to_boundary > 60 - MINUTE_MARGIN_S:
+                time.sleep(to_boundary - (60 - MINUTE_MARGIN_S))
             idle = terminal.read_for(IDLE_S)
             print("waiting for the next minute boundary…", file=sys.stderr, flush=True)
             before = seconds_to_next_minute()

@@ -193,28 +193,34 @@ class AdminClient:
     async def _send(self, request: httpx.Request) -> httpx.Response:
         retryable = may_retry(request)
         what = f"{request.method} {request.url.path}"
+        waited = 0.0
         for attempt in range(1, self._retry.max_attempts + 1):
             last = attempt == self._retry.max_attempts or not retryable
             try:
                 response = await self._http.send(request)
             except httpx.HTTPError as exc:
-                # Any httpx failure (a proxy refusing, an undecodable body) is a typed error, never a raw one.
-                if last or not isinstance(exc, RETRYABLE_ERRORS):
+                delay = None
+                if not last and isinstance(exc, RETRYABLE_ERRORS):
+                    delay = self._retry.backoff(attempt - 1, self._rng)
+                if delay is None or waited + delay > self._retry.max_total_wait:
+                    # Any httpx failure (a proxy refusing, an undecodable body) is a typed error, never a raw one.
                     title = "Admin API unreachable" if isinstance(exc, httpx.TransportError) else "Unreadable response"
                     raise Unavailable(503, title, f"{what}: {type(exc).__name__}") from exc
-                delay = self._retry.backoff(attempt - 1, self._rng)
                 log.warning("admin API %s failed (%s); retry %d in %.2fs", what, type(exc).__name__, attempt, delay)
             else:
                 if response.is_success:
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                delay = None
                 if (
-                    last
-                    or response.status_code not in RETRYABLE_STATUSES
-                    or (retry_after is not None and retry_after > self._retry.max_retry_after)
+                    not last
+                    and response.status_code in RETRYABLE_STATUSES
+                    and (retry_after is None or retry_after <= self._retry.max_retry_after)
                 ):
+                    delay = retry_after if retry_after is not None else self._retry.backoff(attempt - 1, self._rng)
+                if delay is None or waited + delay > self._retry.max_total_wait:
                     raise error_for(response)
-                delay = retry_after if retry_after is not None else self._retry.backoff(attempt - 1, self._rng)
                 log.warning("admin API %s answered %d; retry %d in %.2fs", what, response.status_code, attempt, delay)
             await self._sleep(delay)
+            waited += delay
         raise AssertionError("unreachable: the last attempt always returns or raises")

@@ -101,6 +101,17 @@ async def test_429_honours_retry_after(respx_mock: respx.MockRouter, sleeps: Sle
 
 
 @respx.mock(base_url=URL)
+async def test_retries_stop_once_waiting_would_pass_the_budget(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    # An agent is waiting on the other end: three 5 s Retry-Afters would keep the screen on "Looking up…" for 15 s.
+    route = respx_mock.get("/v1/health").mock(return_value=httpx.Response(503, headers={"Retry-After": "5"}))
+    async with remote(sleeps) as admin:
+        with pytest.raises(Unavailable):
+            await admin.health()
+    assert sleeps.calls == [5.0]
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=URL)
 async def test_a_long_retry_after_is_reported_not_slept(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
     respx_mock.get("/v1/health").mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
     async with remote(sleeps) as admin:

@@ -311,8 +311,16 @@ class TicketScreen(DeskScreen):
         self.app.push_screen(LinkAccountDialog(), found)
 
     def action_verify(self) -> None:
-        if (seen := self._seen()) is not None:
-            self.app.push_screen(VerifyDialog(seen), lambda _closed: self._load_identity())
+        if (seen := self._seen()) is None:
+            return
+
+        def closed(link: str | None) -> None:
+            self._load_identity()
+            if link is not None and (current := self._seen()) is not None:
+                # A link like any other: it needs the claim, and a refusal reloads and says why.
+                self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
+
+        self.app.push_screen(VerifyDialog(seen), closed)
 
     def action_scroll(self, delta: int) -> None:
         thread = self.query_one(ThreadView)

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from lifer_desk.admin_api import AdminApiError
-from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, field_label
+from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import verification
 from lifer_desk.services.errors import Refused
@@ -41,13 +41,18 @@ _GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Ge
 _LOOKUP_ARGS = {"email": "email", "username": "username", "id": "account_id"}
 
 
-class VerifyDialog(DeskModal[None]):
-    """Opened from a ticket (`v`); prefilled with the ticket's linked account."""
+class VerifyDialog(DeskModal[str | None]):
+    """Opened from a ticket (`v`); prefilled with the ticket's linked account.
+
+    Returns the id of an account the agent chose to link to the ticket (offered once a caller is verified
+    against an account while the ticket has none linked), or None.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", _("Verify"), id="verify.submit"),
         Binding("ctrl+o", "unlock", _("Unlock verification"), id="verify.unlock"),
         Binding("ctrl+t", "minor_ticket", _("Open minor-data ticket"), id="verify.minor_ticket"),
+        Binding("ctrl+l", "link_account", _("Link this account to the ticket"), id="verify.link"),
         Binding("escape", "close", _("Close"), id="verify.close"),
     ]
 
@@ -92,6 +97,7 @@ class VerifyDialog(DeskModal[None]):
         self._ticket = ticket
         self._check: AccountCheck | None = None
         self._in_process = False
+        self._verified: str | None = None  # the account the caller was just verified against
 
     @property
     def title_text(self) -> str:
@@ -130,7 +136,13 @@ class VerifyDialog(DeskModal[None]):
             return self.ctx.is_supervisor and self._check is not None and self._check.lock.locked
         if action == "minor_ticket":
             return self._check is not None and self._check.minor_ticket_offered
+        if action == "link_account":
+            return self._link_offered
         return True
+
+    @property
+    def _link_offered(self) -> bool:
+        return self._verified is not None and self._ticket is not None and self._ticket.account_id is None
 
     # Workers ----------------------------------------------------------------------------------------------
 
@@ -189,6 +201,7 @@ class VerifyDialog(DeskModal[None]):
     @on(Checked)
     def _show_account(self, message: Checked) -> None:
         self._check = message.check
+        self._verified = None
         self._in_process = message.in_process
         self._paint_account()
         self._show_result(None)
@@ -197,7 +210,11 @@ class VerifyDialog(DeskModal[None]):
     @on(Answered)
     def _show_answer(self, message: Answered) -> None:
         result = message.result
-        self._show_result(result_text(result))
+        self._verified = result.account_id if result.outcome is Outcome.VERIFIED else None
+        shown = result_text(result)
+        if self._link_offered:
+            shown.append("\n" + _("ctrl+l links this account to the ticket"), style="bold")
+        self._show_result(shown)
         if self._check is not None:
             lock = LockState(self.ctx.clock() if result.locked else None, MAX_FAILED - result.attempts_left)
             self._check = AccountCheck(self._check.summary, lock)
@@ -271,6 +288,10 @@ class VerifyDialog(DeskModal[None]):
     def action_minor_ticket(self) -> None:
         if self._check is not None:
             self._open_minor_ticket(self._check.summary.id)
+
+    def action_link_account(self) -> None:
+        if self._link_offered:
+            self.dismiss(self._verified)
 
     def action_close(self) -> None:
         self.dismiss(None)

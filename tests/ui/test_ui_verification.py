@@ -96,6 +96,7 @@ async def test_from_a_ticket_to_verified(
         await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
         result = rendered(app, "#verify-result")
         assert "VERIFIED" in result and "email match" in result and "birthday match" in result
+        assert "ctrl+l" not in result  # the ticket is linked already
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
@@ -275,3 +276,29 @@ async def test_the_dialog_text_is_drawn_in_a_colour_other_than_its_background(
         for selector in (".dialog-title", "#verify-account", "#verify-result", ".verify-reminder"):
             style = app.screen.query_one(selector).rich_style
             assert style.color != style.bgcolor, f"{selector} is drawn in its background colour"
+
+
+async def test_a_caller_verified_on_an_unlinked_ticket_can_link_that_account(
+    sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, settle
+) -> None:
+    ticket = tickets.claim(ctx, linked_ticket(ctx, None).id)
+    app = sandbox_desk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press(*adult.email, "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+l")  # nothing verified yet: nothing to link
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyDialog)
+        await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
+        assert "ctrl+l links this account to the ticket" in rendered(app, "#verify-result")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.detail is not None
+        assert screen.detail.account_id == adult.id
+        assert screen.detail.events[-1].meta == {"field": "account", "from": None, "to": adult.id}

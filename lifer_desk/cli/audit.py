@@ -18,6 +18,7 @@ PROBLEMS = {
     "missing": "an event is missing (deleted, or the tail cut off)",
     "reordered": "events were moved out of their order",
     "inserted": "an event was slipped in that was never appended",
+    "rewritten": "the chain no longer reaches the signed checkpoint's hash: rewritten at or before this event",
 }
 
 
@@ -40,10 +41,12 @@ def verify_command(
     report = verify(open_database(settings), checkpoint_text, settings.audit_key)
     if not report.ok:
         problem = report.problem or ""
-        typer.echo(
-            f"audit chain BROKEN at seq {report.broken_seq}: {problem} ({PROBLEMS.get(problem, '')}); "
-            f"{report.count} events verified before it"
+        vouched = (
+            "no event up to it can be trusted"
+            if problem == "rewritten"
+            else f"{report.count} events verified before it"
         )
+        typer.echo(f"audit chain BROKEN at seq {report.broken_seq}: {problem} ({PROBLEMS.get(problem, '')}); {vouched}")
         raise typer.Exit(1)
     typer.echo(f"audit chain OK: {report.count} events, head seq {report.head_seq}, hash {report.head_hash}")
     if checkpoint is not None:

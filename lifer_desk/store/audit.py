@@ -105,7 +105,7 @@ class ChainReport:
     head_seq: int
     head_hash: str
     broken_seq: int | None = None
-    problem: str | None = None  # edited, missing, reordered, inserted
+    problem: str | None = None  # edited, missing, reordered, inserted; rewritten (against a checkpoint)
 
     @property
     def ok(self) -> bool:

@@ -75,11 +75,11 @@ def check_against(db: Database, report: ChainReport, checkpoint: Checkpoint) -> 
     if report.head_seq < checkpoint.seq:
         return ChainReport(report.count, report.head_seq, report.head_hash, report.head_seq + 1, "missing")
     with db.read() as session:
-        digest, prev_hash = session.execute(
-            text("SELECT hash, prev_hash FROM audit_event WHERE seq = :seq"), {"seq": checkpoint.seq}
-        ).one()
+        digest = session.execute(
+            text("SELECT hash FROM audit_event WHERE seq = :seq"), {"seq": checkpoint.seq}
+        ).scalar_one()
     if digest != checkpoint.hash:
-        # The chain was rewritten at or before the signed head; only the events before it still count.
-        good = checkpoint.seq - 1
-        return ChainReport(good, good, prev_hash, checkpoint.seq, "edited")
+        # A chain rehashed from an edited event on is consistent in itself, so one signed head can only say
+        # that something at or before it changed: no event up to it can be vouched for.
+        return ChainReport(0, 0, "", checkpoint.seq, "rewritten")
     return report

@@ -83,7 +83,9 @@ def bulk_load(db: Database) -> Iterator[BulkLoad]:
         try:
             with conn.begin(), Session(bind=conn) as session:
                 if not db.is_sqlite:
-                    # Keeps other writers from taking ticket ids until the load commits; readers go on.
+                    # Keeps other writers from taking ticket ids until the load commits. Readers go on, except
+                    # when the indexes are dropped below: DROP INDEX holds an exclusive lock until commit, so
+                    # desks open on a nearly empty database wait for the seed (the price of all-or-nothing).
                     conn.exec_driver_sql("LOCK TABLE ticket IN SHARE ROW EXCLUSIVE MODE")
                 first_id = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM ticket").scalar_one()) + 1
                 existing = select(Ticket.id).limit(REBUILD_BELOW).subquery()  # type: ignore[call-overload]

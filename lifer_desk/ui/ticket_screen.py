@@ -61,12 +61,16 @@ class TicketScreen(DeskScreen):
     ]
 
     class Loaded(Message):
-        """A fresh copy of the ticket, with a `notice` when it was reloaded because a change was refused."""
+        """A fresh copy of the ticket, with a `notice` when it was reloaded because a change was refused.
 
-        def __init__(self, detail: TicketDetail, notice: str | None = None) -> None:
+        `written` marks the copy that ends this agent's own write.
+        """
+
+        def __init__(self, detail: TicketDetail, notice: str | None = None, written: bool = False) -> None:
             super().__init__()
             self.detail = detail
             self.notice = notice
+            self.written = written
 
     class AccountFound(Message):
         def __init__(self, summary: UserSummary, in_process: bool) -> None:
@@ -95,8 +99,9 @@ class TicketScreen(DeskScreen):
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
         self._renewal: Timer | None = None
-        # Set while this agent's own change is on its way, so the watch does not report it as someone else's.
-        self._writing = False
+        # This agent's own change while it is on its way (until its result is shown), so that the watch does
+        # not report it as someone else's.
+        self._own_write: Worker[None] | None = None
         self._painted_minute: datetime | None = None
 
     @property
@@ -137,8 +142,7 @@ class TicketScreen(DeskScreen):
             self.post_message(self.Stale(stamp))
 
     def _change(self, change: Change, seen: TicketDetail) -> None:
-        self._writing = True
-        self._apply(change, seen)
+        self._own_write = self._apply(change, seen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
     def _apply(self, change: Change, seen: TicketDetail) -> None:
@@ -146,9 +150,9 @@ class TicketScreen(DeskScreen):
             detail = change(self.ctx, seen)
         except DeskError as refusal:
             # Show the ticket as it is now, and say why the change did not happen.
-            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, seen.id), notice=str(refusal)))
+            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, seen.id), notice=str(refusal), written=True))
             raise
-        self.post_message(self.Loaded(detail))
+        self.post_message(self.Loaded(detail, written=True))
 
     @work(thread=True, exit_on_error=False, group="renew")
     def _renew(self) -> None:
@@ -169,7 +173,8 @@ class TicketScreen(DeskScreen):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
-        self._writing = False
+        if message.written:
+            self._own_write = None
         detail = message.detail
         if self.detail is not None and detail.account_id != self.detail.account_id:
             self._account = None
@@ -192,14 +197,15 @@ class TicketScreen(DeskScreen):
     @on(Worker.StateChanged)
     def _write_ended(self, event: Worker.StateChanged) -> None:
         # A write that raised something other than a refusal posts no Loaded; without this the watch would
-        # stay deaf to other agents' changes for as long as the ticket is open.
-        if event.worker.group == "ticket" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self._writing = False
+        # stay deaf to other agents' changes for as long as the ticket is open. Other workers of the group
+        # (a reload the write cancelled) do not end the write.
+        if event.worker is self._own_write and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._own_write = None
 
     @on(Stale)
     def _stale(self, message: Stale) -> None:
         detail = self.detail
-        if self._writing or detail is None or message.stamp == (detail.version, detail.updated_at):
+        if self._own_write is not None or detail is None or message.stamp == (detail.version, detail.updated_at):
             return
         self._load(_("updated by someone else; this is the latest"))
 

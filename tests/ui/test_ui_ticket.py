@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -372,3 +374,37 @@ async def test_linking_during_an_admin_api_outage_says_so_in_place(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert screen.detail.account_id is None
+
+
+async def test_the_agents_own_write_is_not_someone_elses_even_after_it_cancelled_a_reload(
+    desk_app, make_ticket, settle, monkeypatch
+) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        committed, release = threading.Event(), threading.Event()
+        real_get, real_claim = tickets.get_ticket, tickets.claim
+
+        def slow_get(ctx, ticket_id: int):
+            release.wait(5)
+            return real_get(ctx, ticket_id)
+
+        def claim_then_hold(ctx, ticket_id: int):
+            detail = real_claim(ctx, ticket_id)
+            committed.set()
+            release.wait(5)
+            return detail
+
+        monkeypatch.setattr(tickets, "get_ticket", slow_get)
+        monkeypatch.setattr(tickets, "claim", claim_then_hold)
+        screen._load()  # a reload in flight...
+        await pilot.pause()
+        await pilot.press("c")  # ...cancelled by the agent's claim, which commits and has not been shown yet
+        await asyncio.to_thread(committed.wait, 5)
+        screen._watch()  # the watch now sees a new version in the database
+        await pilot.pause(0.2)
+        release.set()
+        await settle(pilot)
+        assert "someone else" not in notice(app)
+        assert "claimed by you" in header(app)

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from lifer_desk.admin_api import AdminApiError, UserSummary
+from lifer_desk.config import ConfigError
 from lifer_desk.i18n import _
 from lifer_desk.ui.api_problems import lookup_problem
 from lifer_desk.ui.cells import customer_line, local_time
@@ -82,10 +83,10 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def _lookup(self, kind: str, value: str) -> None:
-        client = await desk(self).admin_client()
         try:
+            client = await desk(self).admin_client()
             summary = await client.lookup_user(**{kind: value})
-        except AdminApiError as error:
+        except (AdminApiError, ConfigError) as error:
             # Said in place: "no such account" and "the API is down" call for different things.
             self.query_one("#summary", Static).update(lookup_problem(error, LOOKUP_LABELS[kind]))
             return

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from lifer_desk.admin_api import AdminApiError
+from lifer_desk.config import ConfigError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import verification
@@ -148,10 +149,10 @@ class VerifyDialog(DeskModal[str | None]):
 
     @work(exclusive=True, exit_on_error=False, group="verify-lookup")
     async def _look_up(self, kind: str, value: str) -> None:
-        client = await desk(self).admin_client()
         try:
+            client = await desk(self).admin_client()
             check = await verification.start(self.ctx, client, **{_LOOKUP_ARGS[kind]: value})
-        except (AdminApiError, Refused) as error:
+        except (AdminApiError, Refused, ConfigError) as error:
             # Shown in place of the account: "no such account" and "the API is down" call for different things.
             self.post_message(self.LookupFailed(lookup_problem(error, LOOKUP_LABELS[kind])))
             return
@@ -190,6 +191,7 @@ class VerifyDialog(DeskModal[str | None]):
         value = event.value.strip()
         if value:
             self._check = None
+            self._verified = None
             self.refresh_bindings()
             self.query_one("#verify-account", Static).update(Text(_("Looking up…"), style="dim"))
             self._look_up(str(self.query_one(Select).value), value)

@@ -12,6 +12,7 @@ from textual.widgets import OptionList, TextArea
 from ui_support import NOW, context
 
 from lifer_desk.admin_api import Unavailable
+from lifer_desk.config import ConfigError
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.services import tickets
 from lifer_desk.ui import DeskApp
@@ -408,3 +409,15 @@ async def test_the_agents_own_write_is_not_someone_elses_even_after_it_cancelled
         await settle(pilot)
         assert "someone else" not in notice(app)
         assert "claimed by you" in header(app)
+
+
+async def test_an_admin_api_that_cannot_be_opened_is_named_in_the_link_dialog(database, make_ticket, settle) -> None:
+    def misconfigured() -> None:
+        raise ConfigError("LIFER_SANDBOX_OUTAGE", "expected 1/0 or true/false, got 'maybe'")
+
+    ticket = make_ticket()
+    app = DeskApp(context(database), misconfigured)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await claimed_view(app, pilot, ticket.id, settle)
+        said = await look_up_account(app, pilot, settle, "zhang.san@qq.com")
+        assert said == "The admin API cannot be opened: LIFER_SANDBOX_OUTAGE: expected 1/0 or true/false, got 'maybe'"

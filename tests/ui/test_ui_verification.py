@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from textual.widgets import Input
 from ui_support import NOW, context
 from verification_support import (
     ADULT_WITH_GENDER,
@@ -296,6 +297,20 @@ async def test_a_caller_verified_on_an_unlinked_ticket_can_link_that_account(
         assert isinstance(app.screen, VerifyDialog)
         await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
         assert "ctrl+l links this account to the ticket" in rendered(app, "#verify-result")
+        # A new lookup withdraws the offer: it was for the account verified before.
+        lookup = app.screen.query_one("#verify-lookup", Input)
+        lookup.value = "nobody@example.com"
+        lookup.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyDialog)
+        lookup.value = adult.email
+        lookup.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
         await pilot.press("ctrl+l")
         await settle(pilot)
         screen = app.screen

@@ -212,11 +212,7 @@ class AdminClient:
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = None
-                if (
-                    not last
-                    and response.status_code in RETRYABLE_STATUSES
-                    and (retry_after is None or retry_after <= self._retry.max_retry_after)
-                ):
+                if not last and response.status_code in RETRYABLE_STATUSES:
                     delay = retry_after if retry_after is not None else self._retry.backoff(attempt - 1, self._rng)
                 if delay is None or waited + delay > self._retry.max_total_wait:
                     raise error_for(response)

@@ -22,10 +22,9 @@ class RetryPolicy:
     max_attempts: int = 4
     base_delay: float = 0.25
     max_delay: float = 8.0
-    # A longer Retry-After is reported to the caller as RateLimited rather than slept through.
-    max_retry_after: float = 30.0
     # All the waiting one call may do: an agent is usually waiting on the other end, so an outage is reported
-    # after a few seconds rather than after every retry the server suggests.
+    # after a few seconds rather than after every retry the server suggests, and a Retry-After that would pass
+    # it is handed to the caller (RateLimited carries it) rather than slept through.
     max_total_wait: float = 8.0
 
     def backoff(self, retry_number: int, rng: random.Random) -> float:

@@ -159,8 +159,10 @@ class QueuesScreen(DeskScreen):
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:
         queue_list = self.query_one(QueueList)
+        shown = queue_list.counts.get(self.view.queue)
         queue_list.show_counts(message.counts)
-        if not queue_list.display:
+        if not queue_list.display and message.counts.get(self.view.queue) != shown:
+            # Only a moved count is redrawn: the counts reload every minute, and idle means no bytes.
             self._describe_view()
 
     @on(OptionList.OptionHighlighted, "#queues")

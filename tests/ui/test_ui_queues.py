@@ -229,8 +229,20 @@ async def test_hiding_the_queue_list_at_80_columns_shows_every_column(desk_app, 
         assert header.split() == ["#", "Pr", "SLA", "St", "Cat", "Subject", "Requester", "Agent", "Upd"]
         assert row.split() == [str(ticket.id), "urg", "7h00m", "new", "del", "退款申请", "z***@qq.com", "bob", "12:00"]
         assert header.rstrip().endswith("Upd") and len(header.rstrip()) < table.size.width
-        # The hidden list's count for the queue in view moves to the line above the table.
-        assert str(app.screen.query_one("#view-line").render()).startswith("All (1)")
+        # The hidden list's count for the queue in view moves to the line above the table, redrawn only when
+        # it moves (the counts reload every minute even when nothing changed).
+        view_line = app.screen.query_one("#view-line")
+        assert str(view_line.render()).startswith("All (1)")
+        updates: list[object] = []
+        original = view_line.update
+        view_line.update = lambda *a, **k: updates.append(a) or original(*a, **k)  # type: ignore[method-assign]
+        app.screen._load_counts()
+        await settle(pilot)
+        assert updates == []
+        make_ticket("新工单")
+        app.screen._load_counts()
+        await settle(pilot)
+        assert len(updates) == 1 and str(view_line.render()).startswith("All (2)")
         # Tab brings the list back, and with it the narrower column set.
         await pilot.press("tab")
         await settle(pilot)

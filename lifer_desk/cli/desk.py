@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lifer_desk.config import Settings, load_settings
+from lifer_desk.desk_log import default_log_path, log_to_file
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
@@ -27,6 +28,11 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     # Imported late: the CLI's other commands must not pay for loading Textual.
     from lifer_desk.ui import run_desk
 
+    try:
+        log_to_file(default_log_path())
+    except OSError as exc:
+        # A home without a writable log directory must not keep the agent from working.
+        typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
     run_desk(ctx, partial(_open_admin, settings, sandbox_path))
 
 

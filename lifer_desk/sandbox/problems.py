@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lifer_desk.admin_api.models import Problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+log = logging.getLogger(__name__)
 
 
 class ProblemError(Exception):
@@ -52,8 +55,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(exc.status_code, exc.detail, dict(exc.headers or {}))
 
-    async def on_unexpected(_: Request, __: Exception) -> JSONResponse:
-        # The exception's text may hold SQL or personal data; the server's own log keeps the traceback.
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The exception's text may hold SQL or personal data, so the caller gets none of it; the traceback goes
+        # to the log here, since in-process (ASGITransport) no server logs it.
+        log.error("sandbox %s %s failed", request.method, request.url.path, exc_info=exc)
         return problem_response(500, "the sandbox failed unexpectedly")
 
     app.add_exception_handler(ProblemError, on_problem)

@@ -27,7 +27,9 @@ def test_a_malformed_fault_switch_is_a_config_error(tmp_path: Path, monkeypatch:
     assert not (tmp_path / "sandbox.db").exists()
 
 
-async def test_a_sandbox_crash_is_a_typed_500_not_a_raw_exception(tmp_path: Path) -> None:
+async def test_a_sandbox_crash_is_a_typed_500_not_a_raw_exception(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "sandbox.db"
     async with open_admin_client(Settings(), path) as admin:
         for stale in tmp_path.glob("sandbox.db*"):
@@ -37,3 +39,6 @@ async def test_a_sandbox_crash_is_a_typed_500_not_a_raw_exception(tmp_path: Path
             await admin.list_feedback(limit=1)
     assert caught.value.status == 500
     assert caught.value.detail == "the sandbox failed unexpectedly"
+    # No server logs it in-process, so the sandbox does, traceback included (the caller gets none of it).
+    crash = next(record for record in caplog.records if record.name == "lifer_desk.sandbox.problems")
+    assert crash.getMessage() == "sandbox GET /v1/feedback failed" and crash.exc_info is not None

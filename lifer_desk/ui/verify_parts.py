@@ -112,6 +112,9 @@ def identity_text(
         if linked is None or linked.id != current.account_id:
             text.append(" (")
             text.append_text(customer_line(current.account_id))
+            if linked is not None:
+                # The caller proved to be someone other than the ticket's account holder: worth a second look.
+                text.append(_(", not the linked account"), style="bold yellow")
             text.append(")")
     if linked is not None and (minor := minor_text(linked)) is not None:
         text.append("  ")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from textual.widgets import Input
-from ui_support import NOW, context
+from ui_support import ACCOUNT, NOW, context
 from verification_support import (
     ADULT_WITH_GENDER,
     UNDER_14_WITHOUT_CONSENT,
@@ -265,6 +265,15 @@ def test_the_header_line_stops_claiming_a_verification_once_it_expires() -> None
     assert before.plain == "identity verified by alice at 03-03 12:00, expires in 1m (usr_0001)"
     for later in (timedelta(hours=24), timedelta(days=3)):
         assert identity_text(current, None, NOW + later, zone).plain == "identity not verified (v to verify)"
+
+
+def test_the_header_line_says_when_the_caller_was_verified_against_another_account() -> None:
+    current = CurrentVerification("usr_0001", "alice", NOW, NOW + timedelta(hours=24))
+    zone = ZoneInfo("Asia/Shanghai")
+    same = identity_text(current, ACCOUNT.model_copy(update={"id": "usr_0001"}), NOW, zone).plain
+    assert same == "identity verified by alice at 12:00, expires in 1d0h"
+    other = identity_text(current, ACCOUNT.model_copy(update={"id": "usr_0002"}), NOW, zone).plain
+    assert other == "identity verified by alice at 12:00, expires in 1d0h (usr_0001, not the linked account)"
 
 
 async def test_the_dialog_text_is_drawn_in_a_colour_other_than_its_background(

@@ -212,3 +212,8 @@ def countdown_label(remaining: timedelta) -> str:
     if hours:
         return f"{sign}{hours}h{minutes:02d}m"
     return f"{sign}{minutes}m"
+
+
+def countdown_minute(now: datetime) -> datetime:
+    """The minute `now` falls in: countdown labels count whole minutes, so they can only change when it turns."""
+    return now.replace(second=0, microsecond=0)

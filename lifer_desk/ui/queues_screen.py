@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 
 from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.ui.desk_screen import DeskScreen, desk
@@ -140,7 +141,7 @@ class QueuesScreen(DeskScreen):
     def _poll(self) -> None:
         marker = queues.changed_since(self.ctx)
         # Countdowns move with the clock, so a new minute is a change too.
-        minute = self.ctx.clock().replace(second=0, microsecond=0)
+        minute = countdown_minute(self.ctx.clock())
         if not self._polled or marker != self._marker or minute != self._minute:
             self._polled, self._marker, self._minute = True, marker, minute
             self.post_message(self.Changed(marker))

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.admin_api import UserSummary
+from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets, verification
@@ -35,10 +36,6 @@ from lifer_desk.ui.verify_screen import VerifyDialog
 RENEW_EVERY = 5 * 60.0
 # How often the header checks whether the minute has turned; its countdowns show minutes.
 CLOCK_EVERY = 5.0
-
-
-def _minute(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
 
 
 Change = Callable[[DeskContext, TicketDetail], TicketDetail]
@@ -226,7 +223,7 @@ class TicketScreen(DeskScreen):
     def _tick(self) -> None:
         # The header's countdowns count minutes: repaint when the minute turns and not otherwise, so an idle
         # ticket writes nothing to the terminal in between.
-        if self._painted_minute != _minute(self.ctx.clock()):
+        if self._painted_minute != countdown_minute(self.ctx.clock()):
             self._paint_header()
 
     def _paint_header(self) -> None:
@@ -234,7 +231,7 @@ class TicketScreen(DeskScreen):
             return
         ctx = self.ctx
         now, zone = ctx.clock(), ctx.settings.timezone
-        self._painted_minute = _minute(now)
+        self._painted_minute = countdown_minute(now)
         identity = identity_text(self._identity, self._summary, now, zone) if self._identity_loaded else None
         text = header_text(self.detail, now, zone, ctx.agent, self._account, identity)
         self.query_one("#ticket-header", Static).update(text)

@@ -50,8 +50,8 @@ async def _measure(url: str, changes: int) -> list[float]:
     from lifer_desk.services.context import DeskContext
     from lifer_desk.store.db import Database
     from lifer_desk.ui import DeskApp
-    from lifer_desk.ui.labels import status_label
-    from lifer_desk.ui.queue_source import Cell
+    from lifer_desk.ui.queues.source import Cell
+    from lifer_desk.ui.text.labels import status_label
     from widgets.virtual_table import VirtualTable
 
     ctx = DeskContext(db=Database(url), settings=Settings(database_url=url), agent=BENCH_AGENT, role="agent")

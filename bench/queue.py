@@ -243,7 +243,7 @@ def time_virtual_table_on_database(path: Path) -> float:
     from lifer_desk.domain.queues import QueueName
     from lifer_desk.services.context import DeskContext
     from lifer_desk.store.db import Database
-    from lifer_desk.ui.queue_source import QueueSource, QueueView, narrow_queue_columns
+    from lifer_desk.ui.queues.source import QueueSource, QueueView, narrow_queue_columns
     from widgets.virtual_table import VirtualTable
 
     url = f"sqlite:///{path}"

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from lifer_desk.config import load_settings
 from lifer_desk.services.demo import prepare_demo
-from lifer_desk.ui.queues_screen import POLL_EVERY
+from lifer_desk.ui.queues.screen import POLL_EVERY
 
 SIZE = (80, 24)
 IDLE_S = 10.0

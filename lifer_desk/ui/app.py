@@ -27,8 +27,8 @@ from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
-from lifer_desk.ui.queues_screen import QueuesScreen
-from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
 
 if TYPE_CHECKING:
     # The client (and httpx) loads when the admin API is first used, not before the first queue page.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lifer_desk.ui.key_help import HelpScreen
-from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
 
 
 def help_text(app) -> str:

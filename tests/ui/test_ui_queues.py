@@ -5,10 +5,10 @@ from __future__ import annotations
 from lifer_desk.domain.queues import QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority
 from lifer_desk.services import tickets
-from lifer_desk.ui import queue_source
-from lifer_desk.ui.queue_list import QueueList
-from lifer_desk.ui.queues_screen import QueuesScreen
-from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.queues import source as queue_source
+from lifer_desk.ui.queues.queue_list import QueueList
+from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
 from widgets.virtual_table import VirtualTable
 
 

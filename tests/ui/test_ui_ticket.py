@@ -17,8 +17,8 @@ from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.services import tickets
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import ChoiceDialog
-from lifer_desk.ui.queues_screen import QueuesScreen
-from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
 
 
 def header(app) -> str:

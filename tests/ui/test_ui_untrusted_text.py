@@ -12,8 +12,8 @@ from textual.strip import Strip
 from lifer_desk.admin_api import NotFound
 from lifer_desk.domain.text_safety import one_line, safe_text
 from lifer_desk.services import tickets
-from lifer_desk.ui.queues_screen import QueuesScreen
-from lifer_desk.ui.ticket_screen import TicketScreen
+from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
 from widgets.virtual_table import VirtualTable
 
 CORPUS = {

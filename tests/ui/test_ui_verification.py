@@ -28,9 +28,9 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import TextDialog
-from lifer_desk.ui.ticket_screen import TicketScreen
-from lifer_desk.ui.verify_parts import identity_text
-from lifer_desk.ui.verify_screen import VerifyDialog
+from lifer_desk.ui.ticket.screen import TicketScreen
+from lifer_desk.ui.verify.parts import identity_text
+from lifer_desk.ui.verify.screen import VerifyDialog
 
 AppMaker = Callable[..., DeskApp]
 

@@ -29,7 +29,7 @@ from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.models import AuditEvent
 from lifer_desk.ui import DeskApp
-from lifer_desk.ui.verify_screen import VerifyDialog
+from lifer_desk.ui.verify.screen import VerifyDialog
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
 pytest_plugins = ["verification_fixtures"]

@@ -26,11 +26,11 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
-from lifer_desk.ui.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
-from lifer_desk.ui.link_dialog import LinkAccountDialog
-from lifer_desk.ui.ticket_parts import ThreadView, header_text
-from lifer_desk.ui.verify_parts import identity_text
-from lifer_desk.ui.verify_screen import VerifyDialog
+from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from lifer_desk.ui.ticket.parts import ThreadView, header_text
+from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
+from lifer_desk.ui.verify.parts import identity_text
+from lifer_desk.ui.verify.screen import VerifyDialog
 
 # Well inside the 15-minute lease, so one missed renewal does not lose the claim.
 RENEW_EVERY = 5 * 60.0

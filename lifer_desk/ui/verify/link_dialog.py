@@ -15,10 +15,10 @@ from textual.widgets import Input, Label, Select, Static
 from lifer_desk.admin_api import AdminApiError, UserSummary
 from lifer_desk.config import ConfigError
 from lifer_desk.i18n import _
-from lifer_desk.ui.api_problems import lookup_problem
-from lifer_desk.ui.cells import customer_line, local_time
 from lifer_desk.ui.desk_screen import DeskModal, desk
 from lifer_desk.ui.still_inputs import StillInput
+from lifer_desk.ui.text.cells import customer_line, local_time
+from lifer_desk.ui.text.errors import lookup_problem
 
 # What an account can be looked up by, with its label: the admin API's exact lookups.
 LOOKUP_LABELS = {"email": _("email"), "username": _("username"), "id": _("account id")}

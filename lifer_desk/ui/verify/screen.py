@@ -25,12 +25,12 @@ from lifer_desk.services import verification
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, ClaimsRefused, LockState, RateLimitedTryLater
-from lifer_desk.ui.api_problems import lookup_problem
 from lifer_desk.ui.desk_screen import DeskModal, desk
 from lifer_desk.ui.dialogs import TextDialog
-from lifer_desk.ui.link_dialog import LOOKUP_LABELS
 from lifer_desk.ui.still_inputs import StillInput
-from lifer_desk.ui.verify_parts import REMINDER, account_text, check_problem, result_text
+from lifer_desk.ui.text.errors import lookup_problem
+from lifer_desk.ui.verify.link_dialog import LOOKUP_LABELS
+from lifer_desk.ui.verify.parts import REMINDER, account_text, check_problem, result_text
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
 _PLACEHOLDERS = {

@@ -20,11 +20,11 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.ui.desk_screen import DeskScreen, desk
-from lifer_desk.ui.filter_dialog import FilterDialog
-from lifer_desk.ui.labels import category_label, priority_label, status_label
-from lifer_desk.ui.queue_list import QueueList, count_label
-from lifer_desk.ui.queue_source import QueueSource, QueueView, columns_for, queue_columns
+from lifer_desk.ui.queues.filter_dialog import FilterDialog
+from lifer_desk.ui.queues.queue_list import QueueList, count_label
+from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
+from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0

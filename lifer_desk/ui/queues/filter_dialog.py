@@ -12,8 +12,8 @@ from textual.widgets import Input, Label, Select
 
 from lifer_desk.i18n import _
 from lifer_desk.ui.desk_screen import DeskModal
-from lifer_desk.ui.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from lifer_desk.ui.still_inputs import StillInput
+from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 UNASSIGNED = "-"
 

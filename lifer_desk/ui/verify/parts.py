@@ -16,8 +16,8 @@ from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, 
 from lifer_desk.domain.sla import countdown_label
 from lifer_desk.i18n import _
 from lifer_desk.services.verification import AccountCheck, CurrentVerification, LockState, VerificationResult
-from lifer_desk.ui.api_problems import api_problem
-from lifer_desk.ui.cells import customer_line, short_time
+from lifer_desk.ui.text.cells import customer_line, short_time
+from lifer_desk.ui.text.errors import api_problem
 
 REMINDER = _("Never tell the caller which field did not match, or what is on record.")
 

@@ -16,8 +16,8 @@ from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow
 from lifer_desk.store.queues import PageKey
-from lifer_desk.ui.cells import countdown, customer_line, day_or_time, short_time
-from lifer_desk.ui.labels import category_label, priority_label, status_label
+from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, short_time
+from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
 from widgets.virtual_table import VirtualTable

@@ -13,8 +13,8 @@ from textual.widgets import Static
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
 from lifer_desk.services.ticket_views import EventView, TicketDetail
-from lifer_desk.ui.cells import countdown, customer_line, customer_text, short_time
-from lifer_desk.ui.labels import category_label, priority_label, status_label
+from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
+from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.safe_text import SafeText
 
 

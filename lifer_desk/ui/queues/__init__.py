@@ -1,0 +1,1 @@
+"""The queues mode: the queue list, the virtual ticket table over keyset pages, and the filter dialog."""

@@ -1,0 +1,1 @@
+"""One ticket: header, thread, and the actions on it."""

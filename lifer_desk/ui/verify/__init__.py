@@ -1,0 +1,1 @@
+"""Identity verification and account linking: the lookup, the statement, the result."""

@@ -29,7 +29,7 @@ from lifer_desk.admin_api.models import (
     VerifyClaims,
     VerifyResult,
 )
-from lifer_desk.admin_api.retry import RETRYABLE_ERRORS, RETRYABLE_STATUSES, RetryPolicy, may_retry
+from lifer_desk.admin_api.retry import RETRYABLE_ERRORS, RetryPolicy, may_retry, worth_repeating
 from lifer_desk.config import Secret
 
 log = logging.getLogger(__name__)
@@ -210,13 +210,21 @@ class AdminClient:
             else:
                 if response.is_success:
                     return response
+                error = error_for(response)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = None
-                if not last and response.status_code in RETRYABLE_STATUSES:
+                if not last and worth_repeating(error):
                     delay = retry_after if retry_after is not None else self._retry.backoff(attempt - 1, self._rng)
                 if delay is None or waited + delay > self._retry.max_total_wait:
-                    raise error_for(response)
-                log.warning("admin API %s answered %d; retry %d in %.2fs", what, response.status_code, attempt, delay)
+                    raise error
+                log.warning(
+                    "admin API %s answered %d (%s); retry %d in %.2fs",
+                    what,
+                    response.status_code,
+                    type(error).__name__,
+                    attempt,
+                    delay,
+                )
             await self._sleep(delay)
             waited += delay
         raise AssertionError("unreachable: the last attempt always returns or raises")

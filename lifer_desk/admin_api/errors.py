@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -14,6 +15,19 @@ from lifer_desk.admin_api.models import Problem
 if TYPE_CHECKING:
     # Only a type here: the exceptions must import without httpx (see the package's lazy names).
     import httpx
+
+
+class ProblemType(StrEnum):
+    """The `type` of the problem details a client must tell apart (DESIGN 5); other problems are "about:blank".
+
+    Identifiers, not links: RFC 9457 lets a type URI be one that is never dereferenced, and clients compare them
+    as strings. The OpenAPI contract (docs/admin-api.openapi.json) says what each means.
+    """
+
+    IN_FLIGHT = "urn:lifer:problem:in-flight"
+    CONFLICT = "urn:lifer:problem:conflict"
+    KEY_REUSED = "urn:lifer:problem:idempotency-key-reused"
+    INVALID = "urn:lifer:problem:invalid-value"
 
 
 class AdminApiError(Exception):
@@ -31,21 +45,41 @@ class NotFound(AdminApiError):
 
 
 class Conflict(AdminApiError):
-    pass
+    """409: the change conflicts with the account's state (a username taken); repeating it will not help."""
 
 
 class PreconditionFailed(AdminApiError):
     """412 (stale If-Match) or 428 (If-Match missing)."""
 
 
-class RateLimited(AdminApiError):
+class TryLater(AdminApiError):
+    """A refusal that passes: `retry_after` is the server's Retry-After in seconds, when it gave one."""
+
     def __init__(self, status: int, title: str, detail: str | None = None, retry_after: float | None = None) -> None:
         super().__init__(status, title, detail)
         self.retry_after = retry_after
 
 
+class RateLimited(TryLater):
+    """429."""
+
+
+class InFlight(TryLater):
+    """409: a request with this Idempotency-Key is still running; the same call with the same key may follow.
+
+    Not a Conflict: nothing is wrong with the call, so a caller that gives up on a Conflict must not give up here.
+    """
+
+
 class Invalid(AdminApiError):
-    pass
+    """400 or 422: a value was refused; the call may be repeated, with the same key, once the value is corrected."""
+
+
+class KeyReused(AdminApiError):
+    """422: this Idempotency-Key already names another request (a different payload): the caller's bug.
+
+    Not an Invalid: correcting the value cannot help, since the key stays bound to the first payload for 24 h.
+    """
 
 
 class Unauthorized(AdminApiError):
@@ -66,6 +100,17 @@ _BY_STATUS: dict[int, type[AdminApiError]] = {
     412: PreconditionFailed,
     428: PreconditionFailed,
     422: Invalid,
+    429: RateLimited,
+}
+
+# A type says more than a status: two 409s (in flight, conflict) and two 422s (key reused, invalid) need
+# different handling. A problem of another type (or "about:blank", from a server that sends none) falls back
+# to its status.
+_BY_TYPE: dict[str, type[AdminApiError]] = {
+    ProblemType.IN_FLIGHT: InFlight,
+    ProblemType.CONFLICT: Conflict,
+    ProblemType.KEY_REUSED: KeyReused,
+    ProblemType.INVALID: Invalid,
 }
 
 _MAX_DETAIL = 500
@@ -101,10 +146,9 @@ def _problem(response: httpx.Response) -> Problem:
 def error_for(response: httpx.Response) -> AdminApiError:
     problem = _problem(response)
     status = response.status_code
-    if status == 429:
-        return RateLimited(
-            status, problem.title, problem.detail, parse_retry_after(response.headers.get("Retry-After"))
-        )
-    if status >= 500:
-        return Unavailable(status, problem.title, problem.detail)
-    return _BY_STATUS.get(status, AdminApiError)(status, problem.title, problem.detail)
+    kind = _BY_TYPE.get(problem.type)
+    if kind is None:
+        kind = Unavailable if status >= 500 else _BY_STATUS.get(status, AdminApiError)
+    if issubclass(kind, TryLater):
+        return kind(status, problem.title, problem.detail, parse_retry_after(response.headers.get("Retry-After")))
+    return kind(status, problem.title, problem.detail)

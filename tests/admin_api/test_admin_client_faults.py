@@ -15,8 +15,12 @@ from fastapi import FastAPI
 from lifer_desk.admin_api import (
     AdminApiError,
     AdminClient,
+    Conflict,
+    InFlight,
     Invalid,
+    KeyReused,
     PreconditionFailed,
+    ProblemType,
     RateLimited,
     Unavailable,
     UserChanges,
@@ -226,3 +230,62 @@ async def test_428_is_precondition_failed(respx_mock: respx.MockRouter, sleeps: 
         with pytest.raises(PreconditionFailed) as caught:
             await admin.update_user("usr_1", UserChanges(gender="male"), etag='"x"', idempotency_key="k")
     assert (caught.value.status, caught.value.detail) == (428, "If-Match is required")
+
+
+def in_flight(retry_after: str) -> httpx.Response:
+    problem = {"type": ProblemType.IN_FLIGHT, "title": "Request in flight", "status": 409,
+               "detail": "a request with this Idempotency-Key is still being processed"}  # fmt: skip
+    return httpx.Response(409, headers={"Retry-After": retry_after}, json=problem)
+
+
+IMAGE_PATH = "/v1/users/usr_1/images/img_1"
+DELETED = httpx.Response(200, json={"image_id": "img_1", "deleted_at": "2025-06-01T09:00:00Z"})
+
+
+@respx.mock(base_url=URL)
+async def test_in_flight_is_waited_out_and_retried(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    route = respx_mock.delete(IMAGE_PATH).mock(side_effect=[in_flight("1"), DELETED])
+    async with remote(sleeps) as admin:
+        deleted = await admin.delete_image("usr_1", "img_1", idempotency_key="outbox-3")
+    assert deleted.image_id == "img_1"
+    assert sleeps.calls == [1.0]
+    assert [call.request.headers["Idempotency-Key"] for call in route.calls] == ["outbox-3", "outbox-3"]
+
+
+@respx.mock(base_url=URL)
+async def test_still_in_flight_past_the_budget_raises_in_flight(respx_mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    route = respx_mock.delete(IMAGE_PATH).mock(return_value=in_flight("3"))
+    async with remote(sleeps) as admin:
+        with pytest.raises(InFlight) as caught:
+            await admin.delete_image("usr_1", "img_1", idempotency_key="outbox-3")
+    # 3 + 3 fit the 8 s budget, a third wait would not: the caller (the outbox) gets when to try again.
+    assert sleeps.calls == [3.0, 3.0] and route.call_count == 3
+    assert caught.value.retry_after == 3.0
+    assert not isinstance(caught.value, Conflict)
+
+
+@pytest.mark.parametrize("type_", [ProblemType.CONFLICT, "about:blank"])
+@respx.mock(base_url=URL)
+async def test_a_conflict_is_not_retried(respx_mock: respx.MockRouter, sleeps: Sleeps, type_: str) -> None:
+    problem = {"type": type_, "title": "Conflict", "status": 409, "detail": "username is already taken"}
+    route = respx_mock.patch("/v1/users/usr_1").mock(return_value=httpx.Response(409, json=problem))
+    async with remote(sleeps) as admin:
+        with pytest.raises(Conflict) as caught:
+            await admin.update_user("usr_1", UserChanges(username="taken"), etag='"x"', idempotency_key="k")
+    assert not isinstance(caught.value, InFlight)
+    assert route.call_count == 1 and sleeps.calls == []
+
+
+@pytest.mark.parametrize(
+    ("type_", "error"), [(ProblemType.KEY_REUSED, KeyReused), (ProblemType.INVALID, Invalid), ("about:blank", Invalid)]
+)
+@respx.mock(base_url=URL)
+async def test_a_422_is_mapped_by_its_type(
+    respx_mock: respx.MockRouter, sleeps: Sleeps, type_: str, error: type[AdminApiError]
+) -> None:
+    problem = {"type": type_, "title": "Refused", "status": 422}
+    respx_mock.patch("/v1/users/usr_1").mock(return_value=httpx.Response(422, json=problem))
+    async with remote(sleeps) as admin:
+        with pytest.raises(AdminApiError) as caught:
+            await admin.update_user("usr_1", UserChanges(gender="male"), etag='"x"', idempotency_key="k")
+    assert type(caught.value) is error

@@ -21,11 +21,17 @@ from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.database import connect
 from lifer_desk.sandbox.erasure_work import ErasureTiming, settle_erasures
 from lifer_desk.sandbox.faults import Faults
-from lifer_desk.sandbox.problems import install_problem_handlers, problem_docs, problem_response
+from lifer_desk.sandbox.problems import TITLES, TYPE_NOTES, install_problem_handlers, problem_docs, problem_response
 from lifer_desk.sandbox.runtime import Runtime, runtime, runtime_of
 
 API_VERSION = "1.0.0"
 CONTROL_PREFIX = "/_sandbox/"
+DESCRIPTION = (
+    "Admin API v1 of the lifer diary service, as served by the lifer-desk sandbox.\n\n"
+    "Errors are RFC 9457 problem details. These `type`s tell apart the cases a client must handle differently "
+    "(any other problem is `about:blank`, told apart by its status):\n\n"
+    + "\n".join(f"- `{uri}` ({TITLES[uri]}): {note}." for uri, note in TYPE_NOTES.items())
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ def create_app(
     app = FastAPI(
         title="lifer admin API",
         version=API_VERSION,
-        description="Admin API v1 of the lifer diary service, as served by the lifer-desk sandbox.",
+        description=DESCRIPTION,
         lifespan=_erasure_worker,
     )
     app.state.runtime = Runtime(

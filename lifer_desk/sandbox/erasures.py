@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -15,7 +15,7 @@ from lifer_desk.admin_api.models import Erasure, ErasureRequest, ReceiptItem
 from lifer_desk.sandbox.accounts import find_user
 from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.database import iso
-from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
+from lifer_desk.sandbox.idempotency import IdempotencyKey, IdempotencyStore, fingerprint
 from lifer_desk.sandbox.problems import ProblemError, problem_docs
 from lifer_desk.sandbox.runtime import database, now, runtime
 from lifer_desk.sandbox.seed import object_id
@@ -44,14 +44,16 @@ def _load(conn: sqlite3.Connection, erasure_id: str) -> Erasure:
     )
 
 
-@router.post("/users/{user_id}/erasure", status_code=202, response_model=Erasure, responses=problem_docs(404, 409))
+@router.post(
+    "/users/{user_id}/erasure", status_code=202, response_model=Erasure, responses=problem_docs(404, keyed=True)
+)
 async def start_erasure(
     user_id: str,
     body: ErasureRequest,
     request: Request,
     conn: Db,
     clock: Now,
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)],
+    idempotency_key: IdempotencyKey,
 ) -> Response:
     """Start erasing (part of) an account; poll GET /v1/erasures/{id} for progress and the receipt."""
 

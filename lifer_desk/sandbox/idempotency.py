@@ -1,4 +1,10 @@
-"""The Idempotency-Key store: replay, refuse a changed payload (422), refuse while running (409)."""
+"""The Idempotency-Key store: replay, refuse a changed payload (422), refuse while running (409).
+
+A response is stored under its key only when the call began executing, as Stripe does: a refusal before that
+(a bad token, a stale or missing If-Match, a value that fails validation) is answered and forgotten, so a retry
+with the same key and corrected preconditions runs afresh. What the call met while acting (an account or
+image gone, a username taken) is its outcome, and is replayed like a success.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ import math
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from starlette.responses import Response
 
+from lifer_desk.admin_api.errors import ProblemType
 from lifer_desk.sandbox.database import iso
-from lifer_desk.sandbox.problems import ProblemError
+from lifer_desk.sandbox.problems import REFUSED_BEFORE_EXECUTING, ProblemError
 
 KEY_TTL = timedelta(hours=24)
 # A claim still "running" after this long belongs to a request that died mid-way (a crashed process): without
@@ -21,6 +29,28 @@ KEY_TTL = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(seconds=30)
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("etag", "location", "content-type")
+# Refused before the call began executing, or transient (429, and 5xx below): the same key may be sent again,
+# and must run rather than replay the refusal.
+_NOT_STORED = REFUSED_BEFORE_EXECUTING | {429}
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description=(
+            "Makes the call safe to repeat. The first response is stored under the key for 24 h and replayed, "
+            f"with `{REPLAYED_HEADER}: true`, to a repeat with the same payload. A repeat with another payload "
+            f"gets 422 `{ProblemType.KEY_REUSED}`; one while the first is still running gets 409 "
+            f"`{ProblemType.IN_FLIGHT}` with Retry-After (a claim unfinished after "
+            f"{int(IN_FLIGHT_LEASE.total_seconds())} s is taken over by the next repeat). Only a call that began "
+            "executing is stored: 2xx, and a 404 or 409 it met while acting. A refusal before it began "
+            f"({', '.join(map(str, sorted(REFUSED_BEFORE_EXECUTING)))}) is not, nor is 429 or 5xx, so a retry with "
+            "the same key and corrected preconditions or values runs afresh."
+        ),
+    ),
+]
 
 
 def fingerprint(method: str, path: str, payload: Any) -> str:
@@ -44,13 +74,18 @@ class IdempotencyStore:
             )
             return None
         if row["fingerprint"] != print_:
-            raise ProblemError(422, "this Idempotency-Key was used with a different request")
+            raise ProblemError(
+                422, "this Idempotency-Key was used with a different request", problem_type=ProblemType.KEY_REUSED
+            )
         if row["state"] == "running":
             claimed_for = self._now - datetime.fromisoformat(row["created_at"])
             if claimed_for < IN_FLIGHT_LEASE:
                 wait = str(max(1, math.ceil((IN_FLIGHT_LEASE - claimed_for).total_seconds())))
                 raise ProblemError(
-                    409, "a request with this Idempotency-Key is still being processed", headers={"Retry-After": wait}
+                    409,
+                    "a request with this Idempotency-Key is still being processed",
+                    problem_type=ProblemType.IN_FLIGHT,
+                    headers={"Retry-After": wait},
                 )
             self._conn.execute("UPDATE idempotency SET created_at = ? WHERE key = ?", (iso(self._now), key))
             return None
@@ -70,7 +105,7 @@ class IdempotencyStore:
     def run(self, key: str, print_: str, action: Callable[[], Response]) -> Response:
         """Run `action` once per key. Its changes and the stored response commit together.
 
-        Transient answers (429, 5xx) are not stored: the caller may retry them with the same key.
+        Refusals before executing, and transient answers, are not stored (see `_NOT_STORED`).
         """
         replay = self.begin(key, print_)
         if replay is not None:
@@ -79,7 +114,7 @@ class IdempotencyStore:
         try:
             response = action()
         except ProblemError as problem:
-            # A refusal changes nothing, but its answer is still what this key replays.
+            # A refusal changes nothing; whether this key replays it depends on how far the call got.
             self._conn.execute("ROLLBACK")
             response = problem.response()
             self._settle(key, response)
@@ -93,7 +128,7 @@ class IdempotencyStore:
         return response
 
     def _settle(self, key: str, response: Response) -> None:
-        if response.status_code == 429 or response.status_code >= 500:
+        if response.status_code in _NOT_STORED or response.status_code >= 500:
             self.release(key)
         else:
             self.finish(key, response)

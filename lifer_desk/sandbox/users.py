@@ -27,7 +27,7 @@ from lifer_desk.sandbox.accounts import etag_of, find_user, profile_of, summary_
 from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.claims import normalise_email, normalise_username, parse_birthday, parse_gender
 from lifer_desk.sandbox.database import iso
-from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
+from lifer_desk.sandbox.idempotency import IdempotencyKey, IdempotencyStore, fingerprint
 from lifer_desk.sandbox.problems import ProblemError, problem_docs
 from lifer_desk.sandbox.runtime import database, now
 
@@ -35,7 +35,6 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
 Db = Annotated[sqlite3.Connection, Depends(database)]
 Now = Annotated[datetime, Depends(now)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 VERIFY_LIMIT = 10
 VERIFY_WINDOW = timedelta(hours=1)
@@ -136,7 +135,7 @@ def _checked_changes(changes: UserChanges, today: date) -> dict[str, str]:
     return values
 
 
-@router.patch("/users/{user_id}", response_model=UserProfile, responses=problem_docs(404, 409, 412, 428))
+@router.patch("/users/{user_id}", response_model=UserProfile, responses=problem_docs(404, 409, 412, 428, keyed=True))
 async def update_user(
     user_id: str,
     changes: UserChanges,
@@ -181,7 +180,9 @@ async def list_images(user_id: str, conn: Db) -> ImageList:
     return ImageList(items=[dict(row) for row in rows])
 
 
-@router.delete("/users/{user_id}/images/{image_id}", response_model=ImageDeletion, responses=problem_docs(404, 409))
+@router.delete(
+    "/users/{user_id}/images/{image_id}", response_model=ImageDeletion, responses=problem_docs(404, keyed=True)
+)
 async def delete_image(
     user_id: str, image_id: str, request: Request, conn: Db, clock: Now, idempotency_key: IdempotencyKey
 ) -> Response:

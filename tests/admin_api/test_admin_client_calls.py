@@ -7,12 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import Clock, VerifyLeakGuard, pick_user, user_with_images
+from admin_test_support import Clock, Sleeps, VerifyLeakGuard, pick_user, user_with_images
 
 from lifer_desk.admin_api import (
     AdminClient,
     Conflict,
+    InFlight,
     Invalid,
+    KeyReused,
     NotFound,
     PreconditionFailed,
     RateLimited,
@@ -174,19 +176,23 @@ async def test_update_with_a_reused_key_and_another_payload_is_422(client: Admin
     first = await client.update_user(row["id"], UserChanges(gender="male"), etag=etag, idempotency_key="same")
     replay = await client.update_user(row["id"], UserChanges(gender="male"), etag=etag, idempotency_key="same")
     assert replay == first
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(KeyReused) as caught:
         await client.update_user(row["id"], UserChanges(gender="female"), etag=etag, idempotency_key="same")
-    assert "Idempotency-Key" in (caught.value.detail or "")
+    assert caught.value.status == 422 and "Idempotency-Key" in (caught.value.detail or "")
 
 
-async def test_a_key_still_running_is_409(client: AdminClient, db: sqlite3.Connection, clock: Clock) -> None:
+async def test_a_key_still_running_is_409_in_flight(
+    client: AdminClient, db: sqlite3.Connection, clock: Clock, sleeps: Sleeps
+) -> None:
     row = user_with_images(db)
     image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
     path = f"/v1/users/{row['id']}/images/{image_id}"
     IdempotencyStore(db, clock()).begin("busy-key", fingerprint("DELETE", path, None))
-    with pytest.raises(Conflict) as caught:
+    with pytest.raises(InFlight) as caught:
         await client.delete_image(row["id"], image_id, idempotency_key="busy-key")
-    assert "still being processed" in (caught.value.detail or "")
+    assert caught.value.status == 409 and "still being processed" in (caught.value.detail or "")
+    # The claim has 30 s to run: longer than the client's budget, so it is reported at once, with when to retry.
+    assert caught.value.retry_after == 30 and sleeps.calls == []
 
 
 async def test_a_key_abandoned_mid_request_is_taken_over(

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from lifer_desk.config import Secret
+from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
 
 TOKEN = Secret("test-token-5f1d2c9a8b7e")
 BASE_URL = "http://sandbox.test"
@@ -87,3 +88,15 @@ def pick_user(db: sqlite3.Connection, where: str = "1", *params: object) -> sqli
 
 def user_with_images(db: sqlite3.Connection) -> sqlite3.Row:
     return pick_user(db, "id IN (SELECT user_id FROM image)")
+
+
+def claim_image_deletion(db: sqlite3.Connection, clock: Clock, key: str) -> tuple[str, str, str]:
+    """Claim `key` for deleting an account's image, as a request still running (or dead mid-way) would.
+
+    Returns the account id, the image id and the image's path.
+    """
+    row = user_with_images(db)
+    image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
+    path = f"/v1/users/{row['id']}/images/{image_id}"
+    IdempotencyStore(db, clock()).begin(key, fingerprint("DELETE", path, None))
+    return row["id"], image_id, path

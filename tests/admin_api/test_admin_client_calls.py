@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import Clock, Sleeps, VerifyLeakGuard, pick_user, user_with_images
+from admin_test_support import Clock, Sleeps, VerifyLeakGuard, claim_image_deletion, pick_user, user_with_images
 
 from lifer_desk.admin_api import (
     AdminClient,
@@ -23,7 +23,6 @@ from lifer_desk.admin_api import (
     open_admin_client,
 )
 from lifer_desk.config import Settings
-from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
 
 
 async def test_health(client: AdminClient) -> None:
@@ -184,12 +183,9 @@ async def test_update_with_a_reused_key_and_another_payload_is_422(client: Admin
 async def test_a_key_still_running_is_409_in_flight(
     client: AdminClient, db: sqlite3.Connection, clock: Clock, sleeps: Sleeps
 ) -> None:
-    row = user_with_images(db)
-    image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
-    path = f"/v1/users/{row['id']}/images/{image_id}"
-    IdempotencyStore(db, clock()).begin("busy-key", fingerprint("DELETE", path, None))
+    user_id, image_id, _ = claim_image_deletion(db, clock, "busy-key")
     with pytest.raises(InFlight) as caught:
-        await client.delete_image(row["id"], image_id, idempotency_key="busy-key")
+        await client.delete_image(user_id, image_id, idempotency_key="busy-key")
     assert caught.value.status == 409 and "still being processed" in (caught.value.detail or "")
     # The claim has 30 s to run: longer than the client's budget, so it is reported at once, with when to retry.
     assert caught.value.retry_after == 30 and sleeps.calls == []
@@ -198,19 +194,16 @@ async def test_a_key_still_running_is_409_in_flight(
 async def test_a_key_abandoned_mid_request_is_taken_over(
     client: AdminClient, raw: httpx.AsyncClient, db: sqlite3.Connection, clock: Clock
 ) -> None:
-    row = user_with_images(db)
-    image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
-    path = f"/v1/users/{row['id']}/images/{image_id}"
     # A request that claimed the key and then died with its process, before doing anything.
-    IdempotencyStore(db, clock()).begin("outbox-crashed", fingerprint("DELETE", path, None))
+    user_id, image_id, path = claim_image_deletion(db, clock, "outbox-crashed")
     clock.advance(seconds=10)
     busy = await raw.delete(path, headers={"Idempotency-Key": "outbox-crashed"})
     assert busy.status_code == 409 and busy.headers["Retry-After"] == "20"
     clock.advance(seconds=21)
-    deleted = await client.delete_image(row["id"], image_id, idempotency_key="outbox-crashed")
+    deleted = await client.delete_image(user_id, image_id, idempotency_key="outbox-crashed")
     assert deleted.image_id == image_id
     assert db.execute("SELECT count(*) FROM image WHERE id = ?", (image_id,)).fetchone()[0] == 0
-    replay = await client.delete_image(row["id"], image_id, idempotency_key="outbox-crashed")
+    replay = await client.delete_image(user_id, image_id, idempotency_key="outbox-crashed")
     assert replay == deleted
 
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import httpx
 import pytest
-from admin_test_support import BASE_URL, TOKEN, Clock, pick_user, user_with_images
+from admin_test_support import BASE_URL, TOKEN, Clock, claim_image_deletion, pick_user
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import (
@@ -130,10 +130,7 @@ class TestInFlight:
     async def test_the_client_waits_and_then_takes_over_an_abandoned_claim(
         self, app: FastAPI, db: sqlite3.Connection, clock: Clock
     ) -> None:
-        row = user_with_images(db)
-        image_id = db.execute("SELECT id FROM image WHERE user_id = ?", (row["id"],)).fetchone()[0]
-        path = f"/v1/users/{row['id']}/images/{image_id}"
-        IdempotencyStore(db, clock()).begin("outbox-7", fingerprint("DELETE", path, None))
+        user_id, image_id, _ = claim_image_deletion(db, clock, "outbox-7")
         clock.advance(seconds=25)
         waits: list[float] = []
 
@@ -143,7 +140,7 @@ class TestInFlight:
             clock.advance(seconds=seconds)
 
         async with AdminClient(BASE_URL, TOKEN, transport=httpx.ASGITransport(app=app), sleep=sleep) as admin:
-            deleted = await admin.delete_image(row["id"], image_id, idempotency_key="outbox-7")
+            deleted = await admin.delete_image(user_id, image_id, idempotency_key="outbox-7")
         assert waits == [5.0]
         assert deleted.image_id == image_id
         assert db.execute("SELECT count(*) FROM deletion WHERE object_id = ?", (image_id,)).fetchone()[0] == 1

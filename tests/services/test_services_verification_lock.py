@@ -113,14 +113,8 @@ class Arrivals:
         await asyncio.wait_for(self._all.wait(), timeout=60)
 
 
-async def test_simultaneous_attempts_send_no_more_verify_calls_than_attempts_left(db: Database) -> None:
-    """Issue 12 item 5: with two failures on record, five agents pressing verify at once made five verify
-    calls; the limit allows one. On SQLite and PostgreSQL (the `db` fixture runs both)."""
-    api = FakeAdminApi()
-    api.answer = WRONG_BIRTHDAY
-    agents = [context(api, db, f"agent{n}") for n in range(5)]
-    for ctx in agents[:2]:
-        await verification.submit(ctx, ACCOUNT_ID, STATED)
+async def all_at_once(api: FakeAdminApi, agents: list[DeskContext]) -> list[verification.VerificationResult | Refused]:
+    """Every agent submits at the same moment; each gets an answer or a refusal."""
     arrivals = Arrivals(len(agents))
     api.hold = arrivals.hold
 
@@ -131,7 +125,18 @@ async def test_simultaneous_attempts_send_no_more_verify_calls_than_attempts_lef
             arrivals.arrive()
             return refused
 
-    results = await asyncio.gather(*(attempt(ctx) for ctx in agents))
+    return list(await asyncio.gather(*(attempt(ctx) for ctx in agents)))
+
+
+async def test_simultaneous_attempts_send_no_more_verify_calls_than_attempts_left(db: Database) -> None:
+    """Issue 12 item 5: with two failures on record, five agents pressing verify at once made five verify
+    calls; the limit allows one. On SQLite and PostgreSQL (the `db` fixture runs both)."""
+    api = FakeAdminApi()
+    api.answer = WRONG_BIRTHDAY
+    agents = [context(api, db, f"agent{n}") for n in range(5)]
+    for ctx in agents[:2]:
+        await verification.submit(ctx, ACCOUNT_ID, STATED)
+    results = await all_at_once(api, agents)
     assert api.verify_calls == 3  # the two on record and one of the five
     answered = [r for r in results if isinstance(r, verification.VerificationResult)]
     refused = [str(r) for r in results if isinstance(r, Refused)]
@@ -145,17 +150,7 @@ async def test_with_no_failures_three_calls_may_be_out_at_once_and_no_fourth(db:
     api = FakeAdminApi()
     api.answer = WRONG_BIRTHDAY
     agents = [context(api, db, f"agent{n}") for n in range(4)]
-    arrivals = Arrivals(len(agents))
-    api.hold = arrivals.hold
-
-    async def attempt(ctx: DeskContext) -> verification.VerificationResult | Refused:
-        try:
-            return await verification.submit(ctx, ACCOUNT_ID, STATED)
-        except Refused as refused:
-            arrivals.arrive()
-            return refused
-
-    results = await asyncio.gather(*(attempt(ctx) for ctx in agents))
+    results = await all_at_once(api, agents)
     assert api.verify_calls == 3
     assert sum(isinstance(r, Refused) for r in results) == 1
     assert outcomes(db) == ["failed", "failed", "failed"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes.admin_api import with_admin
+from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.widgets import Input
 from ui_support import ACCOUNT, NOW, context
 from verification_support import (
@@ -27,6 +27,7 @@ from lifer_desk.services import tickets, verification, verification_locks
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
+from lifer_desk.store import verifications as store
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
@@ -138,6 +139,24 @@ async def test_rate_limited_is_shown_and_not_counted(
         await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
         assert "rate limited, try later" in rendered(app, "#verify-result")
     assert verification_locks.lock_state(ctx, adult.id).failures == 0
+
+
+async def test_an_attempt_while_other_calls_are_out_is_refused_in_place(ctx: DeskContext, settle) -> None:
+    """Three other desks have verify calls out on the account: a fourth would pass the limit if all failed."""
+    api = FakeAdminApi(FakeAccount(ACCOUNT))
+    with ctx.db.write() as session:
+        for agent in ("bob", "carol", "dave"):
+            store.add_attempt(
+                session, ticket_id=None, account_id=ACCOUNT.id, agent=agent, fields_stated=["email"], results={},
+                outcome=store.PENDING, attempt=1, at=NOW, expires_at=None,
+            )  # fmt: skip
+    app = DeskApp(with_admin(ctx, api))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, linked_ticket(ctx, ACCOUNT.id).id, settle)
+        await type_claims(pilot, settle, "zhang.san@qq.com", "xiaozhang", "1990-05-17")
+        assert "another verification of this account is under way" in rendered(app, "#verify-result")
+        assert isinstance(app.screen, VerifyDialog)
+    assert api.verify_calls == 0
 
 
 async def test_lookup_problems_are_named_where_the_account_would_be(

@@ -185,9 +185,10 @@ def _reserve(
 ) -> _Reservation | VerificationResult | None:
     """The pending attempt, the LOCKED result (recorded and audited), or None while the calls out use up the
     attempts left. One transaction, serialised per account: no two desks reserve on the same count."""
-    now = ctx.clock()
     with ctx.db.write() as session:
         store.serialise_account(session, account_id)
+        # Read after the wait: a clock read before it could predate attempts settled meanwhile, and miss them.
+        now = ctx.clock()
         settle_stale_reservations(session, ctx, account_id, now)
         state = lock_state_in(session, account_id, now)
         if not state.locked and not state.may_reserve:
@@ -233,10 +234,10 @@ def _settle(
     ctx: DeskContext, reservation: _Reservation, results: Mapping[Field, FieldResult], decision: Decision
 ) -> VerificationResult:
     """Record the API's answer on the reservation, locking on the third failure."""
-    now = ctx.clock()
     account_id = reservation.account_id
     with ctx.db.write() as session:
         store.serialise_account(session, account_id)
+        now = ctx.clock()  # after the wait, as in `_reserve`
         settle_stale_reservations(session, ctx, account_id, now)
         state = lock_state_in(session, account_id, now)
         failed = decision.outcome is Outcome.FAILED

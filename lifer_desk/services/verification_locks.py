@@ -125,9 +125,10 @@ def unlock(ctx: DeskContext, account_id: str, reason: str) -> LockState:
     reason = reason.strip()
     if not reason:
         raise Refused(_("give a reason for unlocking"))
-    now = ctx.clock()
     with ctx.db.write() as session:
         store.serialise_account(session, account_id)
+        # After the wait: failures settled while this waited must fall before the unlock, not after it.
+        now = ctx.clock()
         lock = store.open_lock(session, account_id)
         if lock is None:
             raise Refused(_("account {id} is not locked for verification").format(id=account_id))

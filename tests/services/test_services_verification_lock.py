@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -38,6 +42,7 @@ E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 pytest_plugins = ["verification_fixtures"]
 
 ACCOUNT_ID = "usr_race"
+TESTS = Path(__file__).parents[1]
 T0 = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
 
 
@@ -162,7 +167,7 @@ def at(db: Database, api: FakeAdminApi, agent: str, when: datetime) -> DeskConte
 
 
 def reservation_left_by_a_dead_desk(db: Database, when: datetime) -> None:
-    """What a desk killed (kill -9) between reserving an attempt and settling it leaves behind: a pending row."""
+    """What a desk killed between reserving an attempt and settling it leaves behind (see the test above)."""
     with db.write() as session:
         store.add_attempt(
             session,
@@ -178,18 +183,61 @@ def reservation_left_by_a_dead_desk(db: Database, when: datetime) -> None:
         )
 
 
-async def test_a_reservation_left_by_a_killed_desk_holds_calls_off_then_counts_as_a_failure(db: Database) -> None:
+# A desk whose verify call never returns: it says so once the call is out, and waits to be killed.
+DOOMED_DESK = """
+import asyncio, sys
+from fakes.admin_api import FakeAdminApi, with_admin
+from lifer_desk.config import Settings
+from lifer_desk.domain.identity import Field
+from lifer_desk.services import verification
+from lifer_desk.services.context import DeskContext
+from lifer_desk.store.db import Database
+
+
+async def main() -> None:
+    db = Database(sys.argv[1])
+    api = FakeAdminApi()
+
+    async def out_for_ever() -> None:
+        print("verify call out", flush=True)
+        await asyncio.Event().wait()
+
+    api.hold = out_for_ever
+    ctx = with_admin(DeskContext(db, Settings(database_url=db.url), "doomed", "agent"), api)
+    stated = {Field.EMAIL: "zhang.san@qq.com", Field.USERNAME: "xiaozhang", Field.BIRTHDAY: "1990-05-17"}
+    await verification.submit(ctx, sys.argv[2], stated)
+
+asyncio.run(main())
+"""
+
+
+def kill_a_desk_mid_call(db: Database) -> None:
+    """Run a desk in another process until its verify call is out, then kill -9 it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    desk = subprocess.Popen(
+        [sys.executable, "-c", DOOMED_DESK, db.url, ACCOUNT_ID], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert desk.stdout is not None
+        assert desk.stdout.readline().strip() == "verify call out"
+    finally:
+        desk.send_signal(signal.SIGKILL)
+        desk.wait()
+
+
+async def test_a_desk_killed_mid_call_holds_calls_off_then_counts_as_a_failure(db: Database) -> None:
     api = FakeAdminApi()
     api.answer = WRONG_BIRTHDAY
     for agent in ("alice", "bob"):
-        await verification.submit(at(db, api, agent, T0), ACCOUNT_ID, STATED)
-    reservation_left_by_a_dead_desk(db, T0)
+        await verification.submit(context(api, db, agent), ACCOUNT_ID, STATED)
+    kill_a_desk_mid_call(db)
+    assert outcomes(db) == ["failed", "failed", "pending"]
     # While the dead desk's call could still be out, no other call goes out: it may have been the third failure.
     with pytest.raises(verification.AttemptUnderWay):
-        await verification.submit(at(db, api, "carol", T0 + timedelta(minutes=1)), ACCOUNT_ID, STATED)
+        await verification.submit(context(api, db, "carol"), ACCOUNT_ID, STATED)
     assert api.verify_calls == 2
-    # Later it is settled as interrupted, a failure: killing desks buys no extra calls.
-    later = at(db, api, "carol", T0 + verification_locks.RESERVATION_TTL + timedelta(seconds=1))
+    # Later it is settled as interrupted, a failure: killing desks buys no extra calls, and locks nothing for ever.
+    later = at(db, api, "carol", datetime.now(UTC) + verification_locks.RESERVATION_TTL + timedelta(seconds=1))
     result = await verification.submit(later, ACCOUNT_ID, STATED)
     assert result.outcome is Outcome.LOCKED and api.verify_calls == 2
     assert outcomes(db) == ["failed", "failed", "interrupted", "locked"]

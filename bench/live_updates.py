@@ -55,7 +55,7 @@ async def _measure(url: str, changes: int) -> list[float]:
     from widgets.virtual_table import VirtualTable
 
     ctx = DeskContext(db=Database(url), settings=Settings(database_url=url), agent=BENCH_AGENT, role="agent")
-    app = DeskApp(ctx, _no_admin_api)
+    app = DeskApp(ctx)
     writer = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -104,10 +104,6 @@ async def _measure(url: str, changes: int) -> list[float]:
     writer.stdin.close()
     await writer.wait()
     return latencies
-
-
-def _no_admin_api() -> Any:
-    raise RuntimeError("the live-updates bench needs no admin API")
 
 
 def main() -> None:

@@ -98,7 +98,7 @@ async def _run_child(path: str, presses: int, searches: int) -> None:
     settings = Settings(database_url=f"sqlite:///{path}")
     # Opened as `lifer-desk` opens it, schema check included.
     ctx = DeskContext(db=open_database(settings), settings=settings, agent=BENCH_AGENT, role="agent")
-    app = DeskApp(ctx, _no_admin_api)
+    app = DeskApp(ctx)
     # A frame counts once it is terminal bytes: the headless driver skips that step, so it is done here.
     waiting: list[tuple[Callable[[], bool], asyncio.Future[float]]] = []
     display = app._display
@@ -194,10 +194,6 @@ async def _run_child(path: str, presses: int, searches: int) -> None:
             flush=True,
         )
         await app.action_quit()
-
-
-def _no_admin_api() -> Any:
-    raise RuntimeError("the queue bench needs no admin API")
 
 
 # The parent: spawn, time, compare --------------------------------------------------------------------------

@@ -4,15 +4,24 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from verification_support import TOKEN, CountingTransport
+from verification_support import TOKEN, CountingTransport, sandbox_client
 
+from lifer_desk.admin_api import AdminClient
 from lifer_desk.sandbox.app import create_app
 
 
 @pytest.fixture
 def transport(sandbox_db: Path) -> CountingTransport:
     return CountingTransport(httpx.ASGITransport(app=create_app(sandbox_db, TOKEN)))
+
+
+@pytest.fixture
+async def api(transport: CountingTransport) -> AsyncIterator[AdminClient]:
+    """The real client on the counting transport, closed after the test."""
+    async with sandbox_client(transport) as client:
+        yield client

@@ -43,6 +43,7 @@ from lifer_desk.admin_api.models import (
     VerifyClaims,
     VerifyResult,
 )
+from lifer_desk.admin_api.protocol import AdminApi
 
 if TYPE_CHECKING:
     from lifer_desk.admin_api.client import AdminClient
@@ -64,6 +65,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AccountStatus",
+    "AdminApi",
     "AdminApiError",
     "AdminClient",
     "Conflict",

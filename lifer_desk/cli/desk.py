@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.desk_log import default_log_path, log_to_file
-from lifer_desk.services.context import DeskContext
+from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
 
@@ -33,7 +34,7 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     except OSError as exc:
         # A home without a writable log directory must not keep the agent from working.
         typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
-    run_desk(ctx, partial(_open_admin, settings, sandbox_path))
+    run_desk(replace(ctx, admin=AdminApiProvider(partial(_open_admin, settings, sandbox_path))))
 
 
 def _open_admin(settings: Settings, sandbox_path: Path | None) -> AdminClient:

@@ -1,14 +1,18 @@
-"""Identity verification use cases (issue 5): find the account, check what the caller states, lock, unlock, expire.
+"""Identity verification use cases (issue 5): check the account found, check what the caller states, expire.
 
 The desk never sees registration data: the admin API's verify endpoint answers match, mismatch or absent per
-field, and the policy in `domain.identity` turns the answers into verified or failed.
+field, and the policy in `domain.identity` turns the answers into verified or failed. The attempt limit lives
+in `verification_locks`, the urgent ticket for an under-14 account in `minor_data`.
 
 Order of a submission, each step for a reason:
 1. parse and check the statement: bad input costs no API call and no attempt;
-2. refuse a locked account before calling the API, so a locked account leaks nothing more;
-3. call verify (a 429 is reported as "rate limited, try later" and counts for nothing);
-4. in one write transaction, serialised per account: re-check the lock (another agent may have locked it while
-   our call was out), record the attempt, lock on the third failure, audit both.
+2. in one write transaction, serialised per account, reserve the attempt: refuse a locked account (it leaks
+   nothing more), and refuse while the calls already out could use up the attempts left, so that simultaneous
+   attempts never send more verify calls than the limit allows;
+3. call verify (a 429 is reported as "rate limited, try later" and counts for nothing; any failure withdraws
+   the reservation, since no answer means no attempt);
+4. in one write transaction, serialised per account: settle the reservation with the outcome, lock on the
+   third failure, audit both.
 
 What the caller claimed is not stored at all, not even as a keyed hash: nothing reads it back, and a hash of a
 birthday or a gender is found by trying every value, for anyone who holds the key, which would sit on the same
@@ -23,15 +27,12 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlmodel import Session
 
-from lifer_desk.admin_api import RateLimited, UserSummary, VerifyClaims, VerifyResult
+from lifer_desk.admin_api import RateLimited, VerifyClaims, VerifyResult
 from lifer_desk.domain.identity import (
-    LOCK_WINDOW,
     MAX_FAILED,
-    ClaimError,
     ClaimsInvalid,
     Decision,
     Field,
@@ -41,31 +42,25 @@ from lifer_desk.domain.identity import (
     VerificationPolicy,
     check_stated,
     evaluate,
-    failures_in_window,
     is_verification_current,
-    normalise_email,
-    normalise_username,
     parse_claims,
     verification_expires_at,
 )
-from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets
+from lifer_desk.services.accounts import FoundAccount
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import PermissionDenied, Refused
-from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.errors import Refused
+from lifer_desk.services.minor_data import minor_ticket_offered
+from lifer_desk.services.verification_locks import (
+    LockState,
+    lock_account,
+    lock_state,
+    lock_state_in,
+    locked_explanation,
+    settle_stale_reservations,
+)
 from lifer_desk.store import audit
 from lifer_desk.store import verifications as store
-
-
-class VerifyApi(Protocol):
-    """The two admin-API calls verification needs (an `AdminClient` is one)."""
-
-    async def lookup_user(
-        self, *, email: str | None = None, username: str | None = None, id: str | None = None
-    ) -> UserSummary: ...
-
-    async def verify(self, user_id: str, claims: VerifyClaims) -> VerifyResult: ...
 
 
 class ClaimsRefused(Refused):
@@ -80,31 +75,20 @@ class RateLimitedTryLater(Refused):
     """The admin API answered 429; nothing was counted."""
 
 
-@dataclass(frozen=True)
-class LockState:
-    locked_at: datetime | None
-    failures: int
-
-    @property
-    def locked(self) -> bool:
-        return self.locked_at is not None
-
-    @property
-    def attempts_left(self) -> int:
-        return 0 if self.locked else max(0, MAX_FAILED - self.failures)
+class AttemptUnderWay(Refused):
+    """The verify calls already out on this account could use up the attempts left; nothing was sent."""
 
 
 @dataclass(frozen=True)
 class AccountCheck:
     """The account a verification is about: its masked summary and whether it may be verified now."""
 
-    summary: UserSummary
+    account: FoundAccount
     lock: LockState
 
     @property
     def minor_ticket_offered(self) -> bool:
-        """Under 14 without guardian consent: its data is sensitive, and the desk offers an urgent ticket."""
-        return self.summary.under_14 and self.summary.guardian_consent is not True
+        return minor_ticket_offered(self.account.summary)
 
 
 @dataclass(frozen=True)
@@ -127,87 +111,19 @@ class CurrentVerification:
     expires_at: datetime
 
 
-def locked_explanation() -> str:
-    return _(
-        "Locked for verification: {n} failed attempts within 24 h. A supervisor can unlock it; do not verify "
-        "this caller any other way."
-    ).format(n=MAX_FAILED)
+@dataclass(frozen=True)
+class _Reservation:
+    """An attempt written as pending before its verify call goes out."""
+
+    attempt_id: int
+    account_id: str
+    ticket_id: int | None
+    stated: list[str]
 
 
-# --- starting: which account --------------------------------------------------------------------------------
-
-
-def _lookup_key(email: str | None, username: str | None, account_id: str | None) -> dict[str, str]:
-    given = [(k, v.strip()) for k, v in (("email", email), ("username", username), ("id", account_id)) if v]
-    given = [(k, v) for k, v in given if v]
-    if len(given) != 1:
-        raise Refused(_("look the account up by exactly one of email, username or id"))
-    kind, value = given[0]
-    try:
-        if kind == "email":
-            value = normalise_email(value)
-        elif kind == "username":
-            value = normalise_username(value)
-    except ClaimError as exc:
-        raise Refused(_("{field} {problem}").format(field=kind, problem=exc.message)) from None
-    if "*" in value:
-        raise Refused(_("a masked value cannot find an account: ask for the full value"))
-    return {kind: value}
-
-
-async def start(
-    ctx: DeskContext,
-    api: VerifyApi,
-    *,
-    email: str | None = None,
-    username: str | None = None,
-    account_id: str | None = None,
-) -> AccountCheck:
-    """Find the account by an exact email, username or id; only its masked summary comes back."""
-    summary = await api.lookup_user(**_lookup_key(email, username, account_id))
-    return AccountCheck(summary, await asyncio.to_thread(lock_state, ctx, summary.id))
-
-
-# --- the lock -----------------------------------------------------------------------------------------------
-
-
-def _lock_state_in(session: Session, account_id: str, now: datetime) -> LockState:
-    lock = store.open_lock(session, account_id)
-    unlocked_at = store.last_unlock(session, account_id)
-    times = store.failure_times(session, account_id, since=now - LOCK_WINDOW)
-    return LockState(lock.locked_at if lock else None, failures_in_window(times, now, unlocked_at=unlocked_at))
-
-
-def lock_state(ctx: DeskContext, account_id: str) -> LockState:
-    with ctx.db.read() as session:
-        return _lock_state_in(session, account_id, ctx.clock())
-
-
-def unlock(ctx: DeskContext, account_id: str, reason: str) -> LockState:
-    """A supervisor lifts the lock; earlier failures no longer count. The reason is required and audited."""
-    if not ctx.is_supervisor:
-        raise PermissionDenied(_("only a supervisor can unlock verification"))
-    reason = reason.strip()
-    if not reason:
-        raise Refused(_("give a reason for unlocking"))
-    now = ctx.clock()
-    with ctx.db.write() as session:
-        store.serialise_account(session, account_id)
-        lock = store.open_lock(session, account_id)
-        if lock is None:
-            raise Refused(_("account {id} is not locked for verification").format(id=account_id))
-        lock.unlocked_at, lock.unlocked_by, lock.unlock_reason = now, ctx.agent, reason
-        session.add(lock)
-        session.flush()
-        audit.append(
-            session,
-            actor=ctx.agent,
-            action="verification.unlock",
-            entity_type="account",
-            entity_id=account_id,
-            details={"lock_id": lock.id, "reason": reason},
-        )
-        return _lock_state_in(session, account_id, now)
+def check_account(ctx: DeskContext, account: FoundAccount) -> AccountCheck:
+    """The account found (`accounts.find_account`) with its lock state: may it be verified now?"""
+    return AccountCheck(account, lock_state(ctx, account.summary.id))
 
 
 # --- submitting -------------------------------------------------------------------------------------------
@@ -233,37 +149,20 @@ def _answers(claims: VerifyClaims, answer: VerifyResult) -> dict[Field, FieldRes
     }
 
 
-def _record(
+def _audit_attempt(
     session: Session,
     ctx: DeskContext,
-    *,
-    account_id: str,
-    ticket_id: int | None,
-    stated: list[str],
-    results: Mapping[Field, FieldResult],
+    attempt_id: int,
+    reservation: _Reservation,
+    results: Mapping[str, str],
     outcome: Outcome,
     attempt: int,
-    now: datetime,
-    expires_at: datetime | None = None,
 ) -> None:
-    plain_results = {str(name): str(result) for name, result in results.items()}
-    attempt_id = store.add_attempt(
-        session,
-        ticket_id=ticket_id,
-        account_id=account_id,
-        agent=ctx.agent,
-        fields_stated=stated,
-        results=plain_results,
-        outcome=outcome,
-        attempt=attempt,
-        at=now,
-        expires_at=expires_at,
-    )
     details = {
-        "account_id": account_id,
-        "ticket_id": ticket_id,
-        "fields_stated": sorted(stated),
-        "results": plain_results,
+        "account_id": reservation.account_id,
+        "ticket_id": reservation.ticket_id,
+        "fields_stated": sorted(reservation.stated),
+        "results": dict(results),
         "outcome": str(outcome),
         "attempt": attempt,
     }
@@ -281,67 +180,90 @@ def _locked_result(account_id: str) -> VerificationResult:
     return VerificationResult(account_id, Outcome.LOCKED, {}, locked_explanation(), (), 0, True)
 
 
-def _refuse_locked(ctx: DeskContext, account_id: str, ticket_id: int | None, stated: list[str]) -> VerificationResult:
-    now = ctx.clock()
+def _reserve(
+    ctx: DeskContext, account_id: str, ticket_id: int | None, stated: list[str]
+) -> _Reservation | VerificationResult | None:
+    """The pending attempt, the LOCKED result (recorded and audited), or None while the calls out use up the
+    attempts left. One transaction, serialised per account: no two desks reserve on the same count."""
     with ctx.db.write() as session:
-        state = _lock_state_in(session, account_id, now)
-        _record(
+        store.serialise_account(session, account_id)
+        # Read after the wait: a clock read before it could predate attempts settled meanwhile, and miss them.
+        now = ctx.clock()
+        settle_stale_reservations(session, ctx, account_id, now)
+        state = lock_state_in(session, account_id, now)
+        if not state.locked and not state.may_reserve:
+            return None
+        # On a locked account the attempt is recorded as refused at once, and no call is made.
+        outcome = Outcome.LOCKED if state.locked else store.PENDING
+        attempt = state.failures + state.in_flight + 1
+        attempt_id = store.add_attempt(
             session,
-            ctx,
-            account_id=account_id,
             ticket_id=ticket_id,
-            stated=stated,
+            account_id=account_id,
+            agent=ctx.agent,
+            fields_stated=stated,
             results={},
-            outcome=Outcome.LOCKED,
-            attempt=state.failures + 1,
-            now=now,
+            outcome=outcome,
+            attempt=attempt,
+            at=now,
+            expires_at=None,
         )
-    return _locked_result(account_id)
+        reservation = _Reservation(attempt_id, account_id, ticket_id, stated)
+        if not state.locked:
+            return reservation
+        _audit_attempt(session, ctx, attempt_id, reservation, {}, Outcome.LOCKED, attempt)
+        return _locked_result(account_id)
+
+
+def _withdraw(ctx: DeskContext, reservation: _Reservation, *, rate_limited: bool) -> None:
+    """The call got no answer: the reservation was no attempt. A 429 is audited (the API counted it)."""
+    with ctx.db.write() as session:
+        store.drop_pending(session, reservation.attempt_id)
+        if rate_limited:
+            audit.append(
+                session,
+                actor=ctx.agent,
+                action="verification.rate_limited",
+                entity_type="account",
+                entity_id=reservation.account_id,
+                details={"ticket_id": reservation.ticket_id},
+            )
 
 
 def _settle(
-    ctx: DeskContext,
-    account_id: str,
-    ticket_id: int | None,
-    stated: list[str],
-    results: Mapping[Field, FieldResult],
-    decision: Decision,
+    ctx: DeskContext, reservation: _Reservation, results: Mapping[Field, FieldResult], decision: Decision
 ) -> VerificationResult:
-    """Record the API's answer, unless the account got locked while the call was out (then it is withheld)."""
-    now = ctx.clock()
+    """Record the API's answer on the reservation, locking on the third failure."""
+    account_id = reservation.account_id
     with ctx.db.write() as session:
         store.serialise_account(session, account_id)
-        state = _lock_state_in(session, account_id, now)
-        common = {"account_id": account_id, "ticket_id": ticket_id, "stated": stated, "now": now}
-        if state.locked:
-            _record(session, ctx, results={}, outcome=Outcome.LOCKED, attempt=state.failures + 1, **common)
-            return _locked_result(account_id)
+        now = ctx.clock()  # after the wait, as in `_reserve`
+        settle_stale_reservations(session, ctx, account_id, now)
+        state = lock_state_in(session, account_id, now)
         failed = decision.outcome is Outcome.FAILED
         failures = state.failures + int(failed)
         expires_at = None
         if not failed:
             expires_at = verification_expires_at(now, timedelta(hours=ctx.settings.verification_ttl_hours))
-        _record(
+        plain_results = {str(name): str(result) for name, result in results.items()}
+        attempt = state.failures + 1
+        settled = store.settle_attempt(
             session,
-            ctx,
-            results=results,
+            reservation.attempt_id,
+            results=plain_results,
             outcome=decision.outcome,
-            attempt=state.failures + 1,
+            attempt=attempt,
+            at=now,
             expires_at=expires_at,
-            **common,
         )
+        if not settled:
+            # Out for longer than any call takes: another desk settled it as interrupted (a failure).
+            raise Refused(_("the admin API answered too late; this attempt was counted as failed"))
+        _audit_attempt(session, ctx, reservation.attempt_id, reservation, plain_results, decision.outcome, attempt)
         locks_now = failed and failures >= MAX_FAILED
         explanation = decision.explanation
         if locks_now:
-            lock_id = store.add_lock(session, account_id, now)
-            audit.append(
-                session,
-                actor=ctx.agent,
-                action="verification.lock",
-                entity_type="account",
-                entity_id=account_id,
-                details={"lock_id": lock_id, "failures": failures},
-            )
+            lock_account(session, ctx, account_id, failures, now)
             explanation += " " + locked_explanation()
         return VerificationResult(
             account_id=account_id,
@@ -355,21 +277,8 @@ def _settle(
         )
 
 
-def _audit_rate_limited(ctx: DeskContext, account_id: str, ticket_id: int | None) -> None:
-    with ctx.db.write() as session:
-        audit.append(
-            session,
-            actor=ctx.agent,
-            action="verification.rate_limited",
-            entity_type="account",
-            entity_id=account_id,
-            details={"ticket_id": ticket_id},
-        )
-
-
 async def submit(
     ctx: DeskContext,
-    api: VerifyApi,
     account_id: str,
     stated: Mapping[Field, str],
     *,
@@ -379,16 +288,22 @@ async def submit(
     policy = ctx.settings.verification_policy
     claims = _checked_claims(ctx, policy, stated)
     fields = sorted(claims.model_dump(exclude_none=True))
-    if (await asyncio.to_thread(lock_state, ctx, account_id)).locked:
-        return await asyncio.to_thread(_refuse_locked, ctx, account_id, ticket_id, fields)
+    api = await ctx.admin.get()
+    reserved = await asyncio.to_thread(_reserve, ctx, account_id, ticket_id, fields)
+    if reserved is None:
+        raise AttemptUnderWay(_("another verification of this account is under way: try again in a moment"))
+    if isinstance(reserved, VerificationResult):
+        return reserved
     try:
         answer = await api.verify(account_id, claims)
-    except RateLimited:
-        await asyncio.to_thread(_audit_rate_limited, ctx, account_id, ticket_id)
-        raise RateLimitedTryLater(_("rate limited, try later (this attempt was not counted)")) from None
+    except BaseException as exc:
+        # Also on cancellation: the thread finishes the withdrawal even if this task is cancelled again.
+        await asyncio.to_thread(_withdraw, ctx, reserved, rate_limited=isinstance(exc, RateLimited))
+        if isinstance(exc, RateLimited):
+            raise RateLimitedTryLater(_("rate limited, try later (this attempt was not counted)")) from None
+        raise
     results = _answers(claims, answer)
-    decision = evaluate(policy, results)
-    return await asyncio.to_thread(_settle, ctx, account_id, ticket_id, fields, results, decision)
+    return await asyncio.to_thread(_settle, ctx, reserved, results, evaluate(policy, results))
 
 
 # --- expiry -------------------------------------------------------------------------------------------------
@@ -403,49 +318,3 @@ def current_verification(ctx: DeskContext, ticket_id: int) -> CurrentVerificatio
     if not is_verification_current(latest.created_at, latest.expires_at, ctx.clock()):
         return None
     return CurrentVerification(latest.account_id, latest.agent, latest.created_at, latest.expires_at)
-
-
-# --- minors -------------------------------------------------------------------------------------------------
-
-
-async def open_minor_data_ticket(
-    ctx: DeskContext, api: VerifyApi, account_id: str, source: TicketDetail | None = None
-) -> TicketDetail:
-    """Open an urgent `minor_data` ticket for an under-14 account without guardian consent.
-
-    The flags are read again from the admin API: what the screen showed earlier is not trusted here.
-    """
-    summary = await api.lookup_user(id=account_id)
-    if not AccountCheck(summary, LockState(None, 0)).minor_ticket_offered:
-        raise Refused(_("account {id} is not an under-14 account without guardian consent").format(id=account_id))
-    return await asyncio.to_thread(_open_minor_ticket, ctx, summary, source)
-
-
-def _open_minor_ticket(ctx: DeskContext, summary: UserSummary, source: TicketDetail | None) -> TicketDetail:
-    origin = _(" on ticket #{id}").format(id=source.id) if source else ""
-    draft = tickets.TicketDraft(
-        channel=Channel(source.channel) if source else Channel.PHONE,
-        subject=_("Under-14 account without guardian consent ({id})").format(id=summary.id),
-        body=_(
-            "Opened during identity verification{origin}. The admin API flags account {id} as under 14 with no "
-            "guardian consent on record: its information is sensitive and needs guardian consent."
-        ).format(origin=origin, id=summary.id),
-        requester=source.requester if source else summary.email_masked,
-        requester_name=source.requester_name if source else "",
-        category=Category.MINOR_DATA,
-        priority=Priority.URGENT,
-        account_id=summary.id,
-    )
-    # One write transaction: two agents pressing the key at once get the same ticket, never two.
-    with ctx.db.write() as session:
-        ticket_id = store.open_ticket_id(session, summary.id, Category.MINOR_DATA)
-        if ticket_id is None:
-            ticket_id = tickets.open_ticket_in(
-                session,
-                ctx,
-                draft,
-                via="verification",
-                account_id=summary.id,
-                source_ticket_id=source.id if source else None,
-            )
-    return tickets.get_ticket(ctx, ticket_id)

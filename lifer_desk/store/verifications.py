@@ -1,15 +1,26 @@
-"""Verification attempts and locks: rows and queries. Runs inside the caller's transaction."""
+"""Verification attempts and locks: rows and queries. Runs inside the caller's transaction.
+
+An attempt is written as `pending` before its verify call goes out (the reservation that keeps simultaneous
+attempts within the limit), and settled to the outcome once the answer is in. A pending row left by a desk that
+died mid-call is settled to `interrupted`, which counts as a failure: nobody knows what the API answered.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import CursorResult, delete, func, text, update
 from sqlmodel import Session, col, select
 
 from lifer_desk.store.models import Ticket, Verification, VerificationLock
+
+PENDING = "pending"
+INTERRUPTED = "interrupted"
+# Outcomes that count towards the lock; `interrupted` too, so that a desk killed mid-call buys no extra calls.
+COUNTED_FAILURES = ("failed", INTERRUPTED)
 
 # First key of the two-key PostgreSQL advisory lock, so verification locks never collide with other users.
 _ADVISORY_NAMESPACE = 5
@@ -47,10 +58,52 @@ def last_unlock(session: Session, account_id: str) -> datetime | None:
 def failure_times(session: Session, account_id: str, since: datetime) -> list[datetime]:
     statement = select(Verification.created_at).where(
         Verification.account_id == account_id,
-        Verification.outcome == "failed",
+        col(Verification.outcome).in_(COUNTED_FAILURES),
         col(Verification.created_at) > since,
     )
     return list(session.exec(statement))
+
+
+def pending_attempts(session: Session, account_id: str) -> list[Verification]:
+    """Attempts reserved on `account_id` whose verify call has not been settled, oldest first."""
+    statement = (
+        select(Verification)
+        .where(Verification.account_id == account_id, Verification.outcome == PENDING)
+        .order_by(col(Verification.id))
+    )
+    return list(session.exec(statement))
+
+
+def settle_attempt(
+    session: Session,
+    attempt_id: int,
+    *,
+    results: Mapping[str, str],
+    outcome: str,
+    attempt: int,
+    at: datetime,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Give a pending attempt its outcome, timed when it was settled; False if it is no longer pending."""
+    statement = (
+        update(Verification)
+        .where(col(Verification.id) == attempt_id, col(Verification.outcome) == PENDING)
+        .values(
+            results=json.dumps(dict(results), sort_keys=True),
+            outcome=outcome,
+            attempt=attempt,
+            created_at=at,
+            expires_at=expires_at,
+        )
+    )
+    result: CursorResult[Any] = session.connection().execute(statement)
+    return result.rowcount == 1
+
+
+def drop_pending(session: Session, attempt_id: int) -> None:
+    """Withdraw a reservation whose call got no answer: it was no attempt at all."""
+    statement = delete(Verification).where(col(Verification.id) == attempt_id, col(Verification.outcome) == PENDING)
+    session.connection().execute(statement)
 
 
 def add_attempt(
@@ -92,7 +145,12 @@ def add_lock(session: Session, account_id: str, at: datetime) -> int:
 
 
 def latest_for_ticket(session: Session, ticket_id: int) -> Verification | None:
-    statement = select(Verification).where(Verification.ticket_id == ticket_id).order_by(col(Verification.id).desc())
+    """The ticket's latest settled attempt: one still out has no answer, so it does not stand for the ticket."""
+    statement = (
+        select(Verification)
+        .where(Verification.ticket_id == ticket_id, Verification.outcome != PENDING)
+        .order_by(col(Verification.id).desc())
+    )
     return session.exec(statement.limit(1)).first()
 
 

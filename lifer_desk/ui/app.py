@@ -1,15 +1,15 @@
 """`DeskApp`: the agents' desk. Modes hold the main screens (only queues so far); the app owns what outlives
-a screen: the admin-API client, the claims this agent holds, and how failures are shown."""
+a screen: the claims this agent holds, and how failures are shown. The admin API is the context's
+(`ctx.admin`): services open it on first use, and the app only closes it on quit and names a sandbox."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -30,12 +30,6 @@ from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
 
-if TYPE_CHECKING:
-    # The client (and httpx) loads when the admin API is first used, not before the first queue page.
-    from lifer_desk.admin_api import AdminClient
-
-AdminFactory = Callable[[], "AdminClient"]
-
 
 class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
@@ -52,14 +46,19 @@ class DeskApp(App[None], WorkerFailures):
             super().__init__()
             self.detail = detail
 
-    def __init__(self, ctx: DeskContext, admin_factory: AdminFactory) -> None:
+    class AdminOpened(Message):
+        """The admin API was opened, by whichever service used it first."""
+
+        def __init__(self, in_process: bool) -> None:
+            super().__init__()
+            self.in_process = in_process
+
+    def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self._admin_factory = admin_factory
-        self._admin: AdminClient | None = None
-        self._admin_lock = asyncio.Lock()
         self._held: set[int] = set()
         self.title = f"lifer-desk · {ctx.agent}"
+        ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
@@ -67,15 +66,6 @@ class DeskApp(App[None], WorkerFailures):
         gc.freeze()
 
     # What screens ask of the app --------------------------------------------------------------------------
-
-    async def admin_client(self) -> AdminClient:
-        """The admin-API client, opened on first use (the in-process sandbox takes a moment to seed)."""
-        async with self._admin_lock:
-            if self._admin is None:
-                self._admin = await asyncio.to_thread(self._admin_factory)
-                if self._admin.in_process:
-                    self.sub_title = _("admin API: in-process sandbox")
-            return self._admin
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, DeskError | AdminApiError):
@@ -111,6 +101,11 @@ class DeskApp(App[None], WorkerFailures):
     def _take_next(self) -> None:
         self.post_message(self.NextTicket(tickets.next_unclaimed(self.ctx)))
 
+    @on(AdminOpened)
+    def _name_the_admin_api(self, message: AdminOpened) -> None:
+        if message.in_process:
+            self.sub_title = _("admin API: in-process sandbox")
+
     @on(NextTicket)
     def _open_next(self, message: NextTicket) -> None:
         detail = message.detail
@@ -138,8 +133,7 @@ class DeskApp(App[None], WorkerFailures):
             with suppress(WorkerFailed):
                 await worker.wait()
         self._held.clear()
-        if self._admin is not None:
-            await self._admin.aclose()
+        await self.ctx.admin.aclose()
         self.exit()
 
     def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
@@ -147,6 +141,6 @@ class DeskApp(App[None], WorkerFailures):
         yield from super().get_system_commands(screen)
 
 
-def run_desk(ctx: DeskContext, admin_factory: AdminFactory) -> None:
+def run_desk(ctx: DeskContext) -> None:
     """Open the desk in the terminal for `ctx.agent`; returns when the agent quits."""
-    DeskApp(ctx, admin_factory).run()
+    DeskApp(ctx).run()

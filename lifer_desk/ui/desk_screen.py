@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 from textual import on
 from textual.dom import DOMNode
@@ -11,18 +11,16 @@ from textual.worker import Worker, WorkerState
 
 from lifer_desk.services.context import DeskContext
 
-if TYPE_CHECKING:
-    from lifer_desk.admin_api import AdminClient
-
 ResultType = TypeVar("ResultType")
 
 
 class DeskHost(Protocol):
-    """The app as screens see it (the app module imports the screens, so not the other way round)."""
+    """The app as screens see it (the app module imports the screens, so not the other way round).
+
+    No admin client here: screens reach the admin API only through services, which take it from `ctx.admin`.
+    """
 
     ctx: DeskContext
-
-    async def admin_client(self) -> AdminClient: ...
 
     def show_error(self, error: BaseException) -> None: ...
 

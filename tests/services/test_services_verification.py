@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from fakes.admin_api import FakeAdminApi, with_admin
 from sqlmodel import select
 from verification_support import (
     ADULT_WITH_GENDER,
@@ -16,14 +17,15 @@ from verification_support import (
     StoredUser,
     dump_database,
     leaked,
-    sandbox_client,
     stored_user,
 )
 
+from lifer_desk.admin_api import AdminApi, AdminClient
 from lifer_desk.config import Settings
 from lifer_desk.domain.identity import Field, FieldResult, Outcome
 from lifer_desk.domain.tickets import Category, Channel, Priority
-from lifer_desk.services import tickets, verification
+from lifer_desk.services import accounts, minor_data, tickets, verification, verification_locks
+from lifer_desk.services.accounts import LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.store.db import Database
@@ -35,8 +37,10 @@ E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 pytest_plugins = ["verification_fixtures"]
 
 
-def context(db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:
-    return DeskContext(db, Settings(database_url=db.url, **settings), agent, role)  # type: ignore[arg-type]
+def context(api: AdminApi, db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:
+    # Settings by name, as each test needs them; Settings validates them itself.
+    ctx = DeskContext(db, Settings(database_url=db.url, **settings), agent, role)  # type: ignore[arg-type]
+    return with_admin(ctx, api)
 
 
 @pytest.fixture
@@ -64,16 +68,16 @@ def audit_rows(db: Database, prefix: str = "verification.") -> list[AuditEvent]:
 
 
 async def test_the_caller_states_three_fields_and_is_verified(
-    db: Database, transport: CountingTransport, adult: StoredUser
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
 ) -> None:
-    ctx = context(db)
+    ctx = context(api, db)
     ticket_id = ticket(ctx)
-    async with sandbox_client(transport) as api:
-        check = await verification.start(ctx, api, email=adult.email.upper())
-        assert check.summary.id == adult.id and "*" in check.summary.email_masked
-        assert check.lock.attempts_left == 3
-        stated = {E: f"  {adult.email}  ", U: adult.username, B: adult.birthday.replace("-", ""), G: adult.gender}
-        result = await verification.submit(ctx, api, adult.id, stated, ticket_id=ticket_id)
+    found = await accounts.find_account(ctx, LookupKind.EMAIL, f" {adult.email.upper()} ")
+    check = verification.check_account(ctx, found)
+    assert found.summary.id == adult.id and "*" in found.summary.email_masked
+    assert check.lock.attempts_left == 3
+    stated = {E: f"  {adult.email}  ", U: adult.username, B: adult.birthday.replace("-", ""), G: adult.gender}
+    result = await verification.submit(ctx, adult.id, stated, ticket_id=ticket_id)
     assert result.outcome is Outcome.VERIFIED
     assert result.results == {E: FieldResult.MATCH, U: FieldResult.MATCH, B: FieldResult.MATCH, G: FieldResult.MATCH}
     assert result.mismatched == () and result.attempts_left == 3 and not result.locked
@@ -92,17 +96,16 @@ async def test_the_caller_states_three_fields_and_is_verified(
 
 
 async def test_a_mismatch_fails_names_the_field_and_counts(
-    db: Database, transport: CountingTransport, adult: StoredUser
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
 ) -> None:
-    ctx = context(db)
-    async with sandbox_client(transport) as api:
-        stated = {E: adult.email, U: adult.username + "x", B: adult.birthday}
-        result = await verification.submit(ctx, api, adult.id, stated)
+    ctx = context(api, db)
+    stated = {E: adult.email, U: adult.username + "x", B: adult.birthday}
+    result = await verification.submit(ctx, adult.id, stated)
     assert result.outcome is Outcome.FAILED
     assert result.mismatched == (U,)
     assert "Do not tell the caller" in result.explanation
     assert result.attempts_left == 2
-    assert verification.lock_state(ctx, adult.id).failures == 1
+    assert verification_locks.lock_state(ctx, adult.id).failures == 1
     assert leaked(dump_database(db), adult) == []
 
 
@@ -111,12 +114,11 @@ BIRTHDAY_FORMS = ["{y}-{m:02}-{d:02}", "{y}/{m}/{d}", "{y}{m:02}{d:02}", "{y}年
 
 @pytest.mark.parametrize("form", BIRTHDAY_FORMS)
 async def test_every_accepted_birthday_form_verifies(
-    db: Database, transport: CountingTransport, adult: StoredUser, form: str
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser, form: str
 ) -> None:
     day = date.fromisoformat(adult.birthday)
     stated = {E: adult.email, U: adult.username, B: form.format(y=day.year, m=day.month, d=day.day)}
-    async with sandbox_client(transport) as api:
-        result = await verification.submit(context(db), api, adult.id, stated)
+    result = await verification.submit(context(api, db), adult.id, stated)
     assert result.outcome is Outcome.VERIFIED
 
 
@@ -142,47 +144,52 @@ REFUSED = [
 
 @pytest.mark.parametrize(("stated", "named"), REFUSED)
 async def test_bad_input_is_refused_inline_without_a_call_or_an_attempt(
-    db: Database, transport: CountingTransport, adult: StoredUser, stated: dict[Field, str], named: set[Field]
+    db: Database,
+    transport: CountingTransport,
+    api: AdminClient,
+    adult: StoredUser,
+    stated: dict[Field, str],
+    named: set[Field],
 ) -> None:
-    ctx = context(db)
-    async with sandbox_client(transport) as api:
-        with pytest.raises(verification.ClaimsRefused) as refused:
-            await verification.submit(ctx, api, adult.id, stated)
+    ctx = context(api, db)
+    with pytest.raises(verification.ClaimsRefused) as refused:
+        await verification.submit(ctx, adult.id, stated)
     assert set(refused.value.errors) == named
     if not named:
         assert "the policy needs at least 3 matching fields" in str(refused.value)
     assert transport.verify_calls == 0
     assert attempts(db) == [] and audit_rows(db) == []
-    assert verification.lock_state(ctx, adult.id).failures == 0
+    assert verification_locks.lock_state(ctx, adult.id).failures == 0
 
 
 @pytest.mark.parametrize(
-    "lookup",
+    ("kind", "value", "said"),
     [
-        {"email": "j***@qq.com"},
-        {"email": "not-an-email"},
-        {"account_id": "  "},
-        {"email": "a@qq.com", "account_id": "x"},
+        (LookupKind.EMAIL, "j***@qq.com", "email looks masked"),
+        (LookupKind.USERNAME, "xiao***", "username looks masked"),
+        (LookupKind.ID, "usr_****", "a masked value cannot find an account"),
+        (LookupKind.EMAIL, "not-an-email", "email is not a valid email address"),
+        (LookupKind.ID, "  ", "enter the id to look up"),
     ],
 )
-async def test_a_lookup_by_a_masked_or_malformed_value_is_refused(
-    db: Database, transport: CountingTransport, lookup: dict[str, str]
+async def test_a_lookup_by_a_masked_or_malformed_value_is_refused_without_a_call(
+    db: Database, kind: LookupKind, value: str, said: str
 ) -> None:
-    async with sandbox_client(transport) as api:
-        with pytest.raises(Refused):
-            await verification.start(context(db), api, **lookup)
+    api = FakeAdminApi()
+    with pytest.raises(Refused, match=said):
+        await accounts.find_account(context(api, db), kind, value)
+    assert api.calls == []
 
 
 async def test_verified_state_expires_after_the_configured_ttl(
-    db: Database, transport: CountingTransport, adult: StoredUser
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
 ) -> None:
-    ctx = context(db, verification_ttl_hours=2)
+    ctx = context(api, db, verification_ttl_hours=2)
     ticket_id = ticket(ctx)
     stated = {E: adult.email, U: adult.username, B: adult.birthday}
     start = datetime.now(UTC).replace(microsecond=0)
     with time_machine.travel(start, tick=False) as traveller:
-        async with sandbox_client(transport) as api:
-            result = await verification.submit(ctx, api, adult.id, stated, ticket_id=ticket_id)
+        result = await verification.submit(ctx, adult.id, stated, ticket_id=ticket_id)
         assert result.expires_at == start + timedelta(hours=2)
         traveller.shift(timedelta(hours=1, minutes=59))
         current = verification.current_verification(ctx, ticket_id)
@@ -192,30 +199,28 @@ async def test_verified_state_expires_after_the_configured_ttl(
 
 
 async def test_a_later_failure_on_the_ticket_ends_its_verification(
-    db: Database, transport: CountingTransport, adult: StoredUser
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
 ) -> None:
-    ctx = context(db)
+    ctx = context(api, db)
     ticket_id = ticket(ctx)
-    async with sandbox_client(transport) as api:
-        await verification.submit(ctx, api, adult.id, {E: adult.email, U: adult.username, B: adult.birthday},
-                                  ticket_id=ticket_id)  # fmt: skip
-        assert verification.current_verification(ctx, ticket_id) is not None
-        await verification.submit(ctx, api, adult.id, {E: adult.email, U: "someone", B: adult.birthday},
-                                  ticket_id=ticket_id)  # fmt: skip
+    await verification.submit(ctx, adult.id, {E: adult.email, U: adult.username, B: adult.birthday},
+                              ticket_id=ticket_id)  # fmt: skip
+    assert verification.current_verification(ctx, ticket_id) is not None
+    await verification.submit(ctx, adult.id, {E: adult.email, U: "someone", B: adult.birthday},
+                              ticket_id=ticket_id)  # fmt: skip
     assert verification.current_verification(ctx, ticket_id) is None
 
 
 async def test_an_under_14_account_without_consent_gets_one_urgent_minor_data_ticket(
-    db: Database, transport: CountingTransport, sandbox_db: Path
+    db: Database, transport: CountingTransport, api: AdminClient, sandbox_db: Path
 ) -> None:
     child = stored_user(sandbox_db, UNDER_14_WITHOUT_CONSENT)
-    ctx = context(db)
+    ctx = context(api, db)
     source = tickets.get_ticket(ctx, ticket(ctx))
-    async with sandbox_client(transport) as api:
-        check = await verification.start(ctx, api, account_id=child.id)
-        assert check.summary.minor and check.summary.under_14 and check.minor_ticket_offered
-        opened = await verification.open_minor_data_ticket(ctx, api, child.id, source)
-        again = await verification.open_minor_data_ticket(ctx, api, child.id, source)
+    check = verification.check_account(ctx, await accounts.find_account(ctx, LookupKind.ID, child.id))
+    assert check.account.summary.minor and check.account.summary.under_14 and check.minor_ticket_offered
+    opened = await minor_data.open_minor_data_ticket(ctx, child.id, source)
+    again = await minor_data.open_minor_data_ticket(ctx, child.id, source)
     assert again.id == opened.id
     assert (opened.category, opened.priority, opened.account_id) == ("minor_data", "urgent", child.id)
     assert opened.requester == source.requester
@@ -230,9 +235,11 @@ async def test_an_under_14_account_without_consent_gets_one_urgent_minor_data_ti
     assert len(opened_events) == 2  # the source ticket and one minor_data ticket, not two
 
 
-async def test_no_minor_data_ticket_for_an_adult(db: Database, transport: CountingTransport, adult: StoredUser) -> None:
-    ctx = context(db)
-    async with sandbox_client(transport) as api:
-        assert not (await verification.start(ctx, api, account_id=adult.id)).minor_ticket_offered
-        with pytest.raises(Refused, match="not an under-14 account"):
-            await verification.open_minor_data_ticket(ctx, api, adult.id)
+async def test_no_minor_data_ticket_for_an_adult(
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
+) -> None:
+    ctx = context(api, db)
+    found = await accounts.find_account(ctx, LookupKind.ID, adult.id)
+    assert not verification.check_account(ctx, found).minor_ticket_offered
+    with pytest.raises(Refused, match="not an under-14 account"):
+        await minor_data.open_minor_data_ticket(ctx, adult.id)

@@ -10,11 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 from ui_support import ACCOUNT, NOW, context
 
-from lifer_desk.admin_api import NotFound, UserSummary
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
@@ -22,25 +22,6 @@ from lifer_desk.services.tickets import TicketDraft, open_ticket
 from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
 from widgets.virtual_table import VirtualTable
-
-
-class FakeAdmin:
-    """The admin client as the desk uses it: exact lookups of one known account."""
-
-    in_process = True
-
-    def __init__(self, summary: UserSummary = ACCOUNT) -> None:
-        self.summary = summary
-        self.lookups: list[dict[str, str]] = []
-
-    async def lookup_user(self, **given: str) -> UserSummary:
-        self.lookups.append(given)
-        if given in ({"email": "zhang.san@qq.com"}, {"username": "xiaozhang"}, {"id": self.summary.id}):
-            return self.summary
-        raise NotFound(404, "Not Found", "no such user")
-
-    async def aclose(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -84,13 +65,14 @@ def make_ticket(ctx: DeskContext) -> TicketMaker:
 
 
 @pytest.fixture
-def fake_admin() -> FakeAdmin:
-    return FakeAdmin()
+def fake_admin() -> FakeAdminApi:
+    """One known account (`ACCOUNT`), found by its exact email, username or id."""
+    return FakeAdminApi(FakeAccount(ACCOUNT, email="zhang.san@qq.com", username="xiaozhang"))
 
 
 @pytest.fixture
-def desk_app(ctx: DeskContext, fake_admin: FakeAdmin) -> Callable[[], DeskApp]:
-    return lambda: DeskApp(ctx, lambda: fake_admin)  # type: ignore[arg-type, return-value]
+def desk_app(ctx: DeskContext, fake_admin: FakeAdminApi) -> Callable[[], DeskApp]:
+    return lambda: DeskApp(with_admin(ctx, fake_admin))
 
 
 async def settle(pilot: Pilot[Any]) -> None:

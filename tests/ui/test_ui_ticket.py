@@ -7,14 +7,17 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from fakes.admin_api import with_admin
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
 from ui_support import NOW, context
 
-from lifer_desk.admin_api import Unavailable
+from lifer_desk.admin_api import AdminApi, Unavailable
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.services import tickets
+from lifer_desk.services.context import AdminApiProvider
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
@@ -227,7 +230,7 @@ async def look_up_account(app, pilot, settle, email: str) -> str:
     await pilot.pause()
     await pilot.press(*email, "enter")
     await settle(pilot)
-    return str(app.screen.query_one("#summary").render())
+    return str(app.screen.query_one("#account").render())
 
 
 async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fake_admin) -> None:
@@ -241,7 +244,7 @@ async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fak
         app.screen.query_one("#lookup").value = "zhang.san@qq.com"
         await pilot.press("enter")
         await settle(pilot)
-        summary = str(app.screen.query_one("#summary").render())
+        summary = str(app.screen.query_one("#account").render())
         assert "z***@qq.com" in summary and "sandbox" in summary
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -249,6 +252,32 @@ async def test_link_an_account_by_exact_email(desk_app, make_ticket, settle, fak
         assert "z***@qq.com · x*** · u_0001" in header(app)
         assert "zhang.san@qq.com" not in summary
         assert app.sub_title == "admin API: in-process sandbox"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # Trimmed and case-folded, as verify's lookup does: the account is found.
+        (" Zhang.San@QQ.com ", "email: z***@qq.com"),
+        # The masked value the desk itself shows is refused, not sent off as a lookup that finds nothing.
+        ("z***@qq.com", "email looks masked (contains *): ask the caller for the full value"),
+    ],
+)
+async def test_the_link_dialog_looks_up_as_verify_does(desk_app, make_ticket, settle, fake_admin, typed, said) -> None:
+    """Issue 8 item 3: the link dialog called the admin API directly, without verify's normalisation and
+    masked-value refusal."""
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await claimed_view(app, pilot, ticket.id, settle)
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("#lookup").value = typed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert said in str(app.screen.query_one("#account").render())
+    if "*" in typed:
+        assert fake_admin.calls == []
 
 
 async def test_next_from_the_ticket_view_releases_and_moves_on(desk_app, make_ticket, settle, ctx) -> None:
@@ -347,7 +376,7 @@ async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_ope
 ) -> None:
     ticket = make_ticket("退款申请")
     clock = [NOW]
-    app = DeskApp(replace(context(database), clock=lambda: clock[0]), lambda: fake_admin)  # type: ignore[arg-type]
+    app = DeskApp(with_admin(replace(context(database), clock=lambda: clock[0]), fake_admin))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         assert "first response 7h00m" in header(app)
@@ -360,13 +389,8 @@ async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_ope
         assert "first response 4h59m" in header(app)
 
 
-async def test_linking_during_an_admin_api_outage_says_so_in_place(
-    desk_app, make_ticket, settle, fake_admin, monkeypatch
-) -> None:
-    async def down(**_given: str) -> None:
-        raise Unavailable(503, "Service Unavailable", "maintenance")
-
-    monkeypatch.setattr(fake_admin, "lookup_user", down)
+async def test_linking_during_an_admin_api_outage_says_so_in_place(desk_app, make_ticket, settle, fake_admin) -> None:
+    fake_admin.error = Unavailable(503, "Service Unavailable", "maintenance")
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -412,11 +436,11 @@ async def test_the_agents_own_write_is_not_someone_elses_even_after_it_cancelled
 
 
 async def test_an_admin_api_that_cannot_be_opened_is_named_in_the_link_dialog(database, make_ticket, settle) -> None:
-    def misconfigured() -> None:
+    def misconfigured() -> AdminApi:
         raise ConfigError("LIFER_SANDBOX_OUTAGE", "expected 1/0 or true/false, got 'maybe'")
 
     ticket = make_ticket()
-    app = DeskApp(context(database), misconfigured)  # type: ignore[arg-type]
+    app = DeskApp(replace(context(database), admin=AdminApiProvider(misconfigured)))
     async with app.run_test(size=(80, 24)) as pilot:
         await claimed_view(app, pilot, ticket.id, settle)
         said = await look_up_account(app, pilot, settle, "zhang.san@qq.com")

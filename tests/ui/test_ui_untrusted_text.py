@@ -8,6 +8,7 @@ import re
 
 import pytest
 from textual.strip import Strip
+from ui_support import ACCOUNT
 
 from lifer_desk.admin_api import NotFound
 from lifer_desk.domain.text_safety import one_line, safe_text
@@ -86,9 +87,9 @@ async def test_queue_table_shows_untrusted_text_inert(desk_app, make_ticket, set
 
 async def test_ticket_view_shows_untrusted_text_inert(database, ctx, make_ticket, fake_admin, desk_app, settle, evil):
     ticket = make_ticket(f"S {evil}", body=f"B {evil}\nline 2", name=f"N {evil}", requester=f"R {evil}")
-    fake_admin.summary = fake_admin.summary.model_copy(update={"email_masked": f"E {evil}"})
+    fake_admin.put(ACCOUNT.model_copy(update={"email_masked": f"E {evil}"}))
     tickets.claim(ctx, ticket.id)
-    tickets.link_account(ctx, tickets.get_ticket(ctx, ticket.id), fake_admin.summary.id)
+    tickets.link_account(ctx, tickets.get_ticket(ctx, ticket.id), ACCOUNT.id)
     app = desk_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -106,7 +107,7 @@ async def test_ticket_view_shows_untrusted_text_inert(database, ctx, make_ticket
 
 async def test_account_summary_in_the_link_dialog_is_inert(make_ticket, fake_admin, desk_app, settle, evil) -> None:
     ticket = make_ticket()
-    fake_admin.summary = fake_admin.summary.model_copy(update={"username_masked": f"U {evil}"})
+    fake_admin.put(ACCOUNT.model_copy(update={"username_masked": f"U {evil}"}))
     app = desk_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.widgets import Input
 from ui_support import ACCOUNT, NOW, context
 from verification_support import (
@@ -22,10 +23,11 @@ from verification_support import (
 
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.tickets import Category, Channel, Priority
-from lifer_desk.services import tickets, verification
-from lifer_desk.services.context import DeskContext
+from lifer_desk.services import tickets, verification, verification_locks
+from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
+from lifer_desk.store import verifications as store
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
@@ -45,7 +47,7 @@ def adult(sandbox_db: Path) -> StoredUser:
 
 @pytest.fixture
 def sandbox_desk(ctx: DeskContext, transport: CountingTransport) -> AppMaker:
-    return lambda as_ctx=ctx: DeskApp(as_ctx, lambda: sandbox_client(transport))
+    return lambda as_ctx=ctx: DeskApp(replace(as_ctx, admin=AdminApiProvider(lambda: sandbox_client(transport))))
 
 
 def linked_ticket(ctx: DeskContext, account_id: str | None) -> TicketDetail:
@@ -91,7 +93,7 @@ async def test_from_a_ticket_to_verified(
         assert "identity not verified (v to verify)" in rendered(app, "#ticket-header")
         await pilot.press("v")
         await settle(pilot)
-        account = rendered(app, "#verify-account")
+        account = rendered(app, "#account")
         assert adult.id in account and "***" in account and "attempts left: 3" in account
         assert "Never tell the caller which field did not match" in rendered(app, ".verify-reminder")
         await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
@@ -136,7 +138,25 @@ async def test_rate_limited_is_shown_and_not_counted(
         await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
         await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
         assert "rate limited, try later" in rendered(app, "#verify-result")
-    assert verification.lock_state(ctx, adult.id).failures == 0
+    assert verification_locks.lock_state(ctx, adult.id).failures == 0
+
+
+async def test_an_attempt_while_other_calls_are_out_is_refused_in_place(ctx: DeskContext, settle) -> None:
+    """Three other desks have verify calls out on the account: a fourth would pass the limit if all failed."""
+    api = FakeAdminApi(FakeAccount(ACCOUNT))
+    with ctx.db.write() as session:
+        for agent in ("bob", "carol", "dave"):
+            store.add_attempt(
+                session, ticket_id=None, account_id=ACCOUNT.id, agent=agent, fields_stated=["email"], results={},
+                outcome=store.PENDING, attempt=1, at=NOW, expires_at=None,
+            )  # fmt: skip
+    app = DeskApp(with_admin(ctx, api))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_verification(app, pilot, linked_ticket(ctx, ACCOUNT.id).id, settle)
+        await type_claims(pilot, settle, "zhang.san@qq.com", "xiaozhang", "1990-05-17")
+        assert "another verification of this account is under way" in rendered(app, "#verify-result")
+        assert isinstance(app.screen, VerifyDialog)
+    assert api.verify_calls == 0
 
 
 async def test_lookup_problems_are_named_where_the_account_would_be(
@@ -145,7 +165,7 @@ async def test_lookup_problems_are_named_where_the_account_would_be(
     app = sandbox_desk()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_verification(app, pilot, linked_ticket(ctx, None).id, settle)
-        lookup = screen.query_one("#verify-lookup")
+        lookup = screen.query_one("#lookup")
         for value, expected in (
             ("nobody.here@example.com", "No account has that email: check it with the caller."),
             ("not-an-email", "email is not a valid email address"),
@@ -154,7 +174,7 @@ async def test_lookup_problems_are_named_where_the_account_would_be(
             lookup.focus()
             await pilot.press("enter")
             await settle(pilot)
-            assert rendered(app, "#verify-account") == expected
+            assert rendered(app, "#account") == expected
         assert list(app._notifications) == [], "shown in place, not as a notification as well"
 
 
@@ -169,15 +189,15 @@ async def test_an_unreachable_admin_api_is_named_in_place_and_counts_nothing(
         result = rendered(app, "#verify-result")
         assert "The admin API is unreachable: try again in a moment." in result
         assert "This attempt was not counted." in result
-        assert "attempts left: 3" in rendered(app, "#verify-account")
-        screen.query_one("#verify-lookup").focus()
+        assert "attempts left: 3" in rendered(app, "#account")
+        screen.query_one("#lookup").focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert rendered(app, "#verify-account") == "The admin API is unreachable: try again in a moment."
+        assert rendered(app, "#account") == "The admin API is unreachable: try again in a moment."
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [n.message for n in app._notifications] == ["Look the account up first (enter)"]
-    assert verification.lock_state(ctx, adult.id).failures == 0
+    assert verification_locks.lock_state(ctx, adult.id).failures == 0
     assert verification.current_verification(ctx, linked_ticket(ctx, adult.id).id) is None
 
 
@@ -187,13 +207,13 @@ async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
     wrong = {Field.EMAIL: adult.email, Field.USERNAME: adult.username, Field.BIRTHDAY: "1901-01-01"}
     async with sandbox_client(transport) as api:
         for _ in range(3):
-            await verification.submit(ctx, api, adult.id, wrong)
+            await verification.submit(with_admin(ctx, api), adult.id, wrong)
     ticket = linked_ticket(ctx, adult.id)
     app = sandbox_desk()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_verification(app, pilot, ticket.id, settle)
-        assert "LOCKED for verification" in rendered(app, "#verify-account")
-        assert "A supervisor can unlock it" in rendered(app, "#verify-account")
+        assert "LOCKED for verification" in rendered(app, "#account")
+        assert "A supervisor can unlock it" in rendered(app, "#account")
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, VerifyDialog), "an agent has no unlock action"
@@ -201,7 +221,7 @@ async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
     app = sandbox_desk(supervisor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_verification(app, pilot, ticket.id, settle)
-        assert "ctrl+o to unlock" in rendered(app, "#verify-account")
+        assert "ctrl+o to unlock" in rendered(app, "#account")
         await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
         assert rendered(app, "#verify-result").startswith("LOCKED")
         await pilot.press("ctrl+o")
@@ -209,9 +229,9 @@ async def test_locked_for_an_agent_and_unlocked_by_a_supervisor(
         assert isinstance(app.screen, TextDialog)
         await pilot.press(*"caller verified in the shop", "ctrl+s")
         await settle(pilot)
-        assert "attempts left: 3" in rendered(app, "#verify-account")
+        assert "attempts left: 3" in rendered(app, "#account")
         assert not screen.query_one("#verify-result").display, "the LOCKED outcome no longer holds"
-    assert not verification.lock_state(ctx, adult.id).locked
+    assert not verification_locks.lock_state(ctx, adult.id).locked
     assert transport.verify_calls == 3
 
 
@@ -223,7 +243,7 @@ async def test_a_minor_is_flagged_and_gets_an_urgent_minor_data_ticket(
     app = sandbox_desk()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_verification(app, pilot, ticket.id, settle)
-        assert "minor under 14, no guardian consent" in rendered(app, "#verify-account")
+        assert "minor under 14, no guardian consent" in rendered(app, "#account")
         await pilot.press("ctrl+t")
         await settle(pilot)
         opened = [n.message for n in app._notifications if "minor-data ticket" in n.message]
@@ -254,7 +274,7 @@ async def test_verify_is_in_help_and_the_command_palette(sandbox_desk: AppMaker,
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, VerifyDialog)
-        assert "Look the account up" in rendered(app, "#verify-account")
+        assert "Look the account up" in rendered(app, "#account")
 
 
 def test_the_header_line_stops_claiming_a_verification_once_it_expires() -> None:
@@ -283,7 +303,7 @@ async def test_the_dialog_text_is_drawn_in_a_colour_other_than_its_background(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
         await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
-        for selector in (".dialog-title", "#verify-account", "#verify-result", ".verify-reminder"):
+        for selector in (".dialog-title", "#account", "#verify-result", ".verify-reminder"):
             style = app.screen.query_one(selector).rich_style
             assert style.color != style.bgcolor, f"{selector} is drawn in its background colour"
 
@@ -307,7 +327,7 @@ async def test_a_caller_verified_on_an_unlinked_ticket_can_link_that_account(
         await type_claims(pilot, settle, adult.email, adult.username, adult.birthday)
         assert "ctrl+l links this account to the ticket" in rendered(app, "#verify-result")
         # A new lookup withdraws the offer: it was for the account verified before.
-        lookup = app.screen.query_one("#verify-lookup", Input)
+        lookup = app.screen.query_one("#lookup", Input)
         lookup.value = "nobody@example.com"
         lookup.focus()
         await pilot.press("enter")

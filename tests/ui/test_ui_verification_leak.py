@@ -26,9 +26,10 @@ from verification_support import (
 
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
-from lifer_desk.services.context import DeskContext
+from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.store.models import AuditEvent
 from lifer_desk.ui import DeskApp
+from lifer_desk.ui.verify.account_lookup import AccountLookup
 from lifer_desk.ui.verify.screen import VerifyDialog
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
@@ -53,7 +54,7 @@ async def test_no_stored_value_reaches_a_screen_the_database_or_the_audit(
     )  # fmt: skip
     ticket = tickets.open_ticket(replace(ctx, clock=lambda: NOW - timedelta(hours=1)), draft)
     captured: list[str] = []
-    app = DeskApp(ctx, lambda: sandbox_client(transport))
+    app = DeskApp(replace(ctx, admin=AdminApiProvider(lambda: sandbox_client(transport))))
 
     async def capture() -> None:
         await settle(pilot)
@@ -67,8 +68,8 @@ async def test_no_stored_value_reaches_a_screen_the_database_or_the_audit(
         await capture()
 
     async def look_up(kind: str, value: str) -> None:
-        app.screen.query_one(Select).value = kind
-        lookup = app.screen.query_one("#verify-lookup")
+        app.screen.query_one(AccountLookup).query_one(Select).value = kind
+        lookup = app.screen.query_one("#lookup")
         lookup.value = value
         lookup.focus()
         await pilot.press("enter")

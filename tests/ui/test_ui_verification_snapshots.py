@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.pilot import Pilot
 from ui_support import ACCOUNT, NOW
 
-from lifer_desk.admin_api import NotFound, UserSummary, VerifyClaims, VerifyResult
+from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.identity import Field, FieldResult
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
@@ -38,31 +39,11 @@ WRONG_BIRTHDAY = {Field.EMAIL: M, Field.USERNAME: M, Field.BIRTHDAY: X}
 ALL_MATCH = {Field.EMAIL: M, Field.USERNAME: M, Field.BIRTHDAY: M}
 
 
-class FixedAnswers:
-    """The admin client as verification uses it: one known account, and the same answer to every verify call."""
-
-    in_process = True
-
-    def __init__(self, summary: UserSummary, answer: Mapping[Field, FieldResult]) -> None:
-        self._summary = summary
-        self._answer = answer
-
-    async def lookup_user(self, **given: str) -> UserSummary:
-        if given == {"id": self._summary.id}:
-            return self._summary
-        raise NotFound(404, "Not Found", "no such user")
-
-    async def verify(self, user_id: str, claims: VerifyClaims) -> VerifyResult:
-        stated = claims.model_dump(exclude_none=True)
-        return VerifyResult(user_id=user_id, **{f.value: self._answer[f].value for f in Field if f.value in stated})
-
-    async def aclose(self) -> None:
-        pass
-
-
 def desk_on(ctx: DeskContext, summary: UserSummary, answer: Mapping[Field, FieldResult]) -> DeskApp:
-    api = FixedAnswers(summary, answer)
-    return DeskApp(ctx, lambda: api)  # type: ignore[arg-type, return-value]
+    """One known account, and the same answer to every verify call."""
+    api = FakeAdminApi(FakeAccount(summary))
+    api.answer = {name.value: result.value for name, result in answer.items()}
+    return DeskApp(with_admin(ctx, api))
 
 
 def ticket_on(ctx: DeskContext, account_id: str) -> int:

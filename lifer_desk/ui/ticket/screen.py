@@ -19,7 +19,8 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets, verification
+from lifer_desk.services import accounts, tickets, verification
+from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_views import TicketDetail
@@ -70,10 +71,9 @@ class TicketScreen(DeskScreen):
             self.written = written
 
     class AccountFound(Message):
-        def __init__(self, summary: UserSummary, in_process: bool) -> None:
+        def __init__(self, account: FoundAccount) -> None:
             super().__init__()
-            self.summary = summary
-            self.in_process = in_process
+            self.account = account
 
     class Stale(Message):
         """The ticket's (version, updated_at) moved away from the copy on screen."""
@@ -163,8 +163,7 @@ class TicketScreen(DeskScreen):
 
     @work(exclusive=True, exit_on_error=False, group="account")
     async def _find_account(self, account_id: str) -> None:
-        client = await desk(self).admin_client()
-        self.post_message(self.AccountFound(await client.lookup_user(id=account_id), client.in_process))
+        self.post_message(self.AccountFound(await accounts.find_account(self.ctx, LookupKind.ID, account_id)))
 
     # Handlers ---------------------------------------------------------------------------------------------
 
@@ -208,8 +207,8 @@ class TicketScreen(DeskScreen):
 
     @on(AccountFound)
     def _show_account(self, message: AccountFound) -> None:
-        summary = message.summary
-        sandbox = _(" (sandbox)") if message.in_process else ""
+        summary = message.account.summary
+        sandbox = _(" (sandbox)") if message.account.in_process else ""
         self._account = f"{summary.email_masked} · {summary.username_masked} · {summary.id}{sandbox}"
         self._summary = summary
         self._paint_header()

@@ -15,7 +15,8 @@ from lifer_desk.admin_api import AdminApiError, NotFound, UserSummary
 from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label, is_verification_current
 from lifer_desk.domain.sla import countdown_label
 from lifer_desk.i18n import _
-from lifer_desk.services.verification import AccountCheck, CurrentVerification, LockState, VerificationResult
+from lifer_desk.services.verification import AccountCheck, CurrentVerification, VerificationResult
+from lifer_desk.services.verification_locks import LockState
 from lifer_desk.ui.text.cells import customer_line, short_time
 from lifer_desk.ui.text.errors import api_problem
 
@@ -50,14 +51,14 @@ def lock_text(lock: LockState, supervisor: bool) -> Text:
     return text
 
 
-def account_text(check: AccountCheck, in_process: bool, supervisor: bool) -> Text:
-    summary = check.summary
+def account_text(check: AccountCheck, supervisor: bool) -> Text:
+    summary = check.account.summary
     top = Text(_("account "), style="dim", end="")
     top.append_text(customer_line(summary.id))
     for masked in (summary.email_masked, summary.username_masked):
         top.append(" · ")
         top.append_text(customer_line(masked))
-    if in_process:
+    if check.account.in_process:
         top.append(_(" (sandbox)"), style="italic")
     lines = [top]
     if (minor := minor_text(summary)) is not None:

@@ -1,7 +1,8 @@
 """Verify a caller's identity: pick the account, enter what the caller states, see per-field answers.
 
-The admin API calls run in async workers (httpx) and the unlock in a thread worker (the DB); each posts a typed
-message that a handler shows. Refused input is shown next to its field and costs no attempt.
+The account is found by the shared `AccountLookup`; the admin API calls run in async workers (httpx) and the
+DB work in thread workers; each posts a typed message that a handler shows. Refused input is shown next to its
+field and costs no attempt.
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from lifer_desk.admin_api import AdminApiError
-from lifer_desk.config import ConfigError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
-from lifer_desk.services import verification
-from lifer_desk.services.errors import Refused
+from lifer_desk.services import minor_data, verification, verification_locks
+from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.ticket_views import TicketDetail
-from lifer_desk.services.verification import AccountCheck, ClaimsRefused, LockState, RateLimitedTryLater
-from lifer_desk.ui.desk_screen import DeskModal, desk
+from lifer_desk.services.verification import AccountCheck, AttemptUnderWay, ClaimsRefused, RateLimitedTryLater
+from lifer_desk.services.verification_locks import LockState
+from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.still_inputs import StillInput
-from lifer_desk.ui.text.errors import lookup_problem
-from lifer_desk.ui.verify.link_dialog import LOOKUP_LABELS
+from lifer_desk.ui.verify.account_lookup import AccountLookup
 from lifer_desk.ui.verify.parts import REMINDER, account_text, check_problem, result_text
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
@@ -39,7 +39,6 @@ _PLACEHOLDERS = {
     Field.BIRTHDAY: "1990-05-17 · 1990/5/17 · 19900517 · 1990年5月17日",
 }
 _GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
-_LOOKUP_ARGS = {"email": "email", "username": "username", "id": "account_id"}
 
 
 class VerifyDialog(DeskModal[str | None]):
@@ -57,23 +56,17 @@ class VerifyDialog(DeskModal[str | None]):
         Binding("escape", "close", _("Close"), id="verify.close"),
     ]
 
-    AUTO_FOCUS = "#verify-lookup"
+    AUTO_FOCUS = "#lookup"
 
     class Checked(Message):
-        def __init__(self, check: AccountCheck, in_process: bool) -> None:
+        def __init__(self, check: AccountCheck) -> None:
             super().__init__()
             self.check = check
-            self.in_process = in_process
 
     class Answered(Message):
         def __init__(self, result: verification.VerificationResult) -> None:
             super().__init__()
             self.result = result
-
-    class LookupFailed(Message):
-        def __init__(self, problem: Text) -> None:
-            super().__init__()
-            self.problem = problem
 
     class Declined(Message):
         """No answer to show: `problem` says why, `errors` names the refused fields (may be empty)."""
@@ -96,8 +89,8 @@ class VerifyDialog(DeskModal[str | None]):
     def __init__(self, ticket: TicketDetail | None = None) -> None:
         super().__init__()
         self._ticket = ticket
+        self._found: FoundAccount | None = None  # the account looked up, until its lock state is in
         self._check: AccountCheck | None = None
-        self._in_process = False
         self._verified: str | None = None  # the account the caller was just verified against
 
     @property
@@ -108,12 +101,8 @@ class VerifyDialog(DeskModal[str | None]):
         linked = self._ticket.account_id if self._ticket else None
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
-            with Horizontal(classes="field-row"):
-                options = [(label, kind) for kind, label in LOOKUP_LABELS.items()]
-                yield Select(options, value="id" if linked else "email", allow_blank=False, compact=True)
-                yield StillInput(linked or "", placeholder=_("exact email, username or id"), id="verify-lookup",
-                                 compact=True)  # fmt: skip
-            yield Static(Text(_("Look the account up (enter)"), style="dim"), id="verify-account")
+            kind = LookupKind.ID if linked else LookupKind.EMAIL
+            yield AccountLookup(kind, linked or "", Text(_("Look the account up (enter)"), style="dim"))
             for name in TYPED_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)
@@ -129,7 +118,7 @@ class VerifyDialog(DeskModal[str | None]):
 
     def on_mount(self) -> None:
         if self._ticket is not None and self._ticket.account_id:
-            self._look_up("id", self._ticket.account_id)
+            self.query_one(AccountLookup).look_up(LookupKind.ID, self._ticket.account_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Unlock only for a supervisor looking at a locked account; the minor ticket only when it is offered."""
@@ -147,24 +136,16 @@ class VerifyDialog(DeskModal[str | None]):
 
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(exclusive=True, exit_on_error=False, group="verify-lookup")
-    async def _look_up(self, kind: str, value: str) -> None:
-        try:
-            client = await desk(self).admin_client()
-            check = await verification.start(self.ctx, client, **{_LOOKUP_ARGS[kind]: value})
-        except (AdminApiError, Refused, ConfigError) as error:
-            # Shown in place of the account: "no such account" and "the API is down" call for different things.
-            self.post_message(self.LookupFailed(lookup_problem(error, LOOKUP_LABELS[kind])))
-            return
-        self.post_message(self.Checked(check, client.in_process))
+    @work(thread=True, exclusive=True, exit_on_error=False, group="verify-lock")
+    def _load_lock(self, account: FoundAccount) -> None:
+        self.post_message(self.Checked(verification.check_account(self.ctx, account)))
 
     @work(exclusive=True, exit_on_error=False, group="verify-submit")
     async def _submit(self, account_id: str, stated: dict[Field, str]) -> None:
-        client = await desk(self).admin_client()
         ticket_id = self._ticket.id if self._ticket else None
         try:
-            result = await verification.submit(self.ctx, client, account_id, stated, ticket_id=ticket_id)
-        except (ClaimsRefused, RateLimitedTryLater) as refusal:
+            result = await verification.submit(self.ctx, account_id, stated, ticket_id=ticket_id)
+        except (ClaimsRefused, RateLimitedTryLater, AttemptUnderWay) as refusal:
             # Shown where it was typed, not as an error: the agent fixes the input or waits.
             errors = refusal.errors if isinstance(refusal, ClaimsRefused) else {}
             self.post_message(self.Declined(Text(str(refusal), style="bold yellow", end=""), errors))
@@ -176,25 +157,26 @@ class VerifyDialog(DeskModal[str | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="verify-unlock")
     def _unlock(self, account_id: str, reason: str) -> None:
-        self.post_message(self.Unlocked(verification.unlock(self.ctx, account_id, reason)))
+        self.post_message(self.Unlocked(verification_locks.unlock(self.ctx, account_id, reason)))
 
     @work(exclusive=True, exit_on_error=False, group="verify-minor")
     async def _open_minor_ticket(self, account_id: str) -> None:
-        client = await desk(self).admin_client()
-        self.post_message(self.TicketOpened(await verification.open_minor_data_ticket(self.ctx, client, account_id,
-                                                                                      self._ticket)))  # fmt: skip
+        opened = await minor_data.open_minor_data_ticket(self.ctx, account_id, self._ticket)
+        self.post_message(self.TicketOpened(opened))
 
     # Handlers ---------------------------------------------------------------------------------------------
 
-    @on(Input.Submitted, "#verify-lookup")
-    def _lookup_submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if value:
-            self._check = None
-            self._verified = None
-            self.refresh_bindings()
-            self.query_one("#verify-account", Static).update(Text(_("Looking up…"), style="dim"))
-            self._look_up(str(self.query_one(Select).value), value)
+    @on(AccountLookup.Started)
+    def _forget_account(self) -> None:
+        self._found = None
+        self._check = None
+        self._verified = None
+        self.refresh_bindings()
+
+    @on(AccountLookup.Found)
+    def _account_found(self, message: AccountLookup.Found) -> None:
+        self._found = message.account
+        self._load_lock(message.account)
 
     @on(Input.Submitted, ".claim")
     def _claim_submitted(self) -> None:
@@ -202,9 +184,10 @@ class VerifyDialog(DeskModal[str | None]):
 
     @on(Checked)
     def _show_account(self, message: Checked) -> None:
+        if message.check.account is not self._found:
+            return  # the lock state of an account the agent has since looked away from
         self._check = message.check
         self._verified = None
-        self._in_process = message.in_process
         self._paint_account()
         self._show_result(None)
         self.query_one(f"#claim-{Field.EMAIL}", Input).focus()
@@ -219,12 +202,8 @@ class VerifyDialog(DeskModal[str | None]):
         self._show_result(shown)
         if self._check is not None:
             lock = LockState(self.ctx.clock() if result.locked else None, MAX_FAILED - result.attempts_left)
-            self._check = AccountCheck(self._check.summary, lock)
+            self._check = AccountCheck(self._check.account, lock)
         self._paint_account()
-
-    @on(LookupFailed)
-    def _show_lookup_failed(self, message: LookupFailed) -> None:
-        self.query_one("#verify-account", Static).update(message.problem)
 
     @on(Declined)
     def _show_refusal(self, message: Declined) -> None:
@@ -235,7 +214,7 @@ class VerifyDialog(DeskModal[str | None]):
     @on(Unlocked)
     def _show_unlocked(self, message: Unlocked) -> None:
         if self._check is not None:
-            self._check = AccountCheck(self._check.summary, message.lock)
+            self._check = AccountCheck(self._check.account, message.lock)
         self._paint_account()
         # The last outcome shown is LOCKED, which no longer holds.
         self._show_result(None)
@@ -247,8 +226,7 @@ class VerifyDialog(DeskModal[str | None]):
 
     def _paint_account(self) -> None:
         if self._check is not None:
-            text = account_text(self._check, self._in_process, self.ctx.is_supervisor)
-            self.query_one("#verify-account", Static).update(text)
+            self.query_one(AccountLookup).show(account_text(self._check, self.ctx.is_supervisor))
         self.refresh_bindings()
 
     def _show_result(self, text: Text | None) -> None:
@@ -274,7 +252,7 @@ class VerifyDialog(DeskModal[str | None]):
         for name in Field:
             self._field_error(name, None)
         self._show_result(Text(_("Checking…"), style="dim"))
-        self._submit(self._check.summary.id, stated)
+        self._submit(self._check.account.summary.id, stated)
 
     def action_unlock(self) -> None:
         check = self._check
@@ -283,13 +261,13 @@ class VerifyDialog(DeskModal[str | None]):
 
         def given(reason: str | None) -> None:
             if reason is not None:
-                self._unlock(check.summary.id, reason)
+                self._unlock(check.account.summary.id, reason)
 
         self.app.push_screen(TextDialog(_("Reason for unlocking verification (audited)")), given)
 
     def action_minor_ticket(self) -> None:
         if self._check is not None:
-            self._open_minor_ticket(self._check.summary.id)
+            self._open_minor_ticket(self._check.account.summary.id)
 
     def action_link_account(self) -> None:
         if self._link_offered:

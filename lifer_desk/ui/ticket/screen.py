@@ -146,10 +146,12 @@ class TicketScreen(DeskScreen):
         try:
             detail = change(self.ctx, seen)
         except DeskError as refusal:
-            # Show the ticket as it is now, and say why the change did not happen.
-            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, seen.id), notice=str(refusal), written=True))
-            raise
-        self.post_message(self.Loaded(detail, written=True))
+            # Show the ticket as it is now, and say why the change did not happen: there, and only there (not
+            # raised on to the worker-failure handler, which would say it again in a toast).
+            detail, notice = tickets.get_ticket(self.ctx, seen.id), str(refusal)
+        else:
+            notice = None
+        self.post_message(self.Loaded(detail, notice=notice, written=True))
 
     @work(thread=True, exit_on_error=False, group="renew")
     def _renew(self) -> None:

@@ -63,23 +63,24 @@ class QueuesScreen(DeskScreen):
             super().__init__()
             self.counts = counts
 
-    class Changed(Message):
-        """Tickets changed since the last poll (here or by another agent)."""
+    class Polled(Message):
+        """What one poll saw: the latest ticket change (here or by another agent) and the countdown minute."""
 
-        def __init__(self, marker: datetime | None) -> None:
+        def __init__(self, marker: datetime | None, minute: datetime) -> None:
             super().__init__()
             self.marker = marker
+            self.minute = minute
 
         def can_replace(self, message: Message) -> bool:
-            return isinstance(message, QueuesScreen.Changed)
+            # A burst of polls (a slow handler, a resumed screen) needs only the latest reading.
+            return isinstance(message, QueuesScreen.Polled)
 
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
         self._sort_before_search: tuple[str, bool] | None = None
-        self._polled = False
-        self._marker: datetime | None = None
-        self._minute: datetime | None = None
+        # The last poll's (marker, minute) that the table shows; None until the first poll.
+        self._shown: tuple[datetime | None, datetime] | None = None
         self._debounce: Timer | None = None
         self._poller: Timer | None = None
 
@@ -139,12 +140,7 @@ class QueuesScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _poll(self) -> None:
-        marker = queues.changed_since(self.ctx)
-        # Countdowns move with the clock, so a new minute is a change too.
-        minute = countdown_minute(self.ctx.clock())
-        if not self._polled or marker != self._marker or minute != self._minute:
-            self._polled, self._marker, self._minute = True, marker, minute
-            self.post_message(self.Changed(marker))
+        self.post_message(self.Polled(queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def _load_counts(self) -> None:
@@ -152,10 +148,14 @@ class QueuesScreen(DeskScreen):
 
     # Handlers ---------------------------------------------------------------------------------------------
 
-    @on(Changed)
-    def _changed(self) -> None:
-        self.table.reload()
-        self._load_counts()
+    @on(Polled)
+    def _polled(self, message: Polled) -> None:
+        # Countdowns move with the clock, so a new minute is a change too; anything else is idle (no bytes).
+        seen = (message.marker, message.minute)
+        if seen != self._shown:
+            self._shown = seen
+            self.table.reload()
+            self._load_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

@@ -111,6 +111,29 @@ async def test_filters_by_priority_and_assignee(desk_app, make_ticket, settle, b
         await settle(pilot)
         assert shown_ids(app) == [held.id]
         assert "bob" in str(app.screen.query_one("#view-line").render())
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#filter-assignee").value = "-"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_ids(app) == [urgent.id]
+        assert "assignee=unassigned" in str(app.screen.query_one("#view-line").render())
+
+
+async def test_a_filter_that_cannot_match_is_refused_in_the_dialog(desk_app, make_ticket, settle) -> None:
+    make_ticket("急", priority=Priority.URGENT)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#filter-assignee").value = "bob smith"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog, "the dialog stays open, with what the agent typed"
+        assert "'bob smith' is not an agent name." in str(dialog.query_one(".dialog-hint").render())
+        assert dialog.query_one("#filter-assignee").value == "bob smith"
 
 
 async def test_sort_is_done_by_the_database(desk_app, make_ticket, settle) -> None:

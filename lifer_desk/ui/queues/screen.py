@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -15,7 +14,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
@@ -33,14 +32,14 @@ SORT_ORDER = (SortKey.DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.ID)
 WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(queue_columns())
 
 
-def filters_text(filters: Mapping[str, str]) -> str:
-    shown = {
-        "status": status_label,
-        "category": category_label,
-        "priority": priority_label,
-        "assignee": lambda agent: agent or _("unassigned"),
-    }
-    return " · ".join(f"{_(name)}={shown[name](value)}" for name, value in filters.items())
+def filters_text(filters: QueueFilter) -> str:
+    shown = [
+        (_("status"), filters.status and status_label(filters.status)),
+        (_("category"), filters.category and category_label(filters.category)),
+        (_("priority"), filters.priority and priority_label(filters.priority)),
+        (_("assignee"), _("unassigned") if filters.unassigned else filters.assignee),
+    ]
+    return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
 class QueuesScreen(DeskScreen):
@@ -224,7 +223,7 @@ class QueuesScreen(DeskScreen):
         parts = [label]
         if self.view.search:
             parts.append(_("search: {text}").format(text=self.view.search))
-        if self.view.filters:
+        if not self.view.filters.empty:
             parts.append(filters_text(self.view.filters))
         # The search text is the agent's own typing, yet still shown as plain text, never markup.
         self.query_one("#view-line", Static).update(Text(" · ".join(parts), style="dim", no_wrap=True))
@@ -242,7 +241,7 @@ class QueuesScreen(DeskScreen):
         self.table.focus()
 
     def action_filters(self) -> None:
-        def chosen(filters: dict[str, str] | None) -> None:
+        def chosen(filters: QueueFilter | None) -> None:
             if filters is not None:
                 self._show_view(QueueView(self.view.queue, self.view.search, filters))
 

@@ -24,7 +24,7 @@ from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
-from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
+from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
@@ -61,6 +61,8 @@ class DeskApp(App[None], WorkerFailures):
         self._admin_lock = asyncio.Lock()
         self._held: set[int] = set()
         self.title = f"lifer-desk · {ctx.agent}"
+        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
+        self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out

@@ -43,6 +43,8 @@ def filters_text(filters: QueueFilter) -> str:
 
 
 class QueuesScreen(DeskScreen):
+    # Names this mode's commands in the palette ("queues: Search").
+    PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", _("Search"), id="queues.search"),
         Binding("f", "filters", _("Filter"), id="queues.filters"),

@@ -42,6 +42,7 @@ Change = Callable[[DeskContext, TicketDetail], TicketDetail]
 
 
 class TicketScreen(DeskScreen):
+    PALETTE_NAME: ClassVar[str] = _("ticket")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="ticket.back"),
         Binding("c", "claim", _("Claim"), id="ticket.claim"),

@@ -63,21 +63,9 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
     agents.add_agent(db, actor="root", name="bob", role="agent")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
-    assert stored == [
-        "agent.add",
-        "ticket.open",
-        "ticket.claim",
-        "ticket.reply",
-        "ticket.note",
-        "ticket.status",
-        "ticket.priority",
-        "ticket.category",
-        "ticket.link_account",
-        "ticket.release",
-        "agent.deactivate",
-        "agent.reactivate",
-        "tickets.seed",
-    ]
+    verification = [action for action in STORED if action.startswith("verification.")]
+    assert sorted(stored) == sorted(STORED - set(verification)), "each action once, verification's aside"
+    assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]
     assert all(type(action) is str for action in stored)
     assert verify_chain(db).ok
 

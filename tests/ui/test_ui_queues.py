@@ -97,26 +97,19 @@ async def test_filters_by_priority_and_assignee(desk_app, make_ticket, settle, b
         await settle(pilot)
         await open_all(pilot)
         await settle(pilot)
-        await pilot.press("f")
-        await pilot.pause()
-        dialog = app.screen
-        dialog.query_one("#filter-priority").value = "urgent"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert sorted(shown_ids(app)) == sorted([urgent.id, held.id])
-        await pilot.press("f")
-        await pilot.pause()
-        app.screen.query_one("#filter-assignee").value = "bob"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert shown_ids(app) == [held.id]
+
+        async def filter_by(field: str, value: str) -> list[int]:
+            await pilot.press("f")
+            await pilot.pause()
+            app.screen.query_one(f"#filter-{field}").value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            return shown_ids(app)
+
+        assert sorted(await filter_by("priority", "urgent")) == sorted([urgent.id, held.id])
+        assert await filter_by("assignee", "bob") == [held.id]
         assert "bob" in str(app.screen.query_one("#view-line").render())
-        await pilot.press("f")
-        await pilot.pause()
-        app.screen.query_one("#filter-assignee").value = "-"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert shown_ids(app) == [urgent.id]
+        assert await filter_by("assignee", "-") == [urgent.id]
         assert "assignee=unassigned" in str(app.screen.query_one("#view-line").render())
 
 

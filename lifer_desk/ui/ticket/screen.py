@@ -144,14 +144,13 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
     def _apply(self, change: Change, seen: TicketDetail) -> None:
+        notice: str | None = None
         try:
             detail = change(self.ctx, seen)
         except DeskError as refusal:
             # Show the ticket as it is now, and say why the change did not happen: there, and only there (not
             # raised on to the worker-failure handler, which would say it again in a toast).
             detail, notice = tickets.get_ticket(self.ctx, seen.id), str(refusal)
-        else:
-            notice = None
         self.post_message(self.Loaded(detail, notice=notice, written=True))
 
     @work(thread=True, exit_on_error=False, group="renew")

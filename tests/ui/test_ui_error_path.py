@@ -142,3 +142,29 @@ def test_each_kind_of_error_has_its_title_text_and_severity(
 ) -> None:
     report = describe(error)
     assert (report.title, report.text, report.severity) == (title, text, severity)
+
+
+class TestErrorSnapshots:
+    """What the agent sees of a failure, at 80x24: one sentence in a toast over the ticket, no SQL."""
+
+    def test_a_database_error_on_the_ticket_view(
+        self, snap_compare, desk_app, make_ticket, settle, monkeypatch
+    ) -> None:
+        ticket = make_ticket()
+
+        def failing(*_args: object) -> None:
+            raise OperationalError(STATEMENT, PARAMETERS, Exception("disk I/O error"))
+
+        monkeypatch.setattr(tickets, "add_note", failing)
+
+        async def run_before(pilot) -> None:
+            await settle(pilot)
+            pilot.app.open_ticket(ticket.id)
+            await settle(pilot)
+            await pilot.press("i")
+            await pilot.pause()
+            pilot.app.screen.query_one(TextArea).insert("我来处理")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+        assert snap_compare(desk_app(), terminal_size=(80, 24), run_before=run_before)

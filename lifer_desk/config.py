@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -77,6 +80,10 @@ class Settings:
     lang: str = "en"
     sla_policy: SlaPolicy = field(default_factory=SlaPolicy.default)
     verification_policy: VerificationPolicy = field(default_factory=VerificationPolicy)
+    # LIFER_KEYMAP: binding id -> keys, e.g. {"ticket.reply": "ctrl+r", "app.quit": "ctrl+q"}; the keys replace
+    # the binding's defaults (Textual's `App.set_keymap`). The ids are checked where the bindings are known,
+    # when the desk opens (`lifer_desk.ui.key_help.checked_keymap`).
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -192,6 +199,7 @@ def _uncounted(key: str, raw: str) -> frozenset[IdentityField]:
 
 MIN_FIELDS_KEY = f"{PREFIX}VERIFICATION_MIN_FIELDS"
 UNCOUNTED_KEY = f"{PREFIX}VERIFICATION_UNCOUNTED"
+KEYMAP_KEY = f"{PREFIX}KEYMAP"
 
 
 def _verification_policy(merged: dict[str, str]) -> VerificationPolicy | None:
@@ -207,6 +215,17 @@ def _verification_policy(merged: dict[str, str]) -> VerificationPolicy | None:
         return VerificationPolicy(**options)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ConfigError(MIN_FIELDS_KEY if "min_fields" in str(exc) else UNCOUNTED_KEY, str(exc)) from None
+
+
+def _keymap(key: str, raw: str) -> Mapping[str, str]:
+    example = '{"ticket.reply": "ctrl+r"}'
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(key, f"is not valid JSON ({exc.msg} at character {exc.pos}); e.g. {example}") from None
+    if not isinstance(parsed, dict) or not all(isinstance(keys, str) and keys.strip() for keys in parsed.values()):
+        raise ConfigError(key, f"must be a JSON object of binding id to keys, e.g. {example}")
+    return MappingProxyType(dict(parsed))
 
 
 def _secret(key: str, raw: str) -> Secret:
@@ -227,6 +246,7 @@ _PARSERS = {
     "VERIFICATION_TTL_HOURS": ("verification_ttl_hours", _positive_float),
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
+    "KEYMAP": ("keymap", _keymap),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

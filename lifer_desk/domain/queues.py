@@ -1,9 +1,11 @@
-"""The agents' queues and the orders a queue can be sorted in."""
+"""The agents' queues, the filters narrowing one, and the orders a queue can be sorted in."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
+from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 
 
@@ -41,3 +43,25 @@ class SortKey(StrEnum):
     PRIORITY = "priority"
     UPDATED = "updated"
     ID = "id"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What narrows a queue beyond its own rule; a field left None matches any ticket.
+
+    `unassigned` asks for tickets nobody holds, so it and an `assignee` name exclude each other.
+    """
+
+    status: TicketStatus | None = None
+    category: Category | None = None
+    priority: Priority | None = None
+    assignee: str | None = None
+    unassigned: bool = False
+
+    def __post_init__(self) -> None:
+        if self.unassigned and self.assignee is not None:
+            raise ValueError("a queue filter names an assignee or asks for unassigned tickets, not both")
+
+    @property
+    def empty(self) -> bool:
+        return self == QueueFilter()

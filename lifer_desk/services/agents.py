@@ -9,8 +9,9 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.services import audit_trail
 from lifer_desk.services.errors import NotFound, Refused
-from lifer_desk.store import audit
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Agent
 
@@ -100,14 +101,8 @@ def add_agent(db: Database, *, actor: str, name: str, role: str, display_name: s
                 row.display_name, row.role, row.active = shown, checked_role.value, True
             session.add(row)
             session.flush()
-            audit.append(
-                session,
-                actor=actor,
-                action="agent.reactivate" if reactivated else "agent.add",
-                entity_type="agent",
-                entity_id=name,
-                details={"role": checked_role.value},
-            )
+            action = AuditAction.AGENT_REACTIVATE if reactivated else AuditAction.AGENT_ADD
+            audit_trail.record(session, actor, action, "agent", name, {"role": checked_role.value})
             return AddOutcome(_info(row), reactivated)
     except IntegrityError:
         # Another process added the same name between our check and our insert.
@@ -132,5 +127,5 @@ def deactivate_agent(db: Database, *, actor: str, name: str) -> AgentInfo:
         row.active = False
         session.add(row)
         session.flush()
-        audit.append(session, actor=actor, action="agent.deactivate", entity_type="agent", entity_id=name)
+        audit_trail.record(session, actor, AuditAction.AGENT_DEACTIVATE, "agent", name)
         return _info(row)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 
 class DeskError(Exception):
-    """A refusal or failure the user can act on; `str(error)` is the message to show."""
+    """A refusal or failure the user can act on; `str(error)` is the message to show.
+
+    A subclass may name its own `title` and `severity` (for the UI's notification); by default it is shown as
+    a refusal, a warning.
+    """
+
+    title: ClassVar[str | None] = None
+    severity: ClassVar[Literal["information", "warning", "error"]] = "warning"
 
 
 class NotFound(DeskError):

@@ -3,19 +3,65 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
-from lifer_desk.domain.queues import QueueName
+from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
+from lifer_desk.domain.tickets import Category, Priority, TicketStatus
+from lifer_desk.i18n import _
+from lifer_desk.services.agents import NAME_PATTERN
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketRow, row_view
 from lifer_desk.store import queues as store_queues
 from lifer_desk.store.queues import PageKey, QueueQuery
 from lifer_desk.store.tickets import last_change
 
 COUNT_CAP = 9_999
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
-def queue_query(ctx: DeskContext, queue: QueueName, **options: object) -> QueueQuery:
-    return QueueQuery(queue=queue, agent=ctx.agent, now=ctx.clock(), **options)  # type: ignore[arg-type]
+def queue_filter(
+    *, status: str = "", category: str = "", priority: str = "", assignee: str = "", unassigned: bool = False
+) -> QueueFilter:
+    """The filter for the values an agent chose (blank: any); an unknown value is refused, naming it."""
+    assignee = assignee.strip()
+    if unassigned and assignee:
+        raise Refused(_("Filter by an agent or by unassigned tickets, not both."))
+    # Anything but an agent's name (as `lifer-desk agents add` allows them) would match no ticket.
+    if assignee and not NAME_PATTERN.fullmatch(assignee):
+        raise Refused(_("{name!r} is not an agent name.").format(name=assignee))
+    return QueueFilter(
+        status=_choice(TicketStatus, status, _("status")),
+        category=_choice(Category, category, _("category")),
+        priority=_choice(Priority, priority, _("priority")),
+        assignee=assignee or None,
+        unassigned=unassigned,
+    )
+
+
+def _choice(kind: type[Choice], value: str, name: str) -> Choice | None:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise Refused(
+            _("There is no {name} {value!r}; choose one of {known}.").format(name=name, value=value, known=known)
+        ) from None
+
+
+def queue_query(
+    ctx: DeskContext,
+    queue: QueueName,
+    *,
+    sort: SortKey = SortKey.DUE,
+    descending: bool = False,
+    search: str = "",
+    filters: QueueFilter | None = None,
+) -> QueueQuery:
+    return QueueQuery(queue, ctx.agent, ctx.clock(), sort, descending, search, filters or QueueFilter())
 
 
 def page(

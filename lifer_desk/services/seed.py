@@ -12,13 +12,14 @@ from multiprocessing.queues import Queue
 from threading import Thread
 from types import MappingProxyType
 
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.search_text import index_document
 from lifer_desk.domain.sla import SlaPolicy, SlaTarget
 from lifer_desk.domain.tickets import OPEN_STATUSES, Category, Priority
+from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.synthetic import Requester, SyntheticTicket, generate
-from lifer_desk.store import audit
 from lifer_desk.store.bulk import Batch, bulk_load, stamp
 
 BATCH = 20_000
@@ -151,12 +152,12 @@ def seed_tickets(
             loader.insert(batch)
             if on_progress is not None:
                 on_progress(len(batch.tickets))
-        audit.append(
+        audit_trail.record(
             loader.session,
-            actor=ctx.agent,
-            action="tickets.seed",
-            entity_type="ticket",
-            entity_id=f"{first_id}-{first_id + count - 1}",
-            details={"count": count, "seed": seed},
+            ctx.agent,
+            AuditAction.TICKETS_SEED,
+            "ticket",
+            f"{first_id}-{first_id + count - 1}",
+            {"count": count, "seed": seed},
         )
     return first_id

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.legal_clocks import legal_deadlines
 from lifer_desk.domain.tickets import (
     LEGAL_CATEGORIES,
@@ -24,15 +25,16 @@ from lifer_desk.domain.tickets import (
     check_ticket_transition,
 )
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.services.ticket_views import TicketDetail, detail_view
-from lifer_desk.store import audit
 from lifer_desk.store import tickets as store
 from lifer_desk.store.models import Ticket
 
 MAX_TEXT = 20_000
 _COMPARED = ("status", "priority", "category", "assignee", "account_id")
+_FIELD_ACTIONS = {"priority": AuditAction.TICKET_PRIORITY, "category": AuditAction.TICKET_CATEGORY}
 
 
 def _load(session: Session, ticket_id: int) -> Ticket:
@@ -58,8 +60,8 @@ def ticket_stamp(ctx: DeskContext, ticket_id: int) -> tuple[int, datetime]:
         return ticket.version, ticket.updated_at
 
 
-def _audit(session: Session, ctx: DeskContext, action: str, ticket_id: int, **details: Any) -> None:
-    audit.append(session, actor=ctx.agent, action=action, entity_type="ticket", entity_id=ticket_id, details=details)
+def _audit(session: Session, ctx: DeskContext, action: AuditAction, ticket_id: int, **details: Any) -> None:
+    audit_trail.record(session, ctx.agent, action, "ticket", ticket_id, details)
 
 
 def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
@@ -75,7 +77,7 @@ def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
                     id=ticket_id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
                 )
             )
-        _audit(session, ctx, "ticket.claim", ticket_id, previous_assignee=previous)
+        _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, previous_assignee=previous)
         return _detail(session, ticket_id)
 
 
@@ -87,7 +89,7 @@ def renew_claim(ctx: DeskContext, ticket_id: int) -> bool:
 def release_claim(ctx: DeskContext, ticket_id: int) -> None:
     with ctx.db.write() as session:
         if store.release_claim(session, ticket_id, ctx.agent, ctx.clock()):
-            _audit(session, ctx, "ticket.release", ticket_id)
+            _audit(session, ctx, AuditAction.TICKET_RELEASE, ticket_id)
 
 
 def next_unclaimed(ctx: DeskContext) -> TicketDetail | None:
@@ -99,7 +101,7 @@ def next_unclaimed(ctx: DeskContext) -> TicketDetail | None:
             return None
         if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
             return None
-        _audit(session, ctx, "ticket.claim", ticket_id, via="next")
+        _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, via="next")
         return _detail(session, ticket_id)
 
 
@@ -158,7 +160,7 @@ def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
             changes["status"] = TicketStatus.OPEN
         _update(session, ctx, seen, now, **changes)
         store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
-        _audit(session, ctx, "ticket.reply", seen.id, chars=len(body))
+        _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
         return _detail(session, seen.id)
 
 
@@ -170,7 +172,7 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
         _load(session, ticket_id)
         store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
         store.touch(session, ticket_id, now)
-        _audit(session, ctx, "ticket.note", ticket_id, chars=len(body))
+        _audit(session, ctx, AuditAction.TICKET_NOTE, ticket_id, chars=len(body))
         return _detail(session, ticket_id)
 
 
@@ -191,7 +193,7 @@ def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetai
         before = ticket.status
         _update(session, ctx, seen, now, status=target)
         store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
-        _audit(session, ctx, "ticket.status", seen.id, **{"from": before, "to": str(target)})
+        _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
         return _detail(session, seen.id)
 
 
@@ -233,7 +235,7 @@ def _set_field(
         store.add_event(
             session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value}
         )
-        _audit(session, ctx, f"ticket.{name}", seen.id, **{"from": old, "to": str(value)})
+        _audit(session, ctx, _FIELD_ACTIONS[name], seen.id, **{"from": old, "to": str(value)})
         return _detail(session, seen.id)
 
 
@@ -246,7 +248,7 @@ def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> Ticke
         meta = {"field": "account", "from": ticket.account_id, "to": account_id}
         _update(session, ctx, seen, now, account_id=account_id)
         store.add_event(session, seen.id, EventKind.FIELD, ctx.agent, "", now, meta)
-        _audit(session, ctx, "ticket.link_account", seen.id, account_id=account_id)
+        _audit(session, ctx, AuditAction.TICKET_LINK_ACCOUNT, seen.id, account_id=account_id)
         return _detail(session, seen.id)
 
 
@@ -292,5 +294,5 @@ def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **aud
     )
     ticket_id = store.create_ticket(session, new)
     details = {"category": str(draft.category), "priority": str(draft.priority), **audit_details}
-    _audit(session, ctx, "ticket.open", ticket_id, **details)
+    _audit(session, ctx, AuditAction.TICKET_OPEN, ticket_id, **details)
     return ticket_id

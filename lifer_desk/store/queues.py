@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.store.models import Ticket
 from lifer_desk.store.search import match_filter
 
@@ -46,7 +46,7 @@ class QueueQuery:
     sort: SortKey = SortKey.DUE
     descending: bool = False
     search: str = ""
-    filters: dict[str, str] = field(default_factory=dict)  # status, category, priority, assignee
+    filters: QueueFilter = field(default_factory=QueueFilter)
 
 
 def _queue_conditions(queue: QueueName, agent: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -67,13 +67,17 @@ def _queue_conditions(queue: QueueName, agent: str, now: datetime) -> list[Colum
 
 def _conditions(session: Session, query: QueueQuery) -> list[ColumnElement[bool]]:
     conditions = _queue_conditions(query.queue, query.agent, query.now)
-    for name, value in query.filters.items():
-        if name == "assignee" and value == "":
-            conditions.append(col(Ticket.assignee).is_(None))
-        elif name in ("status", "category", "priority", "assignee"):
-            conditions.append(getattr(Ticket, name) == value)
-        else:
-            raise ValueError(f"unknown filter {name!r}")
+    chosen = query.filters
+    for column, value in (
+        (Ticket.status, chosen.status),
+        (Ticket.category, chosen.category),
+        (Ticket.priority, chosen.priority),
+        (Ticket.assignee, chosen.assignee),
+    ):
+        if value is not None:
+            conditions.append(col(column) == str(value))
+    if chosen.unassigned:
+        conditions.append(col(Ticket.assignee).is_(None))
     if query.search.strip():
         found = match_filter(session.get_bind().dialect.name, query.search)
         if found is not None:

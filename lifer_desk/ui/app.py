@@ -5,6 +5,7 @@ a screen: the claims this agent holds, and how failures are shown. The admin API
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
@@ -18,17 +19,17 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from lifer_desk.admin_api import AdminApiError
-from lifer_desk.domain.text_safety import safe_text
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
-from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
+from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
+
+log = logging.getLogger(__name__)
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -59,6 +60,8 @@ class DeskApp(App[None], WorkerFailures):
         self._held: set[int] = set()
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
+        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
+        self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
@@ -68,11 +71,12 @@ class DeskApp(App[None], WorkerFailures):
     # What screens ask of the app --------------------------------------------------------------------------
 
     def show_error(self, error: BaseException) -> None:
-        if isinstance(error, DeskError | AdminApiError):
-            # Refusals can quote the admin API's problem detail: untrusted text, so cleaned and never markup.
-            self.notify(safe_text(str(error)), title=_("Refused"), severity="warning", markup=False)
-        else:
-            self.notify(safe_text(f"{type(error).__name__}: {error}"), title=_("Error"), severity="error", markup=False)
+        report = describe(error)
+        if report.log:
+            # The terminal gets one sentence; the traceback (and a database error's SQL) goes to desk.log.
+            log.error("%s reached the desk: %s", type(error).__name__, error, exc_info=error)
+        # Refusals can quote the admin API's problem detail: untrusted text, so never markup.
+        self.notify(report.text, title=report.title, severity=report.severity, markup=False)
 
     def open_ticket(self, ticket_id: int) -> None:
         self.push_screen(TicketScreen(ticket_id))

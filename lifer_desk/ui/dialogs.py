@@ -21,8 +21,8 @@ class TextDialog(DeskModal[str | None]):
     """A multi-line text; ctrl+s sends it, escape cancels. Returns the text, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", _("Send"), id="dialog.send"),
-        Binding("escape", "cancel", _("Cancel"), id="dialog.cancel"),
+        Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
+        Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
     ]
 
     def __init__(self, title: str) -> None:
@@ -46,9 +46,9 @@ class ChoiceDialog(DeskModal[str | None]):
     """One value out of `choices` (label, value); enter picks, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="dialog.cancel"),
-        Binding("j", "move(1)", show=False),
-        Binding("k", "move(-1)", show=False),
+        Binding("escape", "cancel", _("Cancel"), id="choice_dialog.cancel"),
+        Binding("j", "move(1)", show=False, id="choice_dialog.down"),
+        Binding("k", "move(-1)", show=False, id="choice_dialog.up"),
     ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]], empty: str = "") -> None:

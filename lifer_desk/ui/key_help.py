@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import difflib
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
+from lifer_desk.config import KEYMAP_KEY, ConfigError
 from lifer_desk.i18n import _
 from lifer_desk.ui.desk_screen import DeskModal
 
@@ -47,12 +49,45 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
 
 
 def palette_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """The screen's keys as palette commands, each named after its mode ("queues: Search", "desk: Quit"), so
+    that one search across every mode still finds the right one."""
+    mode = getattr(screen, "PALETTE_NAME", "")
     for entry in screen_keys(app, screen):
+        prefix = _("desk") if entry.node is app else mode
+        title = _("{mode}: {action}").format(mode=prefix, action=entry.description) if prefix else entry.description
         yield SystemCommand(
-            entry.description,
+            title,
             _("key: {keys}").format(keys=entry.keys),
             partial(app.run_action, entry.action, entry.node),
         )
+
+
+def desk_bindings(base: type[DOMNode] = DOMNode) -> dict[str, Binding]:
+    """Every binding the desk declares (its screens, dialogs and widgets, as loaded), by id.
+
+    Textual's own widgets are left out: their bindings carry no ids, and are not the desk's to remap.
+    """
+    found: dict[str, Binding] = {}
+    classes = [base]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        if not cls.__module__.startswith(("lifer_desk.", "widgets.")):
+            continue
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id is not None:
+                found[binding.id] = binding
+    return found
+
+
+def checked_keymap(keymap: Mapping[str, str], known: Collection[str]) -> dict[str, str]:
+    """`keymap` (LIFER_KEYMAP) for `App.set_keymap`, once every id in it is one of the desk's bindings."""
+    for binding_id in keymap:
+        if binding_id not in known:
+            close = difflib.get_close_matches(binding_id, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(KEYMAP_KEY, f"no binding has the id {binding_id!r}{hint}; see README (Keys)")
+    return dict(keymap)
 
 
 def _key_table(entries: Iterable[KeyAction]) -> Text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lifer_desk.domain.queues import QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority
 from lifer_desk.services import tickets
@@ -95,20 +97,36 @@ async def test_filters_by_priority_and_assignee(desk_app, make_ticket, settle, b
         await settle(pilot)
         await open_all(pilot)
         await settle(pilot)
+
+        async def filter_by(field: str, value: str) -> list[int]:
+            await pilot.press("f")
+            await pilot.pause()
+            app.screen.query_one(f"#filter-{field}").value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            return shown_ids(app)
+
+        assert sorted(await filter_by("priority", "urgent")) == sorted([urgent.id, held.id])
+        assert await filter_by("assignee", "bob") == [held.id]
+        assert "bob" in str(app.screen.query_one("#view-line").render())
+        assert await filter_by("assignee", "-") == [urgent.id]
+        assert "assignee=unassigned" in str(app.screen.query_one("#view-line").render())
+
+
+async def test_a_filter_that_cannot_match_is_refused_in_the_dialog(desk_app, make_ticket, settle) -> None:
+    make_ticket("急", priority=Priority.URGENT)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("f")
         await pilot.pause()
         dialog = app.screen
-        dialog.query_one("#filter-priority").value = "urgent"
+        dialog.query_one("#filter-assignee").value = "bob smith"
         await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert sorted(shown_ids(app)) == sorted([urgent.id, held.id])
-        await pilot.press("f")
         await pilot.pause()
-        app.screen.query_one("#filter-assignee").value = "bob"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert shown_ids(app) == [held.id]
-        assert "bob" in str(app.screen.query_one("#view-line").render())
+        assert app.screen is dialog, "the dialog stays open, with what the agent typed"
+        assert "'bob smith' is not an agent name." in str(dialog.query_one(".dialog-hint").render())
+        assert dialog.query_one("#filter-assignee").value == "bob smith"
 
 
 async def test_sort_is_done_by_the_database(desk_app, make_ticket, settle) -> None:
@@ -310,3 +328,37 @@ async def test_search_shows_newest_first_in_one_query_and_clearing_restores_the_
         await settle(pilot)
         assert table.sort == ("priority", False)
         assert shown_ids(app)[0] == urgent.id
+
+
+async def test_the_poll_posts_what_it_saw_and_only_a_change_reloads(desk_app, make_ticket, settle, bob) -> None:
+    """The poll worker only reads the change marker; the screen's handler decides to reload (table and counts)."""
+    ticket = make_ticket("退款申请")
+    posted: list[object] = []
+    polled = asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, QueuesScreen.Polled | QueuesScreen.CountsLoaded):
+            posted.append(message)
+        if isinstance(message, QueuesScreen.Polled):
+            polled.set()
+
+    async def next_poll(pilot) -> None:
+        polled.clear()
+        await polled.wait()  # the screen polls every second
+        await settle(pilot)
+
+    app = desk_app()
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await settle(pilot)
+        await next_poll(pilot)
+        posted.clear()
+        await next_poll(pilot)
+        kinds = {type(message) for message in posted}
+        assert kinds == {QueuesScreen.Polled}, "nothing changed: polled, and no reload"
+        before = posted[0].marker
+        tickets.claim(bob, ticket.id)
+        posted.clear()
+        await next_poll(pilot)
+        assert QueuesScreen.CountsLoaded in {type(message) for message in posted}
+        assert posted[0].marker != before
+        assert app.screen.query_one(QueueList).counts[QueueName.UNASSIGNED] == 0

@@ -263,7 +263,7 @@ async def test_verify_is_in_help_and_the_command_palette(sandbox_desk: AppMaker,
         await settle(pilot)
         app.open_ticket(ticket.id)
         await settle(pilot)
-        assert "Verify identity" in {command.title for command in app.get_system_commands(app.screen)}
+        assert "ticket: Verify identity" in {command.title for command in app.get_system_commands(app.screen)}
         await pilot.press("question_mark")
         await pilot.pause()
         assert "Verify identity" in rendered(app, "#keys")

@@ -29,8 +29,8 @@ _CHROME = 4
 
 class QueueList(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False, id="queue_list.cursor_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="queue_list.cursor_up"),
     ]
 
     def __init__(self, *, narrow: bool = False, id: str | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -15,7 +14,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
@@ -33,17 +32,19 @@ SORT_ORDER = (SortKey.DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.ID)
 WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(queue_columns())
 
 
-def filters_text(filters: Mapping[str, str]) -> str:
-    shown = {
-        "status": status_label,
-        "category": category_label,
-        "priority": priority_label,
-        "assignee": lambda agent: agent or _("unassigned"),
-    }
-    return " · ".join(f"{_(name)}={shown[name](value)}" for name, value in filters.items())
+def filters_text(filters: QueueFilter) -> str:
+    shown = [
+        (_("status"), filters.status and status_label(filters.status)),
+        (_("category"), filters.category and category_label(filters.category)),
+        (_("priority"), filters.priority and priority_label(filters.priority)),
+        (_("assignee"), _("unassigned") if filters.unassigned else filters.assignee),
+    ]
+    return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
 class QueuesScreen(DeskScreen):
+    # Names this mode's commands in the palette ("queues: Search").
+    PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", _("Search"), id="queues.search"),
         Binding("f", "filters", _("Filter"), id="queues.filters"),
@@ -63,23 +64,24 @@ class QueuesScreen(DeskScreen):
             super().__init__()
             self.counts = counts
 
-    class Changed(Message):
-        """Tickets changed since the last poll (here or by another agent)."""
+    class Polled(Message):
+        """What one poll saw: the latest ticket change (here or by another agent) and the countdown minute."""
 
-        def __init__(self, marker: datetime | None) -> None:
+        def __init__(self, marker: datetime | None, minute: datetime) -> None:
             super().__init__()
             self.marker = marker
+            self.minute = minute
 
         def can_replace(self, message: Message) -> bool:
-            return isinstance(message, QueuesScreen.Changed)
+            # A burst of polls (a slow handler, a resumed screen) needs only the latest reading.
+            return isinstance(message, QueuesScreen.Polled)
 
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
         self._sort_before_search: tuple[str, bool] | None = None
-        self._polled = False
-        self._marker: datetime | None = None
-        self._minute: datetime | None = None
+        # The last poll's (marker, minute) that the table shows; None until the first poll.
+        self._shown: tuple[datetime | None, datetime] | None = None
         self._debounce: Timer | None = None
         self._poller: Timer | None = None
 
@@ -139,12 +141,7 @@ class QueuesScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _poll(self) -> None:
-        marker = queues.changed_since(self.ctx)
-        # Countdowns move with the clock, so a new minute is a change too.
-        minute = countdown_minute(self.ctx.clock())
-        if not self._polled or marker != self._marker or minute != self._minute:
-            self._polled, self._marker, self._minute = True, marker, minute
-            self.post_message(self.Changed(marker))
+        self.post_message(self.Polled(queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def _load_counts(self) -> None:
@@ -152,10 +149,14 @@ class QueuesScreen(DeskScreen):
 
     # Handlers ---------------------------------------------------------------------------------------------
 
-    @on(Changed)
-    def _changed(self) -> None:
-        self.table.reload()
-        self._load_counts()
+    @on(Polled)
+    def _polled(self, message: Polled) -> None:
+        # Countdowns move with the clock, so a new minute is a change too; anything else is idle (no bytes).
+        seen = (message.marker, message.minute)
+        if seen != self._shown:
+            self._shown = seen
+            self.table.reload()
+            self._load_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:
@@ -224,7 +225,7 @@ class QueuesScreen(DeskScreen):
         parts = [label]
         if self.view.search:
             parts.append(_("search: {text}").format(text=self.view.search))
-        if self.view.filters:
+        if not self.view.filters.empty:
             parts.append(filters_text(self.view.filters))
         # The search text is the agent's own typing, yet still shown as plain text, never markup.
         self.query_one("#view-line", Static).update(Text(" · ".join(parts), style="dim", no_wrap=True))
@@ -242,7 +243,7 @@ class QueuesScreen(DeskScreen):
         self.table.focus()
 
     def action_filters(self) -> None:
-        def chosen(filters: dict[str, str] | None) -> None:
+        def chosen(filters: QueueFilter | None) -> None:
             if filters is not None:
                 self._show_view(QueueView(self.view.queue, self.view.search, filters))
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 
 from rich.text import Text
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
@@ -123,7 +122,7 @@ class QueueView:
 
     queue: QueueName = QueueName.MY_OPEN
     search: str = ""
-    filters: Mapping[str, str] = field(default_factory=dict)
+    filters: QueueFilter = field(default_factory=QueueFilter)
 
 
 class QueueSource:
@@ -146,7 +145,7 @@ class QueueSource:
             sort=self.sort,
             descending=self.descending,
             search=self.view.search,
-            filters=dict(self.view.filters),
+            filters=self.view.filters,
         )
         now = self._ctx.clock()
         return [self._row(key, ticket, now) for key, ticket in queues.page(self._ctx, query, limit=limit, **where)]

@@ -43,6 +43,7 @@ Change = Callable[[DeskContext, TicketDetail], TicketDetail]
 
 
 class TicketScreen(DeskScreen):
+    PALETTE_NAME: ClassVar[str] = _("ticket")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="ticket.back"),
         Binding("c", "claim", _("Claim"), id="ticket.claim"),
@@ -143,13 +144,14 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
     def _apply(self, change: Change, seen: TicketDetail) -> None:
+        notice: str | None = None
         try:
             detail = change(self.ctx, seen)
         except DeskError as refusal:
-            # Show the ticket as it is now, and say why the change did not happen.
-            self.post_message(self.Loaded(tickets.get_ticket(self.ctx, seen.id), notice=str(refusal), written=True))
-            raise
-        self.post_message(self.Loaded(detail, written=True))
+            # Show the ticket as it is now, and say why the change did not happen: there, and only there (not
+            # raised on to the worker-failure handler, which would say it again in a toast).
+            detail, notice = tickets.get_ticket(self.ctx, seen.id), str(refusal)
+        self.post_message(self.Loaded(detail, notice=notice, written=True))
 
     @work(thread=True, exit_on_error=False, group="renew")
     def _renew(self) -> None:

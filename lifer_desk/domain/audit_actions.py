@@ -1,0 +1,29 @@
+"""Every action the audit chain records, by name.
+
+The values are what the chain stores and hashes: renaming one would leave older events under a name nothing
+filters on any more, and cannot change what is already hashed. Add members; never edit a value.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    AGENT_ADD = "agent.add"
+    AGENT_REACTIVATE = "agent.reactivate"
+    AGENT_DEACTIVATE = "agent.deactivate"
+    TICKET_OPEN = "ticket.open"
+    TICKET_CLAIM = "ticket.claim"
+    TICKET_RELEASE = "ticket.release"
+    TICKET_REPLY = "ticket.reply"
+    TICKET_NOTE = "ticket.note"
+    TICKET_STATUS = "ticket.status"
+    TICKET_PRIORITY = "ticket.priority"
+    TICKET_CATEGORY = "ticket.category"
+    TICKET_LINK_ACCOUNT = "ticket.link_account"
+    TICKETS_SEED = "tickets.seed"
+    VERIFICATION_ATTEMPT = "verification.attempt"
+    VERIFICATION_LOCK = "verification.lock"
+    VERIFICATION_UNLOCK = "verification.unlock"
+    VERIFICATION_RATE_LIMITED = "verification.rate_limited"

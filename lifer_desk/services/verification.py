@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from lifer_desk.admin_api import RateLimited, VerifyClaims, VerifyResult
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.identity import (
     MAX_FAILED,
     ClaimsInvalid,
@@ -47,6 +48,7 @@ from lifer_desk.domain.identity import (
     verification_expires_at,
 )
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_trail
 from lifer_desk.services.accounts import FoundAccount
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
@@ -59,7 +61,6 @@ from lifer_desk.services.verification_locks import (
     locked_explanation,
     settle_stale_reservations,
 )
-from lifer_desk.store import audit
 from lifer_desk.store import verifications as store
 
 
@@ -166,10 +167,10 @@ def _audit_attempt(
         "outcome": str(outcome),
         "attempt": attempt,
     }
-    audit.append(
+    audit_trail.record(
         session,
-        actor=ctx.agent,
-        action="verification.attempt",
+        ctx.agent,
+        AuditAction.VERIFICATION_ATTEMPT,
         entity_type="verification",
         entity_id=attempt_id,
         details=details,
@@ -220,10 +221,10 @@ def _withdraw(ctx: DeskContext, reservation: _Reservation, *, rate_limited: bool
     with ctx.db.write() as session:
         store.drop_pending(session, reservation.attempt_id)
         if rate_limited:
-            audit.append(
+            audit_trail.record(
                 session,
-                actor=ctx.agent,
-                action="verification.rate_limited",
+                ctx.agent,
+                AuditAction.VERIFICATION_RATE_LIMITED,
                 entity_type="account",
                 entity_id=reservation.account_id,
                 details={"ticket_id": reservation.ticket_id},

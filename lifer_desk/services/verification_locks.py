@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.identity import LOCK_WINDOW, MAX_FAILED, failures_in_window
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
-from lifer_desk.store import audit
 from lifer_desk.store import verifications as store
 
 # Far beyond the longest a verify call can take (it is never retried: connect and read timeouts, seconds).
@@ -76,10 +77,10 @@ def lock_state(ctx: DeskContext, account_id: str) -> LockState:
 
 def lock_account(session: Session, ctx: DeskContext, account_id: str, failures: int, now: datetime) -> None:
     lock_id = store.add_lock(session, account_id, now)
-    audit.append(
+    audit_trail.record(
         session,
-        actor=ctx.agent,
-        action="verification.lock",
+        ctx.agent,
+        AuditAction.VERIFICATION_LOCK,
         entity_type="account",
         entity_id=account_id,
         details={"lock_id": lock_id, "failures": failures},
@@ -98,10 +99,10 @@ def settle_stale_reservations(session: Session, ctx: DeskContext, account_id: st
         store.settle_attempt(
             session, row.id, results={}, outcome=store.INTERRUPTED, attempt=failures, at=row.created_at
         )
-        audit.append(
+        audit_trail.record(
             session,
-            actor=ctx.agent,
-            action="verification.attempt",
+            ctx.agent,
+            AuditAction.VERIFICATION_ATTEMPT,
             entity_type="verification",
             entity_id=row.id,
             details={
@@ -135,10 +136,10 @@ def unlock(ctx: DeskContext, account_id: str, reason: str) -> LockState:
         lock.unlocked_at, lock.unlocked_by, lock.unlock_reason = now, ctx.agent, reason
         session.add(lock)
         session.flush()
-        audit.append(
+        audit_trail.record(
             session,
-            actor=ctx.agent,
-            action="verification.unlock",
+            ctx.agent,
+            AuditAction.VERIFICATION_UNLOCK,
             entity_type="account",
             entity_id=account_id,
             details={"lock_id": lock.id, "reason": reason},

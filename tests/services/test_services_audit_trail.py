@@ -71,12 +71,9 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
 
 
 def test_no_service_appends_to_the_chain_but_through_the_trail() -> None:
-    # verification*.py is being split in another change; it moves to the trail once that lands.
     direct = [
         path.name
         for path in sorted(SERVICES.glob("*.py"))
-        if path.name != "audit_trail.py"
-        and not path.name.startswith("verification")
-        and "audit.append(" in path.read_text(encoding="utf-8")
+        if path.name != "audit_trail.py" and "audit.append(" in path.read_text(encoding="utf-8")
     ]
     assert direct == []

@@ -70,6 +70,8 @@ class Settings:
     admin_token: Secret | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     agent: str | None = None
+    # The OS account of the hardened deployment (DESIGN 4); like root, it operates the host and manages agents.
+    service_account: str | None = None
     audit_key: Secret | None = None
     admin_connect_timeout: float = 3.0
     admin_read_timeout: float = 10.0
@@ -221,6 +223,7 @@ _PARSERS = {
     "ADMIN_TOKEN": ("admin_token", _secret),
     "TIMEZONE": ("timezone", _timezone),
     "AGENT": ("agent", _name),
+    "SERVICE_ACCOUNT": ("service_account", _name),
     "AUDIT_KEY": ("audit_key", _secret),
     "ADMIN_CONNECT_TIMEOUT": ("admin_connect_timeout", _positive_float),
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),

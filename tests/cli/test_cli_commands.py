@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agent_support import log_in
 from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
@@ -37,8 +38,11 @@ class Desk:
 def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Desk:
     for variable in [v for v in os.environ if v.startswith("LIFER_")] + ["USER", "LNAME", "USERNAME"]:
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("LOGNAME", "hostadmin")
-    monkeypatch.chdir(tmp_path)  # no stray .env
+    # The host's operator, whoever runs the suite: the service account's uid, whatever LOGNAME says.
+    log_in(monkeypatch, "hostadmin", 4300)
+    monkeypatch.setenv("LIFER_SERVICE_ACCOUNT", "hostadmin")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no stray settings file
+    monkeypatch.chdir(tmp_path)
     return Desk(monkeypatch, capsys)
 
 
@@ -109,6 +113,36 @@ def test_agent_refusals_are_one_line_with_exit_2(
     code, out, err = desk(*args)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_an_agent_cannot_manage_agents_through_the_command(
+    desk: Desk, migrated: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk("agents", "add", "alice", "--role", "agent")
+    desk("agents", "add", "bob", "--role", "agent")
+    log_in(monkeypatch, "alice", 4301)
+    attempts = [("deactivate", "bob"), ("add", "eve", "--role", "agent"), ("role", "alice", "--role", "supervisor")]
+    for args in attempts:
+        code, out, err = desk("agents", *args)
+        assert (code, out) == (2, "")
+        assert err == (
+            "lifer-desk: only a supervisor or the host's operator (root, LIFER_SERVICE_ACCOUNT) manages agents; "
+            "'alice' is not a supervisor\n"
+        )
+    code, out, _ = desk("agents", "list")
+    assert out.splitlines()[1:] == ["alice  agent  active  alice", "bob    agent  active  bob"]
+    with migrated.read() as session:
+        rows = session.connection().exec_driver_sql("SELECT actor, action FROM audit_event ORDER BY seq").all()
+    assert [tuple(row) for row in rows][2:] == [("alice", "agent.denied")] * 3
+
+
+def test_a_supervisor_changes_roles_through_the_command(
+    desk: Desk, migrated: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk("agents", "add", "wang.fang", "--role", "supervisor")
+    desk("agents", "add", "bob", "--role", "agent")
+    log_in(monkeypatch, "wang.fang", 4302)
+    assert desk("agents", "role", "bob", "--role", "supervisor") == (0, "agent bob is now supervisor\n", "")
 
 
 def test_duplicate_agent_is_refused(desk: Desk, migrated: Database) -> None:

@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -23,7 +24,7 @@ from lifer_desk.domain.text_safety import safe_text
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import DeskError
+from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, palette_commands, screen_keys
@@ -78,6 +79,12 @@ class DeskApp(App[None], WorkerFailures):
             return self._admin
 
     def show_error(self, error: BaseException) -> None:
+        if isinstance(error, AgentDeactivated):
+            # No more changes may be made as this agent: say why on the terminal the desk hands back, and stop.
+            # Their claims cannot be released as them any more; they lapse with the lease.
+            self._held.clear()
+            self.exit(return_code=2, message=Text(f"lifer-desk: {error}"))
+            return
         if isinstance(error, DeskError | AdminApiError):
             # Refusals can quote the admin API's problem detail: untrusted text, so cleaned and never markup.
             self.notify(safe_text(str(error)), title=_("Refused"), severity="warning", markup=False)
@@ -147,6 +154,8 @@ class DeskApp(App[None], WorkerFailures):
         yield from super().get_system_commands(screen)
 
 
-def run_desk(ctx: DeskContext, admin_factory: AdminFactory) -> None:
-    """Open the desk in the terminal for `ctx.agent`; returns when the agent quits."""
-    DeskApp(ctx, admin_factory).run()
+def run_desk(ctx: DeskContext, admin_factory: AdminFactory) -> int:
+    """Open the desk in the terminal for `ctx.agent`; returns its exit code when the agent quits or it stops."""
+    app = DeskApp(ctx, admin_factory)
+    app.run()
+    return app.return_code or 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from agent_support import enrol
 from sqlmodel import select
 from verification_support import (
     ADULT_WITH_GENDER,
@@ -36,6 +37,7 @@ pytest_plugins = ["verification_fixtures"]
 
 
 def context(db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:
+    enrol(db, agent, role)
     return DeskContext(db, Settings(database_url=db.url, **settings), agent, role)  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from agent_support import enrol
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -35,6 +36,7 @@ pytest_plugins = ["verification_fixtures"]
 
 
 def context(db: Database, agent: str, role: str = "agent") -> DeskContext:
+    enrol(db, agent, role)
     return DeskContext(db, Settings(database_url=db.url), agent, role)
 
 

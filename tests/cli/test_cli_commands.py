@@ -38,9 +38,8 @@ class Desk:
 def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Desk:
     for variable in [v for v in os.environ if v.startswith("LIFER_")] + ["USER", "LNAME", "USERNAME"]:
         monkeypatch.delenv(variable, raising=False)
-    # The host's operator, whoever runs the suite: the service account's uid, whatever LOGNAME says.
-    log_in(monkeypatch, "hostadmin", 4300)
-    monkeypatch.setenv("LIFER_SERVICE_ACCOUNT", "hostadmin")
+    # The host's operator (uid 0), whoever runs the suite and whatever LOGNAME says.
+    log_in(monkeypatch, "hostadmin", 0)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no stray settings file
     monkeypatch.chdir(tmp_path)
     return Desk(monkeypatch, capsys)

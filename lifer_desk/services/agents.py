@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from lifer_desk.i18n import _
 from lifer_desk.services.errors import AgentDeactivated, NotFound, PermissionDenied, Refused
 from lifer_desk.store import audit
 from lifer_desk.store.db import Database
@@ -135,9 +136,10 @@ def require_active(session: Session, name: str) -> AgentInfo:
     """The agent `name`, inside the caller's write transaction; refused if it was deactivated meanwhile."""
     row = _find(session, name)
     if row is None:
-        raise AgentDeactivated(f"{name!r} is not a lifer-desk agent; this desk can make no changes")
+        raise AgentDeactivated(_("{name!r} is not a lifer-desk agent; this desk can make no changes").format(name=name))
     if not row.active:
-        raise AgentDeactivated(f"agent {name!r} has been deactivated; this desk can no longer make changes")
+        message = _("agent {name!r} has been deactivated; this desk can no longer make changes")
+        raise AgentDeactivated(message.format(name=name))
     return _info(row)
 
 

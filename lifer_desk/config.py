@@ -1,15 +1,26 @@
-"""The one settings object: environment first, then `.env`, all keys prefixed `LIFER_`."""
+"""The one settings object: environment first, then the settings file, all keys prefixed `LIFER_`.
+
+The settings file is `LIFER_ENV_FILE`, else the user's `settings.env` in the user config directory, else a
+`.env` in the working directory (deprecated, with a notice; see `find_env_file`). Whichever it is, a file
+that someone else owns or can write, or whose secrets others can read, is refused (DESIGN 4).
+"""
 
 from __future__ import annotations
 
+import grp
 import io
 import json
 import math
 import os
+import pwd
+import shlex
+import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -20,6 +31,7 @@ from sqlalchemy.exc import ArgumentError
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
 from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
+from lifer_desk.i18n import install_language
 
 APP_NAME = "lifer-desk"
 PREFIX = "LIFER_"
@@ -73,6 +85,8 @@ class Settings:
     admin_token: Secret | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     agent: str | None = None
+    # The OS account of the hardened deployment (DESIGN 4); like root, it operates the host and manages agents.
+    service_account: str | None = None
     audit_key: Secret | None = None
     admin_connect_timeout: float = 3.0
     admin_read_timeout: float = 10.0
@@ -90,15 +104,93 @@ class Settings:
         return self.admin_url is None
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a `.env` file strictly: a line python-dotenv cannot parse is an error, not a warning."""
+SERVICE_ACCOUNT_KEY = f"{PREFIX}SERVICE_ACCOUNT"
+# Settings whose value is a secret by name; any key naming a password, token or secret counts too (`_is_secret`).
+SECRET_KEYS = frozenset({f"{PREFIX}ADMIN_TOKEN", f"{PREFIX}AUDIT_KEY"})
+_SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET")
+
+
+def _owner(uid: int) -> str:
     try:
-        content = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path.name} line {line}", "is not UTF-8 text") from None
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _is_secret(key: str, value: str) -> bool:
+    if not value.strip():
+        return False
+    if key in SECRET_KEYS or any(word in key.upper() for word in _SECRET_WORDS):
+        return True
+    if key == f"{PREFIX}DATABASE_URL":
+        # postgresql://user:password@host/db carries the database password.
+        try:
+            return bool(urlsplit(value).password)
+        except ValueError:
+            return False
+    return False
+
+
+def _group_is_only_me(gid: int) -> bool:
+    """Whether nobody but the running user is in group `gid` (a user-private group, or a service account's)."""
+    me = _owner(os.getuid())
+    try:
+        members = set(grp.getgrgid(gid).gr_mem)
+    except KeyError:
+        return False
+    members |= {entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == gid}
+    return members <= {me}
+
+
+def _check_file(path: Path, status: os.stat_result) -> None:
+    """Refuse a settings file someone else could have written: OpenSSH's rule for its own files."""
+    quoted = shlex.quote(str(path))
+    if status.st_uid not in (os.getuid(), 0):
+        problem = f"is owned by {_owner(status.st_uid)}, not by you or root; refusing to read it"
+        raise ConfigError(str(path), f"{problem} (fix: chown {_owner(os.getuid())} {quoted}, or remove it)")
+    if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(str(path), f"is writable by others; refusing to read it (fix: chmod go-w {quoted})")
+
+
+def _check_secrets(path: Path, status: os.stat_result, values: dict[str, str]) -> None:
+    """Refuse a file whose secrets others can read, as OpenSSH refuses a loose private key."""
+    readable = status.st_mode & stat.S_IROTH or (status.st_mode & stat.S_IRGRP and not _group_is_only_me(status.st_gid))
+    secret = next((key for key, value in values.items() if _is_secret(key, value)), None)
+    if readable and secret is not None:
+        problem = f"holds {secret} and is readable by others; refusing to read it"
+        raise ConfigError(str(path), f"{problem} (fix: chmod 600 {shlex.quote(str(path))})")
+    if values.get(SERVICE_ACCOUNT_KEY) and status.st_uid != 0:
+        # Naming the service account makes it an operator of the host, so only root may write that name down.
+        raise ConfigError(
+            SERVICE_ACCOUNT_KEY,
+            f"is honoured only in a settings file owned by root ({path} is owned by {_owner(status.st_uid)})",
+        )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read a settings file: refused unless safe (`_check_file`, `_check_secrets`), then parsed strictly.
+
+    The checks use the status of the file as opened, so a file swapped after the check is never read.
+    """
+    try:
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            _check_file(path, status)
+            raw = file.read()
     except OSError as exc:
         raise ConfigError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path.name} line {line}", "is not UTF-8 text") from None
+    values = _parse_env(path, content)
+    _check_secrets(path, status, values)
+    return values
+
+
+def _parse_env(path: Path, content: str) -> dict[str, str]:
+    """Parse `.env` text strictly: a line python-dotenv cannot parse is an error, not a warning."""
     values: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(content)):
         if binding.error:
@@ -240,6 +332,7 @@ _PARSERS = {
     "ADMIN_TOKEN": ("admin_token", _secret),
     "TIMEZONE": ("timezone", _timezone),
     "AGENT": ("agent", _name),
+    "SERVICE_ACCOUNT": ("service_account", _name),
     "AUDIT_KEY": ("audit_key", _secret),
     "ADMIN_CONNECT_TIMEOUT": ("admin_connect_timeout", _positive_float),
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),
@@ -253,20 +346,53 @@ _PARSERS = {
 KEYS = frozenset({PREFIX + suffix for suffix in _PARSERS} | {MIN_FIELDS_KEY, UNCOUNTED_KEY})
 
 
-def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build settings from `env` (default: the process environment) over the `.env` file.
+def user_env_file() -> Path:
+    """The settings file of the user running the desk, e.g. ~/.config/lifer-desk/settings.env."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.env"
 
-    The `.env` file is `LIFER_ENV_FILE` if set, else `.env` in the working directory if present.
+
+def find_env_file(environ: dict[str, str]) -> tuple[Path | None, bool]:
+    """The settings file to read, and whether it is the deprecated `./.env`: `LIFER_ENV_FILE`, else the user's
+    settings file, else `.env` in the working directory.
+
+    The working directory decides nothing for the plain `lifer-desk` command once a settings file exists:
+    where an agent happens to stand (a shared directory, a colleague's project) must not choose the admin API
+    that receives the token. A `.env` there is still read when no other file is configured, so that existing
+    setups keep working for this release, after the same ownership and mode checks and with a notice.
+    """
+    named = environ.get(f"{PREFIX}ENV_FILE")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"{PREFIX}ENV_FILE", f"no such file: {named}")
+        return path, False
+    user_file = user_env_file()
+    if user_file.is_file():
+        return user_file, False
+    legacy = Path.cwd() / ".env"
+    return (legacy, True) if legacy.is_file() else (None, False)
+
+
+def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Build settings from `env` (default: the process environment) over the settings file.
+
+    The settings file is `env_file` if given, else the one `find_env_file` picks. Loading settings also
+    installs their interface language, so that a `LIFER_LANG` written in the file takes effect.
     """
     environ = dict(os.environ if env is None else env)
-    if env_file is None:
-        named = environ.get(f"{PREFIX}ENV_FILE")
-        env_file = Path(named) if named else Path.cwd() / ".env"
-        if named and not env_file.is_file():
-            raise ConfigError(f"{PREFIX}ENV_FILE", f"no such file: {named}")
+    if environ.get(SERVICE_ACCOUNT_KEY):
+        raise ConfigError(SERVICE_ACCOUNT_KEY, "is read only from a settings file owned by root, not the environment")
+    path, legacy = find_env_file(environ) if env_file is None else (env_file, False)
     merged: dict[str, str] = {}
-    if env_file.is_file():
-        merged.update(read_env_file(env_file))
+    if path is not None and path.is_file():
+        merged.update(read_env_file(path))
+    if legacy:
+        # Only once the file proved safe and readable: a refusal stays one line.
+        print(
+            f"lifer-desk: reading {path} from the working directory is deprecated; move it to {user_env_file()} "
+            "or set LIFER_ENV_FILE",
+            file=sys.stderr,
+        )
     merged.update({k: v for k, v in environ.items() if k.startswith(PREFIX)})
     values: dict[str, object] = {}
     for suffix, (attr, parse) in _PARSERS.items():
@@ -278,4 +404,6 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
     policy = _verification_policy(merged)
     if policy is not None:
         values["verification_policy"] = policy
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    install_language(settings.lang)
+    return settings

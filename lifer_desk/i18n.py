@@ -1,17 +1,27 @@
-"""gettext for user-facing strings; English is the source language."""
+"""gettext for user-facing strings; English is the source language.
+
+The language comes from the settings object (`LIFER_LANG`, from the environment or the settings file):
+`config.load_settings` installs it once settings load. Until then, and whenever no catalogue exists for
+it, strings stay in English. Reading the environment here at import time ignored a `LIFER_LANG` written in
+the settings file (issue 8).
+"""
 
 from __future__ import annotations
 
 import gettext
-import os
 from pathlib import Path
 
-_LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "lifer_desk"
+
+_current: gettext.NullTranslations = gettext.NullTranslations()
 
 
-def _translation() -> gettext.NullTranslations:
-    lang = os.environ.get("LIFER_LANG", "en")
-    return gettext.translation("lifer_desk", localedir=_LOCALE_DIR, languages=[lang], fallback=True)
+def install_language(lang: str) -> None:
+    """Translate from now on into `lang` (e.g. "zh_CN"); English if there is no catalogue for it."""
+    global _current
+    _current = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
 
 
-_ = _translation().gettext
+def _(message: str) -> str:
+    return _current.gettext(message)

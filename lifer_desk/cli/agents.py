@@ -1,4 +1,8 @@
-"""`lifer-desk agents ...`: run on the host by its administrator, who is recorded as the actor."""
+"""`lifer-desk agents ...`: run on the host by a supervisor or its operator, who is recorded as the actor.
+
+The actor is the real uid (`services.identity.host_actor`); the services decide whether it may manage agents
+and audit refusals, and a refusal ends here as one line with exit code 2 (see `cli.main`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import typer
 from rich.cells import cell_len
 
 from lifer_desk.config import load_settings
-from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents
+from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_role
 from lifer_desk.services.database import open_database
-from lifer_desk.services.identity import os_user
+from lifer_desk.services.identity import host_actor
 
-agents_app = typer.Typer(help="Add, list and deactivate the desk's agents.", no_args_is_help=True)
+agents_app = typer.Typer(
+    help="Add, list and deactivate the desk's agents, and change their roles.", no_args_is_help=True
+)
 
 
 def _pad(value: str, width: int) -> str:
@@ -32,8 +38,9 @@ def add_command(
     display_name: str | None = typer.Option(None, "--display-name", help="Shown in the desk; defaults to NAME."),
 ) -> None:
     """Add an agent (or bring back a deactivated one)."""
-    actor = os_user()
-    outcome = add_agent(open_database(load_settings()), actor=actor, name=name, role=role, display_name=display_name)
+    settings = load_settings()
+    actor = host_actor(settings)
+    outcome = add_agent(open_database(settings), actor=actor, name=name, role=role, display_name=display_name)
     verb = "reactivated" if outcome.reactivated else "added"
     typer.echo(f"agent {outcome.agent.name} {verb} as {outcome.agent.role.value}")
 
@@ -51,7 +58,18 @@ def list_command() -> None:
 
 @agents_app.command("deactivate")
 def deactivate_command(name: str = typer.Argument(..., metavar="NAME", help="The agent's name.")) -> None:
-    """Deactivate an agent: they can no longer use the desk; their history stays."""
-    actor = os_user()
-    agent = deactivate_agent(open_database(load_settings()), actor=actor, name=name)
+    """Deactivate an agent: they can no longer use the desk (an open desk stops at its next change)."""
+    settings = load_settings()
+    agent = deactivate_agent(open_database(settings), actor=host_actor(settings), name=name)
     typer.echo(f"agent {agent.name} deactivated")
+
+
+@agents_app.command("role")
+def role_command(
+    name: str = typer.Argument(..., metavar="NAME", help="The agent's name."),
+    role: str = typer.Option(..., "--role", help="agent or supervisor."),
+) -> None:
+    """Change an active agent's role."""
+    settings = load_settings()
+    agent = set_role(open_database(settings), actor=host_actor(settings), name=name, role=role)
+    typer.echo(f"agent {agent.name} is now {agent.role.value}")

@@ -34,7 +34,10 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     except OSError as exc:
         # A home without a writable log directory must not keep the agent from working.
         typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
-    run_desk(replace(ctx, admin=AdminApiProvider(partial(_open_admin, settings, sandbox_path))))
+    code = run_desk(replace(ctx, admin=AdminApiProvider(partial(_open_admin, settings, sandbox_path))))
+    if code:
+        # The desk stopped itself (its agent was deactivated) and has said why.
+        raise typer.Exit(code)
 
 
 def _open_admin(settings: Settings, sandbox_path: Path | None) -> AdminClient:

@@ -9,6 +9,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import os_user
 from lifer_desk.services.seed import MAX_TICKETS, seed_tickets
+from lifer_desk.services.writing import HOST_ROLE
 
 
 def seed_command(
@@ -22,7 +23,7 @@ def seed_command(
 
     settings = load_settings()
     db = open_database(settings)
-    ctx = DeskContext(db=db, settings=settings, agent=os_user(), role="host")
+    ctx = DeskContext(db=db, settings=settings, agent=os_user(), role=HOST_ROLE)
     columns = (TextColumn("seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("seed", total=tickets)

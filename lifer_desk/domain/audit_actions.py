@@ -13,6 +13,9 @@ class AuditAction(StrEnum):
     AGENT_ADD = "agent.add"
     AGENT_REACTIVATE = "agent.reactivate"
     AGENT_DEACTIVATE = "agent.deactivate"
+    AGENT_ROLE = "agent.role"
+    # A refused attempt to manage agents: who tried what, and why it was refused.
+    AGENT_DENIED = "agent.denied"
     TICKET_OPEN = "ticket.open"
     TICKET_CLAIM = "ticket.claim"
     TICKET_RELEASE = "ticket.release"

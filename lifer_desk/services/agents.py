@@ -1,8 +1,16 @@
-"""Agents: the desk's staff, added, listed and deactivated; every change audited."""
+"""Agents: the desk's staff, added, listed, deactivated and given roles; every change (and every refusal) audited.
+
+Only a supervisor, or the operator of the host (root, or the service account named by
+`LIFER_SERVICE_ACCOUNT`), manages agents. The host operator needs no agent row, which is how the first
+supervisor is added. Whether the actor may do it is decided inside the write transaction, so a supervisor
+deactivated a moment ago is refused.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -10,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
-from lifer_desk.services.errors import NotFound, Refused
+from lifer_desk.services.errors import AgentDeactivated, NotFound, PermissionDenied, Refused
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Agent
 
@@ -36,6 +45,14 @@ class AgentInfo:
     @property
     def is_supervisor(self) -> bool:
         return self.role is Role.SUPERVISOR
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change to the agents: an OS user, and whether they operate the host (root, service account)."""
+
+    name: str
+    operator: bool = False
 
 
 def _info(row: Agent) -> AgentInfo:
@@ -74,13 +91,64 @@ def find_agent(db: Database, name: str) -> AgentInfo | None:
         return _info(row) if row else None
 
 
+class _NotManager(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _check_manager(session: Session, actor: Actor) -> None:
+    if actor.operator:
+        return
+    row = _find(session, actor.name)
+    if row is None:
+        reason, state = "not_an_agent", "is not a lifer-desk agent"
+    elif not row.active:
+        reason, state = "deactivated", "is a deactivated agent"
+    elif row.role != Role.SUPERVISOR:
+        reason, state = "not_a_supervisor", "is not a supervisor"
+    else:
+        return
+    raise _NotManager(
+        reason,
+        "only a supervisor or the host's operator (root, LIFER_SERVICE_ACCOUNT) manages agents; "
+        f"{actor.name!r} {state}",
+    )
+
+
+@contextmanager
+def _managing(db: Database, actor: Actor, action: str, name: str) -> Iterator[Session]:
+    """A write transaction for a change to agent `name`, refused (and the refusal audited) unless `actor` may."""
+    try:
+        with db.write() as session:
+            _check_manager(session, actor)
+            yield session
+    except _NotManager as refused:
+        # Its own transaction: the refused one rolled back, and the attempt must stay on record.
+        with db.write() as session:
+            details = {"attempted": action, "reason": refused.reason}
+            audit_trail.record(session, actor.name, AuditAction.AGENT_DENIED, "agent", name, details)
+        raise PermissionDenied(str(refused)) from None
+
+
+def require_active(session: Session, name: str) -> AgentInfo:
+    """The agent `name`, inside the caller's write transaction; refused if it was deactivated meanwhile."""
+    row = _find(session, name)
+    if row is None:
+        raise AgentDeactivated(_("{name!r} is not a lifer-desk agent; this desk can make no changes").format(name=name))
+    if not row.active:
+        message = _("agent {name!r} has been deactivated; this desk can no longer make changes")
+        raise AgentDeactivated(message.format(name=name))
+    return _info(row)
+
+
 @dataclass(frozen=True)
 class AddOutcome:
     agent: AgentInfo
     reactivated: bool
 
 
-def add_agent(db: Database, *, actor: str, name: str, role: str, display_name: str | None = None) -> AddOutcome:
+def add_agent(db: Database, *, actor: Actor, name: str, role: str, display_name: str | None = None) -> AddOutcome:
     """Add an active agent; an active agent of that name is refused, a deactivated one comes back.
 
     Bringing a deactivated agent back through `add` keeps one command for "let this person in", which
@@ -90,7 +158,7 @@ def add_agent(db: Database, *, actor: str, name: str, role: str, display_name: s
     checked_role = validate_role(role)
     shown = validate_display_name(display_name, name)
     try:
-        with db.write() as session:
+        with _managing(db, actor, "agent.add", name) as session:
             row = _find(session, name)
             if row is not None and row.active:
                 raise Refused(f"agent {name!r} already exists (role {row.role})")
@@ -102,7 +170,7 @@ def add_agent(db: Database, *, actor: str, name: str, role: str, display_name: s
             session.add(row)
             session.flush()
             action = AuditAction.AGENT_REACTIVATE if reactivated else AuditAction.AGENT_ADD
-            audit_trail.record(session, actor, action, "agent", name, {"role": checked_role.value})
+            audit_trail.record(session, actor.name, action, "agent", name, {"role": checked_role.value})
             return AddOutcome(_info(row), reactivated)
     except IntegrityError:
         # Another process added the same name between our check and our insert.
@@ -117,15 +185,38 @@ def list_agents(db: Database, *, include_inactive: bool = True) -> list[AgentInf
         return [_info(row) for row in session.exec(query)]
 
 
-def deactivate_agent(db: Database, *, actor: str, name: str) -> AgentInfo:
-    with db.write() as session:
-        row = _find(session, name)
-        if row is None:
-            raise NotFound(f"no agent named {name!r}")
-        if not row.active:
-            raise Refused(f"agent {name!r} is already deactivated")
+def _active_row(session: Session, name: str, inactive: str) -> Agent:
+    row = _find(session, name)
+    if row is None:
+        raise NotFound(f"no agent named {name!r}")
+    if not row.active:
+        raise Refused(inactive.format(name=name))
+    return row
+
+
+def deactivate_agent(db: Database, *, actor: Actor, name: str) -> AgentInfo:
+    """Deactivate an agent: their open desk is refused at its next write (`require_active`)."""
+    with _managing(db, actor, "agent.deactivate", name) as session:
+        row = _active_row(session, name, "agent {name!r} is already deactivated")
         row.active = False
         session.add(row)
         session.flush()
-        audit_trail.record(session, actor, AuditAction.AGENT_DEACTIVATE, "agent", name)
+        audit_trail.record(session, actor.name, AuditAction.AGENT_DEACTIVATE, "agent", name)
+        return _info(row)
+
+
+def set_role(db: Database, *, actor: Actor, name: str, role: str) -> AgentInfo:
+    """Promote an agent to supervisor or back; a deactivated agent comes back through `add_agent` instead."""
+    checked_role = validate_role(role)
+    with _managing(db, actor, "agent.role", name) as session:
+        row = _active_row(
+            session, name, "agent {name!r} is deactivated; `lifer-desk agents add {name} --role ROLE` brings them back"
+        )
+        if row.role == checked_role.value:
+            raise Refused(f"agent {name!r} already has the role {checked_role.value}")
+        before, row.role = row.role, checked_role.value
+        session.add(row)
+        session.flush()
+        details = {"from": before, "to": checked_role.value}
+        audit_trail.record(session, actor.name, AuditAction.AGENT_ROLE, "agent", name, details)
         return _info(row)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lifer_desk.config import Settings, data_dir
 from lifer_desk.sandbox.demo import demo_contacts
-from lifer_desk.services.agents import add_agent, find_agent
+from lifer_desk.services.agents import Actor, add_agent, find_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.seed import seed_tickets
@@ -25,6 +25,8 @@ DEMO_AGENTS = (
     ("emma.w", "agent", "Emma Wang"),
 )
 DEMO_AS = {"agent": "demo-agent", "supervisor": "demo-supervisor"}
+# The demo seeds its own database, so it operates that desk as the host operator would.
+DEMO_OPERATOR = Actor("demo", operator=True)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def prepare_demo(settings: Settings, *, role: str, home: Path | None = None) -> 
     db = open_database(settings, migrate=True)
     for name, agent_role, display in DEMO_AGENTS:
         if find_agent(db, name) is None:
-            add_agent(db, actor="demo", name=name, role=agent_role, display_name=display)
+            add_agent(db, actor=DEMO_OPERATOR, name=name, role=agent_role, display_name=display)
     agent = find_agent(db, DEMO_AS[role])
     assert agent is not None
     ctx = DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role)

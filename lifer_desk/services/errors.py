@@ -42,3 +42,7 @@ class StaleVersion(DeskError):
 
 class SchemaOutdated(DeskError):
     pass
+
+
+class AgentDeactivated(DeskError):
+    """The agent this desk acts as was deactivated (or never was one): no write may happen as them."""

@@ -1,27 +1,41 @@
 """Who is at the desk: the one place that decides it (DESIGN 4).
 
-Normally the SSH login is the authentication, so the agent is the OS user running the process. Demo
-mode lets the desk switch between seeded agents. The hardened deployment (one service account reached
-through forced SSH commands carrying `--agent NAME`) slots in here and nowhere else.
+Normally the SSH login is the authentication, so the agent is the OS user running the process: the
+real uid, looked up in the password database. `LOGNAME` and `USER` are never consulted outside demo
+mode, since anyone can set them (`LOGNAME=sv1 lifer-desk` must not open the desk as sv1). Demo mode
+lets the desk switch between seeded agents. The hardened deployment (one service account reached
+through forced SSH commands carrying `--agent NAME`) slots in here and nowhere else: `current_agent`
+is where `as_agent` would be honoured for the service account.
 """
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 
 from lifer_desk.config import Settings
-from lifer_desk.services.agents import ADD_HINT, AgentInfo, find_agent
+from lifer_desk.services.agents import ADD_HINT, Actor, AgentInfo, find_agent
 from lifer_desk.services.errors import PermissionDenied, UnknownAgent
 from lifer_desk.store.db import Database
 
 
 def os_user() -> str:
-    """The OS user running this process; what the CLI records as the actor of host-side commands."""
+    """The name of the real uid running this process (not the effective uid: a setuid wrapper changes nothing)."""
+    uid = os.getuid()
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        # No LOGNAME/USER and no passwd entry for the uid, as in some containers.
-        raise UnknownAgent("cannot tell which OS user is running lifer-desk (set USER)") from None
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        # A uid with no passwd entry, as in some containers: nobody to look up, and the environment is no witness.
+        raise UnknownAgent(
+            f"uid {uid} has no entry in the password database; lifer-desk cannot tell who you are"
+        ) from None
+
+
+def host_actor(settings: Settings) -> Actor:
+    """The OS user as the actor of host-side commands (`agents ...`): an operator if root or the service account."""
+    name = os_user()
+    operator = os.getuid() == 0 or (settings.service_account is not None and name == settings.service_account)
+    return Actor(name, operator=operator)
 
 
 def current_agent(db: Database, settings: Settings, *, demo: bool = False, as_agent: str | None = None) -> AgentInfo:

@@ -29,6 +29,7 @@ from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.services.ticket_views import TicketDetail, detail_view
+from lifer_desk.services.writing import writing
 from lifer_desk.store import tickets as store
 from lifer_desk.store.models import Ticket
 
@@ -66,7 +67,7 @@ def _audit(session: Session, ctx: DeskContext, action: AuditAction, ticket_id: i
 
 def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = _load(session, ticket_id)
         previous = ticket.assignee
         if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
@@ -82,12 +83,12 @@ def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
 
 
 def renew_claim(ctx: DeskContext, ticket_id: int) -> bool:
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         return store.renew_claim(session, ticket_id, ctx.agent, ctx.clock(), ctx.lease)
 
 
 def release_claim(ctx: DeskContext, ticket_id: int) -> None:
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         if store.release_claim(session, ticket_id, ctx.agent, ctx.clock()):
             _audit(session, ctx, AuditAction.TICKET_RELEASE, ticket_id)
 
@@ -95,7 +96,7 @@ def release_claim(ctx: DeskContext, ticket_id: int) -> None:
 def next_unclaimed(ctx: DeskContext) -> TicketDetail | None:
     """Claim the most urgent free ticket; two agents can never get the same one."""
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket_id = store.next_unclaimed_id(session, now)
         if ticket_id is None:
             return None
@@ -150,7 +151,7 @@ def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
     """Record a reply as sent (outbound delivery is not the desk's job yet) and start the clock."""
     body = _clean_text(body, _("reply"))
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = _load(session, seen.id)
         _require_claim(ticket, ctx, now)
         changes: dict[str, Any] = {}
@@ -168,7 +169,7 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
     """Internal notes need no claim: anyone may leave one, and they never reach the customer."""
     body = _clean_text(body, _("note"))
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         _load(session, ticket_id)
         store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
         store.touch(session, ticket_id, now)
@@ -182,7 +183,7 @@ def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetai
         target = TicketStatus(status)
     except ValueError:
         raise Refused(_("unknown status {status!r}").format(status=status)) from None
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = _load(session, seen.id)
         _require_claim(ticket, ctx, now)
         try:
@@ -218,7 +219,7 @@ def _set_field(
 ) -> TicketDetail:
     """Change priority or category; the SLA due times follow the policy for the new pair."""
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = _load(session, seen.id)
         _require_claim(ticket, ctx, now)
         old = getattr(ticket, name)
@@ -242,7 +243,7 @@ def _set_field(
 def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> TicketDetail:
     """Link the admin-API account found by an exact lookup; only its id is stored."""
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = _load(session, seen.id)
         _require_claim(ticket, ctx, now)
         meta = {"field": "account", "from": ticket.account_id, "to": account_id}
@@ -266,7 +267,7 @@ class TicketDraft:
 
 def open_ticket(ctx: DeskContext, draft: TicketDraft) -> TicketDetail:
     """A new ticket with SLA due times from the policy, and legal clocks for privacy requests."""
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         return _detail(session, open_ticket_in(session, ctx, draft))
 
 

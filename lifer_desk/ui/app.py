@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,6 +23,7 @@ from textual.worker import WorkerFailed
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
@@ -71,6 +73,12 @@ class DeskApp(App[None], WorkerFailures):
     # What screens ask of the app --------------------------------------------------------------------------
 
     def show_error(self, error: BaseException) -> None:
+        if isinstance(error, AgentDeactivated):
+            # No more changes may be made as this agent: say why on the terminal the desk hands back, and stop.
+            # Their claims cannot be released as them any more; they lapse with the lease.
+            self._held.clear()
+            self.exit(return_code=2, message=Text(f"lifer-desk: {error}"))
+            return
         report = describe(error)
         if report.log:
             # The terminal gets one sentence; the traceback (and a database error's SQL) goes to desk.log.
@@ -145,6 +153,8 @@ class DeskApp(App[None], WorkerFailures):
         yield from super().get_system_commands(screen)
 
 
-def run_desk(ctx: DeskContext) -> None:
-    """Open the desk in the terminal for `ctx.agent`; returns when the agent quits."""
-    DeskApp(ctx).run()
+def run_desk(ctx: DeskContext) -> int:
+    """Open the desk in the terminal for `ctx.agent`; returns its exit code when the agent quits or it stops."""
+    app = DeskApp(ctx)
+    app.run()
+    return app.return_code or 0

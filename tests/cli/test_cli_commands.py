@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agent_support import log_in
 from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
@@ -37,8 +38,10 @@ class Desk:
 def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Desk:
     for variable in [v for v in os.environ if v.startswith("LIFER_")] + ["USER", "LNAME", "USERNAME"]:
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("LOGNAME", "hostadmin")
-    monkeypatch.chdir(tmp_path)  # no stray .env
+    # The host's operator (uid 0), whoever runs the suite and whatever LOGNAME says.
+    log_in(monkeypatch, "hostadmin", 0)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no stray settings file
+    monkeypatch.chdir(tmp_path)
     return Desk(monkeypatch, capsys)
 
 
@@ -109,6 +112,27 @@ def test_agent_refusals_are_one_line_with_exit_2(
     code, out, err = desk(*args)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_only_a_supervisor_manages_agents_through_the_command(
+    desk: Desk, migrated: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, role in (("alice", "agent"), ("bob", "agent"), ("wang.fang", "supervisor")):
+        desk("agents", "add", name, "--role", role)
+    log_in(monkeypatch, "alice", 4301)
+    attempts = [("deactivate", "bob"), ("add", "eve", "--role", "agent"), ("role", "alice", "--role", "supervisor")]
+    for args in attempts:
+        code, out, err = desk("agents", *args)
+        assert (code, out) == (2, "")
+        assert err == (
+            "lifer-desk: only a supervisor or the host's operator (root, LIFER_SERVICE_ACCOUNT) manages agents; "
+            "'alice' is not a supervisor\n"
+        )
+    log_in(monkeypatch, "wang.fang", 4302)
+    assert desk("agents", "role", "bob", "--role", "supervisor") == (0, "agent bob is now supervisor\n", "")
+    with migrated.read() as session:
+        rows = session.connection().exec_driver_sql("SELECT actor, action FROM audit_event ORDER BY seq").all()
+    assert [tuple(row) for row in rows][3:] == [("alice", "agent.denied")] * 3 + [("wang.fang", "agent.role")]
 
 
 def test_duplicate_agent_is_refused(desk: Desk, migrated: Database) -> None:

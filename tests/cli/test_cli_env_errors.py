@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,12 @@ from pathlib import Path
 import pytest
 
 
-def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(cwd: Path, *args: str, name_the_file: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run the command in `cwd`, with `cwd/.env` as LIFER_ENV_FILE unless it is left to be found there."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIFER_")}
+    env |= {"XDG_CONFIG_HOME": str(cwd / "config"), "XDG_DATA_HOME": str(cwd / "data"), **extra}
+    if name_the_file and (cwd / ".env").exists():
+        env["LIFER_ENV_FILE"] = str(cwd / ".env")
     return subprocess.run(
         [sys.executable, "-m", "lifer_desk", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
@@ -75,6 +80,7 @@ def test_a_dotenv_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
 )
 def test_a_bad_or_unreachable_database_url_is_one_line(tmp_path: Path, url: str, expected: str) -> None:
     (tmp_path / ".env").write_text(f"LIFER_DATABASE_URL={url}\n", encoding="utf-8")
+    (tmp_path / ".env").chmod(0o600)  # the URLs carry a password
     _one_line_exit_2(_run(tmp_path, "agents", "list"), expected)
 
 
@@ -96,3 +102,71 @@ def test_an_impossible_seed_count_fails_before_any_progress_bar(tmp_path: Path, 
     result = _run(tmp_path, "seed", "--tickets", count)
     _one_line_exit_2(result, "lifer-desk: Invalid value for '--tickets' / '-n'")
     assert "seeding" not in result.stderr
+
+
+def _planted(tmp_path: Path, text: str, mode: int) -> Path:
+    planted = tmp_path / ".env"
+    planted.write_text(text, encoding="utf-8")
+    planted.chmod(mode)
+    return planted
+
+
+def test_a_planted_world_writable_dotenv_is_refused_not_read(tmp_path: Path) -> None:
+    """Issue 12: a writable `.env` in the working directory named the listener that received the admin token."""
+    planted = _planted(tmp_path, "LIFER_ADMIN_URL=http://127.0.0.1:8799\n", 0o666)
+    result = _run(tmp_path, "db", "current", name_the_file=False, LIFER_ADMIN_TOKEN="the-real-token")
+    _one_line_exit_2(result, f"configuration error: {planted}: is writable by others; refusing to read it")
+    assert result.stderr.endswith(f"(fix: chmod go-w {planted})\n")
+    assert "the-real-token" not in result.stderr
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a file to another user needs root")
+def test_a_dotenv_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
+    planted = _planted(tmp_path, "LIFER_ADMIN_URL=http://127.0.0.1:8799\n", 0o644)
+    os.chown(planted, 65534, 65534)
+    result = _run(tmp_path, "db", "current", name_the_file=False)
+    _one_line_exit_2(result, f"{planted}: is owned by {pwd.getpwuid(65534).pw_name}, not by you or root")
+    assert result.stderr.endswith(f"(fix: chown root {planted}, or remove it)\n")
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("LIFER_ADMIN_TOKEN=t0ken", "LIFER_ADMIN_TOKEN"),
+        ("LIFER_AUDIT_KEY=a-long-enough-audit-key", "LIFER_AUDIT_KEY"),
+        ("LIFER_DATABASE_URL=postgresql://lifer:pw@127.0.0.1:1/desk", "LIFER_DATABASE_URL"),
+        ("SMTP_PASSWORD=hunter2", "SMTP_PASSWORD"),
+    ],
+)
+def test_a_settings_file_whose_secret_others_can_read_is_refused(tmp_path: Path, line: str, key: str) -> None:
+    planted = _planted(tmp_path, line + "\n", 0o644)
+    result = _run(tmp_path, "db", "current")
+    _one_line_exit_2(result, f"{planted}: holds {key} and is readable by others; refusing to read it")
+    assert result.stderr.endswith(f"(fix: chmod 600 {planted})\n")
+    assert line.split("=", 1)[1] not in result.stderr
+
+
+def test_a_dotenv_in_the_working_directory_is_read_with_a_notice(tmp_path: Path) -> None:
+    _planted(tmp_path, f"LIFER_DATABASE_URL=sqlite:///{tmp_path / 'desk.db'}\n", 0o600)
+    result = _run(tmp_path, "db", "current", name_the_file=False)
+    user_file = tmp_path / "config" / "lifer-desk" / "settings.env"
+    assert result.returncode == 0 and "no schema yet" in result.stdout
+    assert result.stderr == (
+        f"lifer-desk: reading {tmp_path / '.env'} from the working directory is deprecated; move it to {user_file} "
+        "or set LIFER_ENV_FILE\n"
+    )
+
+
+def test_the_user_settings_file_wins_and_the_working_directory_is_not_read(tmp_path: Path) -> None:
+    _planted(tmp_path, "LIFER_TIMEZONE=Mars/Olympus\n", 0o600)
+    user_file = tmp_path / "config" / "lifer-desk" / "settings.env"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text(f"LIFER_DATABASE_URL=sqlite:///{tmp_path / 'desk.db'}\n", encoding="utf-8")
+    result = _run(tmp_path, "db", "current", name_the_file=False)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "no schema yet" in result.stdout
+
+
+def test_the_service_account_is_never_taken_from_the_environment(tmp_path: Path) -> None:
+    result = _run(tmp_path, "agents", "list", LIFER_SERVICE_ACCOUNT=pwd.getpwuid(os.getuid()).pw_name)
+    _one_line_exit_2(result, "LIFER_SERVICE_ACCOUNT: is read only from a settings file owned by root")

@@ -14,6 +14,7 @@ def _load(tmp_path: Path, env: dict[str, str], dotenv: str | None = None):
     env_file = tmp_path / ".env"
     if dotenv is not None:
         env_file.write_text(dotenv, encoding="utf-8")
+        env_file.chmod(0o600)  # as a settings file holding secrets must be
     return load_settings(env=env, env_file=env_file)
 
 

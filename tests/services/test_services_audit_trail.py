@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from agent_support import enrol
+
 from lifer_desk.config import Settings
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import agents, tickets
 from lifer_desk.services.audit import recent
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.seed import seed_tickets
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
@@ -24,6 +28,9 @@ STORED = {
     "agent.add",
     "agent.reactivate",
     "agent.deactivate",
+    # Since agents are managed only by a supervisor or the host operator: a role change, and a refused attempt.
+    "agent.role",
+    "agent.denied",
     "ticket.open",
     "ticket.claim",
     "ticket.release",
@@ -47,7 +54,9 @@ def test_the_action_names_are_the_strings_the_chain_has_always_stored() -> None:
 
 def test_every_service_event_is_stored_under_its_named_action(db: Database) -> None:
     ctx = DeskContext(db=db, settings=Settings(database_url=db.url), agent="alice", role="agent", clock=lambda: NOW)
-    agents.add_agent(db, actor="root", name="bob", role="agent")
+    enrol(db, "alice")
+    root = agents.Actor("root", operator=True)
+    agents.add_agent(db, actor=root, name="bob", role="agent")
     draft = tickets.TicketDraft(
         Channel.EMAIL, "退款申请", "你好", "jane.doe@qq.com", "Jane", Category.PAYMENT, Priority.HIGH
     )
@@ -59,8 +68,11 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
     seen = tickets.set_category(ctx, seen, "deletion")
     seen = tickets.link_account(ctx, seen, "u_0001")
     tickets.release_claim(ctx, seen.id)
-    agents.deactivate_agent(db, actor="root", name="bob")
-    agents.add_agent(db, actor="root", name="bob", role="agent")
+    agents.deactivate_agent(db, actor=root, name="bob")
+    agents.add_agent(db, actor=root, name="bob", role="agent")
+    agents.set_role(db, actor=root, name="bob", role="supervisor")
+    with pytest.raises(PermissionDenied):
+        agents.deactivate_agent(db, actor=agents.Actor("alice"), name="bob")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
     verification = [action for action in STORED if action.startswith("verification.")]

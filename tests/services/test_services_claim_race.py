@@ -6,6 +6,8 @@ import multiprocessing
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from agent_support import enrol
+
 from lifer_desk.config import Settings
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
@@ -24,6 +26,7 @@ DRAFT = tickets.TicketDraft(
 
 
 def _ctx(db: Database, agent: str) -> DeskContext:
+    enrol(db, agent)
     return DeskContext(db=db, settings=Settings(database_url=db.url), agent=agent, role="agent")
 
 

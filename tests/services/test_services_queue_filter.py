@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from agent_support import enrol
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.queues import QueueFilter, QueueName
@@ -18,6 +19,7 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def _ctx(db: Database, agent: str) -> DeskContext:
+    enrol(db, agent)
     return DeskContext(db=db, settings=Settings(database_url=db.url), agent=agent, role="agent", clock=lambda: NOW)
 
 

@@ -4,14 +4,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from agent_support import enrol
 from sqlmodel import col, select
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.queues import QueueName
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import queues, tickets
+from lifer_desk.services.agents import Actor, deactivate_agent
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import NotFound, Refused, StaleVersion
+from lifer_desk.services.errors import AgentDeactivated, NotFound, Refused, StaleVersion
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
@@ -33,6 +35,7 @@ def clock() -> Clock:
 
 
 def ctx(db: Database, agent: str, clock: Clock) -> DeskContext:
+    enrol(db, agent)
     return DeskContext(db=db, settings=Settings(database_url=db.url), agent=agent, role="agent", clock=clock)
 
 
@@ -151,3 +154,41 @@ def test_status_and_link_changes_record_the_value_before_the_change(db: Database
             select(AuditEvent.details).where(col(AuditEvent.action) == "ticket.status")
         ).scalar_one()
     assert json.loads(audited) == {"from": "new", "to": "open"}
+
+
+def test_a_deactivated_agent_can_change_nothing(db: Database, clock: Clock) -> None:
+    alice, bob = ctx(db, "alice", clock), ctx(db, "bob", clock)
+    opened = tickets.open_ticket(bob, draft())
+    claimed = tickets.claim(alice, opened.id)
+    deactivate_agent(db, actor=Actor("root", operator=True), name="alice")
+    audited = _audit_count(db)
+    refused = "agent 'alice' has been deactivated; this desk can no longer make changes"
+    changes = [
+        lambda: tickets.claim(alice, opened.id),
+        lambda: tickets.next_unclaimed(alice),
+        lambda: tickets.reply(alice, claimed, "still here"),
+        lambda: tickets.add_note(alice, opened.id, "still here"),
+        lambda: tickets.set_status(alice, claimed, "resolved"),
+        lambda: tickets.set_priority(alice, claimed, "low"),
+        lambda: tickets.link_account(alice, claimed, "u_0001"),
+        lambda: tickets.open_ticket(alice, draft()),
+        lambda: tickets.renew_claim(alice, opened.id),
+        lambda: tickets.release_claim(alice, opened.id),
+    ]
+    for change in changes:
+        with pytest.raises(AgentDeactivated, match=refused):
+            change()
+    assert tickets.get_ticket(bob, opened.id) == claimed
+    assert _audit_count(db) == audited
+
+
+def test_a_context_for_someone_who_is_no_agent_writes_nothing(db: Database, clock: Clock) -> None:
+    stranger = DeskContext(db=db, settings=Settings(database_url=db.url), agent="mallory", role="agent", clock=clock)
+    with pytest.raises(AgentDeactivated, match="'mallory' is not a lifer-desk agent"):
+        tickets.open_ticket(stranger, draft())
+    assert _audit_count(db) == 0
+
+
+def _audit_count(db: Database) -> int:
+    with db.read() as session:
+        return len(session.exec(select(AuditEvent)).all())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from agent_support import enrol
 from fakes.admin_api import FakeAdminApi, with_admin
 from sqlmodel import select
 from verification_support import (
@@ -38,6 +39,7 @@ pytest_plugins = ["verification_fixtures"]
 
 
 def context(api: AdminApi, db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:
+    enrol(db, agent, role)
     # Settings by name, as each test needs them; Settings validates them itself.
     ctx = DeskContext(db, Settings(database_url=db.url, **settings), agent, role)  # type: ignore[arg-type]
     return with_admin(ctx, api)

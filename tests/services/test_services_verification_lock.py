@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from agent_support import enrol
 from fakes.admin_api import FakeAdminApi, with_admin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,6 +48,7 @@ T0 = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
 
 
 def context(api: AdminApi, db: Database, agent: str, role: str = "agent") -> DeskContext:
+    enrol(db, agent, role)
     return with_admin(DeskContext(db, Settings(database_url=db.url), agent, role), api)
 
 

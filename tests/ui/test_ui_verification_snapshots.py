@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from agent_support import enrol
 from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.pilot import Pilot
 from ui_support import ACCOUNT, NOW
@@ -77,6 +78,7 @@ def stating(email: str, username: str, birthday: str) -> tuple[str, ...]:
 
 @pytest.fixture
 def supervisor(ctx: DeskContext) -> DeskContext:
+    enrol(ctx.db, "sam", "supervisor")
     return replace(ctx, agent="sam", role="supervisor")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from agent_support import enrol
+
 from lifer_desk.admin_api import AccountStatus, UserSummary
 from lifer_desk.config import Settings
 from lifer_desk.services.context import DeskContext
@@ -17,6 +19,7 @@ NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
 
 
 def context(db: Database, agent: str = "alice", now: datetime = NOW) -> DeskContext:
+    enrol(db, agent)
     return DeskContext(db, Settings(database_url=db.url), agent, "agent", clock=lambda: now)
 
 

@@ -8,15 +8,14 @@ import json
 import os
 import shutil
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from request_support import Clock, context, open_ticket, record_verified
+from test_cli_commands import Desk as Runner
 from verification_support import ADULT_WITH_GENDER, stored_user
 
-from lifer_desk.cli import main
 from lifer_desk.services.agents import add_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
@@ -29,20 +28,15 @@ JSON_KEYS = {
 
 
 class Desk:
-    """Runs `lifer-desk ARGS...` in-process as an OS user and returns (exit code, stdout, stderr)."""
+    """Runs `lifer-desk ARGS...` as an OS user: the runner of the other CLI tests, with LOGNAME set first."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._run = run
         self._monkeypatch = monkeypatch
-        self._capsys = capsys
 
     def __call__(self, user: str, *args: str) -> tuple[int, str, str]:
         self._monkeypatch.setenv("LOGNAME", user)
-        self._monkeypatch.setattr(sys, "argv", ["lifer-desk", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = self._capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 1), captured.out, captured.err
+        return self._run(*args)
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox_tem
 
 @pytest.fixture
 def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Desk:
-    return Desk(monkeypatch, capsys)
+    return Desk(Runner(monkeypatch, capsys), monkeypatch)
 
 
 @pytest.fixture

@@ -7,9 +7,12 @@ Revises: 0004
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.types import TypeEngine
 
 import lifer_desk.store.types
 
@@ -20,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Defaults only for rows that might already exist while the NOT NULL columns are added; removed afterwards so
 # that every new row states its own values.
-_FILLED = {
+_FILLED: dict[str, tuple[TypeEngine[Any], TextClause]] = {
     "payload": (sa.Text(), sa.text("'{}'")),
     "state_since": (lifer_desk.store.types.UTCDateTime(), sa.text("CURRENT_TIMESTAMP")),
     "priority": (sa.String(length=16), sa.text("'normal'")),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from request_support import Clock, context, open_ticket, record_verified
 from test_cli_commands import Desk as Runner
-from verification_support import ADULT_WITH_GENDER, stored_user
+from verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
 
 from lifer_desk.services.agents import add_agent
 from lifer_desk.services.context import DeskContext
@@ -136,6 +136,18 @@ def test_images_are_checked_against_the_admin_api(
     if owned:
         code, out, _ = desk(*new, "--scope", f"images:{owned[0]}", "--json")
         assert code == 0 and json.loads(out)["payload"]["image_ids"] == [owned[0]]
+
+
+def test_a_deletion_for_an_under_14_without_consent_is_urgent(
+    desk: Desk, alice: DeskContext, account: str, sandbox_template: Path
+) -> None:
+    minor = stored_user(sandbox_template, UNDER_14_WITHOUT_CONSENT).id
+    for account_id, priority in ((minor, "urgent"), (account, "normal")):
+        ticket_id = str(open_ticket(alice, account_id))
+        code, out, _ = desk(
+            "alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", "diary", "--json"
+        )
+        assert code == 0 and json.loads(out)["priority"] == priority
 
 
 def test_bad_input_is_one_line_with_exit_code_2(desk: Desk, alice: DeskContext, account: str) -> None:

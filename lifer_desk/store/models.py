@@ -113,20 +113,36 @@ class VerificationLock(SQLModel, table=True):
 
 
 class DataRequest(SQLModel, table=True):
+    """A deletion or correction request. `payload` is the canonical JSON a supervisor approves (its SHA-256 is
+    `payload_hash`); the history is the audit trail (entity `data_request`)."""
+
     __tablename__ = "data_request"
-    __table_args__ = (Index("ix_data_request_state", "state", "due_working", "id"),)
+    __table_args__ = (
+        Index("ix_data_request_state", "state", "due_working", "id"),
+        Index("ix_data_request_due", "due_working", "id"),
+        Index("ix_data_request_ticket", "ticket_id", "state"),
+        Index("ix_data_request_expiry", "expires_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
     kind: str = Field(sa_column=Column(String(16), nullable=False))
-    scope: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     account_id: str = Field(sa_column=Column(String(64), nullable=False))
-    proposed_changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(sa_column=Column(String(24), nullable=False))
+    state_since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # When the current state goes stale (the two expiries); None in a state that does not expire.
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    priority: str = Field(default="normal", sa_column=Column(String(16), nullable=False))
     requested_by: str = Field(sa_column=Column(String(64), nullable=False))
+    verification_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("verification.id"), nullable=True)
+    )
     approved_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     payload_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    reject_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    cancelled_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     due_calendar: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     due_working: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     receipt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,396 @@
+"""Deletion and correction requests: raise, move on once verified, approve, reject, cancel, expire, re-submit,
+and the check execution makes before it runs (DESIGN 3 and 4, issue 9).
+
+Every move is one write transaction that loads the row (locked on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
+serialises writers), checks the edge with `check_request_transition`, and appends its audit event; the audit
+trail is the request's history. Rules, each enforced here and nowhere else:
+- a request counts the caller as verified only through a current verification of that account on that ticket;
+  without one it waits in `awaiting_verification` until `on_verified` moves it on;
+- approval is four-eyes (`may_approve`) and binds the SHA-256 of the canonical payload; the bound hash is
+  written to the audit trail, which cannot be rewritten, so `assert_executable` can tell a row edited after
+  approval from the one approved;
+- username and gender corrections need no approval: once verified they are approved (audited, no approver);
+- both legal clocks start at the verification that let the request on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from lifer_desk.domain.identity import ClaimsInvalid, Field
+from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.request_payload import (
+    PayloadInvalid,
+    RequestPayload,
+    correction,
+    deletion,
+    parse_changes,
+)
+from lifer_desk.domain.requests import (
+    DeletionScope,
+    Expiry,
+    RequestState,
+    check_request_transition,
+    may_approve,
+)
+from lifer_desk.domain.tickets import EventKind, Priority, TransitionRefused
+from lifer_desk.i18n import _
+from lifer_desk.services import verification
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import NotFound, PermissionDenied, Refused
+from lifer_desk.services.request_views import RequestView, request_view, stored_payload
+from lifer_desk.services.verification import ClaimsRefused, CurrentVerification
+from lifer_desk.store import audit
+from lifer_desk.store import requests as store
+from lifer_desk.store import tickets as ticket_store
+from lifer_desk.store import verifications as verification_store
+from lifer_desk.store.models import DataRequest
+
+# The two expiries at their defaults (72 h to approve, 24 h to start executing).
+EXPIRY = Expiry()
+MAX_REASON = 2_000
+EXPIRE_BATCH = 500
+_S = RequestState
+_EXPIRING = (_S.AWAITING_VERIFICATION, _S.AWAITING_APPROVAL, _S.APPROVED)
+
+
+class ChangedSinceApproval(Refused):
+    """The stored payload is not the one approved: it must not run."""
+
+
+class ApprovalExpired(Refused):
+    """The approval was not acted on within its window."""
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """The verification that lets a request on: its row, and when it was made (the legal clocks start there)."""
+
+    verification_id: int
+    verified_at: datetime
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _load(session: Session, request_id: int) -> DataRequest:
+    row = store.get(session, request_id, for_update=True)
+    if row is None:
+        raise NotFound(_("no request #{id}").format(id=request_id))
+    return row
+
+
+def _audit(session: Session, ctx: DeskContext, action: str, row: DataRequest, **details: Any) -> None:
+    assert row.id is not None
+    audit.append(session, actor=ctx.agent, action=action, entity_type=store.ENTITY, entity_id=row.id, details=details)
+
+
+def _move(
+    session: Session,
+    ctx: DeskContext,
+    row: DataRequest,
+    target: RequestState,
+    now: datetime,
+    action: str,
+    *,
+    details: Mapping[str, Any] | None = None,
+    **changes: Any,
+) -> None:
+    """Move `row` along one edge of the state machine, or refuse with the reason the domain gives."""
+    current = RequestState(row.state)
+    try:
+        check_request_transition(current, target)
+    except TransitionRefused as exc:
+        raise Refused(_("request #{id}: {problem}").format(id=row.id, problem=exc)) from None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.state, row.state_since, row.updated_at = target, now, now
+    row.expires_at = EXPIRY.expires_at(target, now)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    _audit(session, ctx, action, row, **{"from": str(current), "to": str(target), **(details or {})})
+
+
+def _proof(session: Session, ticket_id: int, account_id: str, current: CurrentVerification | None) -> _Proof | None:
+    """The ticket's current verification, if it is of this account and still the ticket's latest attempt."""
+    if current is None or current.account_id != account_id:
+        return None
+    latest = verification_store.latest_for_ticket(session, ticket_id)
+    if latest is None or latest.id is None or latest.created_at != current.verified_at:
+        return None  # another attempt was recorded since it was read: it decides, next time
+    return _Proof(latest.id, current.verified_at)
+
+
+def _payload(row: DataRequest) -> RequestPayload:
+    payload = stored_payload(row)
+    if payload is None or payload.hash != row.payload_hash:
+        raise Refused(_("request #{id} was changed outside the desk; cancel it and raise it again").format(id=row.id))
+    return payload
+
+
+def _approve(session: Session, ctx: DeskContext, row: DataRequest, now: datetime, *, four_eyes: bool) -> None:
+    _move(
+        session,
+        ctx,
+        row,
+        _S.APPROVED,
+        now,
+        store.APPROVE_ACTION,
+        details={"payload_hash": row.payload_hash, "four_eyes": four_eyes},
+        approved_by=ctx.agent if four_eyes else None,
+        approved_at=now,
+    )
+
+
+def _advance(session: Session, ctx: DeskContext, row: DataRequest, proof: _Proof, now: datetime) -> None:
+    """The caller is verified: start the legal clocks and go on to approval, or straight to approved."""
+    row.verification_id = proof.verification_id
+    if row.due_calendar is None:
+        legal = legal_deadlines(proof.verified_at)
+        row.due_calendar, row.due_working = legal.reply_due, legal.delete_due
+    if _payload(row).needs_approval:
+        _move(
+            session,
+            ctx,
+            row,
+            _S.AWAITING_APPROVAL,
+            now,
+            "request.submit",
+            details={"verification_id": row.verification_id},
+        )
+    else:
+        _approve(session, ctx, row, now, four_eyes=False)
+
+
+def _refuse_stale(row: DataRequest, now: datetime) -> None:
+    """A request past its expiry is refused even before the sweep has marked it."""
+    if EXPIRY.is_expired(RequestState(row.state), row.state_since, now):
+        raise Refused(
+            _("request #{id} expired at {at:%Y-%m-%d %H:%M} UTC; re-submit it").format(id=row.id, at=row.expires_at)
+        )
+
+
+# --- raising ----------------------------------------------------------------------------------------------------
+
+
+def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPayload], priority: Priority) -> RequestView:
+    current = verification.current_verification(ctx, ticket_id)
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        ticket = ticket_store.get_ticket(session, ticket_id)
+        if ticket is None:
+            raise NotFound(_("no ticket #{id}").format(id=ticket_id))
+        if not ticket.account_id:
+            raise Refused(_("link the caller's account to ticket #{id} first").format(id=ticket_id))
+        try:
+            payload = build(ticket.account_id)
+        except PayloadInvalid as exc:
+            raise Refused(str(exc)) from None
+        row = store.add(
+            session,
+            DataRequest(
+                ticket_id=ticket_id,
+                kind=payload.kind,
+                account_id=payload.account_id,
+                payload=payload.to_json(),
+                payload_hash=payload.hash,
+                state=_S.DRAFT,
+                state_since=now,
+                priority=priority,
+                requested_by=ctx.agent,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        # Ids, the scope and the names of changed fields only: new values are personal data.
+        described = {"scope": str(payload.scope), "images": len(payload.image_ids)} if payload.scope else {}
+        _audit(
+            session,
+            ctx,
+            "request.raise",
+            row,
+            ticket_id=ticket_id,
+            account_id=payload.account_id,
+            kind=str(payload.kind),
+            fields=sorted(str(name) for name in payload.changed_fields),
+            payload_hash=payload.hash,
+            priority=str(priority),
+            **described,
+        )
+        proof = _proof(session, ticket_id, payload.account_id, current)
+        if proof is None:
+            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, "request.await_verification")
+        else:
+            _advance(session, ctx, row, proof, now)
+        return request_view(row)
+
+
+def raise_deletion(
+    ctx: DeskContext,
+    ticket_id: int,
+    scope: DeletionScope,
+    *,
+    etag: str | None,
+    image_ids: tuple[str, ...] = (),
+    minor_without_consent: bool = False,
+) -> RequestView:
+    """Raise a deletion of the ticket's account (or part of it). `minor_without_consent` comes from the
+    caller's admin-API summary (under 14, no guardian consent): such data goes first, as urgent."""
+    priority = Priority.URGENT if minor_without_consent else Priority.NORMAL
+    return _raise(ctx, ticket_id, lambda account: deletion(account, etag, scope, image_ids), priority)
+
+
+def raise_correction(
+    ctx: DeskContext, ticket_id: int, new_values: Mapping[Field, str], *, etag: str | None
+) -> RequestView:
+    """Raise a correction; the new values are checked as typed (ClaimsRefused names each bad field)."""
+    today = ctx.clock().astimezone(ctx.settings.timezone).date()
+    try:
+        changes = parse_changes(new_values, today=today)
+    except ClaimsInvalid as exc:
+        raise ClaimsRefused(_("Check the highlighted fields."), exc.errors) from None
+    except PayloadInvalid as exc:
+        raise Refused(str(exc)) from None
+    return _raise(ctx, ticket_id, lambda account: correction(account, etag, changes), Priority.NORMAL)
+
+
+def on_verified(ctx: DeskContext, ticket_id: int, account_id: str) -> list[RequestView]:
+    """The caller on `ticket_id` was just verified as `account_id`: move the requests waiting for it on.
+
+    One past its expiry is left for `expire_due`, so it is marked expired rather than revived.
+    """
+    current = verification.current_verification(ctx, ticket_id)
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        proof = _proof(session, ticket_id, account_id, current)
+        if proof is None:
+            return []
+        moved = []
+        for row in store.waiting_on_ticket(session, ticket_id, account_id, _S.AWAITING_VERIFICATION):
+            if not EXPIRY.is_expired(_S.AWAITING_VERIFICATION, row.state_since, now):
+                _advance(session, ctx, row, proof, now)
+                moved.append(request_view(row))
+        return moved
+
+
+# --- deciding ---------------------------------------------------------------------------------------------------
+
+
+def approve(ctx: DeskContext, request_id: int, *, seen_hash: str | None = None) -> RequestView:
+    """A supervisor other than the requester approves; `seen_hash` (what the approver was shown) must still be
+    the payload's hash."""
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        row = _load(session, request_id)
+        refusal = may_approve(
+            approver=ctx.agent, approver_is_supervisor=ctx.is_supervisor, requested_by=row.requested_by
+        )
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        _refuse_stale(row, now)
+        _payload(row)
+        if seen_hash is not None and seen_hash != row.payload_hash:
+            raise Refused(_("request #{id} changed since you read it: review it again").format(id=request_id))
+        _approve(session, ctx, row, now, four_eyes=True)
+        return request_view(row)
+
+
+def reject(ctx: DeskContext, request_id: int, reason: str) -> RequestView:
+    """A supervisor rejects with a reason, which the requester finds as an internal note on the ticket."""
+    if not ctx.is_supervisor:
+        raise PermissionDenied(_("only a supervisor can reject a request"))
+    reason = reason.strip()
+    if not reason:
+        raise Refused(_("give a reason for rejecting"))
+    if len(reason) > MAX_REASON:
+        raise Refused(_("the reason is longer than {n} characters").format(n=MAX_REASON))
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        row = _load(session, request_id)
+        _move(session, ctx, row, _S.REJECTED, now, "request.reject", reject_reason=reason)
+        if row.ticket_id is not None:
+            # In this transaction, so a rejection is never recorded without its note (nor the note without it).
+            note = _("Request #{id} ({kind}) rejected by {agent}: {reason}").format(
+                id=row.id, kind=row.kind, agent=ctx.agent, reason=reason
+            )
+            ticket_store.add_event(session, row.ticket_id, EventKind.NOTE, ctx.agent, note, now, {"request_id": row.id})
+            ticket_store.touch(session, row.ticket_id, now)
+        return request_view(row)
+
+
+def cancel(ctx: DeskContext, request_id: int) -> RequestView:
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        row = _load(session, request_id)
+        if ctx.agent != row.requested_by and not ctx.is_supervisor:
+            raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can cancel it"))
+        _move(session, ctx, row, _S.CANCELLED, now, "request.cancel", cancelled_by=ctx.agent)
+        return request_view(row)
+
+
+def expire_due(ctx: DeskContext) -> list[int]:
+    """Mark expired every request past either expiry (a batch at a time); returns their ids."""
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        rows = store.due_to_expire(session, _EXPIRING, now, EXPIRE_BATCH)
+        for row in rows:
+            _move(session, ctx, row, _S.EXPIRED, now, "request.expire")
+        return [row.id for row in rows if row.id is not None]
+
+
+def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> RequestView:
+    """Submit an expired request again (with a fresh ETag when given); it needs approval anew."""
+    with ctx.db.read() as session:
+        found = store.get(session, request_id)
+    if found is None:
+        raise NotFound(_("no request #{id}").format(id=request_id))
+    current = verification.current_verification(ctx, found.ticket_id) if found.ticket_id is not None else None
+    now = ctx.clock()
+    with ctx.db.write() as session:
+        row = _load(session, request_id)
+        if ctx.agent != row.requested_by and not ctx.is_supervisor:
+            raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can re-submit it"))
+        payload = _payload(row)
+        if etag is not None:
+            payload = dataclasses.replace(payload, etag=etag)
+            row.payload, row.payload_hash = payload.to_json(), payload.hash
+        row.approved_by = row.approved_at = None
+        proof = _proof(session, row.ticket_id, row.account_id, current) if row.ticket_id is not None else None
+        details = {"payload_hash": row.payload_hash}
+        if proof is not None and payload.needs_approval:
+            _move(session, ctx, row, _S.AWAITING_APPROVAL, now, "request.resubmit", details=details)
+        else:
+            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, "request.resubmit", details=details)
+            if proof is not None:
+                _advance(session, ctx, row, proof, now)
+        return request_view(row)
+
+
+# --- before execution -------------------------------------------------------------------------------------------
+
+
+def assert_executable(ctx: DeskContext, request_id: int) -> RequestPayload:
+    """The payload to execute, once checked: approved (or executing), within its window, and exactly what the
+    approval bound, as the audit trail recorded it."""
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        row = store.get(session, request_id)
+        if row is None:
+            raise NotFound(_("no request #{id}").format(id=request_id))
+        bound = store.approved_hash(session, request_id)
+    state = RequestState(row.state)
+    if state not in (_S.APPROVED, _S.EXECUTING):
+        raise Refused(_("request #{id} is {state}, not approved").format(id=request_id, state=state))
+    if state is _S.APPROVED and EXPIRY.is_expired(state, row.approved_at or row.state_since, now):
+        raise ApprovalExpired(_("request #{id}: the approval expired; re-submit it").format(id=request_id))
+    payload = stored_payload(row)
+    if payload is None or bound is None or payload.hash != bound or row.payload_hash != bound:
+        raise ChangedSinceApproval(_("request #{id} changed since approval").format(id=request_id))
+    return payload

@@ -1,0 +1,124 @@
+"""Deletion and correction requests: rows and queries. Runs inside the caller's transaction.
+
+Lists walk a keyset ordered by the nearest legal deadline (the working-day clock, which always falls before
+the 30-day one), requests whose clock has not started (no verification yet) last, then by id; a page never
+skips or repeats a row while others are added.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from lifer_desk.store.models import AuditEvent, DataRequest
+
+ENTITY = "data_request"
+APPROVE_ACTION = "request.approve"
+
+
+@dataclass(frozen=True)
+class RequestCursor:
+    """Where the last page ended: its last row's deadline (None when unset) and id."""
+
+    due_working: datetime | None
+    id: int
+
+
+def add(session: Session, row: DataRequest) -> DataRequest:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, request_id: int, *, for_update: bool = False) -> DataRequest | None:
+    statement = select(DataRequest).where(DataRequest.id == request_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def waiting_on_ticket(session: Session, ticket_id: int, account_id: str, state: str) -> list[DataRequest]:
+    statement = (
+        select(DataRequest)
+        .where(DataRequest.ticket_id == ticket_id, DataRequest.account_id == account_id, DataRequest.state == state)
+        .order_by(col(DataRequest.id))
+    )
+    return list(session.exec(statement))
+
+
+def due_to_expire(session: Session, states: Iterable[str], now: datetime, limit: int) -> list[DataRequest]:
+    statement = (
+        select(DataRequest)
+        .where(col(DataRequest.state).in_(list(states)), col(DataRequest.expires_at) <= now)
+        .order_by(col(DataRequest.expires_at), col(DataRequest.id))
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def page(
+    session: Session,
+    *,
+    limit: int,
+    after: RequestCursor | None = None,
+    state: str | None = None,
+    due_before: datetime | None = None,
+) -> list[DataRequest]:
+    due = col(DataRequest.due_working)
+    statement = select(DataRequest)
+    if state is not None:
+        statement = statement.where(DataRequest.state == state)
+    if due_before is not None:
+        statement = statement.where(or_(due <= due_before, col(DataRequest.due_calendar) <= due_before))
+    if after is not None:
+        if after.due_working is None:
+            statement = statement.where(due.is_(None), col(DataRequest.id) > after.id)
+        else:
+            statement = statement.where(
+                or_(
+                    due > after.due_working,
+                    and_(due == after.due_working, col(DataRequest.id) > after.id),
+                    due.is_(None),
+                )
+            )
+    statement = statement.order_by(due.asc().nulls_last(), col(DataRequest.id)).limit(limit)
+    return list(session.exec(statement))
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    statement = select(DataRequest.state, func.count()).group_by(col(DataRequest.state))
+    return {state: count for state, count in session.exec(statement)}
+
+
+def history(session: Session, request_id: int) -> list[AuditEvent]:
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == ENTITY, AuditEvent.entity_id == str(request_id))
+        .order_by(col(AuditEvent.seq))
+    )
+    return list(session.exec(statement))
+
+
+def approved_hash(session: Session, request_id: int) -> str | None:
+    """The payload hash the latest approval recorded in the audit trail, which no one can rewrite (the table
+    refuses UPDATE and DELETE, and the chain shows a forged row); None when it was never approved."""
+    statement = (
+        select(AuditEvent.details)
+        .where(
+            AuditEvent.entity_type == ENTITY,
+            AuditEvent.entity_id == str(request_id),
+            AuditEvent.action == APPROVE_ACTION,
+        )
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    )
+    details = session.exec(statement).first()
+    if details is None:
+        return None
+    value = json.loads(details).get("payload_hash")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,178 @@
+"""`lifer-desk requests ...` end to end through the real entry point, over the in-process admin-API sandbox:
+raising (waiting for verification, or straight to approval), four-eyes, reject with a reason, the stable JSON,
+and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from request_support import Clock, context, open_ticket, record_verified
+from test_cli_commands import Desk as Runner
+from verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
+
+from lifer_desk.services.agents import add_agent
+from lifer_desk.services.context import DeskContext
+from lifer_desk.store.db import Database
+from lifer_desk.store.types import utcnow
+
+JSON_KEYS = {
+    "id", "kind", "state", "account_id", "ticket_id", "requested_by", "approved_by", "due_calendar", "due_working",
+    "payload_hash",
+}  # fmt: skip
+
+
+class Desk:
+    """Runs `lifer-desk ARGS...` as an OS user: the runner of the other CLI tests, with LOGNAME set first."""
+
+    def __init__(self, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._run = run
+        self._monkeypatch = monkeypatch
+
+    def __call__(self, user: str, *args: str) -> tuple[int, str, str]:
+        self._monkeypatch.setenv("LOGNAME", user)
+        return self._run(*args)
+
+
+@pytest.fixture
+def db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox_template: Path) -> Iterator[Database]:
+    for variable in [v for v in os.environ if v.startswith("LIFER_")] + ["USER", "LNAME", "USERNAME"]:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LIFER_DATABASE_URL", db_url)
+    # The admin-API factory's in-process sandbox lives in the data directory: give it a seeded copy.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "data" / "lifer-desk").mkdir(parents=True)
+    shutil.copyfile(sandbox_template, tmp_path / "data" / "lifer-desk" / "sandbox.db")
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    database = Database(db_url)
+    for name, role in (("alice", "agent"), ("sam", "supervisor")):
+        add_agent(database, actor="hostadmin", name=name, role=role)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Desk:
+    return Desk(Runner(monkeypatch, capsys), monkeypatch)
+
+
+@pytest.fixture
+def alice(db: Database) -> DeskContext:
+    return context(db, Clock(utcnow()), "alice", "agent")
+
+
+@pytest.fixture
+def account(sandbox_template: Path) -> str:
+    return stored_user(sandbox_template, ADULT_WITH_GENDER).id
+
+
+def one_line_error(result: tuple[int, str, str], fragment: str) -> None:
+    code, out, err = result
+    assert code == 2 and out == "" and err.count("\n") == 1 and fragment in err, result
+
+
+def test_a_deletion_is_raised_approved_by_another_supervisor_and_listed(
+    desk: Desk, alice: DeskContext, account: str
+) -> None:
+    ticket_id = open_ticket(alice, account)
+    code, out, err = desk(
+        "alice", "requests", "new", "--ticket", str(ticket_id), "--kind", "delete", "--scope", "account", "--json"
+    )
+    assert code == 0 and err == ""
+    waiting = json.loads(out)
+    assert set(waiting) >= JSON_KEYS and waiting["state"] == "awaiting_verification"
+    assert waiting["account_id"] == account and waiting["ticket_id"] == ticket_id and waiting["requested_by"] == "alice"
+    assert waiting["payload"]["etag"]  # read from the admin API, and bound by the hash
+
+    record_verified(alice, ticket_id, account)
+    code, out, _ = desk("alice", "requests", "new", "--ticket", str(ticket_id), "--kind", "delete", "--scope", "diary")
+    assert code == 0 and out.startswith("request #2 is awaiting_approval")
+
+    one_line_error(desk("alice", "requests", "approve", "2"), "only a supervisor can approve")
+    code, out, _ = desk("sam", "requests", "approve", "2", "--json")
+    approved = json.loads(out)
+    assert code == 0 and approved["state"] == "approved" and approved["approved_by"] == "sam"
+    assert approved["due_working"] is not None and approved["due_calendar"] is not None
+
+    code, out, _ = desk("sam", "requests", "list", "--json")
+    listed = json.loads(out)
+    # Nearest deadline first: the request whose clock has not started comes last.
+    assert code == 0 and [row["id"] for row in listed] == [2, 1]
+    code, out, _ = desk("sam", "requests", "list", "--state", "approved", "--due-within", "30d", "--json")
+    assert [row["id"] for row in json.loads(out)] == [2]
+    code, out, _ = desk("sam", "requests", "list")
+    assert code == 0 and out.splitlines()[0].startswith("ID\tSTATE") and len(out.splitlines()) == 3
+
+    code, out, _ = desk("alice", "requests", "show", "2", "--json")
+    shown = json.loads(out)
+    assert [entry["action"] for entry in shown["history"]] == ["request.raise", "request.submit", "request.approve"]
+    code, out, _ = desk("alice", "requests", "show", "2")
+    assert code == 0 and f"payload_hash: {approved['payload_hash']}" in out
+
+
+def test_a_rejection_needs_a_reason_and_is_for_supervisors(desk: Desk, alice: DeskContext, account: str) -> None:
+    ticket_id = open_ticket(alice, account)
+    record_verified(alice, ticket_id, account)
+    desk("alice", "requests", "new", "--ticket", str(ticket_id), "--kind", "correct", "--set", "email=new@example.com")
+    one_line_error(desk("alice", "requests", "reject", "1", "--reason", "no"), "only a supervisor")
+    one_line_error(desk("sam", "requests", "reject", "1", "--reason", " "), "give a reason")
+    code, out, _ = desk("sam", "requests", "reject", "1", "--reason", "caller withdrew", "--json")
+    assert code == 0 and json.loads(out)["reject_reason"] == "caller withdrew"
+
+
+def test_images_are_checked_against_the_admin_api(
+    desk: Desk, alice: DeskContext, account: str, sandbox_template: Path
+) -> None:
+    with sqlite3.connect(sandbox_template) as conn:
+        owned = [row[0] for row in conn.execute("SELECT id FROM image WHERE user_id = ? ORDER BY id", (account,))]
+    ticket_id = open_ticket(alice, account)
+    new = ("alice", "requests", "new", "--ticket", str(ticket_id), "--kind", "delete")
+    one_line_error(desk(*new, "--scope", "images:no-such-image"), "has no image no-such-image")
+    if owned:
+        code, out, _ = desk(*new, "--scope", f"images:{owned[0]}", "--json")
+        assert code == 0 and json.loads(out)["payload"]["image_ids"] == [owned[0]]
+
+
+def test_a_deletion_for_an_under_14_without_consent_is_urgent(
+    desk: Desk, alice: DeskContext, account: str, sandbox_template: Path
+) -> None:
+    minor = stored_user(sandbox_template, UNDER_14_WITHOUT_CONSENT).id
+    for account_id, priority in ((minor, "urgent"), (account, "normal")):
+        ticket_id = str(open_ticket(alice, account_id))
+        code, out, _ = desk(
+            "alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", "diary", "--json"
+        )
+        assert code == 0 and json.loads(out)["priority"] == priority
+
+
+def test_bad_input_is_one_line_with_exit_code_2(desk: Desk, alice: DeskContext, account: str) -> None:
+    ticket_id = str(open_ticket(alice, account))
+    new = ("alice", "requests", "new", "--ticket", ticket_id)
+    one_line_error(desk(*new, "--kind", "correct", "--set", "email=not-an-email"), "email")
+    one_line_error(desk(*new, "--kind", "correct", "--set", "shoe=42"), "--set field must be one of")
+    one_line_error(desk(*new, "--kind", "delete", "--scope", "everything"), "--scope must be one of")
+    one_line_error(desk(*new, "--kind", "delete"), "a deletion takes --scope")
+    one_line_error(desk(*new, "--kind", "erase", "--scope", "account"), "--kind must be delete or correct")
+    one_line_error(
+        desk(
+            "alice",
+            "requests",
+            "new",
+            "--ticket",
+            str(open_ticket(alice, None)),
+            "--kind",
+            "delete",
+            "--scope",
+            "diary",
+        ),
+        "link the caller's account",
+    )
+    one_line_error(desk("alice", "requests", "list", "--due-within", "soon"), "--due-within takes")
+    one_line_error(desk("alice", "requests", "list", "--state", "limbo"), "--state must be one of")
+    one_line_error(desk("alice", "requests", "show", "99"), "no request #99")
+    one_line_error(desk("mallory", "requests", "list"), "is not a lifer-desk agent")

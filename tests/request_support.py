@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from agent_support import enrol
 from sqlalchemy import text
 
 from lifer_desk.config import Settings
@@ -31,6 +32,7 @@ class Clock:
 
 
 def context(db: Database, clock: Clock, agent: str = "alice", role: str = "agent") -> DeskContext:
+    enrol(db, agent, role)
     return DeskContext(db, Settings(database_url=db.url), agent, role, clock=clock)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.identity import ClaimsInvalid, Field
 from lifer_desk.domain.legal_clocks import legal_deadlines
 from lifer_desk.domain.request_payload import (
@@ -41,12 +42,12 @@ from lifer_desk.domain.requests import (
 )
 from lifer_desk.domain.tickets import EventKind, Priority, TransitionRefused
 from lifer_desk.i18n import _
-from lifer_desk.services import verification
+from lifer_desk.services import audit_trail, verification
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, PermissionDenied, Refused
 from lifer_desk.services.request_views import RequestView, request_view, stored_payload
 from lifer_desk.services.verification import ClaimsRefused, CurrentVerification
-from lifer_desk.store import audit
+from lifer_desk.services.writing import writing
 from lifer_desk.store import requests as store
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store import verifications as verification_store
@@ -86,9 +87,9 @@ def _load(session: Session, request_id: int) -> DataRequest:
     return row
 
 
-def _audit(session: Session, ctx: DeskContext, action: str, row: DataRequest, **details: Any) -> None:
+def _audit(session: Session, ctx: DeskContext, action: AuditAction, row: DataRequest, **details: Any) -> None:
     assert row.id is not None
-    audit.append(session, actor=ctx.agent, action=action, entity_type=store.ENTITY, entity_id=row.id, details=details)
+    audit_trail.record(session, ctx.agent, action, store.ENTITY, row.id, details)
 
 
 def _move(
@@ -97,7 +98,7 @@ def _move(
     row: DataRequest,
     target: RequestState,
     now: datetime,
-    action: str,
+    action: AuditAction,
     *,
     details: Mapping[str, Any] | None = None,
     **changes: Any,
@@ -142,7 +143,7 @@ def _approve(session: Session, ctx: DeskContext, row: DataRequest, now: datetime
         row,
         _S.APPROVED,
         now,
-        store.APPROVE_ACTION,
+        AuditAction.REQUEST_APPROVE,
         details={"payload_hash": row.payload_hash, "four_eyes": four_eyes},
         approved_by=ctx.agent if four_eyes else None,
         approved_at=now,
@@ -162,7 +163,7 @@ def _advance(session: Session, ctx: DeskContext, row: DataRequest, proof: _Proof
             row,
             _S.AWAITING_APPROVAL,
             now,
-            "request.submit",
+            AuditAction.REQUEST_SUBMIT,
             details={"verification_id": row.verification_id},
         )
     else:
@@ -183,7 +184,7 @@ def _refuse_stale(row: DataRequest, now: datetime) -> None:
 def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPayload], priority: Priority) -> RequestView:
     current = verification.current_verification(ctx, ticket_id)
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket = ticket_store.get_ticket(session, ticket_id)
         if ticket is None:
             raise NotFound(_("no ticket #{id}").format(id=ticket_id))
@@ -214,7 +215,7 @@ def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPaylo
         _audit(
             session,
             ctx,
-            "request.raise",
+            AuditAction.REQUEST_RAISE,
             row,
             ticket_id=ticket_id,
             account_id=payload.account_id,
@@ -226,7 +227,7 @@ def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPaylo
         )
         proof = _proof(session, ticket_id, payload.account_id, current)
         if proof is None:
-            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, "request.await_verification")
+            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, AuditAction.REQUEST_AWAIT_VERIFICATION)
         else:
             _advance(session, ctx, row, proof, now)
         return request_view(row)
@@ -268,7 +269,7 @@ def on_verified(ctx: DeskContext, ticket_id: int, account_id: str) -> list[Reque
     """
     current = verification.current_verification(ctx, ticket_id)
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         proof = _proof(session, ticket_id, account_id, current)
         if proof is None:
             return []
@@ -287,7 +288,7 @@ def approve(ctx: DeskContext, request_id: int, *, seen_hash: str | None = None) 
     """A supervisor other than the requester approves; `seen_hash` (what the approver was shown) must still be
     the payload's hash."""
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         row = _load(session, request_id)
         refusal = may_approve(
             approver=ctx.agent, approver_is_supervisor=ctx.is_supervisor, requested_by=row.requested_by
@@ -312,9 +313,9 @@ def reject(ctx: DeskContext, request_id: int, reason: str) -> RequestView:
     if len(reason) > MAX_REASON:
         raise Refused(_("the reason is longer than {n} characters").format(n=MAX_REASON))
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         row = _load(session, request_id)
-        _move(session, ctx, row, _S.REJECTED, now, "request.reject", reject_reason=reason)
+        _move(session, ctx, row, _S.REJECTED, now, AuditAction.REQUEST_REJECT, reject_reason=reason)
         if row.ticket_id is not None:
             # In this transaction, so a rejection is never recorded without its note (nor the note without it).
             note = _("Request #{id} ({kind}) rejected by {agent}: {reason}").format(
@@ -327,21 +328,21 @@ def reject(ctx: DeskContext, request_id: int, reason: str) -> RequestView:
 
 def cancel(ctx: DeskContext, request_id: int) -> RequestView:
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         row = _load(session, request_id)
         if ctx.agent != row.requested_by and not ctx.is_supervisor:
             raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can cancel it"))
-        _move(session, ctx, row, _S.CANCELLED, now, "request.cancel", cancelled_by=ctx.agent)
+        _move(session, ctx, row, _S.CANCELLED, now, AuditAction.REQUEST_CANCEL, cancelled_by=ctx.agent)
         return request_view(row)
 
 
 def expire_due(ctx: DeskContext) -> list[int]:
     """Mark expired every request past either expiry (a batch at a time); returns their ids."""
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         rows = store.due_to_expire(session, _EXPIRING, now, EXPIRE_BATCH)
         for row in rows:
-            _move(session, ctx, row, _S.EXPIRED, now, "request.expire")
+            _move(session, ctx, row, _S.EXPIRED, now, AuditAction.REQUEST_EXPIRE)
         return [row.id for row in rows if row.id is not None]
 
 
@@ -353,7 +354,7 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
         raise NotFound(_("no request #{id}").format(id=request_id))
     current = verification.current_verification(ctx, found.ticket_id) if found.ticket_id is not None else None
     now = ctx.clock()
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         row = _load(session, request_id)
         if ctx.agent != row.requested_by and not ctx.is_supervisor:
             raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can re-submit it"))
@@ -365,9 +366,9 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
         proof = _proof(session, row.ticket_id, row.account_id, current) if row.ticket_id is not None else None
         details = {"payload_hash": row.payload_hash}
         if proof is not None and payload.needs_approval:
-            _move(session, ctx, row, _S.AWAITING_APPROVAL, now, "request.resubmit", details=details)
+            _move(session, ctx, row, _S.AWAITING_APPROVAL, now, AuditAction.REQUEST_RESUBMIT, details=details)
         else:
-            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, "request.resubmit", details=details)
+            _move(session, ctx, row, _S.AWAITING_VERIFICATION, now, AuditAction.REQUEST_RESUBMIT, details=details)
             if proof is not None:
                 _advance(session, ctx, row, proof, now)
         return request_view(row)

@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.store.models import AuditEvent, DataRequest
 
 ENTITY = "data_request"
-APPROVE_ACTION = "request.approve"
+APPROVE_ACTION = AuditAction.REQUEST_APPROVE.value
 
 
 @dataclass(frozen=True)

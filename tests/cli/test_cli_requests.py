@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agent_support import log_in
 from request_support import Clock, context, open_ticket, record_verified
 from test_cli_commands import Desk as Runner
 from verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
 
-from lifer_desk.services.agents import add_agent
+from lifer_desk.services.agents import Actor, add_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from lifer_desk.store.types import utcnow
@@ -28,14 +29,15 @@ JSON_KEYS = {
 
 
 class Desk:
-    """Runs `lifer-desk ARGS...` as an OS user: the runner of the other CLI tests, with LOGNAME set first."""
+    """Runs `lifer-desk ARGS...` as an OS user: the runner of the other CLI tests, as that user's uid."""
 
     def __init__(self, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
         self._run = run
         self._monkeypatch = monkeypatch
 
     def __call__(self, user: str, *args: str) -> tuple[int, str, str]:
-        self._monkeypatch.setenv("LOGNAME", user)
+        # The desk takes the OS user from the real uid: each test user gets a uid of its own.
+        log_in(self._monkeypatch, user, 60000 + sum(map(ord, user)))
         return self._run(*args)
 
 
@@ -51,7 +53,7 @@ def db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox_tem
     monkeypatch.chdir(tmp_path)  # no stray .env
     database = Database(db_url)
     for name, role in (("alice", "agent"), ("sam", "supervisor")):
-        add_agent(database, actor="hostadmin", name=name, role=role)
+        add_agent(database, actor=Actor("hostadmin", operator=True), name=name, role=role)
     yield database
     database.dispose()
 

@@ -16,27 +16,26 @@ Layout, top to bottom: one header line, the rows, one status line (position, or 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState
 
-from widgets.columns import Column, compute_widths, fit_cell, needed_width
+from widgets import table_messages as messages
+from widgets.columns import Column, cells_shown, column_at, compute_widths, fit_line, needed_width
 from widgets.page_source import PageSource, Row, SortablePageSource
 from widgets.plain_text import plain_line
-from widgets.table_window import Fetch, Page, TableWindow
+from widgets.table_window import Fetch, TableWindow
 
-_WORKER_GROUP = "virtual-table-fetch"
 # Lines that are not rows: the header above them, the status line below.
 _CHROME = 2
 _GAP = 1
@@ -83,41 +82,9 @@ class VirtualTable(Widget, can_focus=True):
     }
     """
 
-    class _RowMessage(Message):
-        def __init__(self, table: VirtualTable, row: Row) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-        @property
-        def row_id(self) -> Hashable:
-            return self.row.id
-
-    class RowHighlighted(_RowMessage):
-        """The cursor moved to `row`. Consecutive ones coalesce, so holding `j` does not flood the app."""
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, VirtualTable.RowHighlighted) and message.table is self.table
-
-    class RowSelected(_RowMessage):
-        """Enter (or a double click) on `row`."""
-
-    class LoadFailed(Message):
-        """A source call raised; the table keeps the rows it had. Worker state changes do not bubble,
-        so this is how the app hears of it."""
-
-        def __init__(self, table: VirtualTable, error: BaseException) -> None:
-            super().__init__()
-            self.table = table
-            self.error = error
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
+    RowHighlighted = messages.RowHighlighted
+    RowSelected = messages.RowSelected
+    LoadFailed = messages.LoadFailed
 
     def __init__(
         self,
@@ -137,7 +104,7 @@ class VirtualTable(Widget, can_focus=True):
         self._empty_message = empty_message
         self._loading_message = loading_message
         self._highlighted: Row | None = None
-        # Serialises source calls: a replaced worker's thread may still be running when the next one starts.
+        # Serialises source calls, which the protocol promises: each fetch runs in a thread of its own.
         self._source_lock = threading.Lock()
 
     # Public state -----------------------------------------------------------------------------------
@@ -267,7 +234,7 @@ class VirtualTable(Widget, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
-            column = self._column_at(event.x)
+            column = column_at(self._columns, self._column_widths(), event.x, _GAP)
             if column is not None and column.sortable and isinstance(self.source, SortablePageSource):
                 self.sort_by(column.key)
             return
@@ -286,20 +253,15 @@ class VirtualTable(Widget, can_focus=True):
         event.stop()
         self._move(-1)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != _WORKER_GROUP:
-            return
-        if event.state == WorkerState.ERROR:
-            if (inflight := self._window.inflight) is not None:
-                self._window.fail(inflight)
-            assert worker.error is not None
-            self.post_message(self.LoadFailed(self, worker.error))
-        elif event.state == WorkerState.SUCCESS:
-            page = worker.result
-            assert isinstance(page, Page)
-            with self._changing():
-                self._start(self._window.land(page))
+    @on(messages.PageLoaded)
+    def _land(self, message: messages.PageLoaded) -> None:
+        with self._changing():
+            self._start(self._window.land(message.page))
+
+    @on(messages.PageFailed)
+    def _fail(self, message: messages.PageFailed) -> None:
+        self._window.fail(message.fetch)
+        self.post_message(self.LoadFailed(self, message.error))
 
     # Fetching ---------------------------------------------------------------------------------------
 
@@ -307,10 +269,22 @@ class VirtualTable(Widget, can_focus=True):
         if fetch is not None:
             self._fetch(fetch)
 
-    @work(thread=True, exclusive=True, group=_WORKER_GROUP, exit_on_error=False)
-    def _fetch(self, fetch: Fetch) -> Page:
+    @work(thread=True)
+    def _fetch(self, fetch: Fetch) -> None:
+        """Read `fetch`'s rows and post them (or the error) to the table; nothing else.
+
+        Not exclusive: cancelling a worker cannot stop its thread, and a worker whose page was just landed
+        would be reported cancelled. A page the window no longer wants is ignored when it lands, or dropped
+        unhandled when a newer replacing page is queued behind it (`PageLoaded.can_replace`).
+        """
+        message: Message
         with self._source_lock:
-            return fetch.read()
+            try:
+                message = messages.PageLoaded(fetch.read())
+            except Exception as error:  # whatever the source raises is the app's to report, via LoadFailed
+                message = messages.PageFailed(fetch, error)
+            # Posted under the lock, so pages land in the order they were read.
+            self.post_message(message)
 
     def _move(self, delta: int, page: bool = False) -> None:
         with self._changing():
@@ -370,31 +344,8 @@ class VirtualTable(Widget, can_focus=True):
     def _column_widths(self) -> list[int]:
         return compute_widths(self._columns, self.size.width - 2 * _GAP, _GAP)
 
-    def _column_at(self, x: int) -> Column | None:
-        start = _GAP
-        for column, width in zip(self._columns, self._column_widths(), strict=True):
-            if start <= x < start + width:
-                return column
-            start += width + _GAP
-        return None
-
     def _line_text(self, texts: Sequence[Text]) -> Text:
-        """One text per column, fitted to the column widths."""
-        line = Text(" " * _GAP, end="", no_wrap=True)
-        for index, (column, width, text) in enumerate(zip(self._columns, self._column_widths(), texts, strict=True)):
-            if index:
-                line.append(" " * _GAP)
-            line.append_text(fit_cell(text, width, column.justify))
-        return line
-
-    def _row_text(self, row: Row) -> Text:
-        cells = row.cells
-        texts = []
-        for position, column in enumerate(self._columns):
-            index = position if column.cell is None else column.cell
-            # A row with fewer cells than its columns ask for leaves those blank.
-            texts.append(cells[index] if index < len(cells) else Text())
-        return self._line_text(texts)
+        return fit_line(self._columns, self._column_widths(), texts, _GAP)
 
     def _header_text(self) -> Text:
         labels = []
@@ -431,4 +382,4 @@ class VirtualTable(Widget, can_focus=True):
         style = base
         if index == window.cursor:
             style = base + self.get_component_rich_style("virtual-table--cursor")
-        return self._strip(self._row_text(row), style)
+        return self._strip(self._line_text(cells_shown(self._columns, row.cells)), style)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
-from ui_support import NOW, context
+from ui_support import NOW, Notices, context
 
 from lifer_desk.admin_api import Unavailable
 from lifer_desk.config import ConfigError
@@ -27,10 +27,6 @@ def header(app) -> str:
 
 def notice(app) -> str:
     return str(app.screen.query_one("#ticket-notice").render())
-
-
-def warnings(app) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def open_ticket_view(app, pilot, ticket_id: int, settle) -> TicketScreen:
@@ -61,13 +57,14 @@ async def test_claim_then_release_on_leaving(desk_app, make_ticket, settle, ctx)
 async def test_claim_renewal_keeps_the_lease(desk_app, make_ticket, settle, ctx, database) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("c")
         await settle(pilot)
         screen._renew()
         await settle(pilot)
-        assert warnings(app) == []
+        assert notices.messages == []
         assert tickets.get_ticket(ctx, ticket.id).claim_expires_at == screen.detail.claim_expires_at
 
 
@@ -75,13 +72,14 @@ async def test_claiming_a_ticket_someone_else_holds_is_refused(desk_app, make_ti
     ticket = make_ticket()
     tickets.claim(bob, ticket.id)
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         assert "bob" in header(app)
         await pilot.press("c")
         await settle(pilot)
         assert screen.detail.assignee == "bob"
-        assert any("claimed by bob" in message for message in warnings(app))
+        assert any("claimed by bob" in message for message in notices.messages)
         assert "claimed by bob" in notice(app)
         assert app.is_running
 
@@ -113,7 +111,8 @@ async def test_reply_is_recorded_in_the_thread(desk_app, make_ticket, settle) ->
 async def test_reply_without_a_claim_is_refused(desk_app, make_ticket, settle) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("r")
         await pilot.pause()
@@ -121,7 +120,7 @@ async def test_reply_without_a_claim_is_refused(desk_app, make_ticket, settle) -
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [event.kind for event in screen.detail.events] == ["inbound"]
-        assert any("claim ticket" in message for message in warnings(app))
+        assert any("claim ticket" in message for message in notices.messages)
 
 
 async def test_internal_note_looks_different(desk_app, make_ticket, settle) -> None:
@@ -183,14 +182,15 @@ async def test_status_offers_only_allowed_transitions(desk_app, make_ticket, set
 async def test_invalid_transition_after_someone_elses_change_is_refused(desk_app, make_ticket, settle, ctx) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await claimed_view(app, pilot, ticket.id, settle)
         # The same agent resolves it from another terminal (the CLI), after this view offered "pending".
         other = tickets.set_status(ctx, tickets.get_ticket(ctx, ticket.id), "resolved")
         assert other.status == "resolved"
         await choose(pilot, settle, "s", "pending_customer")
         assert screen.detail.status == "resolved"
-        assert any("cannot go from resolved to pending_customer" in m for m in warnings(app))
+        assert any("cannot go from resolved to pending_customer" in m for m in notices.messages)
         assert app.is_running
 
 
@@ -310,7 +310,8 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
 ) -> None:
     ticket = make_ticket("退款申请")
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
 
         def locked(*_args: object) -> None:
@@ -320,7 +321,7 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
         await pilot.press("i")
         await pilot.press(*"我来处理", "ctrl+s")
         await settle(pilot)
-        assert any("database is locked" in message for message in warnings(app))
+        assert any("database is locked" in message for message in notices.messages)
         monkeypatch.undo()
         tickets.add_note(bob, ticket.id, "客户来电催促")
         screen._watch()

@@ -19,15 +19,20 @@ if TYPE_CHECKING:
     from widgets.virtual_table import VirtualTable
 
 
-class _RowMessage(Message, namespace="virtual_table"):
-    def __init__(self, table: VirtualTable, row: Row) -> None:
+class _TableMessage(Message, namespace="virtual_table"):
+    def __init__(self, table: VirtualTable) -> None:
         super().__init__()
         self.table = table
-        self.row = row
 
     @property
     def control(self) -> VirtualTable:
         return self.table
+
+
+class _RowMessage(_TableMessage, namespace="virtual_table"):
+    def __init__(self, table: VirtualTable, row: Row) -> None:
+        super().__init__(table)
+        self.row = row
 
     @property
     def row_id(self) -> Hashable:
@@ -45,17 +50,12 @@ class RowSelected(_RowMessage, namespace="virtual_table"):
     """Enter (or a double click) on `row`."""
 
 
-class LoadFailed(Message, namespace="virtual_table"):
+class LoadFailed(_TableMessage, namespace="virtual_table"):
     """A source call raised; the table keeps the rows it had. This is how the app hears of it."""
 
     def __init__(self, table: VirtualTable, error: BaseException) -> None:
-        super().__init__()
-        self.table = table
+        super().__init__(table)
         self.error = error
-
-    @property
-    def control(self) -> VirtualTable:
-        return self.table
 
 
 class PageLoaded(Message, bubble=False, namespace="virtual_table"):

@@ -78,3 +78,32 @@ def fit_cell(value: Text, width: int, justify: Literal["left", "right"] = "left"
         else:
             cell.pad_right(excess)
     return cell
+
+
+def cells_shown(columns: Sequence[Column], cells: Sequence[Text]) -> list[Text]:
+    """The cell of a row each column shows; a row with fewer cells than its columns ask for leaves those blank."""
+    shown = []
+    for position, column in enumerate(columns):
+        index = position if column.cell is None else column.cell
+        shown.append(cells[index] if index < len(cells) else Text())
+    return shown
+
+
+def fit_line(columns: Sequence[Column], widths: Sequence[int], texts: Sequence[Text], gap: int = 1) -> Text:
+    """One text per column as one line: each fitted to its width, `gap` cells before and between them."""
+    line = Text(" " * gap, end="", no_wrap=True)
+    for index, (column, width, text) in enumerate(zip(columns, widths, texts, strict=True)):
+        if index:
+            line.append(" " * gap)
+        line.append_text(fit_cell(text, width, column.justify))
+    return line
+
+
+def column_at(columns: Sequence[Column], widths: Sequence[int], x: int, gap: int = 1) -> Column | None:
+    """The column at cell `x` of a line laid out by `fit_line`, or None in a gap or past the last one."""
+    start = gap
+    for column, width in zip(columns, widths, strict=True):
+        if start <= x < start + width:
+            return column
+        start += width + gap
+    return None

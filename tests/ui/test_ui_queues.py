@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from ui_support import Notices
+
 from lifer_desk.domain.queues import QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority
 from lifer_desk.services import tickets
@@ -193,12 +195,13 @@ async def test_next_unclaimed_from_the_queues_claims_the_most_urgent(desk_app, m
 
 async def test_next_unclaimed_with_nothing_left_says_so(desk_app, settle) -> None:
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, QueuesScreen)
-        assert [n.message for n in app._notifications] == ["No unclaimed tickets"]
+        assert notices.messages == ["No unclaimed tickets"]
 
 
 def table_lines(app) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from fakes.admin_api import with_admin
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
-from ui_support import NOW, context
+from ui_support import NOW, Notices, context
 
 from lifer_desk.admin_api import AdminApi, Unavailable
 from lifer_desk.config import ConfigError
@@ -30,10 +30,6 @@ def header(app) -> str:
 
 def notice(app) -> str:
     return str(app.screen.query_one("#ticket-notice").render())
-
-
-def warnings(app) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def open_ticket_view(app, pilot, ticket_id: int, settle) -> TicketScreen:
@@ -64,13 +60,14 @@ async def test_claim_then_release_on_leaving(desk_app, make_ticket, settle, ctx)
 async def test_claim_renewal_keeps_the_lease(desk_app, make_ticket, settle, ctx, database) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("c")
         await settle(pilot)
         screen._renew()
         await settle(pilot)
-        assert warnings(app) == []
+        assert notices.messages == []
         assert tickets.get_ticket(ctx, ticket.id).claim_expires_at == screen.detail.claim_expires_at
 
 
@@ -78,7 +75,8 @@ async def test_claiming_a_ticket_someone_else_holds_is_refused(desk_app, make_ti
     ticket = make_ticket()
     tickets.claim(bob, ticket.id)
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         assert "bob" in header(app)
         await pilot.press("c")
@@ -115,7 +113,8 @@ async def test_reply_is_recorded_in_the_thread(desk_app, make_ticket, settle) ->
 async def test_reply_without_a_claim_is_refused(desk_app, make_ticket, settle) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("r")
         await pilot.pause()
@@ -185,7 +184,8 @@ async def test_status_offers_only_allowed_transitions(desk_app, make_ticket, set
 async def test_invalid_transition_after_someone_elses_change_is_refused(desk_app, make_ticket, settle, ctx) -> None:
     ticket = make_ticket()
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await claimed_view(app, pilot, ticket.id, settle)
         # The same agent resolves it from another terminal (the CLI), after this view offered "pending".
         other = tickets.set_status(ctx, tickets.get_ticket(ctx, ticket.id), "resolved")
@@ -338,7 +338,8 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
 ) -> None:
     ticket = make_ticket("退款申请")
     app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
 
         def locked(*_args: object) -> None:
@@ -348,7 +349,7 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
         await pilot.press("i")
         await pilot.press(*"我来处理", "ctrl+s")
         await settle(pilot)
-        assert any("database failed" in message for message in warnings(app))
+        assert any("database failed" in message for message in notices.messages)
         monkeypatch.undo()
         tickets.add_note(bob, ticket.id, "客户来电催促")
         screen._watch()

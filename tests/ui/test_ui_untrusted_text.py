@@ -8,7 +8,7 @@ import re
 
 import pytest
 from textual.strip import Strip
-from ui_support import ACCOUNT
+from ui_support import ACCOUNT, Notices
 
 from lifer_desk.admin_api import NotFound
 from lifer_desk.domain.text_safety import one_line, safe_text
@@ -127,11 +127,12 @@ async def test_account_summary_in_the_link_dialog_is_inert(make_ticket, fake_adm
 async def test_refusals_quoting_api_text_are_shown_inert(desk_app, settle, evil) -> None:
     """A problem detail is the admin API's text: the notice shows it cleaned, never as markup."""
     app = desk_app()
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await settle(pilot)
         app.show_error(NotFound(404, "Not Found", evil))
         await pilot.pause()
-        [notice] = list(app._notifications)
+        [notice] = notices.posted
         assert notice.markup is False
         assert notice.message == "404 Not Found: " + safe_text(evil)
         assert_inert(app)

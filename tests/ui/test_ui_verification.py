@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.widgets import Input
-from ui_support import ACCOUNT, NOW, context
+from ui_support import ACCOUNT, NOW, Notices, context
 from verification_support import (
     ADULT_WITH_GENDER,
     UNDER_14_WITHOUT_CONSENT,
@@ -163,7 +163,8 @@ async def test_lookup_problems_are_named_where_the_account_would_be(
     sandbox_desk: AppMaker, ctx: DeskContext, settle
 ) -> None:
     app = sandbox_desk()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_verification(app, pilot, linked_ticket(ctx, None).id, settle)
         lookup = screen.query_one("#lookup")
         for value, expected in (
@@ -175,14 +176,15 @@ async def test_lookup_problems_are_named_where_the_account_would_be(
             await pilot.press("enter")
             await settle(pilot)
             assert rendered(app, "#account") == expected
-        assert list(app._notifications) == [], "shown in place, not as a notification as well"
+        assert notices.posted == [], "shown in place, not as a notification as well"
 
 
 async def test_an_unreachable_admin_api_is_named_in_place_and_counts_nothing(
     sandbox_desk: AppMaker, ctx: DeskContext, adult: StoredUser, transport: CountingTransport, settle
 ) -> None:
     app = sandbox_desk()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_verification(app, pilot, linked_ticket(ctx, adult.id).id, settle)
         transport.unreachable = True
         await type_claims(pilot, settle, adult.email, adult.username, "1901-01-01")
@@ -196,7 +198,7 @@ async def test_an_unreachable_admin_api_is_named_in_place_and_counts_nothing(
         assert rendered(app, "#account") == "The admin API is unreachable: try again in a moment."
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert [n.message for n in app._notifications] == ["Look the account up first (enter)"]
+        assert notices.messages == ["Look the account up first (enter)"]
     assert verification_locks.lock_state(ctx, adult.id).failures == 0
     assert verification.current_verification(ctx, linked_ticket(ctx, adult.id).id) is None
 
@@ -241,12 +243,13 @@ async def test_a_minor_is_flagged_and_gets_an_urgent_minor_data_ticket(
     child = stored_user(sandbox_db, UNDER_14_WITHOUT_CONSENT)
     ticket = linked_ticket(ctx, child.id)
     app = sandbox_desk()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await open_verification(app, pilot, ticket.id, settle)
         assert "minor under 14, no guardian consent" in rendered(app, "#account")
         await pilot.press("ctrl+t")
         await settle(pilot)
-        opened = [n.message for n in app._notifications if "minor-data ticket" in n.message]
+        opened = [message for message in notices.messages if "minor-data ticket" in message]
         assert len(opened) == 1
         await pilot.press("escape")
         await settle(pilot)

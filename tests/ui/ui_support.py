@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from agent_support import enrol
+from textual.message import Message
+from textual.notifications import Notification, Notify
 
 from lifer_desk.admin_api import AccountStatus, UserSummary
 from lifer_desk.config import Settings
@@ -34,3 +36,21 @@ ACCOUNT = UserSummary(
     guardian_consent=None,
     etag='"1"',
 )
+
+
+class Notices:
+    """The notifications the desk posted, as `run_test(message_hook=notices)` hands them over.
+
+    Textual draws no toasts under `run_test`, so the posted `Notify` messages are what the agent would read.
+    """
+
+    def __init__(self) -> None:
+        self.posted: list[Notification] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.posted.append(message.notification)
+
+    @property
+    def messages(self) -> list[str]:
+        return [notification.message for notification in self.posted]

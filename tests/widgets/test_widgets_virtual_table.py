@@ -8,10 +8,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import Static
 
 from widgets.columns import Column, needed_width
 from widgets.page_source import IndexedSource, Row
+from widgets.table_messages import PageLoaded
+from widgets.table_window import TableWindow
 from widgets.virtual_table import VirtualTable
 
 SIZE = (80, 24)
@@ -368,3 +371,28 @@ async def test_set_source_keeps_the_sort_when_asked_and_drops_it_otherwise(table
         assert fresh.log == ["first_page"]
         assert app.table.sort is None
         assert app.table.cursor_row.id == 0
+
+
+async def test_the_fetch_worker_posts_each_page_and_the_table_lands_it(million, table_app, settle) -> None:
+    posted: list[Message] = []
+    app = table_app(million)
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        pages = [message.page for message in posted if isinstance(message, PageLoaded)]
+        method = {"first": "first_page", "last": "last_page", "after": "page_after", "before": "page_before"}
+        assert [method[page.fetch.kind] for page in pages] == [name for name, _, _ in million.calls]
+        assert pages[-1].rows[-1].id == app.table.cursor_row.id == 999_999
+
+
+def test_a_newer_replacing_page_supersedes_a_queued_one() -> None:
+    window = TableWindow(IndexedSource(1000, lambda i: (str(i),)), height=10)
+    window.land(window.first().read())
+    after = window.move(50)
+    assert after is not None
+    queued = PageLoaded(after.read())
+    # Landing the older page would do nothing once the agent pressed End: it can be dropped unhandled.
+    assert queued.can_replace(PageLoaded(window.last().read()))
+    assert not queued.can_replace(PageLoaded(after.read()))
+    assert not PageLoaded(window.last().read()).can_replace(queued)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from lifer_desk.i18n import _
+from lifer_desk.store import db as store_db
+
 
 class DeskError(Exception):
     """A refusal or failure the user can act on; `str(error)` is the message to show."""
@@ -33,3 +36,17 @@ class StaleVersion(DeskError):
 
 class SchemaOutdated(DeskError):
     pass
+
+
+class DatabaseBusy(DeskError):
+    """The database stayed locked (by a seed, or by other desks) for longer than a write waits; nothing was saved."""
+
+    @classmethod
+    def from_store(cls, busy: store_db.DatabaseBusy) -> DatabaseBusy:
+        if busy.seeding and busy.seconds_left is not None:
+            return cls(
+                _("Seeding in progress: nothing was saved, try again in {seconds} s.").format(seconds=busy.seconds_left)
+            )
+        if busy.seeding:
+            return cls(_("Seeding in progress: nothing was saved, try again in a minute."))
+        return cls(_("The database is busy with other desks' writes: nothing was saved, try again in a moment."))

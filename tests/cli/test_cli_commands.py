@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
 from lifer_desk.store import audit
+from lifer_desk.store import db as store_db
 from lifer_desk.store.db import Database
 
 KEY = "a-long-enough-audit-key"
@@ -279,4 +280,19 @@ def test_verify_against_a_checkpoint_needs_the_audit_key(desk: Desk, migrated: D
     assert (code, out) == (2, "")
     assert err == (
         "lifer-desk: configuration error: LIFER_AUDIT_KEY: is not set; it is needed to check a signed checkpoint\n"
+    )
+
+
+def test_a_locked_database_is_one_sentence_without_sql(
+    desk: Desk, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a long seed held another desk's note past the busy timeout."""
+    monkeypatch.setenv("LIFER_DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    with closing(sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        code, out, err = desk("agents", "add", "bob", "--role", "agent")
+    assert (code, out) == (2, "")
+    assert (
+        err == "lifer-desk: The database is busy with other desks' writes: nothing was saved, try again in a moment.\n"
     )

@@ -10,7 +10,6 @@ An SQLite database is created only where the caller says so (`create=True`: `db 
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -28,11 +27,10 @@ from lifer_desk.store import seed_window
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite's own busy handler backs off to naps of 100 ms, so under ten writers one that keeps waking just after
-# the lock was taken again waited 7.7 s for it (bench/sqlite_writers.py). Retrying `BEGIN IMMEDIATE` with
-# randomised naps that grow to at most 10 ms keeps every waiter in the race, without the waiters' wake-ups
-# taking the CPU from the writer that holds the lock.
-LOCK_NAP_FIRST_S = 0.001
-LOCK_NAP_MAX_S = 0.010
+# the lock was taken again waited 7.7 s for it (bench/sqlite_writers.py). Asking for the lock in short rounds
+# keeps every waiter polling at SQLite's first, short naps (1, 2, 5, 10 ms, slept in C), and a Python retry
+# only every round.
+LOCK_ROUND_MS = 25
 # PostgreSQL waits for a lock for ever by default; a seed holding the ticket table would hang every desk.
 PG_LOCK_TIMEOUT = "30s"
 # PostgreSQL SQLSTATEs for "try again": lock_timeout expired, deadlock broken, serialisation failure.
@@ -81,8 +79,7 @@ def _begin_immediate(conn: Connection, marker: Path | None) -> None:
     driver = conn.connection.driver_connection
     assert driver is not None
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    driver.execute("PRAGMA busy_timeout = 0")
-    nap = LOCK_NAP_FIRST_S
+    driver.execute(f"PRAGMA busy_timeout = {LOCK_ROUND_MS}")
     try:
         while True:
             try:
@@ -93,8 +90,6 @@ def _begin_immediate(conn: Connection, marker: Path | None) -> None:
                     raise
                 if time.monotonic() >= deadline:
                     raise _busy(marker) from None
-            time.sleep(random.uniform(0, nap))
-            nap = min(nap * 2, LOCK_NAP_MAX_S)
     finally:
         # Reads and commits keep SQLite's own wait (a checkpoint or WAL recovery may hold them briefly).
         driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -6,11 +6,11 @@ without a handler Python would write them to stderr, which Textual swallows whil
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import TextIO
 
 import platformdirs
 
@@ -25,9 +25,10 @@ def default_log_path() -> Path:
 class _PrivateLog(RotatingFileHandler):
     """Log lines name tickets, accounts and agents: the file and each rotated one are 0600."""
 
-    def _open(self) -> TextIO:
+    def _open(self) -> io.TextIOWrapper:
         fd = open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        # Appending, as the handler's own mode "a" does.
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def log_to_file(path: Path) -> logging.Handler:

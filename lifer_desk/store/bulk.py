@@ -105,7 +105,9 @@ def bulk_load(db: Database, total: int = 0) -> Iterator[BulkLoad]:
         # Straight to the driver: through SQLAlchemy a PRAGMA would begin the transaction too early.
         driver = conn.connection.driver_connection
         if db.is_sqlite:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            # Out of the desks' writer queue: holding its place there for the whole load would leave a thread
+            # behind for every desk write that gave up meanwhile (see store.writer_queue).
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_queue=False)
             # Ten indexes take random-order inserts; a page cache that holds them is 3x faster.
             driver.execute("PRAGMA cache_size = -400000")  # type: ignore[union-attr]
         try:

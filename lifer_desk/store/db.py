@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from lifer_desk.private_files import create_private_file, readable_by_others
-from lifer_desk.store import seed_window
+from lifer_desk.store import seed_window, writer_queue
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite's own busy handler backs off to naps of 100 ms, so under ten writers one that keeps waking just after
@@ -31,6 +31,7 @@ BUSY_TIMEOUT_MS = 30_000
 # keeps every waiter polling at SQLite's first, short naps (1, 2, 5, 10 ms, slept in C), and a Python retry
 # only every round.
 LOCK_ROUND_MS = 25
+_QUEUE_FD = "lifer_writer_queue_fd"
 # PostgreSQL waits for a lock for ever by default; a seed holding the ticket table would hang every desk.
 PG_LOCK_TIMEOUT = "30s"
 # PostgreSQL SQLSTATEs for "try again": lock_timeout expired, deadlock broken, serialisation failure.
@@ -74,11 +75,17 @@ def is_busy(exc: BaseException) -> bool:
     return getattr(source, "sqlstate", None) in PG_BUSY_STATES
 
 
-def _begin_immediate(conn: Connection, marker: Path | None) -> None:
-    """Take SQLite's write lock, retrying after short naps until the busy timeout has passed."""
+def _begin_immediate(conn: Connection, marker: Path | None, queue: Path | None) -> None:
+    """Take SQLite's write lock, in turn with the other desks, until the busy timeout has passed."""
     driver = conn.connection.driver_connection
     assert driver is not None
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    if queue is not None and conn.get_execution_options().get("sqlite_queue", True):
+        fd = writer_queue.acquire(queue, deadline)
+        if fd is None:
+            raise _busy(marker)
+        # Released when the connection goes back to the pool, after its commit or rollback (see below).
+        conn.connection.info[_QUEUE_FD] = fd
     driver.execute(f"PRAGMA busy_timeout = {LOCK_ROUND_MS}")
     try:
         while True:
@@ -95,6 +102,12 @@ def _begin_immediate(conn: Connection, marker: Path | None) -> None:
         driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
+def _leave_queue(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
+    fd = record.info.pop(_QUEUE_FD, None) if record is not None else None
+    if fd is not None:
+        writer_queue.release(fd)
+
+
 def _busy(marker: Path | None) -> DatabaseBusy:
     window = seed_window.current(marker) if marker is not None else None
     if window is None:
@@ -102,7 +115,7 @@ def _busy(marker: Path | None) -> DatabaseBusy:
     return DatabaseBusy(seeding=True, seconds_left=window.seconds_left(time.time()))
 
 
-def _prepare_sqlite(engine: Engine, marker: Path | None) -> None:
+def _prepare_sqlite(engine: Engine, marker: Path | None, queue: Path | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so that `begin` below decides the mode.
@@ -118,9 +131,12 @@ def _prepare_sqlite(engine: Engine, marker: Path | None) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
-            _begin_immediate(conn, marker)
+            _begin_immediate(conn, marker, queue)
         else:
             conn.exec_driver_sql(f"BEGIN {mode}")
+
+    for moment in ("checkin", "invalidate", "close"):
+        event.listen(engine, moment, _leave_queue)
 
 
 def _prepare_postgresql(engine: Engine) -> None:
@@ -166,14 +182,15 @@ class Database:
         self.sqlite_path: Path | None = None
         if self.dialect == "sqlite":
             engine_url: str | URL = url
-            marker = None
+            marker = queue = None
             if parsed.database and parsed.database != ":memory:" and not parsed.query:
                 self.sqlite_path = _sqlite_file(parsed, create)
                 marker = seed_window.marker_path(self.sqlite_path)
+                queue = writer_queue.queue_path(self.sqlite_path)
                 if not create:
                     engine_url = _open_existing(self.sqlite_path)
             self.engine = create_engine(engine_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _prepare_sqlite(self.engine, marker)
+            _prepare_sqlite(self.engine, marker, queue)
         elif self.dialect == "postgresql":
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
             _prepare_postgresql(self.engine)

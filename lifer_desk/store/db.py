@@ -26,10 +26,9 @@ from lifer_desk.private_files import create_private_file, readable_by_others
 from lifer_desk.store import seed_window, writer_queue
 
 BUSY_TIMEOUT_MS = 30_000
-# SQLite's own busy handler backs off to naps of 100 ms, so under ten writers one that keeps waking just after
-# the lock was taken again waited 7.7 s for it (bench/sqlite_writers.py). Asking for the lock in short rounds
-# keeps every waiter polling at SQLite's first, short naps (1, 2, 5, 10 ms, slept in C), and a Python retry
-# only every round.
+# Desks queue in store.writer_queue; a seed (outside that queue) or another program still competes for the
+# lock itself. SQLite's own busy handler backs off to naps of 100 ms, so the lock is asked for in short
+# rounds: each waiter keeps to SQLite's first naps (1, 2, 5, 10 ms, slept in C), with a Python retry a round.
 LOCK_ROUND_MS = 25
 _QUEUE_FD = "lifer_writer_queue_fd"
 # PostgreSQL waits for a lock for ever by default; a seed holding the ticket table would hang every desk.

@@ -7,6 +7,7 @@ imports nothing of the desk.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -26,6 +27,8 @@ def make_private_dirs(directory: Path) -> None:
         created.mkdir(mode=DIR_MODE, exist_ok=True)
         # The umask may take more than group and other bits away; the owner needs all three.
         os.chmod(created, DIR_MODE)
+    if not directory.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(directory))
 
 
 def create_private_file(path: Path) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from lifer_desk.private_files import create_private_file, readable_by_others
+from lifer_desk.private_files import create_private_file, make_private_dirs, readable_by_others
 from lifer_desk.store import seed_window, writer_queue
 
 BUSY_TIMEOUT_MS = 30_000
@@ -150,6 +150,10 @@ def _sqlite_file(parsed: URL, create: bool) -> Path:
     """The database file, created private when `create`, else required to exist and hold something."""
     path = Path(parsed.database or "").absolute()
     if create:
+        try:
+            make_private_dirs(path.parent)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"cannot create the directory for {path}: {exc.strerror or exc}") from None
         try:
             create_private_file(path)
         except OSError as exc:

@@ -80,18 +80,16 @@ def _refused(db: Database, statement: str) -> None:
     assert report.ok and report.count == 2
 
 
-@pytest.mark.parametrize("statement", SQLITE.values(), ids=SQLITE.keys())
-def test_sqlite_refuses_every_form_of_tampering(sqlite_url: str, statement: str) -> None:
-    db = Database(sqlite_url)
-    try:
-        _refused(db, statement)
-    finally:
-        db.dispose()
+CASES = [("sqlite", name, sql) for name, sql in SQLITE.items()] + [
+    ("postgresql", name, sql) for name, sql in POSTGRESQL.items()
+]
 
 
-@pytest.mark.parametrize("statement", POSTGRESQL.values(), ids=POSTGRESQL.keys())
-def test_postgresql_refuses_every_form_of_tampering(pg_url: str, statement: str) -> None:
-    db = Database(pg_url)
+@pytest.mark.parametrize(
+    ("dialect", "statement"), [(d, sql) for d, _n, sql in CASES], ids=[f"{d}: {n}" for d, n, _s in CASES]
+)
+def test_every_form_of_tampering_is_refused(request: pytest.FixtureRequest, dialect: str, statement: str) -> None:
+    db = Database(request.getfixturevalue("sqlite_url" if dialect == "sqlite" else "pg_url"))
     try:
         _refused(db, statement)
     finally:

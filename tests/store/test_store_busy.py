@@ -77,15 +77,18 @@ def test_a_locked_postgresql_database_raises_database_busy(pg_url: str) -> None:
         db.dispose()
 
 
-def test_services_say_busy_in_one_sentence_without_sql(sqlite_url: str) -> None:
+def _refusal_through_services(sqlite_url: str) -> errors.DeskError:
     db = open_database(Settings(database_url=sqlite_url))
     try:
         with _sqlite_writer_holding_the_lock(sqlite_url), pytest.raises(errors.DatabaseBusy) as busy:
             _append(db)
     finally:
         db.dispose()
-    assert isinstance(busy.value, errors.DeskError)
-    assert str(busy.value) == (
+    return busy.value
+
+
+def test_services_say_busy_in_one_sentence_without_sql(sqlite_url: str) -> None:
+    assert str(_refusal_through_services(sqlite_url)) == (
         "The database is busy with other desks' writes: nothing was saved, try again in a moment."
     )
 
@@ -93,14 +96,9 @@ def test_services_say_busy_in_one_sentence_without_sql(sqlite_url: str) -> None:
 def test_a_write_held_up_by_a_seed_says_how_long_it_should_still_take(sqlite_url: str) -> None:
     marker = seed_window.marker_path(_path(sqlite_url))
     seed_window.mark(marker, seed_window.SeedWindow(os.getpid(), time.time() - 10, 100_000, 20_000))
-    db = open_database(Settings(database_url=sqlite_url))
-    try:
-        with _sqlite_writer_holding_the_lock(sqlite_url), pytest.raises(errors.DatabaseBusy) as busy:
-            _append(db)
-    finally:
-        db.dispose()
+    message = str(_refusal_through_services(sqlite_url))
     # Ten seconds for the first fifth: about forty for the rest.
-    found = re.fullmatch(r"Seeding in progress: nothing was saved, try again in (\d+) s\.", str(busy.value))
+    found = re.fullmatch(r"Seeding in progress: nothing was saved, try again in (\d+) s\.", message)
     assert found and 39 <= int(found.group(1)) <= 60
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lifer_desk.desk_log import log_to_file
+from lifer_desk.sandbox.seed import ensure_seeded
 
 
 def _run(cwd: Path, database: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -124,3 +125,13 @@ def test_a_loose_log_left_by_an_older_desk_is_tightened(tmp_path: Path) -> None:
     logging.getLogger().removeHandler(handler)
     handler.close()
     assert _mode(path) == 0o600
+
+
+def test_the_sandbox_in_the_user_data_directory_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "share" / "lifer-desk" / "sandbox.db"
+    old_umask = os.umask(0o022)
+    try:
+        ensure_seeded(path)
+    finally:
+        os.umask(old_umask)
+    assert [_mode(path.parent.parent), _mode(path.parent), _mode(path)] == [0o700, 0o700, 0o600]

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from lifer_desk.config import load_settings
+from lifer_desk.i18n import _
 from lifer_desk.services.audit import verify, write_checkpoint
 from lifer_desk.services.database import open_database
 from lifer_desk.services.errors import DeskError
@@ -18,7 +19,11 @@ PROBLEMS = {
     "missing": "an event is missing (deleted, or the tail cut off)",
     "reordered": "events were moved out of their order",
     "inserted": "an event was slipped in that was never appended",
-    "rewritten": "the chain no longer reaches the signed checkpoint's hash: rewritten at or before this event",
+    "rewritten": (
+        "the chain no longer ends in the hash recorded for this event (audit head or signed checkpoint): "
+        "rewritten at or before it"
+    ),
+    "no_head": "the audit head row is gone, so the chain has nothing to be held to",
 }
 
 
@@ -35,22 +40,50 @@ def verify_command(
         None, "--checkpoint", help="A signed checkpoint; also catches a truncated tail."
     ),
 ) -> None:
-    """Check the whole chain; exit 1 naming the first broken sequence number."""
+    """Check the whole chain and its append-only guards; exit 1 naming the first broken seq or missing guard."""
     settings = load_settings()
     checkpoint_text = _read(checkpoint) if checkpoint is not None else None
     report = verify(open_database(settings), checkpoint_text, settings.audit_key)
-    if not report.ok:
+    if report.ok:
+        typer.echo(
+            _("audit chain OK: {count} events, head seq {seq}, hash {hash}").format(
+                count=report.count, seq=report.head_seq, hash=report.head_hash
+            )
+        )
+        if checkpoint is not None and report.checkpoint_seq is not None:
+            typer.echo(_checkpoint_line(checkpoint, report.checkpoint_seq, report.head_seq))
+    else:
         problem = report.problem or ""
         vouched = (
-            "no event up to it can be trusted"
+            _("no event up to it can be trusted")
             if problem == "rewritten"
-            else f"{report.count} events verified before it"
+            else _("{count} events verified before it").format(count=report.count)
         )
-        typer.echo(f"audit chain BROKEN at seq {report.broken_seq}: {problem} ({PROBLEMS.get(problem, '')}); {vouched}")
+        typer.echo(
+            _("audit chain BROKEN at seq {seq}: {problem} ({why}); {vouched}").format(
+                seq=report.broken_seq, problem=problem, why=PROBLEMS.get(problem, ""), vouched=vouched
+            )
+        )
+    if report.missing_guards:
+        typer.echo(
+            _(
+                "audit guards MISSING: {names} (the table no longer refuses every change); "
+                "run `lifer-desk db upgrade` to restore them"
+            ).format(names=", ".join(report.missing_guards))
+        )
+    if not report.ok or report.missing_guards:
         raise typer.Exit(1)
-    typer.echo(f"audit chain OK: {report.count} events, head seq {report.head_seq}, hash {report.head_hash}")
-    if checkpoint is not None:
-        typer.echo(f"checkpoint {checkpoint} matches the chain")
+
+
+def _checkpoint_line(path: Path, checkpoint_seq: int, head_seq: int) -> str:
+    """What the checkpoint vouches for, and what it cannot: the events appended since it was signed."""
+    later = head_seq - checkpoint_seq
+    if later == 0:
+        return _("checkpoint {path} matches the chain; it vouches for every event").format(path=path)
+    return _(
+        "checkpoint {path} matches the chain up to seq {seq}; {later} later events (seq {first}-{last}) "
+        "are not vouched for by it"
+    ).format(path=path, seq=checkpoint_seq, later=later, first=checkpoint_seq + 1, last=head_seq)
 
 
 @audit_app.command("checkpoint")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 import typer
 
 from lifer_desk.config import load_settings
+from lifer_desk.i18n import _
+from lifer_desk.services.identity import os_user
 from lifer_desk.services.schema import SchemaStatus, schema_status, upgrade_schema
 
 db_app = typer.Typer(help="Database schema: upgrade and show the revision.", no_args_is_help=True)
@@ -20,8 +24,23 @@ def _describe(status: SchemaStatus) -> str:
 
 @db_app.command("upgrade")
 def upgrade_command() -> None:
-    """Bring the schema to the latest revision; safe to run again."""
-    typer.echo(_describe(upgrade_schema(load_settings())))
+    """Bring the schema to the latest revision and restore missing audit guards; safe to run again."""
+    status = upgrade_schema(load_settings(), actor=os_user())
+    typer.echo(_describe(status))
+    if status.restored_guards:
+        typer.echo(
+            _("restored audit guards that were missing: {names} (recorded in the audit trail)").format(
+                names=", ".join(status.restored_guards)
+            )
+        )
+    if status.readable_by_others:
+        files = " ".join(shlex.quote(str(path)) for path in status.readable_by_others)
+        typer.echo(
+            _("lifer-desk: warning: other users can read the database; make it private: chmod 600 {files}").format(
+                files=files
+            ),
+            err=True,
+        )
 
 
 @db_app.command("current")

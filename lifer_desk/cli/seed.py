@@ -22,7 +22,8 @@ def seed_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     settings = load_settings()
-    db = open_database(settings)
+    # One of the three commands that may create the database (with `db upgrade` and `demo`).
+    db = open_database(settings, migrate=True)
     ctx = DeskContext(db=db, settings=settings, agent=os_user(), role=HOST_ROLE)
     columns = (TextColumn("seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:

@@ -16,6 +16,8 @@ class AuditAction(StrEnum):
     AGENT_ROLE = "agent.role"
     # A refused attempt to manage agents: who tried what, and why it was refused.
     AGENT_DENIED = "agent.denied"
+    # `db upgrade` found the append-only guards missing and put them back.
+    AUDIT_GUARDS_RESTORED = "audit.guards_restored"
     TICKET_OPEN = "ticket.open"
     TICKET_CLAIM = "ticket.claim"
     TICKET_RELEASE = "ticket.release"

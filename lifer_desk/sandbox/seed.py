@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from lifer_desk.private_files import make_private_dirs
 from lifer_desk.sandbox import corpus
 from lifer_desk.sandbox.database import SCHEMA, connect, iso
 
@@ -155,7 +156,8 @@ def ensure_seeded(path: Path, now: datetime | None = None) -> None:
     """Seed `path` unless it already holds a sandbox; built aside and renamed, so never half-written."""
     if is_seeded(path):
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Synthetic, but kept as private as the desk's own data (mkstemp below already makes the file 0600).
+    make_private_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".sandbox-", suffix=".db", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

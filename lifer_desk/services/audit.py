@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import MappingProxyType
 
 from sqlmodel import select
@@ -11,6 +12,7 @@ from lifer_desk.config import ConfigError, Secret
 from lifer_desk.services.errors import DeskError
 from lifer_desk.store.audit import AuditRecord, ChainReport, verify_chain
 from lifer_desk.store.audit_checkpoint import CheckpointError, check_against, current_checkpoint, parse_checkpoint
+from lifer_desk.store.audit_guards import missing_guards
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
 
@@ -28,7 +30,8 @@ def _key(key: Secret | None, purpose: str) -> str:
 
 
 def verify(db: Database, checkpoint_text: str | None = None, key: Secret | None = None) -> ChainReport:
-    """Walk the chain; with a checkpoint, the chain must also still reach the signed head unchanged."""
+    """Walk the chain and check the append-only guards; with a checkpoint, the chain must also still reach the
+    signed head unchanged."""
     checkpoint = None
     if checkpoint_text is not None:
         # Parse first: a bad checkpoint is reported before spending time on a long chain.
@@ -37,7 +40,11 @@ def verify(db: Database, checkpoint_text: str | None = None, key: Secret | None 
         except CheckpointError as exc:
             raise CheckpointInvalid(str(exc)) from None
     report = verify_chain(db)
-    return report if checkpoint is None else check_against(db, report, checkpoint)
+    if checkpoint is not None:
+        report = check_against(db, report, checkpoint)
+    with db.read() as session:
+        missing = missing_guards(session.connection())
+    return replace(report, missing_guards=tuple(guard.name for guard in missing))
 
 
 def write_checkpoint(db: Database, key: Secret | None) -> str:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from lifer_desk.config import Settings
-from lifer_desk.services.errors import SchemaOutdated
+from lifer_desk.services.errors import DatabaseBusy, SchemaOutdated
 from lifer_desk.store.db import Database
 from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
-def open_database(settings: Settings, *, migrate: bool = False) -> Database:
-    """Open and check the database; with `migrate`, bring the schema to head first."""
-    db = Database(settings.database_url)
+def connect(settings: Settings, *, create: bool = False) -> Database:
+    """The database in `settings`, its lock waits told as DatabaseBusy; an SQLite file is made only with `create`."""
+    db = Database(settings.database_url, create=create, on_busy=DatabaseBusy.from_store)
     db.check()
+    return db
+
+
+def open_database(settings: Settings, *, migrate: bool = False) -> Database:
+    """Open and check the database; with `migrate`, create it if need be and bring the schema to head first."""
+    db = connect(settings, create=migrate)
     if migrate:
         # Alembic is loaded only to migrate (see store.schema_version).
         from lifer_desk.store.migrate import upgrade

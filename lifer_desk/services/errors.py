@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from lifer_desk.i18n import _
+from lifer_desk.store import db as store_db
+
 
 class DeskError(Exception):
     """A refusal or failure the user can act on; `str(error)` is the message to show.
@@ -46,3 +49,17 @@ class SchemaOutdated(DeskError):
 
 class AgentDeactivated(DeskError):
     """The agent this desk acts as was deactivated (or never was one): no write may happen as them."""
+
+
+class DatabaseBusy(DeskError):
+    """The database stayed locked (by a seed, or by other desks) for longer than a write waits; nothing was saved."""
+
+    @classmethod
+    def from_store(cls, busy: store_db.DatabaseBusy) -> DatabaseBusy:
+        if busy.seeding and busy.seconds_left is not None:
+            return cls(
+                _("Seeding in progress: nothing was saved, try again in {seconds} s.").format(seconds=busy.seconds_left)
+            )
+        if busy.seeding:
+            return cls(_("Seeding in progress: nothing was saved, try again in a minute."))
+        return cls(_("The database is busy with other desks' writes: nothing was saved, try again in a moment."))

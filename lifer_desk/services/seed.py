@@ -145,7 +145,7 @@ def seed_tickets(
     """Add `count` tickets in one transaction; returns the first new id. The same seed gives the same tickets."""
     if not 0 < count <= MAX_TICKETS:
         raise Refused(f"--tickets must be between 1 and {MAX_TICKETS:,}")
-    with bulk_load(ctx.db) as loader:
+    with bulk_load(ctx.db, total=count) as loader:
         first_id = loader.first_id
         plan = _Plan(count, seed, ctx.clock(), tuple(agents), tuple(requesters), dict(ctx.sla.targets), first_id)
         for batch in _produced_elsewhere(plan):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -105,7 +106,9 @@ class ChainReport:
     head_seq: int
     head_hash: str
     broken_seq: int | None = None
-    problem: str | None = None  # edited, missing, reordered, inserted; rewritten (against a checkpoint)
+    problem: str | None = None  # edited, missing, reordered, inserted, rewritten, no_head
+    checkpoint_seq: int | None = None  # the signed head the chain was held to, if any
+    missing_guards: tuple[str, ...] = ()  # append-only triggers found dropped, disabled or rewritten
 
     @property
     def ok(self) -> bool:
@@ -117,20 +120,42 @@ def _ts_text(value: object) -> str:
     return value.strftime(TS_FORMAT) if isinstance(value, datetime) else str(value)
 
 
-def _rows(db: Database) -> Iterator[tuple[Any, ...]]:
+@contextmanager
+def _snapshot(db: Database) -> Iterator[Any]:
+    """A raw connection reading one consistent snapshot, so that the head and the rows agree.
+
+    Without it an event appended while a long chain is read would move the head past the rows read.
+    """
     raw = db.engine.raw_connection()
     try:
-        # On PostgreSQL a server-side cursor streams a million rows without holding them all.
-        cursor = raw.cursor() if db.is_sqlite else raw.driver_connection.cursor(name="audit_verify")  # type: ignore[union-attr]
-        cursor.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")
-        # Small batches stay in the CPU cache; measured faster than 20,000 on SQLite, and few enough round
-        # trips on PostgreSQL.
-        while batch := cursor.fetchmany(1_000):
-            yield from batch
+        cursor = raw.cursor()
+        # SQLite's driver runs in autocommit here (see store.db), so each SELECT would be its own snapshot;
+        # PostgreSQL's default READ COMMITTED takes a new one per statement.
+        cursor.execute("BEGIN" if db.is_sqlite else "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.close()
+        yield raw
     finally:
         raw.rollback()
         raw.close()
+
+
+def _head(raw: Any) -> tuple[int, str] | None:
+    cursor = raw.cursor()
+    cursor.execute("SELECT seq, hash FROM audit_head WHERE id = 1")
+    row = cursor.fetchone()
+    cursor.close()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _rows(db: Database, raw: Any) -> Iterator[tuple[Any, ...]]:
+    # On PostgreSQL a server-side cursor streams a million rows without holding them all.
+    cursor = raw.cursor() if db.is_sqlite else raw.driver_connection.cursor(name="audit_verify")
+    cursor.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")
+    # Small batches stay in the CPU cache; measured faster than 20,000 on SQLite, and few enough round
+    # trips on PostgreSQL.
+    while batch := cursor.fetchmany(1_000):
+        yield from batch
+    cursor.close()
 
 
 def _self_consistent(row: tuple[Any, ...]) -> bool:
@@ -170,22 +195,42 @@ def _diagnose(
 
 
 def verify_chain(db: Database) -> ChainReport:
-    """Walk the chain in order and name the first sequence number where it breaks."""
+    """Walk the chain in order, name the first sequence number where it breaks, and hold it to `audit_head`.
+
+    Every append moves the head in the same transaction, so a chain that ends before the head lost its tail,
+    one that goes past it has events that were never appended, and one that ends elsewhere was rewritten.
+    """
+    with _snapshot(db) as raw:
+        head = _head(raw)
+        report = _walk(db, _rows(db, raw))
+    if not report.ok:
+        return report
+    if head is None:
+        return ChainReport(0, 0, "", 1, "no_head")
+    head_seq, head_hash = head
+    if report.head_seq < head_seq:
+        return replace(report, broken_seq=report.head_seq + 1, problem="missing")
+    if report.head_seq > head_seq:
+        return ChainReport(head_seq, head_seq, "", head_seq + 1, "inserted")
+    if report.head_hash != head_hash:
+        # Consistent in itself but ending in another hash: rehashed from some event up to the head on.
+        return ChainReport(0, 0, "", head_seq, "rewritten")
+    return report
+
+
+def _walk(db: Database, rows: Iterator[tuple[Any, ...]]) -> ChainReport:
     expected_seq, prev, before_prev = 1, GENESIS, ""
     # The hot loop of `audit verify`: locals and an inlined `chain_hash` (see bench/foundation_audit.py).
     sha256, canonical = hashlib.sha256, canonical_row
-    rows = _rows(db)
     for row in rows:
         seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
         if seq != expected_seq:
-            rows.close()
             return ChainReport(expected_seq - 1, expected_seq - 1, prev, expected_seq, "missing")
         if type(ts) is not str:
             ts = _ts_text(ts)
         material = prev + canonical(ts, actor, action, entity_type, entity_id, details)
         if prev_hash != prev or sha256(material.encode()).hexdigest() != digest:
             following = next(rows, None)
-            rows.close()
             broken, problem = _diagnose(db, row, following, prev, before_prev)
             # The diagnosis may blame the row before this one; the good chain then ends one earlier.
             head = prev if broken == seq else before_prev

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import text
@@ -70,8 +70,10 @@ def parse_checkpoint(raw: str, key: str) -> Checkpoint:
 
 def check_against(db: Database, report: ChainReport, checkpoint: Checkpoint) -> ChainReport:
     """Fold the checkpoint into a chain report: the chain must still reach it, with the same hash."""
-    if not report.ok or checkpoint.seq == 0:
+    if not report.ok:
         return report
+    if checkpoint.seq == 0:
+        return replace(report, checkpoint_seq=0)
     if report.head_seq < checkpoint.seq:
         return ChainReport(report.count, report.head_seq, report.head_hash, report.head_seq + 1, "missing")
     with db.read() as session:
@@ -82,4 +84,4 @@ def check_against(db: Database, report: ChainReport, checkpoint: Checkpoint) -> 
         # A chain rehashed from an edited event on is consistent in itself, so one signed head can only say
         # that something at or before it changed: no event up to it can be vouched for.
         return ChainReport(0, 0, "", checkpoint.seq, "rewritten")
-    return report
+    return replace(report, checkpoint_seq=checkpoint.seq)

@@ -6,15 +6,19 @@ A million tickets must load in under two minutes, so this bypasses the ORM: plai
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from lifer_desk.store import seed_window
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Ticket
 
@@ -52,32 +56,58 @@ REBUILD_BELOW = 10_000
 class BulkLoad:
     """One open transaction that takes batches; see `bulk_load`."""
 
-    def __init__(self, session: Session, cursor: Any, is_sqlite: bool, first_id: int) -> None:
+    def __init__(
+        self, session: Session, cursor: Any, is_sqlite: bool, first_id: int, window: _Window | None = None
+    ) -> None:
         self.first_id = first_id
         self.session = session
         self._cursor = cursor
         self._is_sqlite = is_sqlite
+        self._window = window
 
     def insert(self, batch: Batch) -> None:
         if self._is_sqlite:
             _sqlite_batch(self._cursor, batch)
         else:
             _postgres_batch(self._cursor, batch)
+        if self._window is not None:
+            self._window.advance(len(batch.tickets))
+
+
+class _Window:
+    """The seeding window marked beside an SQLite database while a load holds its write lock."""
+
+    def __init__(self, path: Path, total: int) -> None:
+        self.path = path
+        self._window = seed_window.SeedWindow(os.getpid(), time.time(), total, 0)
+        seed_window.mark(path, self._window)
+
+    def advance(self, rows: int) -> None:
+        self._window = replace(self._window, done=self._window.done + rows)
+        seed_window.mark(self.path, self._window)
 
 
 @contextmanager
-def bulk_load(db: Database) -> Iterator[BulkLoad]:
+def bulk_load(db: Database, total: int = 0) -> Iterator[BulkLoad]:
     """Load tickets, their threads and search documents in one transaction: all or nothing.
 
     A crash or an interrupt part-way leaves no tickets and no dropped indexes behind. The caller
     writes its audit event through `session`, in the same transaction. Ticket ids start at
     `first_id`, taken under the write lock so that no other writer can claim them meanwhile.
+
+    On SQLite the load holds the one write lock until it commits: other desks' writes wait, and those that
+    wait out their timeout are told that a seed of `total` tickets is in progress and how long it should
+    still take (see store.seed_window). A load split into committed chunks would keep them writing, but
+    a seed interrupted part-way would then leave half its tickets in the queues.
     """
-    with db.engine.connect() as conn:
+    marker = seed_window.marker_path(db.sqlite_path) if db.sqlite_path is not None and total > 0 else None
+    with db.engine.connect() as conn, _marked(marker, total) as window:
         # Straight to the driver: through SQLAlchemy a PRAGMA would begin the transaction too early.
         driver = conn.connection.driver_connection
         if db.is_sqlite:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            # Out of the desks' writer queue: holding its place there for the whole load would leave a thread
+            # behind for every desk write that gave up meanwhile (see store.writer_queue).
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_queue=False)
             # Ten indexes take random-order inserts; a page cache that holds them is 3x faster.
             driver.execute("PRAGMA cache_size = -400000")  # type: ignore[union-attr]
         try:
@@ -93,7 +123,7 @@ def bulk_load(db: Database) -> Iterator[BulkLoad]:
                 indexes = list(Ticket.__table__.indexes) if rebuild else []  # type: ignore[attr-defined]
                 for index in indexes:
                     index.drop(conn)
-                yield BulkLoad(session, driver.cursor(), db.is_sqlite, first_id)  # type: ignore[union-attr]
+                yield BulkLoad(session, driver.cursor(), db.is_sqlite, first_id, window)  # type: ignore[union-attr]
                 session.flush()
                 for index in indexes:
                     index.create(conn)
@@ -104,6 +134,18 @@ def bulk_load(db: Database) -> Iterator[BulkLoad]:
         finally:
             if db.is_sqlite:
                 driver.execute("PRAGMA cache_size = -2000")  # type: ignore[union-attr]
+
+
+@contextmanager
+def _marked(marker: Path | None, total: int) -> Iterator[_Window | None]:
+    """Marked from before the write lock is asked for until after it is released, so no wait goes unexplained."""
+    if marker is None:
+        yield None
+        return
+    try:
+        yield _Window(marker, total)
+    finally:
+        seed_window.clear(marker)
 
 
 def _sqlite_batch(cursor: Any, batch: Batch) -> None:

@@ -3,25 +3,59 @@
 Reads open plain transactions. Writes open `BEGIN IMMEDIATE` on SQLite, so that two writers never
 deadlock on a lock upgrade and the audit chain is serialised; on PostgreSQL the audit head row is
 locked instead (see store.audit).
+
+An SQLite database is created only where the caller says so (`create=True`: `db upgrade`, `demo`, `seed`),
+0600 in directories made 0700; everything else opens an existing file or says that it does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from lifer_desk.private_files import create_private_file, make_private_dirs, readable_by_others
+from lifer_desk.store import seed_window, writer_queue
+
 BUSY_TIMEOUT_MS = 30_000
+# Desks queue in store.writer_queue; a seed (outside that queue) or another program still competes for the
+# lock itself. SQLite's own busy handler backs off to naps of 100 ms, so the lock is asked for in short
+# rounds: each waiter keeps to SQLite's first naps (1, 2, 5, 10 ms, slept in C), with a Python retry a round.
+LOCK_ROUND_MS = 25
+_QUEUE_FD = "lifer_writer_queue_fd"
+# PostgreSQL waits for a lock for ever by default; a seed holding the ticket table would hang every desk.
+PG_LOCK_TIMEOUT = "30s"
+# PostgreSQL SQLSTATEs for "try again": lock_timeout expired, deadlock broken, serialisation failure.
+PG_BUSY_STATES = {"55P03", "40P01", "40001"}
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be opened or reached; the message says which and why."""
+
+
+class DatabaseMissing(DatabaseUnavailable):
+    """A command that may not create a database found no SQLite file there (or an empty one); nothing was made."""
+
+
+class DatabaseBusy(Exception):
+    """Another writer (a seed, or other desks) kept the database locked for longer than a write waits.
+
+    Nothing of the refused transaction was written. `seconds_left` is how long a seed in progress should
+    still take, when one is the cause and has made some progress.
+    """
+
+    def __init__(self, *, seeding: bool = False, seconds_left: int | None = None) -> None:
+        super().__init__("the database is busy")
+        self.seeding = seeding
+        self.seconds_left = seconds_left
 
 
 def describe_error(exc: SQLAlchemyError) -> str:
@@ -31,7 +65,56 @@ def describe_error(exc: SQLAlchemyError) -> str:
     return lines[0] if lines else type(source).__name__
 
 
-def _prepare_sqlite(engine: Engine) -> None:
+def is_busy(exc: BaseException) -> bool:
+    """A driver error that means "locked by someone else, try again", on either database."""
+    source = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(source, sqlite3.OperationalError):
+        code = getattr(source, "sqlite_errorcode", 0) & 0xFF
+        return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return getattr(source, "sqlstate", None) in PG_BUSY_STATES
+
+
+def _begin_immediate(conn: Connection, marker: Path | None, queue: Path | None) -> None:
+    """Take SQLite's write lock, in turn with the other desks, until the busy timeout has passed."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    if queue is not None and conn.get_execution_options().get("sqlite_queue", True):
+        fd = writer_queue.acquire(queue, deadline)
+        if fd is None:
+            raise _busy(marker)
+        # Released when the connection goes back to the pool, after its commit or rollback (see below).
+        conn.connection.info[_QUEUE_FD] = fd
+    driver.execute(f"PRAGMA busy_timeout = {LOCK_ROUND_MS}")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise _busy(marker) from None
+    finally:
+        # Reads and commits keep SQLite's own wait (a checkpoint or WAL recovery may hold them briefly).
+        driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _leave_queue(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
+    fd = record.info.pop(_QUEUE_FD, None) if record is not None else None
+    if fd is not None:
+        writer_queue.release(fd)
+
+
+def _busy(marker: Path | None) -> DatabaseBusy:
+    window = seed_window.current(marker) if marker is not None else None
+    if window is None:
+        return DatabaseBusy()
+    return DatabaseBusy(seeding=True, seconds_left=window.seconds_left(time.time()))
+
+
+def _prepare_sqlite(engine: Engine, marker: Path | None, queue: Path | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so that `begin` below decides the mode.
@@ -46,28 +129,74 @@ def _prepare_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            _begin_immediate(conn, marker, queue)
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    for moment in ("checkin", "invalidate", "close"):
+        event.listen(engine, moment, _leave_queue)
+
+
+def _prepare_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
+        dbapi_connection.commit()
+
+
+def _sqlite_file(parsed: URL, create: bool) -> Path:
+    """The database file, created private when `create`, else required to exist and hold something."""
+    path = Path(parsed.database or "").absolute()
+    if create:
+        try:
+            make_private_dirs(path.parent)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"cannot create the directory for {path}: {exc.strerror or exc}") from None
+        try:
+            create_private_file(path)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"cannot create {path}: {exc.strerror or exc}") from None
+    elif not path.is_file():
+        raise DatabaseMissing(f"{path} does not exist; create it with `lifer-desk db upgrade`")
+    elif path.stat().st_size == 0:
+        # SQLite would take an empty file for an empty database and write one into it.
+        raise DatabaseMissing(f"{path} is empty, not a desk database; set it up with `lifer-desk db upgrade`")
+    return path
+
+
+def _open_existing(path: Path) -> URL:
+    """A URL that SQLite opens read-write but never creates: if the file goes away meanwhile, it fails."""
+    return URL.create("sqlite", database=path.as_uri(), query={"mode": "rw", "uri": "true"})
 
 
 class Database:
     """One per process; hands out sessions for read and write transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, create: bool = True, on_busy: Callable[[DatabaseBusy], Exception] | None = None
+    ) -> None:
+        """`on_busy` turns a DatabaseBusy into the caller's own error (services make it a DeskError)."""
         self.url = url
+        self._on_busy = on_busy
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
+        self.sqlite_path: Path | None = None
         if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                try:
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise DatabaseUnavailable(
-                        f"cannot create the directory for {parsed.database}: {exc.strerror or exc}"
-                    ) from None
-            self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _prepare_sqlite(self.engine)
+            engine_url: str | URL = url
+            marker = queue = None
+            if parsed.database and parsed.database != ":memory:" and not parsed.query:
+                self.sqlite_path = _sqlite_file(parsed, create)
+                marker = seed_window.marker_path(self.sqlite_path)
+                queue = writer_queue.queue_path(self.sqlite_path)
+                if not create:
+                    engine_url = _open_existing(self.sqlite_path)
+            self.engine = create_engine(engine_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _prepare_sqlite(self.engine, marker, queue)
         elif self.dialect == "postgresql":
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            _prepare_postgresql(self.engine)
         else:
             raise DatabaseUnavailable(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
 
@@ -87,19 +216,41 @@ class Database:
     def safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
+    def files_readable_by_others(self) -> list[Path]:
+        """The SQLite file and its -wal and -shm companions that others may read; none for PostgreSQL."""
+        if self.sqlite_path is None:
+            return []
+        path = self.sqlite_path
+        return readable_by_others([path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))])
+
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._busy_mapped(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._busy_mapped(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             if self.is_sqlite:
                 # Must be the first use of the session: the option applies when the connection begins.
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session
+
+    @contextmanager
+    def _busy_mapped(self) -> Iterator[None]:
+        """A lock wait that ran out, on either database, as DatabaseBusy; the transaction has rolled back."""
+        try:
+            try:
+                yield
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                raise DatabaseBusy() from None
+        except DatabaseBusy as busy:
+            if self._on_busy is None:
+                raise
+            raise self._on_busy(busy) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

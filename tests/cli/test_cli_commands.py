@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from agent_support import log_in
 from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
+from lifer_desk.store import audit
+from lifer_desk.store import db as store_db
 from lifer_desk.store.db import Database
 
 KEY = "a-long-enough-audit-key"
@@ -57,8 +61,8 @@ def test_db_upgrade_is_idempotent_and_current_shows_head(
     desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LIFER_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-    code, out, _ = desk("db", "current")
-    assert code == 0 and "no schema yet" in out and "lifer-desk db upgrade" in out
+    code, _, err = desk("db", "current")
+    assert code == 2 and "does not exist" in err and "lifer-desk db upgrade" in err
     for _ in range(2):
         code, out, _ = desk("db", "upgrade")
         assert code == 0 and out.rstrip().endswith("(head)")
@@ -69,7 +73,10 @@ def test_db_upgrade_is_idempotent_and_current_shows_head(
 def test_commands_on_an_unmigrated_database_say_to_upgrade(
     desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LIFER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    unmigrated = tmp_path / "unmigrated.db"
+    with closing(sqlite3.connect(unmigrated)) as conn:
+        conn.execute("CREATE TABLE something_else (x)")
+    monkeypatch.setenv("LIFER_DATABASE_URL", f"sqlite:///{unmigrated}")
     code, out, err = desk("agents", "list")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "run `lifer-desk db upgrade`" in err
@@ -163,7 +170,12 @@ def test_checkpoint_and_verify_round_trip(
     code, out, _ = desk("audit", "verify", "--checkpoint", str(checkpoint))
     assert code == 0
     assert out.splitlines()[0].startswith("audit chain OK: 2 events")
-    assert out.splitlines()[1] == f"checkpoint {checkpoint} matches the chain"
+    assert out.splitlines()[1] == (
+        f"checkpoint {checkpoint} matches the chain up to seq 1; 1 later events (seq 2-2) are not vouched for by it"
+    )
+    assert desk("audit", "checkpoint", "--out", str(checkpoint))[0] == 0
+    code, out, _ = desk("audit", "verify", "--checkpoint", str(checkpoint))
+    assert out.splitlines()[1] == f"checkpoint {checkpoint} matches the chain; it vouches for every event"
 
     monkeypatch.setenv("LIFER_AUDIT_KEY", "some other key")
     code, _, err = desk("audit", "verify", "--checkpoint", str(checkpoint))
@@ -184,7 +196,74 @@ def test_verify_on_a_broken_chain_exits_1_naming_seq_and_problem(desk: Desk, mig
     code, out, _ = desk("audit", "verify")
     assert code == 1
     assert out.startswith("audit chain BROKEN at seq 2: edited (")
-    assert out.rstrip().endswith("1 events verified before it")
+    assert out.splitlines()[0].endswith("1 events verified before it")
+
+
+def _drop_guards(db: Database) -> str:
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+            return "audit_event_no_update, audit_event_no_delete"
+        conn.exec_driver_sql("DROP TRIGGER audit_event_no_change ON audit_event")
+        return "audit_event_no_change"
+
+
+def _append(db: Database, count: int) -> None:
+    for n in range(count):
+        with db.write() as session:
+            audit.append(session, actor="hostadmin", action="ticket.note", entity_type="ticket", entity_id=n)
+
+
+def test_verify_holds_the_chain_to_the_head_and_a_cut_tail_is_broken(desk: Desk, migrated: Database) -> None:
+    _append(migrated, 42)
+    dropped = _drop_guards(migrated)
+    with migrated.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_event WHERE seq >= 38")
+    code, out, _ = desk("audit", "verify")
+    assert code == 1
+    chain, guards = out.splitlines()
+    assert chain == (
+        "audit chain BROKEN at seq 38: missing (an event is missing (deleted, or the tail cut off)); "
+        "37 events verified before it"
+    )
+    assert guards == (
+        f"audit guards MISSING: {dropped} (the table no longer refuses every change); "
+        "run `lifer-desk db upgrade` to restore them"
+    )
+
+
+def test_events_beyond_the_head_or_a_rehashed_last_event_are_caught(desk: Desk, migrated: Database) -> None:
+    _append(migrated, 3)
+    with migrated.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_head SET seq = 2")
+    code, out, _ = desk("audit", "verify")
+    assert code == 1 and out.startswith("audit chain BROKEN at seq 3: inserted (")
+    with migrated.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE audit_head SET seq = 3, hash = '{'e' * 64}'")
+    code, out, _ = desk("audit", "verify")
+    assert code == 1
+    assert out.startswith("audit chain BROKEN at seq 3: rewritten (")
+    assert out.rstrip().endswith("no event up to it can be trusted")
+
+
+def test_dropped_guards_are_reported_by_verify_and_restored_by_upgrade(desk: Desk, migrated: Database) -> None:
+    _append(migrated, 2)
+    dropped = _drop_guards(migrated)
+    code, out, _ = desk("audit", "verify")
+    assert code == 1
+    assert out.splitlines()[0].startswith("audit chain OK: 2 events")
+    assert out.splitlines()[1].startswith(f"audit guards MISSING: {dropped} ")
+    code, out, err = desk("db", "upgrade")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1] == f"restored audit guards that were missing: {dropped} (recorded in the audit trail)"
+    code, out, _ = desk("audit", "verify")
+    assert (code, len(out.splitlines())) == (0, 1)
+    assert out.startswith("audit chain OK: 3 events")
+    assert desk("db", "upgrade")[1].count("\n") == 1
+    with migrated.read() as session:
+        action = session.connection().exec_driver_sql("SELECT action FROM audit_event WHERE seq = 3").scalar_one()
+    assert action == "audit.guards_restored"
 
 
 def test_a_database_failure_after_opening_is_one_line(desk: Desk, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,4 +304,19 @@ def test_verify_against_a_checkpoint_needs_the_audit_key(desk: Desk, migrated: D
     assert (code, out) == (2, "")
     assert err == (
         "lifer-desk: configuration error: LIFER_AUDIT_KEY: is not set; it is needed to check a signed checkpoint\n"
+    )
+
+
+def test_a_locked_database_is_one_sentence_without_sql(
+    desk: Desk, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a long seed held another desk's note past the busy timeout."""
+    monkeypatch.setenv("LIFER_DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    with closing(sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        code, out, err = desk("agents", "add", "bob", "--role", "agent")
+    assert (code, out) == (2, "")
+    assert (
+        err == "lifer-desk: The database is busy with other desks' writes: nothing was saved, try again in a moment.\n"
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -146,7 +148,14 @@ def test_a_settings_file_whose_secret_others_can_read_is_refused(tmp_path: Path,
     assert line.split("=", 1)[1] not in result.stderr
 
 
+def _unmigrated(path: Path) -> None:
+    """A real SQLite file with no desk schema yet: `db current` reads it and says so, creating nothing."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE unrelated (id INTEGER)")
+
+
 def test_a_dotenv_in_the_working_directory_is_read_with_a_notice(tmp_path: Path) -> None:
+    _unmigrated(tmp_path / "desk.db")
     _planted(tmp_path, f"LIFER_DATABASE_URL=sqlite:///{tmp_path / 'desk.db'}\n", 0o600)
     result = _run(tmp_path, "db", "current", name_the_file=False)
     user_file = tmp_path / "config" / "lifer-desk" / "settings.env"
@@ -162,6 +171,7 @@ def test_the_user_settings_file_wins_and_the_working_directory_is_not_read(tmp_p
     user_file = tmp_path / "config" / "lifer-desk" / "settings.env"
     user_file.parent.mkdir(parents=True)
     user_file.write_text(f"LIFER_DATABASE_URL=sqlite:///{tmp_path / 'desk.db'}\n", encoding="utf-8")
+    _unmigrated(tmp_path / "desk.db")
     result = _run(tmp_path, "db", "current", name_the_file=False)
     assert (result.returncode, result.stderr) == (0, "")
     assert "no schema yet" in result.stdout

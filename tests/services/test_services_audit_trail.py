@@ -31,6 +31,7 @@ STORED = {
     # Since agents are managed only by a supervisor or the host operator: a role change, and a refused attempt.
     "agent.role",
     "agent.denied",
+    "audit.guards_restored",
     "ticket.open",
     "ticket.claim",
     "ticket.release",
@@ -84,7 +85,7 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
         agents.deactivate_agent(db, actor=agents.Actor("alice"), name="bob")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
-    aside = {action for action in STORED if action.startswith(("verification.", "request."))}
+    aside = {action for action in STORED if action.startswith(("verification.", "request.", "audit."))}
     assert sorted(stored) == sorted(STORED - aside), "each action once, verification's and requests' aside"
     assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]
     assert all(type(action) is str for action in stored)

@@ -1,0 +1,96 @@
+"""Claims the ticket view takes and gives back: `n` pressed again before the next ticket has arrived."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from sqlmodel import col, select
+
+from lifer_desk.domain.tickets import Priority
+from lifer_desk.services import tickets
+from lifer_desk.store.models import Ticket
+from lifer_desk.ui.ticket.screen import TicketScreen
+
+
+def held_by(database, agent: str) -> list[int]:
+    with database.read() as session:
+        statement = select(Ticket.id).where(col(Ticket.assignee) == agent, col(Ticket.claim_expires_at).is_not(None))
+        return sorted(session.exec(statement))
+
+
+def gate_next(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Hold every `next_unclaimed` call until released, so a second `n` lands while the first is on its way."""
+    entered, release = threading.Event(), threading.Event()
+    real = tickets.next_unclaimed
+
+    def gated(ctx):
+        entered.set()
+        release.wait(5)
+        return real(ctx)
+
+    monkeypatch.setattr(tickets, "next_unclaimed", gated)
+    return entered, release
+
+
+async def test_n_twice_from_the_queues_claims_only_the_ticket_shown(
+    desk_app, make_ticket, settle, database, monkeypatch
+) -> None:
+    for priority in (Priority.URGENT, Priority.HIGH, Priority.NORMAL):
+        make_ticket(priority=priority)
+    entered, release = gate_next(monkeypatch)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await asyncio.to_thread(entered.wait, 5)
+        await pilot.press("n")
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        assert held_by(database, "alice") == [screen.ticket_id]
+        await pilot.press("escape")
+        await settle(pilot)
+    assert held_by(database, "alice") == []
+
+
+async def test_n_twice_from_a_ticket_leaves_only_the_shown_ticket_claimed(
+    desk_app, make_ticket, settle, database, monkeypatch
+) -> None:
+    for priority in (Priority.URGENT, Priority.HIGH, Priority.NORMAL):
+        make_ticket(priority=priority)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        first = app.screen.ticket_id
+        entered, release = gate_next(monkeypatch)
+        await pilot.press("n")
+        await asyncio.to_thread(entered.wait, 5)
+        await pilot.press("n")
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id != first
+        assert held_by(database, "alice") == [screen.ticket_id]
+
+
+async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim(
+    desk_app, make_ticket, settle, database, monkeypatch
+) -> None:
+    make_ticket()
+    entered, release = gate_next(monkeypatch)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await asyncio.to_thread(entered.wait, 5)
+        quitting = asyncio.ensure_future(app.action_quit())
+        await pilot.pause()
+        release.set()
+        await quitting
+    assert held_by(database, "alice") == []

@@ -29,6 +29,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.services.ticket_views import TicketDetail, detail_view
 from lifer_desk.store import audit
+from lifer_desk.store import drafts as store_drafts
 from lifer_desk.store import tickets as store
 from lifer_desk.store.models import Ticket
 
@@ -191,6 +192,7 @@ def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
             changes["status"] = TicketStatus.OPEN
         _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
         store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+        store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
         _audit(session, ctx, "ticket.reply", seen.id, chars=len(body))
         return _detail(session, seen.id)
 
@@ -202,6 +204,7 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
     with ctx.db.write() as session:
         _load(session, ticket_id)
         store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
+        store_drafts.delete_draft(session, ctx.agent, ticket_id, EventKind.NOTE)
         store.touch(session, ticket_id, now)
         _audit(session, ctx, "ticket.note", ticket_id, chars=len(body))
         return _detail(session, ticket_id)

@@ -60,6 +60,7 @@ class TicketScreen(DeskScreen):
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
+        Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
@@ -395,6 +396,10 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
 
         self.app.push_screen(VerifyDialog(seen), closed)
+
+    def action_more(self) -> None:
+        if not self.query_one(ThreadView).show_more():
+            self.notify(_("The whole thread is shown"), severity="information")
 
     def action_scroll(self, delta: int) -> None:
         thread = self.query_one(ThreadView)

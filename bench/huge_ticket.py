@@ -122,8 +122,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lifer-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'desk.db'}"
         cases = _fill(url, args.body_mb, args.events)
-        seconds = asyncio.run(_open_each(url, [ticket_id for _, ticket_id in cases]))
-        figures = [(name, figure) for (name, _), figure in zip(cases, seconds, strict=True)]
+        opened = asyncio.run(_open_each(url, [ticket_id for _, ticket_id in cases]))
+        figures = [(name, figure) for (name, _), figure in zip(cases, opened, strict=True)]
     baseline = figures[0][1]
     load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
     print(f"open a ticket to a laid-out thread, headless 80x24 (SQLite); load average {load}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from sqlmodel import col, select
 
 from lifer_desk.domain.tickets import Priority
@@ -33,50 +34,40 @@ def gate_next(monkeypatch) -> tuple[threading.Event, threading.Event]:
     return entered, release
 
 
-async def test_n_twice_from_the_queues_claims_only_the_ticket_shown(
-    desk_app, make_ticket, settle, database, monkeypatch
+async def press_n_twice(pilot, settle, monkeypatch) -> TicketScreen:
+    """`n`, then `n` again while the first is still claiming; returns the ticket screen shown in the end."""
+    entered, release = gate_next(monkeypatch)
+    await pilot.press("n")
+    await asyncio.to_thread(entered.wait, 5)
+    await pilot.press("n")
+    await pilot.pause()
+    release.set()
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketScreen)
+    return screen
+
+
+@pytest.mark.parametrize("start", ["queues", "ticket"])
+async def test_n_twice_claims_only_the_ticket_shown(
+    desk_app, make_ticket, settle, database, monkeypatch, start: str
 ) -> None:
     for priority in (Priority.URGENT, Priority.HIGH, Priority.NORMAL):
         make_ticket(priority=priority)
-    entered, release = gate_next(monkeypatch)
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await asyncio.to_thread(entered.wait, 5)
-        await pilot.press("n")
-        await pilot.pause()
-        release.set()
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TicketScreen)
+        first = None
+        if start == "ticket":
+            await pilot.press("n")
+            await settle(pilot)
+            first = app.screen.ticket_id
+        screen = await press_n_twice(pilot, settle, monkeypatch)
+        assert screen.ticket_id != first
         assert held_by(database, "alice") == [screen.ticket_id]
         await pilot.press("escape")
         await settle(pilot)
     assert held_by(database, "alice") == []
-
-
-async def test_n_twice_from_a_ticket_leaves_only_the_shown_ticket_claimed(
-    desk_app, make_ticket, settle, database, monkeypatch
-) -> None:
-    for priority in (Priority.URGENT, Priority.HIGH, Priority.NORMAL):
-        make_ticket(priority=priority)
-    app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        first = app.screen.ticket_id
-        entered, release = gate_next(monkeypatch)
-        await pilot.press("n")
-        await asyncio.to_thread(entered.wait, 5)
-        await pilot.press("n")
-        await pilot.pause()
-        release.set()
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TicketScreen) and screen.ticket_id != first
-        assert held_by(database, "alice") == [screen.ticket_id]
 
 
 async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim(

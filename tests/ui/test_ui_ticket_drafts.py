@@ -4,6 +4,7 @@ across a desk restart, and an oversize paste is refused before it is laid out, k
 from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
+from test_ui_ticket import claimed_view, notice
 from textual import events
 from textual.widgets import TextArea
 
@@ -12,26 +13,12 @@ from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 
-async def claimed_view(app, pilot, ticket_id: int, settle) -> TicketScreen:
-    await settle(pilot)
-    app.open_ticket(ticket_id)
-    await settle(pilot)
-    await pilot.press("c")
-    await settle(pilot)
-    assert isinstance(app.screen, TicketScreen)
-    return app.screen
-
-
 async def box(pilot, settle, key: str) -> str:
     """Open the reply (r) or note (i) dialog and return the text it starts with."""
     await pilot.press(key)
     await settle(pilot)
     assert isinstance(pilot.app.screen, TextDialog)
     return pilot.app.screen.query_one(TextArea).text
-
-
-def notice(app) -> str:
-    return str(app.screen.query_one("#ticket-notice").render())
 
 
 async def test_a_reply_refused_as_stale_comes_back_in_the_box_and_after_a_restart(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from test_ui_ticket import open_ticket_view
+
 from lifer_desk.services import tickets
 from lifer_desk.ui.ticket.parts import BODY_PREVIEW, MORE_STEP, SHOWN_EVENTS
-from lifer_desk.ui.ticket.screen import TicketScreen
 
 
 def laid_out(screen, selector: str) -> list[str]:
@@ -18,11 +19,7 @@ async def test_a_huge_thread_lays_out_a_bounded_amount_and_m_shows_more(desk_app
         tickets.add_note(ctx, ticket.id, f"note {n} " + "x" * 3_000)
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_ticket(ticket.id)
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TicketScreen)
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
         bodies = laid_out(screen, ".event-body")
         assert len(bodies) == SHOWN_EVENTS
         assert sum(map(len, bodies)) <= SHOWN_EVENTS * BODY_PREVIEW

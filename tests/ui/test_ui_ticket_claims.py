@@ -85,3 +85,17 @@ async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim(
         release.set()
         await quitting
     assert held_by(database, "alice") == []
+
+
+async def test_n_with_no_ticket_left_keeps_the_open_ticket_claimed(desk_app, make_ticket, settle, database) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == ticket.id
+        assert "claimed by you" in str(app.screen.query_one("#ticket-header").render())
+        assert held_by(database, "alice") == [ticket.id]

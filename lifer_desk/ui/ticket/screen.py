@@ -284,7 +284,8 @@ class TicketScreen(DeskScreen):
             self._change(lambda ctx, detail: tickets.claim(ctx, detail.id), seen)
 
     def action_next_ticket(self) -> None:
-        desk(self).release_claim(self.ticket_id)
+        # This ticket's claim is released when the next one replaces it (DeskApp._open_next): with no ticket
+        # left, the agent stays on this one, still holding it.
         desk(self).open_next_ticket()
 
     def action_reply(self) -> None:

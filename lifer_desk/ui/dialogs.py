@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
@@ -31,6 +32,9 @@ class TextDialog(DeskModal[str | None]):
         Binding("ctrl+g", "discard", _("Discard draft"), id="dialog.discard"),
     ]
 
+    # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
+    KEEP_AFTER: ClassVar[float] = 2.0
+
     def __init__(
         self,
         title: str,
@@ -44,6 +48,7 @@ class TextDialog(DeskModal[str | None]):
         self._text = text
         self._keep = keep
         self._max_length = max_length
+        self._pending: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -66,6 +71,19 @@ class TextDialog(DeskModal[str | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action != "discard" or self._keep is not None
 
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        if self._keep is None:
+            return
+        if self._pending is not None:
+            self._pending.stop()
+        keep, text = self._keep, event.text_area.text
+        self._pending = self.set_timer(self.KEEP_AFTER, lambda: keep(text))
+
+    def _stop_pending(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+
     @on(StillTextArea.PasteRefused)
     def _paste_refused(self, event: StillTextArea.PasteRefused) -> None:
         error = self.query_one("#dialog-error", Label)
@@ -77,14 +95,17 @@ class TextDialog(DeskModal[str | None]):
         error.remove_class("-empty")
 
     def action_send(self) -> None:
+        self._stop_pending()
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
+        self._stop_pending()
         if self._keep is not None:
             self._keep(self.query_one(TextArea).text)
         self.dismiss(None)
 
     def action_discard(self) -> None:
+        self._stop_pending()
         if self._keep is not None:
             self._keep("")
         self.dismiss(None)

@@ -119,3 +119,24 @@ async def test_an_oversize_paste_is_refused_in_place_and_what_was_typed_stays(de
         app.post_message(events.Paste("，谢谢"))
         await settle(pilot)
         assert area.text == "您好，谢谢"
+
+
+async def test_a_draft_being_typed_is_kept_when_the_desk_goes_away_mid_sentence(
+    desk_app, make_ticket, settle, monkeypatch, ctx
+) -> None:
+    monkeypatch.setattr(TextDialog, "KEEP_AFTER", 0.01)
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await claimed_view(app, pilot, ticket.id, settle)
+        await box(pilot, settle, "r")
+        await pilot.press(*"hello")
+        for _ in range(500):
+            await settle(pilot)
+            if drafts.load_draft(ctx, ticket.id, "reply") == "hello":
+                break
+    # The session dropped with the dialog open: no send, no escape.
+    again = desk_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await claimed_view(again, pilot, ticket.id, settle)
+        assert await box(pilot, settle, "r") == "hello"

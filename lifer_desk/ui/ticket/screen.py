@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -124,6 +125,12 @@ class TicketScreen(DeskScreen):
         self._painted_minute: datetime | None = None
         # The agent's unsent texts by kind, as last written; the database keeps them across restarts.
         self._drafts: dict[EventKind, str] = {}
+        # Draft saves run in worker threads and may overlap (a save while typing, then escape or send): each
+        # gets a number when the agent's text is taken, and one that finds a later one already written skips,
+        # so an older text never lands over a newer one, nor over the send that deleted it.
+        self._draft_lock = threading.RLock()
+        self._draft_taken = 0
+        self._draft_written: dict[EventKind, int] = {}
 
     @property
     def title_text(self) -> str:
@@ -180,8 +187,18 @@ class TicketScreen(DeskScreen):
         self.post_message(self.DraftLoaded(kind, drafts.load_draft(self.ctx, self.ticket_id, kind)))
 
     @work(thread=True, exit_on_error=False, group="draft-save")
-    def _save_draft(self, kind: EventKind, body: str) -> None:
-        drafts.save_draft(self.ctx, self.ticket_id, kind, body)
+    def _save_draft(self, kind: EventKind, body: str, taken: int) -> None:
+        self._write_draft(self.ctx, kind, body, taken)
+
+    def _write_draft(self, ctx: DeskContext, kind: EventKind, body: str, taken: int) -> None:
+        with self._draft_lock:
+            if taken > self._draft_written.get(kind, 0):
+                drafts.save_draft(ctx, self.ticket_id, kind, body)
+                self._draft_written[kind] = taken
+
+    def _take_draft(self) -> int:
+        self._draft_taken += 1
+        return self._draft_taken
 
     @work(thread=True, exit_on_error=False, group="renew")
     def _renew(self) -> None:
@@ -316,16 +333,18 @@ class TicketScreen(DeskScreen):
 
         def keep(body: str) -> None:
             self._remember(kind, body)
-            self._save_draft(kind, body)
+            self._save_draft(kind, body, self._take_draft())
 
         def written(body: str | None) -> None:
             if body is not None:
                 self._remember(kind, body)
+                taken = self._take_draft()
 
                 def save_and_send(ctx: DeskContext, detail: TicketDetail) -> TicketDetail:
                     # Saved first, so that a refusal (or a restart after one) finds it; the send deletes it.
-                    drafts.save_draft(ctx, detail.id, kind, body)
-                    sent = send(ctx, detail, body)
+                    with self._draft_lock:
+                        self._write_draft(ctx, kind, body, taken)
+                        sent = send(ctx, detail, body)
                     self.post_message(self.DraftSent(kind, body))
                     return sent
 

@@ -121,10 +121,10 @@ def _change_text(event: EventView) -> str:
 
 # Opening a ticket lays out only this much of its thread: the newest events, each body cut to a preview. Laying
 # out a 5.2 MB body whole took 13 s, and keys pressed meanwhile waited; `m` shows more, a step at a time.
-SHOWN_EVENTS = 20
-BODY_PREVIEW = 1_500
-# A preview is cut at this many lines too: 1,500 one-character lines are as slow to lay out as long ones.
-PREVIEW_LINES = 30
+SHOWN_EVENTS = 10
+BODY_PREVIEW = 1_000
+# A preview is cut at this many lines too: 1,000 one-character lines are as slow to lay out as long ones.
+PREVIEW_LINES = 20
 # Each `m` shows SHOWN_EVENTS more events and makes previews MORE_STEP times longer.
 MORE_STEP = 10
 

@@ -1,7 +1,8 @@
 """Ticket use cases: open, claim, next, reply, note, status, priority, category, link.
 
 Every change checks the rules here (not in the UI), writes the audit event in the same transaction,
-and refuses a write over someone else's newer version with a message that says what changed.
+and refuses a write over someone else's newer version with a message that says what changed (a reply only
+when the change conflicts with it: see _REPLY_CONFLICTS).
 """
 
 from __future__ import annotations

@@ -91,11 +91,9 @@ async def test_n_with_no_ticket_left_keeps_the_open_ticket_claimed(desk_app, mak
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        for key in ("", "n", "n"):
+            await pilot.press(*key)
+            await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == ticket.id
         assert "claimed by you" in str(app.screen.query_one("#ticket-header").render())
         assert held_by(database, "alice") == [ticket.id]

@@ -70,6 +70,15 @@ def safe_text(s: str) -> str:
     return s.translate(_TRANSLATION)
 
 
+def storable(s: str) -> str:
+    """`s` as the database can keep it: NUL becomes its control picture (U+2400), as the display shows it.
+
+    PostgreSQL text cannot hold NUL at all, and SQLite would keep it only for the display to replace it; doing it
+    before storing makes both databases keep the same text, and the reply is stored rather than refused.
+    """
+    return s.replace("\x00", "\u2400")
+
+
 def one_line(s: str, max_cells: int | None = None) -> str:
     """`safe_text` for a table cell: whitespace runs (newlines, tabs) become one space.
 

@@ -13,6 +13,7 @@ from lifer_desk.services.accounts import LookupKind, find_account
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.writing import writing
 from lifer_desk.store import verifications as store
 
 
@@ -48,7 +49,7 @@ def _open_minor_ticket(ctx: DeskContext, summary: UserSummary, source: TicketDet
         account_id=summary.id,
     )
     # One write transaction: two agents pressing the key at once get the same ticket, never two.
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         ticket_id = store.open_ticket_id(session, summary.id, Category.MINOR_DATA)
         if ticket_id is None:
             ticket_id = tickets.open_ticket_in(

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
+from lifer_desk.domain.search_text import query_terms
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services.agents import NAME_PATTERN
@@ -19,6 +20,20 @@ from lifer_desk.store.tickets import last_change
 
 COUNT_CAP = 9_999
 Choice = TypeVar("Choice", bound=StrEnum)
+# Bounds on what a search may ask. PostgreSQL refuses a tsquery word of 2,047 bytes or more, and no indexed word
+# is anywhere near 100 characters; a 200-character search is a sentence, more than anyone types to find a ticket.
+MAX_SEARCH_WORD = 100
+MAX_SEARCH = 200
+
+
+def check_search(text: str) -> str:
+    """The search as it will run, or Refused with the reason; the UI asks before it shows the new search."""
+    text = text.strip()
+    if any(len(term.text) > MAX_SEARCH_WORD for term in query_terms(text)):
+        raise Refused(_("A search word can be at most {n} characters; shorten it.").format(n=MAX_SEARCH_WORD))
+    if len(text) > MAX_SEARCH:
+        raise Refused(_("A search can be at most {n} characters; shorten it.").format(n=MAX_SEARCH))
+    return text
 
 
 def queue_filter(
@@ -74,6 +89,7 @@ def page(
     last: bool = False,
 ) -> list[tuple[PageKey, TicketRow]]:
     """Rows with the keyset key of each, so the caller can ask for the page after or before it."""
+    check_search(query.search)
     with ctx.db.read() as session:
         rows = store_queues.page(session, query, limit=limit, after=after, before=before, last=last)
         return [(store_queues.sort_key(query, row), row_view(row)) for row in rows]

@@ -1,7 +1,8 @@
 """Ticket use cases: open, claim, next, reply, note, status, priority, category, link.
 
 Every change checks the rules here (not in the UI), writes the audit event in the same transaction,
-and refuses a write over someone else's newer version with a message that says what changed.
+and refuses a write over someone else's newer version with a message that says what changed (a reply only
+when the change conflicts with it: see _REPLY_CONFLICTS).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.text_safety import storable
 from lifer_desk.domain.tickets import (
     LEGAL_CATEGORIES,
     Category,
@@ -30,12 +32,21 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.services.ticket_views import TicketDetail, detail_view
 from lifer_desk.services.writing import writing
+from lifer_desk.store import drafts as store_drafts
 from lifer_desk.store import tickets as store
 from lifer_desk.store.models import Ticket
 
 MAX_TEXT = 20_000
+# An inbound message is kept up to this many characters and cut with a visible marker after them. Mail bodies
+# past it are quoted history, pasted logs or encoded attachments that no agent reads on a terminal, yet they
+# cost the full-text index and every open of the ticket; 5 MB bodies were seen. Four replies' worth of room.
+MAX_INBOUND_BODY = 100_000
 _COMPARED = ("status", "priority", "category", "assignee", "account_id")
 _FIELD_ACTIONS = {"priority": AuditAction.TICKET_PRIORITY, "category": AuditAction.TICKET_CATEGORY}
+# What a reply must not be written over: the ticket's status moved (resolved or closed under it), another
+# account was linked (the reply was written for the customer shown), or the claim changed hands. A new priority
+# or category changes nothing in what the reply says, so it is no reason to refuse it.
+_REPLY_CONFLICTS = frozenset({"status", "assignee", "account_id"})
 
 
 def _load(session: Session, ticket_id: int) -> Ticket:
@@ -133,13 +144,37 @@ def _stale(session: Session, seen: TicketDetail) -> StaleVersion:
     return StaleVersion(message + _("; reloaded, please check and try again"), changes)
 
 
-def _update(session: Session, ctx: DeskContext, seen: TicketDetail, now: datetime, **changes: Any) -> None:
-    if not store.update_versioned(session, seen.id, seen.version, now, **changes):
+def _update(
+    session: Session,
+    ctx: DeskContext,
+    seen: TicketDetail,
+    now: datetime,
+    *,
+    conflicts: frozenset[str] | None = None,
+    **changes: Any,
+) -> None:
+    """Write `changes` over the version the agent saw. With `conflicts`, a newer version is written over too,
+    unless it changed one of those fields (`changes` must then be worked out from the current row)."""
+    if store.update_versioned(session, seen.id, seen.version, now, **changes):
+        return
+    stale = _stale(session, seen)
+    if conflicts is None or conflicts.intersection(stale.changes):
+        raise stale
+    if not store.update_versioned(session, seen.id, _load(session, seen.id).version, now, **changes):
         raise _stale(session, seen)
 
 
+def _inbound_body(body: str) -> str:
+    body = storable(body)
+    if len(body) <= MAX_INBOUND_BODY:
+        return body
+    cut = len(body) - MAX_INBOUND_BODY
+    marker = _("[truncated by the desk: {n:,} more characters not stored]").format(n=cut)
+    return f"{body[:MAX_INBOUND_BODY]}\n\n{marker}"
+
+
 def _clean_text(body: str, what: str) -> str:
-    body = body.strip()
+    body = storable(body).strip()
     if not body:
         raise Refused(_("the {what} is empty").format(what=what))
     if len(body) > MAX_TEXT:
@@ -159,8 +194,9 @@ def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
             changes["first_responded_at"] = now
         if ticket.status == TicketStatus.NEW:
             changes["status"] = TicketStatus.OPEN
-        _update(session, ctx, seen, now, **changes)
+        _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
         store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+        store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
         _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
         return _detail(session, seen.id)
 
@@ -172,6 +208,7 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
     with writing(ctx) as session:
         _load(session, ticket_id)
         store.add_event(session, ticket_id, EventKind.NOTE, ctx.agent, body, now)
+        store_drafts.delete_draft(session, ctx.agent, ticket_id, EventKind.NOTE)
         store.touch(session, ticket_id, now)
         _audit(session, ctx, AuditAction.TICKET_NOTE, ticket_id, chars=len(body))
         return _detail(session, ticket_id)
@@ -281,9 +318,9 @@ def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **aud
     new = store.NewTicket(
         channel=draft.channel,
         subject=subject,
-        body=draft.body,
-        requester=draft.requester,
-        requester_name=draft.requester_name,
+        body=_inbound_body(draft.body),
+        requester=storable(draft.requester),
+        requester_name=storable(draft.requester_name),
         category=draft.category,
         priority=draft.priority,
         first_response_due=due.first_response,

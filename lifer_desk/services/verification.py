@@ -61,6 +61,7 @@ from lifer_desk.services.verification_locks import (
     locked_explanation,
     settle_stale_reservations,
 )
+from lifer_desk.services.writing import writing
 from lifer_desk.store import verifications as store
 
 
@@ -186,7 +187,7 @@ def _reserve(
 ) -> _Reservation | VerificationResult | None:
     """The pending attempt, the LOCKED result (recorded and audited), or None while the calls out use up the
     attempts left. One transaction, serialised per account: no two desks reserve on the same count."""
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         store.serialise_account(session, account_id)
         # Read after the wait: a clock read before it could predate attempts settled meanwhile, and miss them.
         now = ctx.clock()
@@ -218,7 +219,7 @@ def _reserve(
 
 def _withdraw(ctx: DeskContext, reservation: _Reservation, *, rate_limited: bool) -> None:
     """The call got no answer: the reservation was no attempt. A 429 is audited (the API counted it)."""
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         store.drop_pending(session, reservation.attempt_id)
         if rate_limited:
             audit_trail.record(
@@ -236,7 +237,7 @@ def _settle(
 ) -> VerificationResult:
     """Record the API's answer on the reservation, locking on the third failure."""
     account_id = reservation.account_id
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         store.serialise_account(session, account_id)
         now = ctx.clock()  # after the wait, as in `_reserve`
         settle_stale_reservations(session, ctx, account_id, now)

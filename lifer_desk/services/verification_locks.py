@@ -21,6 +21,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
+from lifer_desk.services.writing import writing
 from lifer_desk.store import verifications as store
 
 # Far beyond the longest a verify call can take (it is never retried: connect and read timeouts, seconds).
@@ -126,7 +127,7 @@ def unlock(ctx: DeskContext, account_id: str, reason: str) -> LockState:
     reason = reason.strip()
     if not reason:
         raise Refused(_("give a reason for unlocking"))
-    with ctx.db.write() as session:
+    with writing(ctx) as session:
         store.serialise_account(session, account_id)
         # After the wait: failures settled while this waited must fall before the unlock, not after it.
         now = ctx.clock()

@@ -80,6 +80,22 @@ class TicketEvent(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class Draft(SQLModel, table=True):
+    """A reply or note an agent has written and not yet sent: kept across refusals and restarts, gone once sent.
+
+    Per agent, ticket and kind: a note's draft must never turn up in the reply box, where it would reach the
+    customer.
+    """
+
+    __tablename__ = "draft"
+
+    agent: str = Field(sa_column=Column(String(64), primary_key=True))
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id"), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), primary_key=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Verification(SQLModel, table=True):
     __tablename__ = "verification"
     __table_args__ = (

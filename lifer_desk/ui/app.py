@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
@@ -90,7 +90,12 @@ class DeskApp(App[None], WorkerFailures):
         self.push_screen(TicketScreen(ticket_id))
 
     def open_next_ticket(self) -> None:
-        self._take_next()
+        # One at a time: a second `n` while the first is on its way would claim a ticket nobody is shown.
+        if not self._taking_next():
+            self._take_next()
+
+    def _taking_next(self) -> list[Worker[TicketDetail | None]]:
+        return [worker for worker in self.workers if worker.group == "next" and not worker.is_finished]
 
     def track_claim(self, ticket_id: int, held: bool) -> None:
         if held:
@@ -109,9 +114,12 @@ class DeskApp(App[None], WorkerFailures):
     def _release(self, ticket_id: int) -> None:
         tickets.release_claim(self.ctx, ticket_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="next")
-    def _take_next(self) -> None:
-        self.post_message(self.NextTicket(tickets.next_unclaimed(self.ctx)))
+    @work(thread=True, exit_on_error=False, group="next")
+    def _take_next(self) -> TicketDetail | None:
+        detail = tickets.next_unclaimed(self.ctx)
+        self.post_message(self.NextTicket(detail))
+        # Also returned, for a quit that waits for it: that claim must be released like any other.
+        return detail
 
     @on(AdminOpened)
     def _name_the_admin_api(self, message: AdminOpened) -> None:
@@ -124,8 +132,13 @@ class DeskApp(App[None], WorkerFailures):
         if detail is None:
             self.notify(_("No unclaimed tickets"), severity="information")
             return
+        self.track_claim(detail.id, True)
         screen = TicketScreen(detail.id, detail)
-        if isinstance(self.screen, TicketScreen):
+        replaced = self.screen
+        if isinstance(replaced, TicketScreen):
+            # The ticket this screen replaces leaves the agent's sight, so it gives its claim back.
+            if replaced.ticket_id != detail.id:
+                self.release_claim(replaced.ticket_id)
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
@@ -138,7 +151,12 @@ class DeskApp(App[None], WorkerFailures):
         self.push_screen(HelpScreen(title, screen_keys(self, screen)))
 
     async def action_quit(self) -> None:
-        """Leave no claim behind: a ticket still open on screen is released before the desk exits."""
+        """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk
+        exits."""
+        for taking in self._taking_next():
+            with suppress(WorkerFailed, WorkerCancelled):
+                if (detail := await taking.wait()) is not None:
+                    self._held.add(detail.id)
         for ticket_id in sorted(self._held):
             release = partial(tickets.release_claim, self.ctx, ticket_id)
             worker = self.run_worker(release, thread=True, exit_on_error=False)

@@ -2,43 +2,112 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from lifer_desk.i18n import _
+from lifer_desk.services.tickets import MAX_TEXT
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.still_inputs import StillTextArea
 
 
 class TextDialog(DeskModal[str | None]):
-    """A multi-line text; ctrl+s sends it, escape cancels. Returns the text, or None."""
+    """A multi-line text; ctrl+s sends it, escape cancels. Returns the text, or None.
+
+    With `keep`, the dialog edits a draft: escape keeps what is written (`keep(text)`), ctrl+g discards it
+    (`keep("")`), and `text` is where it starts. A paste that would go past `max_length` is refused in place.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
         Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
+        Binding("ctrl+g", "discard", _("Discard draft"), id="text_dialog.discard"),
     ]
 
-    def __init__(self, title: str) -> None:
+    # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
+    KEEP_AFTER: ClassVar[float] = 2.0
+
+    def __init__(
+        self,
+        title: str,
+        text: str = "",
+        *,
+        keep: Callable[[str], None] | None = None,
+        max_length: int = MAX_TEXT,
+    ) -> None:
         super().__init__()
         self._title = title
+        self._text = text
+        self._keep = keep
+        self._max_length = max_length
+        self._pending: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="dialog-title", markup=False)
-            yield StillTextArea(id="body", soft_wrap=True, show_line_numbers=False)
-            yield Label(_("ctrl+s send · escape cancel"), classes="dialog-hint", markup=False)
+            yield StillTextArea(
+                self._text, id="body", soft_wrap=True, show_line_numbers=False, max_length=self._max_length
+            )
+            yield Label("", id="dialog-error", classes="-empty", markup=False)
+            hint = (
+                _("ctrl+s send · escape keep draft · ctrl+g discard")
+                if self._keep
+                else _("ctrl+s send · escape cancel")
+            )
+            yield Label(hint, classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        # A draft is carried on from where it ends.
+        self.query_one(TextArea).move_cursor(self.query_one(TextArea).document.end)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "discard" or self._keep is not None
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        if self._keep is None:
+            return
+        if self._pending is not None:
+            self._pending.stop()
+        keep, text = self._keep, event.text_area.text
+        self._pending = self.set_timer(self.KEEP_AFTER, lambda: keep(text))
+
+    def _stop_pending(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+
+    @on(StillTextArea.PasteRefused)
+    def _paste_refused(self, event: StillTextArea.PasteRefused) -> None:
+        error = self.query_one("#dialog-error", Label)
+        error.update(
+            _("Nothing was pasted: {n:,} characters would take this past its limit of {limit:,}.").format(
+                n=event.pasted, limit=event.limit
+            )
+        )
+        error.remove_class("-empty")
 
     def action_send(self) -> None:
+        self._stop_pending()
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
+        self._stop_pending()
+        if self._keep is not None:
+            self._keep(self.query_one(TextArea).text)
+        self.dismiss(None)
+
+    def action_discard(self) -> None:
+        self._stop_pending()
+        if self._keep is not None:
+            self._keep("")
         self.dismiss(None)
 
 

@@ -18,6 +18,7 @@ from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
+from lifer_desk.services.errors import Refused
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
@@ -199,8 +200,14 @@ class QueuesScreen(DeskScreen):
         self.table.focus()
 
     def _search(self, text: str) -> None:
-        if text.strip() != self.view.search:
-            self._show_view(QueueView(self.view.queue, text.strip(), self.view.filters))
+        try:
+            text = queues.check_search(text)
+        except Refused as refusal:
+            # Said where it was typed; the table and its label stay on the last search that ran.
+            self._describe_view(refusal=str(refusal))
+            return
+        if text != self.view.search:
+            self._show_view(QueueView(self.view.queue, text, self.view.filters))
 
     def _show_view(self, view: QueueView) -> None:
         # Search results come newest first: on a million tickets that order lets the full-text index
@@ -216,7 +223,7 @@ class QueuesScreen(DeskScreen):
         self.table.set_source(QueueSource(self.ctx, view), keep_sort=True, sort=sort)
         self._describe_view()
 
-    def _describe_view(self) -> None:
+    def _describe_view(self, refusal: str | None = None) -> None:
         queue_list = self.query_one(QueueList)
         label = self.view.queue.label
         if not queue_list.display:
@@ -228,7 +235,11 @@ class QueuesScreen(DeskScreen):
         if not self.view.filters.empty:
             parts.append(filters_text(self.view.filters))
         # The search text is the agent's own typing, yet still shown as plain text, never markup.
-        self.query_one("#view-line", Static).update(Text(" · ".join(parts), style="dim", no_wrap=True))
+        line = Text(" · ".join(parts), style="dim", no_wrap=True)
+        if refusal is not None:
+            # First, so that the one line of a narrow table pane shows the refusal whole.
+            line = Text.assemble((refusal, "bold yellow"), " · ", line, no_wrap=True)
+        self.query_one("#view-line", Static).update(line)
 
     # Actions ----------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
@@ -118,13 +119,34 @@ def _change_text(event: EventView) -> str:
     return f"{_FIELD_NAMES.get(field, field)} {shown(meta.get('from'))} → {shown(meta.get('to'))}"
 
 
+# Opening a ticket lays out only this much of its thread: the newest events, each body cut to a preview. Laying
+# out a 5.2 MB body whole took 13 s, and keys pressed meanwhile waited; `m` shows more, a step at a time.
+SHOWN_EVENTS = 10
+BODY_PREVIEW = 1_000
+# A preview is cut at this many lines too: 1,000 one-character lines are as slow to lay out as long ones.
+PREVIEW_LINES = 20
+# Each `m` shows SHOWN_EVENTS more events and makes previews MORE_STEP times longer.
+MORE_STEP = 10
+
+
+def preview(body: str, chars: int, lines: int) -> tuple[str, int]:
+    """The start of `body` that fits in `chars` characters and `lines` lines, and how many characters are left."""
+    cut = body[:chars]
+    kept = cut.split("\n", lines)
+    if len(kept) > lines:
+        cut = "\n".join(kept[:lines])
+    return cut, len(body) - len(cut)
+
+
 class EventItem(Static):
     """One event of the thread; its kind is a CSS class, so notes look different from replies."""
 
-    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo) -> None:
+    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo, scale: int = 1) -> None:
+        """`scale` multiplies the preview's length (see ThreadView.show_more)."""
         super().__init__(classes=f"event -{event.kind}")
         self._event = event
         self._when = short_time(event.created_at, now, zone)
+        self._scale = scale
 
     def compose(self) -> ComposeResult:
         event = self._event
@@ -138,21 +160,61 @@ class EventItem(Static):
             yield SafeText(title, classes="event-title")
             return
         yield SafeText(title, classes="event-title")
-        yield SafeText(customer_text(event.body), classes="event-body")
+        # Cut before cleaning, so that cleaning costs no more than the preview; a control sequence cut in two
+        # leaves a visible placeholder, never a live escape.
+        shown, rest = preview(event.body, BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale)
+        yield SafeText(customer_text(shown), classes="event-body")
+        if rest:
+            more = _("… {n:,} more characters (m shows more)").format(n=rest)
+            yield SafeText(Text(more, style="dim italic"), classes="event-more")
 
 
 class ThreadView(VerticalScroll, can_focus=True):
-    """The ticket's events, oldest first; rebuilt only when the set of events changes."""
+    """The ticket's events, oldest first, of which only the newest are laid out (see SHOWN_EVENTS); rebuilt only
+    when the set of events changes, or when the agent asks for more."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: tuple[int, ...] = ()
+        self._events: tuple[EventView, ...] = ()
+        self._clock: tuple[datetime, ZoneInfo] | None = None
+        self._mores = 0
 
     def show(self, events: tuple[EventView, ...], now: datetime, zone: ZoneInfo) -> None:
-        ids = tuple(event.id for event in events)
-        if ids == self._shown:
+        if tuple(event.id for event in events) == tuple(event.id for event in self._events):
             return
-        self._shown = ids
-        self.remove_children()
-        self.mount_all(EventItem(event, now, zone) for event in events)
+        self._events = events
+        self._clock = (now, zone)
+        self._build()
         self.call_after_refresh(self.scroll_end, animate=False)
+
+    def show_more(self) -> bool:
+        """Lay out more of the thread: older events and longer bodies. False when everything is shown."""
+        if self._clock is None or not self._cut():
+            return False
+        self._mores += 1
+        self._build()
+        return True
+
+    @property
+    def _scale(self) -> int:
+        return int(MORE_STEP**self._mores)
+
+    def _window(self) -> tuple[EventView, ...]:
+        return self._events[-SHOWN_EVENTS * (self._mores + 1) :]
+
+    def _cut(self) -> bool:
+        chars, lines = BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale
+        shown = self._window()
+        return len(shown) < len(self._events) or any(preview(event.body, chars, lines)[1] for event in shown)
+
+    def _build(self) -> None:
+        assert self._clock is not None
+        now, zone = self._clock
+        shown = self._window()
+        self.remove_children()
+        items: list[Widget] = []
+        if hidden := len(self._events) - len(shown):
+            earlier = _("{n:,} earlier events (m shows more)").format(n=hidden)
+            items.append(SafeText(Text(earlier, style="dim italic"), classes="event-more"))
+        items.extend(EventItem(event, now, zone, self._scale) for event in shown)
+        self.mount_all(items)

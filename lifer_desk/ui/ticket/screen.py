@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -17,9 +18,9 @@ from textual.worker import Worker, WorkerState
 
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
-from lifer_desk.domain.tickets import Category, Priority, TicketStatus, allowed_next
+from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, tickets, verification
+from lifer_desk.services import accounts, drafts, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
@@ -40,6 +41,13 @@ CLOCK_EVERY = 5.0
 
 
 Change = Callable[[DeskContext, TicketDetail], TicketDetail]
+Send = Callable[[DeskContext, TicketDetail, str], TicketDetail]
+
+_WRITE_TITLES = {EventKind.REPLY: _("Reply to the customer"), EventKind.NOTE: _("Internal note (never sent)")}
+_SENDERS: dict[EventKind, Send] = {
+    EventKind.REPLY: lambda ctx, seen, body: tickets.reply(ctx, seen, body),
+    EventKind.NOTE: lambda ctx, seen, body: tickets.add_note(ctx, seen.id, body),
+}
 
 
 class TicketScreen(DeskScreen):
@@ -55,6 +63,7 @@ class TicketScreen(DeskScreen):
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
+        Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
@@ -83,6 +92,20 @@ class TicketScreen(DeskScreen):
             super().__init__()
             self.stamp = stamp
 
+    class DraftLoaded(Message):
+        def __init__(self, kind: EventKind, text: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.text = text
+
+    class DraftSent(Message):
+        """`text` went out as a reply or note; the draft it came from is done."""
+
+        def __init__(self, kind: EventKind, text: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.text = text
+
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
             super().__init__()
@@ -101,6 +124,14 @@ class TicketScreen(DeskScreen):
         # not report it as someone else's.
         self._own_write: Worker[None] | None = None
         self._painted_minute: datetime | None = None
+        # The agent's unsent texts by kind, as last written; the database keeps them across restarts.
+        self._drafts: dict[EventKind, str] = {}
+        # Draft saves run in worker threads and may overlap (a save while typing, then escape or send): each
+        # gets a number when the agent's text is taken, and one that finds a later one already written skips,
+        # so an older text never lands over a newer one, nor over the send that deleted it.
+        self._draft_lock = threading.RLock()
+        self._draft_taken = 0
+        self._draft_written: dict[EventKind, int] = {}
 
     @property
     def title_text(self) -> str:
@@ -152,6 +183,24 @@ class TicketScreen(DeskScreen):
             # raised on to the worker-failure handler, which would say it again in a toast).
             detail, notice = tickets.get_ticket(self.ctx, seen.id), str(refusal)
         self.post_message(self.Loaded(detail, notice=notice, written=True))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="draft")
+    def _load_draft(self, kind: EventKind) -> None:
+        self.post_message(self.DraftLoaded(kind, drafts.load_draft(self.ctx, self.ticket_id, kind)))
+
+    @work(thread=True, exit_on_error=False, group="draft-save")
+    def _save_draft(self, kind: EventKind, body: str, taken: int) -> None:
+        self._write_draft(self.ctx, kind, body, taken)
+
+    def _write_draft(self, ctx: DeskContext, kind: EventKind, body: str, taken: int) -> None:
+        with self._draft_lock:
+            if taken > self._draft_written.get(kind, 0):
+                drafts.save_draft(ctx, self.ticket_id, kind, body)
+                self._draft_written[kind] = taken
+
+    def _take_draft(self) -> int:
+        self._draft_taken += 1
+        return self._draft_taken
 
     @work(thread=True, exit_on_error=False, group="renew")
     def _renew(self) -> None:
@@ -253,24 +302,67 @@ class TicketScreen(DeskScreen):
             self._change(lambda ctx, detail: tickets.claim(ctx, detail.id), seen)
 
     def action_next_ticket(self) -> None:
-        desk(self).release_claim(self.ticket_id)
+        # This ticket's claim is released when the next one replaces it (DeskApp._open_next): with no ticket
+        # left, the agent stays on this one, still holding it.
         desk(self).open_next_ticket()
 
     def action_reply(self) -> None:
-        self._write(_("Reply to the customer"), tickets.reply)
+        self._write(EventKind.REPLY)
 
     def action_note(self) -> None:
-        self._write(_("Internal note (never sent)"), lambda ctx, seen, body: tickets.add_note(ctx, seen.id, body))
+        self._write(EventKind.NOTE)
 
-    def _write(self, title: str, send: Callable[[DeskContext, TicketDetail, str], TicketDetail]) -> None:
-        if (seen := self._seen()) is None:
+    def _write(self, kind: EventKind) -> None:
+        if self._seen() is None:
             return
+        if kind in self._drafts:
+            # Kept here too, since a write that failed because the database was locked could not save it.
+            self._open_draft(kind, self._drafts[kind])
+        else:
+            self._load_draft(kind)
+
+    @on(DraftLoaded)
+    def _draft_loaded(self, message: DraftLoaded) -> None:
+        # A second key press while the draft was loading must not stack a second dialog.
+        if self.app.screen is self:
+            self._open_draft(message.kind, self._drafts.get(message.kind, message.text))
+
+    def _open_draft(self, kind: EventKind, text: str) -> None:
+        seen = self._seen()
+        assert seen is not None
+        send = _SENDERS[kind]
+
+        def keep(body: str) -> None:
+            self._remember(kind, body)
+            self._save_draft(kind, body, self._take_draft())
 
         def written(body: str | None) -> None:
             if body is not None:
-                self._change(lambda ctx, detail: send(ctx, detail, body), seen)
+                self._remember(kind, body)
+                taken = self._take_draft()
 
-        self.app.push_screen(TextDialog(title), written)
+                def save_and_send(ctx: DeskContext, detail: TicketDetail) -> TicketDetail:
+                    # Saved first, so that a refusal (or a restart after one) finds it; the send deletes it.
+                    with self._draft_lock:
+                        self._write_draft(ctx, kind, body, taken)
+                        sent = send(ctx, detail, body)
+                    self.post_message(self.DraftSent(kind, body))
+                    return sent
+
+                self._change(save_and_send, seen)
+
+        self.app.push_screen(TextDialog(_WRITE_TITLES[kind], text, keep=keep), written)
+
+    def _remember(self, kind: EventKind, body: str) -> None:
+        if body.strip():
+            self._drafts[kind] = body
+        else:
+            self._drafts.pop(kind, None)
+
+    @on(DraftSent)
+    def _draft_sent(self, message: DraftSent) -> None:
+        if self._drafts.get(message.kind) == message.text:
+            del self._drafts[message.kind]
 
     def action_status(self) -> None:
         if (seen := self._seen()) is None:
@@ -325,6 +417,10 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
 
         self.app.push_screen(VerifyDialog(seen), closed)
+
+    def action_more(self) -> None:
+        if not self.query_one(ThreadView).show_more():
+            self.notify(_("The whole thread is shown"), severity="information")
 
     def action_scroll(self, delta: int) -> None:
         thread = self.query_one(ThreadView)

@@ -3,7 +3,7 @@ the verification that let them on, priority, reject reason and who cancelled. `p
 `proposed_changes`, which nothing ever wrote: one column holds exactly what an approval's hash covers.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from sqlalchemy.types import TypeEngine
 import lifer_desk.store.types
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

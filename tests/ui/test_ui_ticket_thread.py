@@ -1,0 +1,36 @@
+"""A long thread opens with only its newest events laid out, each cut to a preview; `m` shows more."""
+
+from __future__ import annotations
+
+from test_ui_ticket import open_ticket_view
+
+from lifer_desk.services import tickets
+from lifer_desk.ui.ticket.parts import BODY_PREVIEW, MORE_STEP, SHOWN_EVENTS
+
+
+def laid_out(screen, selector: str) -> list[str]:
+    return [str(widget.render()) for widget in screen.query(selector)]
+
+
+async def test_a_huge_thread_lays_out_a_bounded_amount_and_m_shows_more(desk_app, make_ticket, settle, ctx) -> None:
+    ticket = make_ticket(body="退款" * tickets.MAX_INBOUND_BODY)
+    notes = SHOWN_EVENTS + 5
+    for n in range(notes):
+        tickets.add_note(ctx, ticket.id, f"note {n} " + "x" * 3_000)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket_view(app, pilot, ticket.id, settle)
+        bodies = laid_out(screen, ".event-body")
+        assert len(bodies) == SHOWN_EVENTS
+        assert sum(map(len, bodies)) <= SHOWN_EVENTS * BODY_PREVIEW
+        assert bodies[-1].startswith(f"note {notes - 1} ")
+        more = laid_out(screen, ".event-more")
+        assert more[0] == "6 earlier events (m shows more)"
+        assert more[-1] == f"… {3_000 + len(f'note {notes - 1} ') - BODY_PREVIEW:,} more characters (m shows more)"
+        await pilot.press("m")
+        await settle(pilot)
+        bodies = laid_out(screen, ".event-body")
+        assert len(bodies) == notes + 1 and bodies[0].startswith("退款退款")
+        assert bodies[-1] == f"note {notes - 1} " + "x" * 3_000
+        left = len(tickets.get_ticket(ctx, ticket.id).events[0].body) - MORE_STEP * BODY_PREVIEW
+        assert laid_out(screen, ".event-more") == [f"… {left:,} more characters (m shows more)"]

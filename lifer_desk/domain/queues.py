@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from lifer_desk.i18n import _
 
@@ -41,3 +42,8 @@ class SortKey(StrEnum):
     PRIORITY = "priority"
     UPDATED = "updated"
     ID = "id"
+
+
+# A row's place in a sorted queue: the values of its sort columns, ticket id last. The store builds and reads
+# it; services and the UI only hand it back to ask for the page after or before that row.
+PageKey = tuple[Any, ...]

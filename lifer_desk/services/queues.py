@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lifer_desk.domain.queues import QueueName
+from lifer_desk.domain.queues import PageKey, QueueName
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow, row_view
 from lifer_desk.store import queues as store_queues
-from lifer_desk.store.queues import PageKey, QueueQuery
+from lifer_desk.store.queues import QueueQuery
 from lifer_desk.store.tickets import last_change
 
 COUNT_CAP = 9_999

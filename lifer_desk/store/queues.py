@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import PageKey, QueueName, SortKey
 from lifer_desk.store.models import Ticket
 from lifer_desk.store.search import match_filter
-
-PageKey = tuple[Any, ...]
 
 _SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
     SortKey.DUE: (col(Ticket.resolution_due), col(Ticket.id)),

@@ -18,8 +18,8 @@ from lifer_desk.admin_api import (
     RateLimited,
     UserChanges,
     VerifyClaims,
-    open_admin_client,
 )
+from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings
 from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
 
@@ -28,8 +28,8 @@ async def test_health(client: AdminClient) -> None:
     assert (await client.health()).status == "ok"
 
 
-async def test_open_admin_client_without_url_uses_the_sandbox_in_process(tmp_path: Path) -> None:
-    async with open_admin_client(Settings(), tmp_path / "sandbox.db") as admin:
+async def test_open_admin_without_url_uses_the_sandbox_in_process(tmp_path: Path) -> None:
+    async with open_admin(Settings(), tmp_path / "sandbox.db") as admin:
         assert admin.in_process
         assert (await admin.health()).status == "ok"
         page = await admin.list_feedback(limit=1)

@@ -9,13 +9,12 @@ from enum import IntEnum
 
 from rich.text import Text
 
-from lifer_desk.domain.queues import QueueName, SortKey
+from lifer_desk.domain.queues import PageKey, QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow
-from lifer_desk.store.queues import PageKey
 from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column

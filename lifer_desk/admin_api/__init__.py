@@ -26,7 +26,6 @@ from lifer_desk.admin_api.models import (
     ErasureScope,
     FeedbackItem,
     FeedbackPage,
-    Gender,
     Health,
     Image,
     ImageDeletion,
@@ -39,6 +38,7 @@ from lifer_desk.admin_api.models import (
     VerifyClaims,
     VerifyResult,
 )
+from lifer_desk.domain.identity import Gender
 
 if TYPE_CHECKING:
     from lifer_desk.admin_api.client import AdminClient

@@ -15,7 +15,7 @@ COUNT_CAP = 9_999
 
 
 def queue_query(ctx: DeskContext, queue: QueueName, **options: object) -> QueueQuery:
-    return QueueQuery(queue=queue, agent=ctx.agent, now=ctx.clock(), **options)  # type: ignore[arg-type]
+    return QueueQuery(queue=queue, agent=ctx.agent, now=ctx.clock(), **options)  # type: ignore[arg-type]  # QueueQuery checks its own fields
 
 
 def page(

@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlmodel import Session
@@ -312,24 +313,16 @@ def _settle(
     with ctx.db.write() as session:
         store.serialise_account(session, account_id)
         state = _lock_state_in(session, account_id, now)
-        common = {"account_id": account_id, "ticket_id": ticket_id, "stated": stated, "now": now}
+        record = partial(_record, session, ctx, account_id=account_id, ticket_id=ticket_id, stated=stated, now=now)
         if state.locked:
-            _record(session, ctx, results={}, outcome=Outcome.LOCKED, attempt=state.failures + 1, **common)
+            record(results={}, outcome=Outcome.LOCKED, attempt=state.failures + 1)
             return _locked_result(account_id)
         failed = decision.outcome is Outcome.FAILED
         failures = state.failures + int(failed)
         expires_at = None
         if not failed:
             expires_at = verification_expires_at(now, timedelta(hours=ctx.settings.verification_ttl_hours))
-        _record(
-            session,
-            ctx,
-            results=results,
-            outcome=decision.outcome,
-            attempt=state.failures + 1,
-            expires_at=expires_at,
-            **common,
-        )
+        record(results=results, outcome=decision.outcome, attempt=state.failures + 1, expires_at=expires_at)
         locks_now = failed and failures >= MAX_FAILED
         explanation = decision.explanation
         if locks_now:

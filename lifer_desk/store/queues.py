@@ -76,7 +76,7 @@ def _conditions(session: Session, query: QueueQuery) -> list[ColumnElement[bool]
         found = match_filter(session.get_bind().dialect.name, query.search)
         if found is not None:
             clause, params = found
-            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]
+            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]  # where() takes text() too
     return conditions
 
 
@@ -92,7 +92,7 @@ def page_statement(
     after: PageKey | None = None,
     before: PageKey | None = None,
     last: bool = False,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """The query for one page, in index order (reversed when walking backwards or to the last page)."""
     columns = _SORT_COLUMNS[query.sort]
     # Walking backwards means reading the index in the opposite direction, then flipping the page.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,7 +33,11 @@ class FilterDialog(DeskModal[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         current = self._current
-        labels = {"status": STATUS_LABELS, "category": CATEGORY_LABELS, "priority": PRIORITY_LABELS}
+        labels: dict[str, Mapping[Any, str]] = {
+            "status": STATUS_LABELS,
+            "category": CATEGORY_LABELS,
+            "priority": PRIORITY_LABELS,
+        }
         with Vertical(classes="dialog"):
             yield Label(_("Filters"), classes="dialog-title", markup=False)
             for name, choices in labels.items():

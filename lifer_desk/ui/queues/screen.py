@@ -168,6 +168,7 @@ class QueuesScreen(DeskScreen):
 
     @on(OptionList.OptionHighlighted, "#queues")
     def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        assert event.option.id is not None  # the queue list makes every option with its queue as id
         queue = QueueName(event.option.id)
         if queue != self.view.queue:
             self._show_view(QueueView(queue, self.view.search, self.view.filters))
@@ -178,7 +179,7 @@ class QueuesScreen(DeskScreen):
 
     @on(VirtualTable.RowSelected, "#tickets")
     def _open(self, event: VirtualTable.RowSelected) -> None:
-        desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]
+        desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]  # rows are keyed by ticket id
 
     @on(VirtualTable.LoadFailed)
     def _load_failed(self, event: VirtualTable.LoadFailed) -> None:

@@ -138,7 +138,9 @@ class QueueSource:
         self.sort = SortKey(column)
         self.descending = descending
 
-    def _page(self, limit: int, **where: PageKey | bool | None) -> list[Row]:
+    def _page(
+        self, limit: int, *, after: PageKey | None = None, before: PageKey | None = None, last: bool = False
+    ) -> list[Row]:
         query = queues.queue_query(
             self._ctx,
             self.view.queue,
@@ -148,7 +150,10 @@ class QueueSource:
             filters=dict(self.view.filters),
         )
         now = self._ctx.clock()
-        return [self._row(key, ticket, now) for key, ticket in queues.page(self._ctx, query, limit=limit, **where)]
+        return [
+            self._row(key, ticket, now)
+            for key, ticket in queues.page(self._ctx, query, limit=limit, after=after, before=before, last=last)
+        ]
 
     def _row(self, key: PageKey, ticket: TicketRow, now: datetime) -> Row:
         zone = self._ctx.settings.timezone

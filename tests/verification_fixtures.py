@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from verification_support import TOKEN, CountingTransport
 
 from lifer_desk.sandbox.app import create_app
+from tests.verification_support import TOKEN, CountingTransport
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import Clock, VerifyLeakGuard, pick_user, user_with_images
 
 from lifer_desk.admin_api import (
     AdminClient,
@@ -22,6 +21,7 @@ from lifer_desk.admin_api import (
 from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings
 from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
+from tests.admin_api.admin_test_support import Clock, VerifyLeakGuard, pick_user, user_with_images
 
 
 async def test_health(client: AdminClient) -> None:

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 import time_machine
 from sqlmodel import select
-from verification_support import (
+
+from lifer_desk.config import Settings
+from lifer_desk.domain.identity import Field, FieldResult, Outcome
+from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services import tickets, verification
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import Refused
+from lifer_desk.store.db import Database
+from lifer_desk.store.models import AuditEvent, Verification
+from tests.verification_support import (
     ADULT_WITH_GENDER,
     UNDER_14_WITHOUT_CONSENT,
     CountingTransport,
@@ -20,19 +29,10 @@ from verification_support import (
     stored_user,
 )
 
-from lifer_desk.config import Settings
-from lifer_desk.domain.identity import Field, FieldResult, Outcome
-from lifer_desk.domain.tickets import Category, Channel, Priority
-from lifer_desk.services import tickets, verification
-from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import Refused
-from lifer_desk.store.db import Database
-from lifer_desk.store.models import AuditEvent, Verification
-
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 
 def context(db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:

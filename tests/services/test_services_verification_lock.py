@@ -11,13 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from verification_support import (
-    ADULT_WITH_GENDER,
-    CountingTransport,
-    StoredUser,
-    sandbox_client,
-    stored_user,
-)
 
 from lifer_desk.admin_api import AdminClient, UserSummary, VerifyClaims, VerifyResult
 from lifer_desk.config import Settings
@@ -27,11 +20,18 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent, Verification
+from tests.verification_support import (
+    ADULT_WITH_GENDER,
+    CountingTransport,
+    StoredUser,
+    sandbox_client,
+    stored_user,
+)
 
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 
 def context(db: Database, agent: str, role: str = "agent") -> DeskContext:

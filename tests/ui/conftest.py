@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
-from ui_support import ACCOUNT, NOW, context
 
 from lifer_desk.admin_api import NotFound, UserSummary
 from lifer_desk.domain.tickets import Category, Channel, Priority
@@ -21,6 +20,7 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.tickets import TicketDraft, open_ticket
 from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
+from tests.ui.ui_support import ACCOUNT, NOW, context
 from widgets.virtual_table import VirtualTable
 
 

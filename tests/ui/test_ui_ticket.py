@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
-from ui_support import NOW, context
 
 from lifer_desk.admin_api import Unavailable
 from lifer_desk.config import ConfigError
@@ -19,6 +18,7 @@ from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.ui.ui_support import NOW, context
 
 
 def header(app) -> str:

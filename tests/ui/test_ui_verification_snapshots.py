@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from ui_support import ACCOUNT, NOW
 
 from lifer_desk.admin_api import NotFound, UserSummary, VerifyClaims, VerifyResult
 from lifer_desk.domain.identity import Field, FieldResult
@@ -21,6 +20,7 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui import DeskApp
+from tests.ui.ui_support import ACCOUNT, NOW
 
 ADULT = ACCOUNT.model_copy(update={"id": "usr_7a1c", "username_masked": "小***"})
 CHILD = ADULT.model_copy(

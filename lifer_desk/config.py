@@ -25,8 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from dotenv.parser import parse_stream
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
@@ -227,17 +225,20 @@ def _positive_float(key: str, raw: str) -> float:
 
 
 def _database_url(key: str, raw: str) -> str:
-    if not raw.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+    if not raw.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise ConfigError(key, "must start with sqlite:// or postgresql://")
     if raw.startswith("postgres:") or raw.startswith("postgresql:"):
         # One driver everywhere: psycopg 3.
         raw = "postgresql+psycopg:" + raw.split(":", 1)[1]
+    # Checked with urllib, not SQLAlchemy's parser, so that reading settings (the admin-API client does) loads
+    # no database library; the store parses the URL when it opens the database.
     try:
-        url = make_url(raw)
-    except (ArgumentError, ValueError):
+        url = urlsplit(raw)
+        _ = url.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
         # The parser's own message may quote the URL, password included.
         raise ConfigError(key, "is not a valid database URL (check the host, port and path)") from None
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    if url.scheme == "sqlite" and url.path.removeprefix("/") in ("", ":memory:"):
         # Each command is its own process, so an in-memory database would forget everything on exit.
         raise ConfigError(key, "names no database file; use sqlite:////absolute/path/desk.db")
     return raw
@@ -304,7 +305,7 @@ def _verification_policy(merged: dict[str, str]) -> VerificationPolicy | None:
     if not options:
         return None
     try:
-        return VerificationPolicy(**options)  # type: ignore[arg-type]
+        return VerificationPolicy(**options)  # type: ignore[arg-type]  # each value typed by its parser above
     except ValueError as exc:
         raise ConfigError(MIN_FIELDS_KEY if "min_fields" in str(exc) else UNCOUNTED_KEY, str(exc)) from None
 
@@ -404,6 +405,6 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
     policy = _verification_policy(merged)
     if policy is not None:
         values["verification_policy"] = policy
-    settings = Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]  # each value typed by its parser in KEYS
     install_language(settings.lang)
     return settings

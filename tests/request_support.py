@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agent_support import enrol
 from sqlalchemy import text
 
 from lifer_desk.config import Settings
@@ -15,6 +14,7 @@ from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store import verifications
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 ACCOUNT = "u-0001"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from verification_support import TOKEN, CountingTransport, sandbox_client
 
 from lifer_desk.admin_api import AdminClient
 from lifer_desk.sandbox.app import create_app
+from tests.verification_support import TOKEN, CountingTransport, sandbox_client
 
 
 @pytest.fixture

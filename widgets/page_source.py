@@ -31,8 +31,13 @@ class Row:
     cells: tuple[Text, ...]
 
     def __post_init__(self) -> None:
-        cells = tuple(cell if isinstance(cell, Text) else Text(str(cell)) for cell in self.cells)
-        object.__setattr__(self, "cells", cells)
+        # Callers typed loosely (tests, benches) may still pass `str` cells.
+        object.__setattr__(self, "cells", as_text(self.cells))
+
+
+def as_text(cells: Sequence[Text | str]) -> tuple[Text, ...]:
+    """Cells as `Text`: a plain `str` becomes plain text, never markup."""
+    return tuple(cell if isinstance(cell, Text) else Text(str(cell)) for cell in cells)
 
 
 @runtime_checkable
@@ -93,7 +98,7 @@ class IndexedSource:
     def _rows(self, start: int, stop: int) -> list[Row]:
         start, stop = max(start, 0), min(stop, self._count)
         id_at = self._id_at
-        return [Row(i if id_at is None else id_at(i), i, tuple(self._cells_at(i))) for i in range(start, stop)]
+        return [Row(i if id_at is None else id_at(i), i, as_text(self._cells_at(i))) for i in range(start, stop)]
 
     def first_page(self, limit: int) -> list[Row]:
         return self._rows(0, limit)

@@ -30,7 +30,6 @@ from lifer_desk.admin_api.models import (
     ErasureScope,
     FeedbackItem,
     FeedbackPage,
-    Gender,
     Health,
     Image,
     ImageDeletion,
@@ -44,6 +43,7 @@ from lifer_desk.admin_api.models import (
     VerifyResult,
 )
 from lifer_desk.admin_api.protocol import AdminApi
+from lifer_desk.domain.identity import Gender
 
 if TYPE_CHECKING:
     from lifer_desk.admin_api.client import AdminClient

@@ -1,43 +1,38 @@
-"""Choose the admin API the desk talks to: the real service, or the sandbox in-process."""
+"""Choose the admin API the desk talks to: the real service, or one served inside this process.
+
+Which app serves in-process (the sandbox) is decided where the app is put together, `lifer_desk.cli`, and
+handed in here: admin_api must not import the sandbox, which itself builds on `admin_api.models`.
+"""
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
 from lifer_desk.admin_api.client import AdminClient
-from lifer_desk.config import ConfigError, Secret, Settings, data_dir
+from lifer_desk.config import ConfigError, Secret, Settings
 
 IN_PROCESS_URL = "http://sandbox.in-process"
 
 
-def open_admin_client(settings: Settings, sandbox_path: Path | None = None) -> AdminClient:
-    """A client for `settings.admin_url`, or for the in-process sandbox when no URL is set.
+@dataclass(frozen=True)
+class InProcessApi:
+    """An admin API app in this process: the transport that reaches it and the token it expects."""
 
-    The sandbox database is seeded on first use, which takes about a second.
-    """
+    transport: httpx.AsyncBaseTransport
+    token: Secret
+
+
+def open_admin_client(settings: Settings, in_process: Callable[[], InProcessApi] | None = None) -> AdminClient:
+    """A client for `settings.admin_url`, or, when no URL is set, for the app that `in_process` starts."""
     timeout = httpx.Timeout(settings.admin_read_timeout, connect=settings.admin_connect_timeout)
     if settings.admin_url is not None:
         if settings.admin_token is None:
             raise ConfigError("LIFER_ADMIN_TOKEN", "is required when LIFER_ADMIN_URL is set")
         return AdminClient(settings.admin_url, settings.admin_token, timeout=timeout)
-    # Imported here so that a desk configured for the real service never loads FastAPI.
-    from lifer_desk.sandbox.app import create_app
-    from lifer_desk.sandbox.faults import Faults, FaultSwitchError
-    from lifer_desk.sandbox.seed import ensure_seeded
-
-    try:
-        # The control endpoint needs this process's private token, so the environment is the only way in.
-        faults = Faults.from_env()
-    except FaultSwitchError as exc:
-        raise ConfigError(exc.key, exc.problem) from None
-    path = sandbox_path or data_dir() / "sandbox.db"
-    ensure_seeded(path)
-    # A fresh token per process: the in-process sandbox is reachable only through this client.
-    token = Secret(secrets.token_urlsafe(32))
-    app = create_app(path, token, faults=faults)
-    # A crash inside the sandbox reaches the client as the 500 a served sandbox would send, not as a raw exception.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return AdminClient(IN_PROCESS_URL, token, timeout=timeout, transport=transport, in_process=True)
+    if in_process is None:
+        raise ConfigError("LIFER_ADMIN_URL", "is required: this command has no in-process admin API")
+    api = in_process()
+    return AdminClient(IN_PROCESS_URL, api.token, timeout=timeout, transport=api.transport, in_process=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
@@ -15,8 +14,8 @@ from lifer_desk.cli.requests import requests_app
 from lifer_desk.cli.sandbox import sandbox_app
 from lifer_desk.cli.seed import seed_command
 from lifer_desk.config import ConfigError
+from lifer_desk.services.database import database_failure
 from lifer_desk.services.errors import DeskError
-from lifer_desk.store.db import DatabaseUnavailable, describe_error
 
 app = typer.Typer(
     name="lifer-desk",
@@ -58,12 +57,13 @@ def main() -> None:
         fail(f"{exc.format_message().rstrip('.')}{hint}")
     except ConfigError as exc:
         fail(f"configuration error: {exc}")
-    except (DeskError, DatabaseUnavailable) as exc:
+    except DeskError as exc:
         fail(str(exc))
-    except SQLAlchemyError as exc:
-        # The database failed after it opened (read-only file, lost connection, missing privilege):
-        # the transaction has rolled back, so one line is all the user needs.
-        fail(f"database error: {describe_error(exc)}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except Exception as exc:
+        message = database_failure(exc)
+        if message is None:
+            raise
+        fail(message)
     raise SystemExit(result if isinstance(result, int) else 0)

@@ -6,18 +6,15 @@ from dataclasses import replace
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.desk_log import default_log_path, log_to_file
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
-
-if TYPE_CHECKING:
-    from lifer_desk.admin_api import AdminClient
 
 
 class DemoRole(StrEnum):
@@ -34,17 +31,10 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     except OSError as exc:
         # A home without a writable log directory must not keep the agent from working.
         typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
-    code = run_desk(replace(ctx, admin=AdminApiProvider(partial(_open_admin, settings, sandbox_path))))
+    code = run_desk(replace(ctx, admin=AdminApiProvider(partial(open_admin, settings, sandbox_path))))
     if code:
         # The desk stopped itself (its agent was deactivated) and has said why.
         raise typer.Exit(code)
-
-
-def _open_admin(settings: Settings, sandbox_path: Path | None) -> AdminClient:
-    # Imported on first use of the admin API, so httpx is not loaded before the first queue page.
-    from lifer_desk.admin_api import open_admin_client
-
-    return open_admin_client(settings, sandbox_path)
 
 
 def open_desk() -> None:
@@ -60,8 +50,9 @@ def demo_command(
 ) -> None:
     """Open the desk on a demo database with 5,000 tickets and the in-process admin-API sandbox."""
     # Imported here: the demo builds on the admin-API sandbox (FastAPI), which `lifer-desk` alone never loads.
+    from lifer_desk.sandbox import demo_contacts
     from lifer_desk.services.demo import prepare_demo
 
     typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
-    demo = prepare_demo(load_settings(), role=as_role.value)
+    demo = prepare_demo(load_settings(), role=as_role.value, contacts=demo_contacts)
     _run(demo.ctx, demo.settings, demo.sandbox_path)

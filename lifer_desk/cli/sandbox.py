@@ -1,14 +1,23 @@
-"""`lifer-desk sandbox ...` (owned by the admin-API work)."""
+"""`lifer-desk sandbox ...`, and the sandbox as the desk's admin API when no LIFER_ADMIN_URL is set.
+
+The in-process wiring lives here, where the app is put together, because only `cli` may import the sandbox;
+`admin_api` takes the transport it is handed.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lifer_desk.config import Secret, data_dir
+from lifer_desk.config import ConfigError, Secret, Settings, data_dir
+
+if TYPE_CHECKING:
+    from lifer_desk.admin_api import AdminClient
+    from lifer_desk.admin_api.factory import InProcessApi
 
 sandbox_app = typer.Typer(help="Run the admin-API sandbox.", no_args_is_help=True)
 
@@ -60,3 +69,34 @@ def serve(
         typer.echo(f"warning: binding {host}, reachable beyond this machine", err=True)
     typer.echo(f"sandbox admin API on http://{host}:{port} (database {path})")
     uvicorn.run(create_app(path, Secret(token), faults=faults), host=host, port=port, log_level="warning")
+
+
+def open_admin(settings: Settings, sandbox_path: Path | None = None) -> AdminClient:
+    """A client for `settings.admin_url`, or for the sandbox in-process (at `sandbox_path`) when no URL is set."""
+    # Imported on first use of the admin API, so httpx is not loaded before the first queue page.
+    from lifer_desk.admin_api import open_admin_client
+
+    return open_admin_client(settings, lambda: in_process_sandbox(sandbox_path or data_dir() / "sandbox.db"))
+
+
+def in_process_sandbox(path: Path) -> InProcessApi:
+    """The sandbox app on `path`, seeded on first use (about a second), behind an ASGI transport."""
+    # Imported here so that a desk configured for the real service never loads FastAPI.
+    import httpx
+
+    from lifer_desk.admin_api.factory import InProcessApi
+    from lifer_desk.sandbox.app import create_app
+    from lifer_desk.sandbox.faults import Faults, FaultSwitchError
+    from lifer_desk.sandbox.seed import ensure_seeded
+
+    try:
+        # The control endpoint needs this process's private token, so the environment is the only way in.
+        faults = Faults.from_env()
+    except FaultSwitchError as exc:
+        raise ConfigError(exc.key, exc.problem) from None
+    ensure_seeded(path)
+    # A fresh token per process: the in-process sandbox is reachable only through this client.
+    token = Secret(secrets.token_urlsafe(32))
+    app = create_app(path, token, faults=faults)
+    # A crash inside the sandbox reaches the client as the 500 a served sandbox would send, not as a raw exception.
+    return InProcessApi(httpx.ASGITransport(app=app, raise_app_exceptions=False), token)

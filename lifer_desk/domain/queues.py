@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
@@ -65,3 +66,8 @@ class QueueFilter:
     @property
     def empty(self) -> bool:
         return self == QueueFilter()
+
+
+# A row's place in a sorted queue: the values of its sort columns, ticket id last. The store builds and reads
+# it; services and the UI only hand it back to ask for the page after or before that row.
+PageKey = tuple[Any, ...]

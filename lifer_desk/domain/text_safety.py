@@ -12,9 +12,6 @@ Rich markup is a separate concern: callers wrap the result in `rich.text.Text`, 
 from __future__ import annotations
 
 import re
-from itertools import accumulate
-
-from rich.cells import cell_len, get_character_cell_size
 
 # String terminators: BEL, ESC \ and the 8-bit ST. Bodies exclude BEL and ESC so the pattern stays linear.
 _ST = r"(?:\x07|\x1b\\|\x9c)"
@@ -79,24 +76,9 @@ def storable(s: str) -> str:
     return s.replace("\x00", "\u2400")
 
 
-def one_line(s: str, max_cells: int | None = None) -> str:
+def one_line(s: str) -> str:
     """`safe_text` for a table cell: whitespace runs (newlines, tabs) become one space.
 
-    With `max_cells`, the result is cut to that many terminal cells (CJK counts two), ending in "…".
+    Cutting to the cell's width is the renderer's job (Rich counts terminal cells, CJK as two).
     """
-    flat = " ".join(safe_text(s).split())
-    if max_cells is None:
-        return flat
-    return truncate_cells(flat, max_cells)
-
-
-def truncate_cells(s: str, max_cells: int) -> str:
-    """Cut `s` to at most `max_cells` terminal cells, marking a cut with "…"."""
-    if max_cells <= 0:
-        return ""
-    if cell_len(s) <= max_cells:
-        return s
-    widths = [get_character_cell_size(ch) for ch in s]
-    # Keep the longest prefix that leaves one cell for the ellipsis.
-    cut = next(i for i, total in enumerate(accumulate(widths)) if total > max_cells - 1)
-    return s[:cut] + "…"
+    return " ".join(safe_text(s).split())

@@ -70,7 +70,7 @@ def _age_and_consent(rng: random.Random) -> tuple[int, int | None]:
 
 
 def _users(rng: random.Random, now: datetime) -> list[tuple[object, ...]]:
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for n in range(ACCOUNTS):
         person = _zh_person(rng, n) if n % 2 == 0 else _en_person(rng, n)
         age, consent = _age_and_consent(rng)
@@ -106,7 +106,7 @@ def _content(rng: random.Random, users: list[tuple[object, ...]], now: datetime)
 
 
 def _feedback(rng: random.Random, users: list[tuple[object, ...]], now: datetime) -> list[tuple[object, ...]]:
-    rows = []
+    rows: list[tuple[object, ...]] = []
     start = now - timedelta(days=60)
     for seq in range(1, FEEDBACK_ITEMS + 1):
         if seq % 7 == 0:

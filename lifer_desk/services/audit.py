@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from types import MappingProxyType
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lifer_desk.config import ConfigError, Secret
 from lifer_desk.services.errors import DeskError
@@ -61,7 +61,7 @@ def recent(db: Database, limit: int, before_seq: int | None = None) -> list[Audi
     """Newest first; pass the last entry's seq as `before_seq` for the next page (keyset, no OFFSET)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(limit)
     if before_seq is not None:
         query = query.where(AuditEvent.seq < before_seq)
     with db.read() as session:

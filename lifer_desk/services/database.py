@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from lifer_desk.config import Settings
 from lifer_desk.services.errors import DatabaseBusy, SchemaOutdated
-from lifer_desk.store.db import Database
+from lifer_desk.store.db import Database, DatabaseUnavailable, describe_error
 from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
@@ -26,3 +28,16 @@ def open_database(settings: Settings, *, migrate: bool = False) -> Database:
     elif database_revision(db) != HEAD_REVISION:
         raise SchemaOutdated(f"the database schema at {db.safe_url} is not current: run `lifer-desk db upgrade`")
     return db
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """The one line to show for a failure of the database itself, or None when `exc` is something else.
+
+    Never SQL or bound parameters: for a failure after opening (read-only file, lost connection, missing
+    privilege) the driver's first line only; the transaction has rolled back, so that line is all a user needs.
+    """
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {describe_error(exc)}"
+    return None

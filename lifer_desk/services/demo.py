@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
 from lifer_desk.config import Settings, data_dir
-from lifer_desk.sandbox.demo import demo_contacts
 from lifer_desk.services.agents import Actor, add_agent, find_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
@@ -29,6 +30,24 @@ DEMO_AS = {"agent": "demo-agent", "supervisor": "demo-supervisor"}
 DEMO_OPERATOR = Actor("demo", operator=True)
 
 
+class DemoContact(Protocol):
+    """A customer of the demo: an account of the admin API the demo runs on, so lookups and verify find it."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+# The first `limit` accounts of the sandbox at the path, seeding it if needed. Handed in by `cli`, which alone
+# may import the sandbox.
+ContactSource = Callable[[Path, int], Sequence[DemoContact]]
+
+
 @dataclass(frozen=True)
 class DemoDesk:
     ctx: DeskContext
@@ -36,7 +55,7 @@ class DemoDesk:
     sandbox_path: Path
 
 
-def _requesters(sandbox_path: Path) -> list[Requester]:
+def _requesters(contacts: ContactSource, sandbox_path: Path) -> list[Requester]:
     """Every third contact writes in with a username instead of an email, as callers do."""
     return [
         Requester(
@@ -44,11 +63,11 @@ def _requesters(sandbox_path: Path) -> list[Requester]:
             name=c.display_name,
             language=c.language,
         )
-        for n, c in enumerate(demo_contacts(sandbox_path, DEMO_CONTACTS))
+        for n, c in enumerate(contacts(sandbox_path, DEMO_CONTACTS))
     ]
 
 
-def prepare_demo(settings: Settings, *, role: str, home: Path | None = None) -> DemoDesk:
+def prepare_demo(settings: Settings, *, role: str, contacts: ContactSource, home: Path | None = None) -> DemoDesk:
     """Create or reuse the demo database and sandbox under `home` (the user data directory)."""
     home = home or data_dir()
     settings = replace(settings, database_url=f"sqlite:///{home / 'demo.db'}", admin_url=None)
@@ -64,5 +83,5 @@ def prepare_demo(settings: Settings, *, role: str, home: Path | None = None) -> 
         has_tickets = session.execute(select(func.count()).select_from(Ticket)).scalar_one() > 0
     if not has_tickets:
         agents = [name for name, _role, _display in DEMO_AGENTS]
-        seed_tickets(ctx, DEMO_TICKETS, seed=2026, requesters=_requesters(sandbox_path), agents=agents)
+        seed_tickets(ctx, DEMO_TICKETS, seed=2026, requesters=_requesters(contacts, sandbox_path), agents=agents)
     return DemoDesk(ctx, settings, sandbox_path)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
+from lifer_desk.domain.queues import PageKey, QueueFilter, QueueName, SortKey
 from lifer_desk.domain.search_text import query_terms
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
@@ -15,7 +15,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketRow, row_view
 from lifer_desk.store import queues as store_queues
-from lifer_desk.store.queues import PageKey, QueueQuery
+from lifer_desk.store.queues import QueueQuery
 from lifer_desk.store.tickets import last_change
 
 COUNT_CAP = 9_999

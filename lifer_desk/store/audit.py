@@ -160,7 +160,8 @@ def _rows(db: Database, raw: Any) -> Iterator[tuple[Any, ...]]:
 
 def _self_consistent(row: tuple[Any, ...]) -> bool:
     _seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
-    return chain_hash(prev_hash, canonical_row(_ts_text(ts), actor, action, entity_type, entity_id, details)) == digest
+    digest_now = chain_hash(prev_hash, canonical_row(_ts_text(ts), actor, action, entity_type, entity_id, details))
+    return bool(digest_now == digest)  # `digest` comes from the driver untyped
 
 
 def _hash_exists(db: Database, digest: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from lifer_desk.store import seed_window
 from lifer_desk.store.db import Database
@@ -104,12 +104,13 @@ def bulk_load(db: Database, total: int = 0) -> Iterator[BulkLoad]:
     with db.engine.connect() as conn, _marked(marker, total) as window:
         # Straight to the driver: through SQLAlchemy a PRAGMA would begin the transaction too early.
         driver = conn.connection.driver_connection
+        assert driver is not None  # a connection just opened has its driver's
         if db.is_sqlite:
             # Out of the desks' writer queue: holding its place there for the whole load would leave a thread
             # behind for every desk write that gave up meanwhile (see store.writer_queue).
             conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_queue=False)
             # Ten indexes take random-order inserts; a page cache that holds them is 3x faster.
-            driver.execute("PRAGMA cache_size = -400000")  # type: ignore[union-attr]
+            driver.execute("PRAGMA cache_size = -400000")
         try:
             with conn.begin(), Session(bind=conn) as session:
                 if not db.is_sqlite:
@@ -118,12 +119,12 @@ def bulk_load(db: Database, total: int = 0) -> Iterator[BulkLoad]:
                     # desks open on a nearly empty database wait for the seed (the price of all-or-nothing).
                     conn.exec_driver_sql("LOCK TABLE ticket IN SHARE ROW EXCLUSIVE MODE")
                 first_id = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM ticket").scalar_one()) + 1
-                existing = select(Ticket.id).limit(REBUILD_BELOW).subquery()  # type: ignore[call-overload]
+                existing = select(col(Ticket.id)).limit(REBUILD_BELOW).subquery()
                 rebuild = conn.execute(select(func.count()).select_from(existing)).scalar_one() < REBUILD_BELOW
-                indexes = list(Ticket.__table__.indexes) if rebuild else []  # type: ignore[attr-defined]
+                indexes = list(Ticket.__table__.indexes) if rebuild else []  # type: ignore[attr-defined]  # SQLModel types no __table__
                 for index in indexes:
                     index.drop(conn)
-                yield BulkLoad(session, driver.cursor(), db.is_sqlite, first_id, window)  # type: ignore[union-attr]
+                yield BulkLoad(session, driver.cursor(), db.is_sqlite, first_id, window)
                 session.flush()
                 for index in indexes:
                     index.create(conn)
@@ -133,7 +134,7 @@ def bulk_load(db: Database, total: int = 0) -> Iterator[BulkLoad]:
                         conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {last_id})")
         finally:
             if db.is_sqlite:
-                driver.execute("PRAGMA cache_size = -2000")  # type: ignore[union-attr]
+                driver.execute("PRAGMA cache_size = -2000")
 
 
 @contextmanager

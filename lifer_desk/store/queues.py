@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
-from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
+from lifer_desk.domain.queues import PageKey, QueueFilter, QueueName, SortKey
 from lifer_desk.store.models import Ticket
 from lifer_desk.store.search import match_filter
-
-PageKey = tuple[Any, ...]
 
 _SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
     SortKey.DUE: (col(Ticket.resolution_due), col(Ticket.id)),
@@ -82,7 +80,7 @@ def _conditions(session: Session, query: QueueQuery) -> list[ColumnElement[bool]
         found = match_filter(session.get_bind().dialect.name, query.search)
         if found is not None:
             clause, params = found
-            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]
+            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]  # where() takes text() too
     return conditions
 
 
@@ -98,7 +96,7 @@ def page_statement(
     after: PageKey | None = None,
     before: PageKey | None = None,
     last: bool = False,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """The query for one page, in index order (reversed when walking backwards or to the last page)."""
     columns = _SORT_COLUMNS[query.sort]
     # Walking backwards means reading the index in the opposite direction, then flipping the page.

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.tickets import OPEN_STATUSES, EventKind, Priority, TicketStatus
@@ -83,7 +84,7 @@ def get_ticket(session: Session, ticket_id: int, *, for_update: bool = False) ->
 
 
 def thread(session: Session, ticket_id: int) -> list[TicketEvent]:
-    statement = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    statement = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
     return list(session.exec(statement))
 
 
@@ -129,6 +130,7 @@ def update_versioned(session: Session, ticket_id: int, version: int, at: datetim
 def _changed(session: Session, statement: Any) -> bool:
     result = session.execute(statement.execution_options(synchronize_session=False))
     session.expire_all()
+    assert isinstance(result, CursorResult)  # an UPDATE's result, which counts the rows it matched
     return result.rowcount == 1
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import BASE_URL, TOKEN, Clock, Sleeps, VerifyLeakGuard
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import AdminClient
 from lifer_desk.sandbox.app import create_app
+from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Clock, Sleeps, VerifyLeakGuard
 
 
 @pytest.fixture

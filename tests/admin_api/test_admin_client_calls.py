@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import Clock, Sleeps, VerifyLeakGuard, claim_image_deletion, pick_user, user_with_images
 
 from lifer_desk.admin_api import (
     AdminClient,
@@ -20,17 +19,25 @@ from lifer_desk.admin_api import (
     RateLimited,
     UserChanges,
     VerifyClaims,
-    open_admin_client,
 )
+from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings
+from tests.admin_api.admin_test_support import (
+    Clock,
+    Sleeps,
+    VerifyLeakGuard,
+    claim_image_deletion,
+    pick_user,
+    user_with_images,
+)
 
 
 async def test_health(client: AdminClient) -> None:
     assert (await client.health()).status == "ok"
 
 
-async def test_open_admin_client_without_url_uses_the_sandbox_in_process(tmp_path: Path) -> None:
-    async with open_admin_client(Settings(), tmp_path / "sandbox.db") as admin:
+async def test_open_admin_without_url_uses_the_sandbox_in_process(tmp_path: Path) -> None:
+    async with open_admin(Settings(), tmp_path / "sandbox.db") as admin:
         assert admin.in_process
         assert (await admin.health()).status == "ok"
         page = await admin.list_feedback(limit=1)

@@ -9,7 +9,6 @@ import httpx
 import pytest
 import respx
 import time_machine
-from admin_test_support import TOKEN, Sleeps, user_with_images
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import (
@@ -25,6 +24,7 @@ from lifer_desk.admin_api import (
     Unavailable,
     UserChanges,
 )
+from tests.admin_api.admin_test_support import TOKEN, Sleeps, user_with_images
 
 URL = "https://admin.lifer.test"
 HEALTHY = httpx.Response(200, json={"status": "ok"})

@@ -7,7 +7,6 @@ import sqlite3
 
 import httpx
 import pytest
-from admin_test_support import BASE_URL, TOKEN, Clock, claim_image_deletion, pick_user
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import (
@@ -20,6 +19,7 @@ from lifer_desk.admin_api import (
     UserChanges,
 )
 from lifer_desk.sandbox.idempotency import IdempotencyStore, fingerprint
+from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Clock, claim_image_deletion, pick_user
 
 
 async def _etag(raw: httpx.AsyncClient, path: str) -> str:

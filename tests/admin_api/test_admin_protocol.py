@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from fakes.admin_api import FakeAdminApi
-
 from lifer_desk.admin_api import AdminApi, AdminClient
 from lifer_desk.config import Secret
+from tests.fakes.admin_api import FakeAdminApi
 
 
 def calls(cls: type) -> dict[str, inspect.Signature]:

@@ -8,11 +8,11 @@ import sqlite3
 import httpx
 import pytest
 import respx
-from admin_test_support import BASE_URL, TOKEN, Sleeps, pick_user
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import AdminClient, Unauthorized, Unavailable, VerifyClaims, open_admin_client
 from lifer_desk.config import Secret, Settings
+from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Sleeps, pick_user
 
 
 async def test_an_unknown_token_gets_401_as_a_problem_detail(app: FastAPI) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_test_support import Clock, Sleeps, assert_no_stored_values, pick_user, stored_forms
 
 from lifer_desk.admin_api import AdminClient, Unavailable, VerifyClaims
 from lifer_desk.sandbox import demo_contacts
 from lifer_desk.sandbox.corpus import HOSTILE_FEEDBACK
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.seed import ensure_seeded, seed_summary
+from tests.admin_api.admin_test_support import Clock, Sleeps, assert_no_stored_values, pick_user, stored_forms
 
 
 def test_seed_has_the_promised_data(sandbox_db: Path, db: sqlite3.Connection) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from admin_test_support import TOKEN, assert_no_stored_values, stored_forms
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -21,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from lifer_desk.config import Secret
 from lifer_desk.sandbox.app import create_app
 from lifer_desk.sandbox.contract import CONTRACT_PATH, render
+from tests.admin_api.admin_test_support import TOKEN, assert_no_stored_values, stored_forms
 
 schema = schemathesis.openapi.from_path(CONTRACT_PATH)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 import time_machine
-from admin_test_support import BASE_URL, TOKEN, Clock, pick_user, user_with_images
 from fastapi import FastAPI
 
 from lifer_desk.admin_api import AdminClient, NotFound
 from lifer_desk.sandbox.app import create_app
 from lifer_desk.sandbox.erasure_work import ErasureTiming
+from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Clock, pick_user, user_with_images
 
 
 def _owned(db: sqlite3.Connection, user_id: str) -> dict[str, int]:

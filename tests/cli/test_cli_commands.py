@@ -11,13 +11,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from agent_support import log_in
 from sqlalchemy.engine import make_url
 
 from lifer_desk.cli import main
 from lifer_desk.store import audit
 from lifer_desk.store import db as store_db
 from lifer_desk.store.db import Database
+from tests.agent_support import log_in
 
 KEY = "a-long-enough-audit-key"
 

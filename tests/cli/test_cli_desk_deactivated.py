@@ -13,14 +13,13 @@ import sys
 import termios
 from pathlib import Path
 
-from agent_support import enrol
-
 from lifer_desk.config import Settings
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.agents import Actor, deactivate_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 REAL_USER = pwd.getpwuid(os.getuid()).pw_name
 WAIT = 60.0

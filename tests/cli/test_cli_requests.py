@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from agent_support import log_in
-from request_support import Clock, context, open_ticket, record_verified
-from test_cli_commands import Desk as Runner
-from verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
 
 from lifer_desk.services.agents import Actor, add_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from lifer_desk.store.types import utcnow
+from tests.agent_support import log_in
+from tests.cli.test_cli_commands import Desk as Runner
+from tests.request_support import Clock, context, open_ticket, record_verified
+from tests.verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
 
 JSON_KEYS = {
     "id", "kind", "state", "account_id", "ticket_id", "requested_by", "approved_by", "due_calendar", "due_working",

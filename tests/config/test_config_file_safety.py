@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from agent_support import log_in
 
 from lifer_desk.config import ConfigError, load_settings
+from tests.agent_support import log_in
 
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="files owned by root or by another uid need root")
 

@@ -7,11 +7,11 @@ import asyncio
 import threading
 
 import pytest
-from fakes.admin_api import FakeAdminApi
 
 from lifer_desk.admin_api import AdminApi
 from lifer_desk.config import ConfigError
 from lifer_desk.services.context import AdminApiProvider
+from tests.fakes.admin_api import FakeAdminApi
 
 
 async def test_simultaneous_first_uses_open_one_client_off_the_event_loop() -> None:

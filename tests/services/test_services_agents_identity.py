@@ -5,13 +5,13 @@ from __future__ import annotations
 import pwd
 
 import pytest
-from agent_support import log_in
 
 from lifer_desk.config import Settings
 from lifer_desk.services.agents import Actor, Role, add_agent, deactivate_agent
 from lifer_desk.services.errors import PermissionDenied, UnknownAgent
 from lifer_desk.services.identity import current_agent, host_actor, os_user
 from lifer_desk.store.db import Database
+from tests.agent_support import log_in
 
 ROOT = Actor("root", operator=True)
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from agent_support import enrol
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.audit_actions import AuditAction
@@ -19,6 +18,7 @@ from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.seed import seed_tickets
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 SERVICES = Path(__file__).resolve().parents[2] / "lifer_desk" / "services"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

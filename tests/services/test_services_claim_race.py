@@ -6,13 +6,12 @@ import multiprocessing
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from agent_support import enrol
-
 from lifer_desk.config import Settings
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 DRAFT = tickets.TicketDraft(
     channel=Channel.EMAIL,

@@ -1,4 +1,4 @@
-"""Everything below the UI imports without Textual (DESIGN 2)."""
+"""Everything below the UI, the top-level modules included, imports without Textual or the widgets (DESIGN 2)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import sys
 CODE = """
 import importlib, pkgutil, sys
 import lifer_desk.admin_api, lifer_desk.domain, lifer_desk.services, lifer_desk.store
+import lifer_desk.config, lifer_desk.desk_log, lifer_desk.i18n
 imported = []
 for package in (lifer_desk.domain, lifer_desk.store, lifer_desk.admin_api, lifer_desk.services):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(module.name)
         imported.append(module.name)
 print(len(imported))
-print(",".join(sorted(m for m in sys.modules if m.partition(".")[0] == "textual")))
+print(",".join(sorted(m for m in sys.modules if m.partition(".")[0] in ("textual", "widgets"))))
 """
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from agent_support import enrol
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.queues import QueueFilter, QueueName
@@ -14,6 +13,7 @@ from lifer_desk.services import queues, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from request_support import ACCOUNT, Clock, context, open_ticket, record_verified, tamper
 from sqlmodel import select
 
 from lifer_desk.domain.identity import Field
@@ -21,6 +20,7 @@ from lifer_desk.services.request_views import get_request
 from lifer_desk.services.verification import ClaimsRefused
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
+from tests.request_support import ACCOUNT, Clock, context, open_ticket, record_verified, tamper
 
 S = RequestState
 

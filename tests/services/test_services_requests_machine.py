@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from request_support import Clock, context, open_ticket, record_verified, tamper
 
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.requests import DeletionScope, Expiry, RequestState
@@ -23,6 +22,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.request_views import get_request
 from lifer_desk.store.db import Database
+from tests.request_support import Clock, context, open_ticket, record_verified, tamper
 
 S = RequestState
 EXPIRY = Expiry()

@@ -4,7 +4,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from agent_support import enrol
 from sqlmodel import col, select
 
 from lifer_desk.config import Settings
@@ -17,6 +16,7 @@ from lifer_desk.services.errors import AgentDeactivated, NotFound, Refused, Stal
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
+from tests.agent_support import enrol
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -8,18 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from agent_support import enrol
-from fakes.admin_api import FakeAdminApi, with_admin
 from sqlmodel import select
-from verification_support import (
-    ADULT_WITH_GENDER,
-    UNDER_14_WITHOUT_CONSENT,
-    CountingTransport,
-    StoredUser,
-    dump_database,
-    leaked,
-    stored_user,
-)
 
 from lifer_desk.admin_api import AdminApi, AdminClient
 from lifer_desk.config import Settings
@@ -31,11 +20,22 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent, Verification
+from tests.agent_support import enrol
+from tests.fakes.admin_api import FakeAdminApi, with_admin
+from tests.verification_support import (
+    ADULT_WITH_GENDER,
+    UNDER_14_WITHOUT_CONSENT,
+    CountingTransport,
+    StoredUser,
+    dump_database,
+    leaked,
+    stored_user,
+)
 
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 
 def context(api: AdminApi, db: Database, agent: str = "alice", role: str = "agent", **settings: object) -> DeskContext:

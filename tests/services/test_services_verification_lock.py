@@ -15,17 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from agent_support import enrol
-from fakes.admin_api import FakeAdminApi, with_admin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from verification_support import (
-    ADULT_WITH_GENDER,
-    CountingTransport,
-    StoredUser,
-    stored_user,
-)
 
 from lifer_desk.admin_api import AdminApi, AdminClient, Unavailable
 from lifer_desk.config import Settings
@@ -36,11 +28,19 @@ from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.store import verifications as store
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent, Verification
+from tests.agent_support import enrol
+from tests.fakes.admin_api import FakeAdminApi, with_admin
+from tests.verification_support import (
+    ADULT_WITH_GENDER,
+    CountingTransport,
+    StoredUser,
+    stored_user,
+)
 
 E, U, B, G = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY, Field.GENDER
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 ACCOUNT_ID = "usr_race"
 TESTS = Path(__file__).parents[1]
@@ -188,7 +188,7 @@ def reservation_left_by_a_dead_desk(db: Database, when: datetime) -> None:
 # A desk whose verify call never returns: it says so once the call is out, and waits to be killed.
 DOOMED_DESK = """
 import asyncio, sys
-from fakes.admin_api import FakeAdminApi, with_admin
+from tests.fakes.admin_api import FakeAdminApi, with_admin
 from lifer_desk.config import Settings
 from lifer_desk.domain.identity import Field
 from lifer_desk.services import verification

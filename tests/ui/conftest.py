@@ -10,10 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
-from ui_support import ACCOUNT, NOW, context
 
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services.context import DeskContext
@@ -21,6 +19,8 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.tickets import TicketDraft, open_ticket
 from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
+from tests.fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
+from tests.ui.ui_support import ACCOUNT, NOW, context
 from widgets.virtual_table import VirtualTable
 
 

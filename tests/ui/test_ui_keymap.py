@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
-from ui_support import context
 
 import lifer_desk.ui
 import widgets
@@ -22,6 +21,7 @@ from lifer_desk.store.db import Database
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.key_help import HelpScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.ui.ui_support import context
 
 
 def desk_classes() -> list[type[DOMNode]]:

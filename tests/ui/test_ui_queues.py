@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from ui_support import Notices
-
 from lifer_desk.domain.queues import QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority
 from lifer_desk.services import tickets
@@ -13,6 +11,7 @@ from lifer_desk.ui.queues import source as queue_source
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.ui.ui_support import Notices
 from widgets.virtual_table import VirtualTable
 
 

@@ -8,10 +8,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from fakes.admin_api import with_admin
 from sqlalchemy.exc import OperationalError
 from textual.widgets import OptionList, TextArea
-from ui_support import NOW, Notices, context
 
 from lifer_desk.admin_api import AdminApi, Unavailable
 from lifer_desk.config import ConfigError
@@ -22,6 +20,8 @@ from lifer_desk.ui import DeskApp
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.fakes.admin_api import with_admin
+from tests.ui.ui_support import NOW, Notices, context
 
 
 def header(app) -> str:

@@ -8,13 +8,13 @@ import re
 
 import pytest
 from textual.strip import Strip
-from ui_support import ACCOUNT, Notices
 
 from lifer_desk.admin_api import NotFound
 from lifer_desk.domain.text_safety import one_line, safe_text
 from lifer_desk.services import tickets
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.ui.ui_support import ACCOUNT, Notices
 from widgets.virtual_table import VirtualTable
 
 CORPUS = {

@@ -9,17 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.widgets import Input
-from ui_support import ACCOUNT, NOW, Notices, context
-from verification_support import (
-    ADULT_WITH_GENDER,
-    UNDER_14_WITHOUT_CONSENT,
-    CountingTransport,
-    StoredUser,
-    sandbox_client,
-    stored_user,
-)
 
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.tickets import Category, Channel, Priority
@@ -33,11 +23,21 @@ from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
 from lifer_desk.ui.verify.parts import identity_text
 from lifer_desk.ui.verify.screen import VerifyDialog
+from tests.fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
+from tests.ui.ui_support import ACCOUNT, NOW, Notices, context
+from tests.verification_support import (
+    ADULT_WITH_GENDER,
+    UNDER_14_WITHOUT_CONSENT,
+    CountingTransport,
+    StoredUser,
+    sandbox_client,
+    stored_user,
+)
 
 AppMaker = Callable[..., DeskApp]
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 
 @pytest.fixture

@@ -14,15 +14,6 @@ from pathlib import Path
 
 from sqlmodel import select
 from textual.widgets import Select
-from ui_support import NOW
-from verification_support import (
-    ADULT_WITH_GENDER,
-    CountingTransport,
-    dump_database,
-    leaked,
-    sandbox_client,
-    stored_user,
-)
 
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
@@ -31,9 +22,18 @@ from lifer_desk.store.models import AuditEvent
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.verify.account_lookup import AccountLookup
 from lifer_desk.ui.verify.screen import VerifyDialog
+from tests.ui.ui_support import NOW
+from tests.verification_support import (
+    ADULT_WITH_GENDER,
+    CountingTransport,
+    dump_database,
+    leaked,
+    sandbox_client,
+    stored_user,
+)
 
 # The sandbox fixtures (transport, over the shared sandbox_db).
-pytest_plugins = ["verification_fixtures"]
+pytest_plugins = ["tests.verification_fixtures"]
 
 
 def full_width(text: str) -> str:

@@ -12,10 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from agent_support import enrol
-from fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
 from textual.pilot import Pilot
-from ui_support import ACCOUNT, NOW
 
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.identity import Field, FieldResult
@@ -23,6 +20,9 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui import DeskApp
+from tests.agent_support import enrol
+from tests.fakes.admin_api import FakeAccount, FakeAdminApi, with_admin
+from tests.ui.ui_support import ACCOUNT, NOW
 
 ADULT = ACCOUNT.model_copy(update={"id": "usr_7a1c", "username_masked": "小***"})
 CHILD = ADULT.model_copy(

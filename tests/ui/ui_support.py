@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent_support import enrol
 from textual.message import Message
 from textual.notifications import Notification, Notify
 
@@ -15,6 +14,7 @@ from lifer_desk.admin_api import AccountStatus, UserSummary
 from lifer_desk.config import Settings
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 # Monday 2025-03-03, 12:00 in Shanghai: a normal working day, well inside the holiday calendar.
 NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)

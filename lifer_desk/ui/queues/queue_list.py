@@ -58,7 +58,9 @@ class QueueList(OptionList):
     @property
     def queue(self) -> QueueName:
         index = self.highlighted or 0
-        return QueueName(self.get_option_at_index(index).id)
+        queue = self.get_option_at_index(index).id
+        assert queue is not None  # every option is made with its queue as id
+        return QueueName(queue)
 
     @property
     def narrow(self) -> bool:

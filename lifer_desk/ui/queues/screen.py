@@ -25,6 +25,7 @@ from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
+from widgets.table_messages import LoadFailed, RowSelected
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0
@@ -170,6 +171,7 @@ class QueuesScreen(DeskScreen):
 
     @on(OptionList.OptionHighlighted, "#queues")
     def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        assert event.option.id is not None  # the queue list makes every option with its queue as id
         queue = QueueName(event.option.id)
         if queue != self.view.queue:
             self._show_view(QueueView(queue, self.view.search, self.view.filters))
@@ -179,11 +181,11 @@ class QueuesScreen(DeskScreen):
         self.table.focus()
 
     @on(VirtualTable.RowSelected, "#tickets")
-    def _open(self, event: VirtualTable.RowSelected) -> None:
-        desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]
+    def _open(self, event: RowSelected) -> None:
+        desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]  # rows are keyed by ticket id
 
     @on(VirtualTable.LoadFailed)
-    def _load_failed(self, event: VirtualTable.LoadFailed) -> None:
+    def _load_failed(self, event: LoadFailed) -> None:
         desk(self).show_error(event.error)
 
     @on(Input.Changed, "#search")

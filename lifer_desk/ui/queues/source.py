@@ -8,13 +8,12 @@ from enum import IntEnum
 
 from rich.text import Text
 
-from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
+from lifer_desk.domain.queues import PageKey, QueueFilter, QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow
-from lifer_desk.store.queues import PageKey
 from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
@@ -138,7 +137,9 @@ class QueueSource:
         self.sort = SortKey(column)
         self.descending = descending
 
-    def _page(self, limit: int, **where: PageKey | bool | None) -> list[Row]:
+    def _page(
+        self, limit: int, *, after: PageKey | None = None, before: PageKey | None = None, last: bool = False
+    ) -> list[Row]:
         query = queues.queue_query(
             self._ctx,
             self.view.queue,
@@ -148,7 +149,10 @@ class QueueSource:
             filters=self.view.filters,
         )
         now = self._ctx.clock()
-        return [self._row(key, ticket, now) for key, ticket in queues.page(self._ctx, query, limit=limit, **where)]
+        return [
+            self._row(key, ticket, now)
+            for key, ticket in queues.page(self._ctx, query, limit=limit, after=after, before=before, last=last)
+        ]
 
     def _row(self, key: PageKey, ticket: TicketRow, now: datetime) -> Row:
         zone = self._ctx.settings.timezone

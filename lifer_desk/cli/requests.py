@@ -150,10 +150,11 @@ def _scope(text: str) -> tuple[DeletionScope, tuple[str, ...]]:
 
 
 async def _raise(ctx: DeskContext, ticket: int, kind: RequestKind, scope: str | None, values: list[str]) -> RequestView:
-    from lifer_desk.admin_api import AdminApiError, open_admin_client
+    from lifer_desk.admin_api import AdminApiError
+    from lifer_desk.cli.sandbox import open_admin
 
     try:
-        async with open_admin_client(ctx.settings) as api:
+        async with open_admin(ctx.settings) as api:
             if kind is RequestKind.DELETE:
                 if scope is None or values:
                     raise Refused(_("a deletion takes --scope and no --set"))

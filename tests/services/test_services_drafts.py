@@ -12,11 +12,13 @@ from lifer_desk.services import drafts, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused
 from lifer_desk.store.db import Database
+from tests.agent_support import enrol
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def ctx(db: Database, agent: str = "alice") -> DeskContext:
+    enrol(db, agent)
     return DeskContext(db=db, settings=Settings(database_url=db.url), agent=agent, role="agent", clock=lambda: T0)
 
 

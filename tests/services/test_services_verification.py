@@ -14,10 +14,10 @@ from lifer_desk.admin_api import AdminApi, AdminClient
 from lifer_desk.config import Settings
 from lifer_desk.domain.identity import Field, FieldResult, Outcome
 from lifer_desk.domain.tickets import Category, Channel, Priority
-from lifer_desk.services import accounts, minor_data, tickets, verification, verification_locks
+from lifer_desk.services import accounts, agents, minor_data, tickets, verification, verification_locks
 from lifer_desk.services.accounts import LookupKind
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import Refused
+from lifer_desk.services.errors import AgentDeactivated, Refused
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent, Verification
 from tests.agent_support import enrol
@@ -245,3 +245,17 @@ async def test_no_minor_data_ticket_for_an_adult(
     assert not verification.check_account(ctx, found).minor_ticket_offered
     with pytest.raises(Refused, match="not an under-14 account"):
         await minor_data.open_minor_data_ticket(ctx, adult.id)
+
+
+async def test_a_deactivated_agent_cannot_verify_and_the_admin_api_is_not_called(
+    db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
+) -> None:
+    ctx = context(api, db)
+    ticket_id = ticket(ctx)
+    agents.deactivate_agent(db, actor=agents.Actor("root", operator=True), name="alice")
+    before = transport.verify_calls
+    stated = {E: adult.email, U: adult.username, B: adult.birthday}
+    with pytest.raises(AgentDeactivated):
+        await verification.submit(ctx, adult.id, stated, ticket_id=ticket_id)
+    assert transport.verify_calls == before, "the attempt is reserved, as the agent, before any call"
+    assert attempts(db) == []

@@ -188,6 +188,7 @@ def reservation_left_by_a_dead_desk(db: Database, when: datetime) -> None:
 # A desk whose verify call never returns: it says so once the call is out, and waits to be killed.
 DOOMED_DESK = """
 import asyncio, sys
+from tests.agent_support import enrol
 from tests.fakes.admin_api import FakeAdminApi, with_admin
 from lifer_desk.config import Settings
 from lifer_desk.domain.identity import Field
@@ -205,6 +206,7 @@ async def main() -> None:
         await asyncio.Event().wait()
 
     api.hold = out_for_ever
+    enrol(db, "doomed")
     ctx = with_admin(DeskContext(db, Settings(database_url=db.url), "doomed", "agent"), api)
     stated = {Field.EMAIL: "zhang.san@qq.com", Field.USERNAME: "xiaozhang", Field.BIRTHDAY: "1990-05-17"}
     await verification.submit(ctx, sys.argv[2], stated)
@@ -215,7 +217,7 @@ asyncio.run(main())
 
 def kill_a_desk_mid_call(db: Database) -> None:
     """Run a desk in another process until its verify call is out, then kill -9 it."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
     desk = subprocess.Popen(
         [sys.executable, "-c", DOOMED_DESK, db.url, ACCOUNT_ID], stdout=subprocess.PIPE, text=True, env=env
     )

@@ -4,13 +4,13 @@ across a desk restart, and an oversize paste is refused before it is laid out, k
 from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
-from test_ui_ticket import claimed_view, notice
 from textual import events
 from textual.widgets import TextArea
 
 from lifer_desk.services import drafts, tickets
 from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.ui.test_ui_ticket import claimed_view, notice
 
 
 async def box(pilot, settle, key: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from test_ui_ticket import open_ticket_view
-
 from lifer_desk.services import tickets
 from lifer_desk.ui.ticket.parts import BODY_PREVIEW, MORE_STEP, SHOWN_EVENTS
+from tests.ui.test_ui_ticket import open_ticket_view
 
 
 def laid_out(screen, selector: str) -> list[str]:

@@ -173,7 +173,7 @@ async def test_another_agents_claim_shows_in_the_open_queue(desk_app, make_ticke
         table = app.screen.query_one(VirtualTable)
         assert table.buffered_rows[0].cells[6].plain == "—"
         tickets.claim(bob, ticket.id)
-        app.screen._poll()
+        app.screen.poll_changes()
         await settle(pilot)
         assert table.buffered_rows[0].cells[6].plain == "bob"
         assert app.screen.query_one(QueueList).counts[QueueName.UNASSIGNED] == 0
@@ -256,11 +256,11 @@ async def test_hiding_the_queue_list_at_80_columns_shows_every_column(desk_app, 
         updates: list[object] = []
         original = view_line.update
         view_line.update = lambda *a, **k: updates.append(a) or original(*a, **k)  # type: ignore[method-assign]
-        app.screen._load_counts()
+        app.screen.reload_counts()
         await settle(pilot)
         assert updates == []
         make_ticket("新工单")
-        app.screen._load_counts()
+        app.screen.reload_counts()
         await settle(pilot)
         assert len(updates) == 1 and str(view_line.render()).startswith("All (2)")
         # Tab brings the list back, and with it the narrower column set.

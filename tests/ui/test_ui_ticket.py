@@ -65,7 +65,7 @@ async def test_claim_renewal_keeps_the_lease(desk_app, make_ticket, settle, ctx,
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("c")
         await settle(pilot)
-        screen._renew()
+        screen.renew_claim()
         await settle(pilot)
         assert notices.messages == []
         assert tickets.get_ticket(ctx, ticket.id).claim_expires_at == screen.detail.claim_expires_at
@@ -319,7 +319,7 @@ async def test_someone_elses_change_shows_in_the_open_ticket(desk_app, make_tick
         screen = app.screen
         assert isinstance(screen, TicketScreen) and screen.detail is not None
         tickets.add_note(bob, ticket.id, "客户来电催促")
-        screen._watch()  # what the WATCH_EVERY timer runs
+        screen.check_for_changes()  # what the WATCH_EVERY timer runs
         await settle(pilot)
         assert screen.detail.events[-1].body == "客户来电催促"
         assert "updated by someone else" in str(screen.query_one("#ticket-notice").render())
@@ -327,7 +327,7 @@ async def test_someone_elses_change_shows_in_the_open_ticket(desk_app, make_tick
         await pilot.press("i")
         await pilot.press(*"我来处理", "ctrl+s")
         await settle(pilot)
-        screen._watch()
+        screen.check_for_changes()
         await settle(pilot)
         assert screen.detail.events[-1].body == "我来处理"
         assert "someone else" not in str(screen.query_one("#ticket-notice").render())
@@ -352,7 +352,7 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
         assert any("database failed" in message for message in notices.messages)
         monkeypatch.undo()
         tickets.add_note(bob, ticket.id, "客户来电催促")
-        screen._watch()
+        screen.check_for_changes()
         await settle(pilot)
         assert screen.detail.events[-1].body == "客户来电催促"
         assert "updated by someone else" in notice(app)
@@ -381,10 +381,10 @@ async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_ope
         screen = await open_ticket_view(app, pilot, ticket.id, settle)
         assert "first response 7h00m" in header(app)
         clock[0] = NOW + timedelta(seconds=30)
-        screen._tick()  # what the clock timer runs
+        screen.repaint_countdowns()  # what the clock timer runs
         assert "first response 7h00m" in header(app)
         clock[0] = NOW + timedelta(hours=2, minutes=1)
-        screen._tick()
+        screen.repaint_countdowns()
         await pilot.pause()
         assert "first response 4h59m" in header(app)
 
@@ -423,11 +423,11 @@ async def test_the_agents_own_write_is_not_someone_elses_even_after_it_cancelled
 
         monkeypatch.setattr(tickets, "get_ticket", slow_get)
         monkeypatch.setattr(tickets, "claim", claim_then_hold)
-        screen._load()  # a reload in flight...
+        screen.reload_ticket()  # a reload in flight...
         await pilot.pause()
         await pilot.press("c")  # ...cancelled by the agent's claim, which commits and has not been shown yet
         await asyncio.to_thread(committed.wait, 5)
-        screen._watch()  # the watch now sees a new version in the database
+        screen.check_for_changes()  # the watch now sees a new version in the database
         await pilot.pause(0.2)
         release.set()
         await settle(pilot)

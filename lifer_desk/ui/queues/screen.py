@@ -116,8 +116,8 @@ class QueuesScreen(DeskScreen):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self._poll()
-        self._poller = self.set_interval(POLL_EVERY, self._poll)
+        self.poll_changes()
+        self._poller = self.set_interval(POLL_EVERY, self.poll_changes)
 
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out(event.size.width)
@@ -137,16 +137,18 @@ class QueuesScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         if self._poller is not None:
             self._poller.resume()
-            self._poll()
+            self.poll_changes()
 
     # Workers ----------------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
-    def _poll(self) -> None:
+    def poll_changes(self) -> None:
+        """What the poll timer runs: read the change marker and the minute, and post them as `Polled`."""
         self.post_message(self.Polled(queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
-    def _load_counts(self) -> None:
+    def reload_counts(self) -> None:
+        """Read the queues' capped counts again and post them."""
         self.post_message(self.CountsLoaded(queues.counts(self.ctx)))
 
     # Handlers ---------------------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class QueuesScreen(DeskScreen):
         if seen != self._shown:
             self._shown = seen
             self.table.reload()
-            self._load_counts()
+            self.reload_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

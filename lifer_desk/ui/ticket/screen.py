@@ -147,22 +147,24 @@ class TicketScreen(DeskScreen):
     WATCH_EVERY: ClassVar[float] = 2.0
 
     def on_mount(self) -> None:
-        self._renewal = self.set_interval(RENEW_EVERY, self._renew, pause=True)
-        self.set_interval(self.WATCH_EVERY, self._watch)
-        self.set_interval(CLOCK_EVERY, self._tick)
+        self._renewal = self.set_interval(RENEW_EVERY, self.renew_claim, pause=True)
+        self.set_interval(self.WATCH_EVERY, self.check_for_changes)
+        self.set_interval(CLOCK_EVERY, self.repaint_countdowns)
         if self.detail is not None:
             self.post_message(self.Loaded(self.detail))
         else:
-            self._load()
+            self.reload_ticket()
 
     # Workers: each calls one service and posts what it got ----------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
-    def _load(self, notice: str | None = None) -> None:
+    def reload_ticket(self, notice: str | None = None) -> None:
+        """Read the ticket again and show it, with `notice` said in the notice line."""
         self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
-    def _watch(self) -> None:
+    def check_for_changes(self) -> None:
+        """What the watch timer runs: notice another agent's change. Public, so a check can also run now."""
         detail = self.detail
         if detail is None:
             return
@@ -203,7 +205,8 @@ class TicketScreen(DeskScreen):
         return self._draft_taken
 
     @work(thread=True, exit_on_error=False, group="renew")
-    def _renew(self) -> None:
+    def renew_claim(self) -> None:
+        """What the renewal timer runs while the claim is held: extend the lease, or say that it lapsed."""
         if not tickets.renew_claim(self.ctx, self.ticket_id):
             notice = _("your claim on this ticket lapsed; press c to claim it again")
             self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice=notice))
@@ -254,7 +257,7 @@ class TicketScreen(DeskScreen):
         detail = self.detail
         if self._own_write is not None or detail is None or message.stamp == (detail.version, detail.updated_at):
             return
-        self._load(_("updated by someone else; this is the latest"))
+        self.reload_ticket(_("updated by someone else; this is the latest"))
 
     @on(AccountFound)
     def _show_account(self, message: AccountFound) -> None:
@@ -270,7 +273,8 @@ class TicketScreen(DeskScreen):
         self._identity_loaded = True
         self._paint_header()
 
-    def _tick(self) -> None:
+    def repaint_countdowns(self) -> None:
+        """What the clock timer runs: repaint the header when the minute its countdowns show has turned."""
         # The header's countdowns count minutes: repaint when the minute turns and not otherwise, so an idle
         # ticket writes nothing to the terminal in between.
         if self._painted_minute != countdown_minute(self.ctx.clock()):

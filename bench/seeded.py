@@ -10,10 +10,11 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from lifer_desk.config import Settings
-from lifer_desk.services.agents import add_agent, find_agent
+from lifer_desk.services.agents import Actor, add_agent, find_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.seed import DEFAULT_AGENTS, seed_tickets
 from lifer_desk.store.db import Database
@@ -29,14 +30,20 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def ensure_agents(db: Database, names: Iterable[str]) -> None:
+    """Make `names` active agents, as the host's operator would: every desk write checks that its agent is one."""
+    operator = Actor("bench", operator=True)
+    for name in names:
+        if find_agent(db, name) is None:
+            add_agent(db, actor=operator, name=name, role="agent", display_name=name)
+
+
 def seed_into(url: str, count: int, seed: int) -> None:
     """Migrate the database at `url` and add `count` seeded tickets (and the seeded agents) to it."""
     db = Database(url)
     try:
         upgrade(db)
-        for name in DEFAULT_AGENTS:
-            if find_agent(db, name) is None:
-                add_agent(db, actor="bench", name=name, role="agent", display_name=name)
+        ensure_agents(db, DEFAULT_AGENTS)
         ctx = DeskContext(db=db, settings=Settings(database_url=url), agent="bench", role="host")
         started, done = time.perf_counter(), 0
 

@@ -63,14 +63,12 @@ def _writer(url: str, index: int) -> None:
 
 
 def _run(url: str, writers: int, seconds: float) -> tuple[list[float], list[str]]:
-    from lifer_desk.services.agents import add_agent, find_agent
+    from bench.seeded import ensure_agents
     from lifer_desk.store.db import Database
 
     db = Database(url)
     try:
-        for index in range(writers):
-            if find_agent(db, f"bench{index}") is None:
-                add_agent(db, actor="bench", name=f"bench{index}", role="agent")
+        ensure_agents(db, (f"bench{index}" for index in range(writers)))
     finally:
         db.dispose()
     procs = [

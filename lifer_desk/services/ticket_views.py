@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from lifer_desk.domain.legal_clocks import legal_deadlines
 from lifer_desk.domain.masking import mask_contact
 from lifer_desk.domain.tickets import LEGAL_CATEGORIES, Category
-from lifer_desk.store.models import Ticket, TicketEvent
+from lifer_desk.store.models import Ticket
+from lifer_desk.store.tickets import ThreadEvent
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,40 @@ class TicketRow:
 
 @dataclass(frozen=True)
 class EventView:
+    """One event of a thread. `body` is its start, as much as the read's window asked for; `length` is the whole
+    body's length in characters."""
+
     id: int
     kind: str
     author: str
     body: str
     meta: dict[str, Any]
     created_at: datetime
+    length: int
+
+    @property
+    def cut(self) -> int:
+        """How many characters of the body this view leaves out."""
+        return self.length - len(self.body)
+
+
+@dataclass(frozen=True)
+class ThreadWindow:
+    """How much of a thread a ticket read returns: the newest `events`, each body cut at `chars` characters. A
+    ticket opens with the default, whatever the size of its thread; each `wider()` shows more."""
+
+    events: int = 10
+    chars: int = 1_000
+
+    # Each step shows this many more events and makes bodies this many times longer.
+    MORE_EVENTS: ClassVar[int] = 10
+    LONGER: ClassVar[int] = 10
+
+    def wider(self) -> ThreadWindow:
+        return ThreadWindow(self.events + self.MORE_EVENTS, self.chars * self.LONGER)
+
+
+THREAD_WINDOW = ThreadWindow()
 
 
 @dataclass(frozen=True)
@@ -62,7 +91,9 @@ class TicketDetail:
     legal_warning: str | None
     created_at: datetime
     updated_at: datetime
+    # The newest events, in the read's window, oldest first; `earlier` is how many older ones it left out.
     events: tuple[EventView, ...]
+    earlier: int
 
     def claimed_by(self, agent: str, now: datetime) -> bool:
         return self.assignee == agent and self.claim_expires_at is not None and self.claim_expires_at >= now
@@ -92,7 +123,7 @@ def row_view(row: Any) -> TicketRow:
     )
 
 
-def detail_view(ticket: Ticket, events: list[TicketEvent]) -> TicketDetail:
+def detail_view(ticket: Ticket, events: list[ThreadEvent], total: int) -> TicketDetail:
     assert ticket.id is not None
     warning = None
     if Category(ticket.category) in LEGAL_CATEGORIES:
@@ -118,5 +149,8 @@ def detail_view(ticket: Ticket, events: list[TicketEvent]) -> TicketDetail:
         legal_warning=warning,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
-        events=tuple(EventView(e.id or 0, e.kind, e.author, e.body, json.loads(e.meta), e.created_at) for e in events),
+        events=tuple(
+            EventView(e.id, e.kind, e.author, e.body, json.loads(e.meta), e.created_at, e.length) for e in events
+        ),
+        earlier=total - len(events),
     )

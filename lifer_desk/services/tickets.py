@@ -30,7 +30,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
-from lifer_desk.services.ticket_views import TicketDetail, detail_view
+from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail, detail_view
 from lifer_desk.services.writing import writing
 from lifer_desk.store import drafts as store_drafts
 from lifer_desk.store import tickets as store
@@ -56,13 +56,16 @@ def _load(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _detail(session: Session, ticket_id: int) -> TicketDetail:
-    return detail_view(_load(session, ticket_id), store.thread(session, ticket_id))
+def _detail(session: Session, ticket_id: int, window: ThreadWindow = THREAD_WINDOW) -> TicketDetail:
+    ticket = _load(session, ticket_id)
+    events, total = store.thread(session, ticket_id, newest=window.events, chars=window.chars)
+    return detail_view(ticket, events, total)
 
 
-def get_ticket(ctx: DeskContext, ticket_id: int) -> TicketDetail:
+def get_ticket(ctx: DeskContext, ticket_id: int, window: ThreadWindow = THREAD_WINDOW) -> TicketDetail:
+    """The ticket, with as much of its thread as `window` asks for (by default what a ticket opens with)."""
     with ctx.db.read() as session:
-        return _detail(session, ticket_id)
+        return _detail(session, ticket_id, window)
 
 
 def ticket_stamp(ctx: DeskContext, ticket_id: int) -> tuple[int, datetime]:

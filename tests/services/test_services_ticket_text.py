@@ -13,6 +13,7 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import queues, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
+from lifer_desk.services.ticket_views import ThreadWindow
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
 
@@ -83,7 +84,7 @@ def test_an_inbound_body_over_the_limit_is_stored_truncated_with_a_marker(db: Da
     limit = tickets.MAX_INBOUND_BODY
     body = "很" * (limit + 1234)
     opened = tickets.open_ticket(alice, draft(body=body))
-    stored = opened.events[0].body
+    stored = tickets.get_ticket(alice, opened.id, ThreadWindow(events=1, chars=2 * limit)).events[0].body
     assert stored.startswith("很" * limit)
     assert stored.endswith("[truncated by the desk: 1,234 more characters not stored]")
     assert len(stored) < limit + 100
@@ -106,3 +107,18 @@ def test_a_status_change_since_the_reply_was_written_still_refuses_it(db: Databa
     with pytest.raises(tickets.StaleVersion, match="status new → resolved"):
         tickets.reply(alice, replace(seen), "we are on it")
     assert [event.kind for event in tickets.get_ticket(alice, seen.id).events] == ["inbound", "status"]
+
+
+def test_a_ticket_read_returns_only_its_window_of_the_thread_cut_in_the_database(db: Database) -> None:
+    alice = ctx(db)
+    opened = tickets.open_ticket(alice, draft(body="退款" * 2_000))
+    for n in range(12):
+        tickets.add_note(alice, opened.id, f"note {n} " + "x" * 50)
+    window = ThreadWindow(events=5, chars=10)
+    read = tickets.get_ticket(alice, opened.id, window)
+    assert read.earlier == 8
+    notes = [f"note {n} " + "x" * 50 for n in range(7, 12)]
+    assert [event.body for event in read.events] == [note[:10] for note in notes]
+    assert [event.length for event in read.events] == [len(note) for note in notes]
+    whole = tickets.get_ticket(alice, opened.id, ThreadWindow(events=100, chars=10_000))
+    assert whole.earlier == 0 and whole.events[0].body == "退款" * 2_000 and whole.events[0].cut == 0

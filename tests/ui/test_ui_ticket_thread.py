@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from lifer_desk.services import tickets
-from lifer_desk.ui.ticket.parts import BODY_PREVIEW, MORE_STEP, SHOWN_EVENTS
+from lifer_desk.services.ticket_views import THREAD_WINDOW
 from tests.ui.test_ui_ticket import open_ticket_view
 
 
 def laid_out(screen, selector: str) -> list[str]:
     return [str(widget.render()) for widget in screen.query(selector)]
+
+
+SHOWN_EVENTS, BODY_PREVIEW = THREAD_WINDOW.events, THREAD_WINDOW.chars
+WIDER = THREAD_WINDOW.wider()
 
 
 async def test_a_huge_thread_lays_out_a_bounded_amount_and_m_shows_more(desk_app, make_ticket, settle, ctx) -> None:
@@ -31,5 +35,5 @@ async def test_a_huge_thread_lays_out_a_bounded_amount_and_m_shows_more(desk_app
         bodies = laid_out(screen, ".event-body")
         assert len(bodies) == notes + 1 and bodies[0].startswith("退款退款")
         assert bodies[-1] == f"note {notes - 1} " + "x" * 3_000
-        left = len(tickets.get_ticket(ctx, ticket.id).events[0].body) - MORE_STEP * BODY_PREVIEW
+        left = tickets.get_ticket(ctx, ticket.id, WIDER).events[0].length - WIDER.chars
         assert laid_out(screen, ".event-more") == [f"… {left:,} more characters (m shows more)"]

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
-from lifer_desk.services.ticket_views import EventView, TicketDetail
+from lifer_desk.services.ticket_views import THREAD_WINDOW, EventView, ThreadWindow, TicketDetail
 from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.safe_text import SafeText
@@ -119,34 +119,38 @@ def _change_text(event: EventView) -> str:
     return f"{_FIELD_NAMES.get(field, field)} {shown(meta.get('from'))} → {shown(meta.get('to'))}"
 
 
-# Opening a ticket lays out only this much of its thread: the newest events, each body cut to a preview. Laying
-# out a 5.2 MB body whole took 13 s, and keys pressed meanwhile waited; `m` shows more, a step at a time.
-SHOWN_EVENTS = 10
-BODY_PREVIEW = 1_000
-# A preview is cut at this many lines too: 1,000 one-character lines are as slow to lay out as long ones.
+# Opening a ticket lays out only the services' thread window (`ThreadWindow`): the newest events, each body cut
+# in the database. Laying out a 5.2 MB body whole took 13 s, and keys pressed meanwhile waited; reading a whole
+# 2,000-event thread to show ten of its events cost more than the rest of the opening. `m` widens the window.
+# A preview is also cut at this many lines per step of the window: 1,000 one-character lines are as slow to lay
+# out as long ones.
 PREVIEW_LINES = 20
-# Each `m` shows SHOWN_EVENTS more events and makes previews MORE_STEP times longer.
-MORE_STEP = 10
 
 
-def preview(body: str, chars: int, lines: int) -> tuple[str, int]:
-    """The start of `body` that fits in `chars` characters and `lines` lines, and how many characters are left."""
-    cut = body[:chars]
-    kept = cut.split("\n", lines)
-    if len(kept) > lines:
-        cut = "\n".join(kept[:lines])
-    return cut, len(body) - len(cut)
+def preview_lines(window: ThreadWindow) -> int:
+    return PREVIEW_LINES * (window.chars // THREAD_WINDOW.chars)
+
+
+def preview(body: str, lines: int) -> str:
+    """The start of `body` that fits in `lines` lines."""
+    kept = body.split("\n", lines)
+    return "\n".join(kept[:lines]) if len(kept) > lines else body
 
 
 class EventItem(Static):
     """One event of the thread; its kind is a CSS class, so notes look different from replies."""
 
-    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo, scale: int = 1) -> None:
-        """`scale` multiplies the preview's length (see ThreadView.show_more)."""
+    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo, lines: int) -> None:
+        """`lines` is how many lines of the body to lay out at most."""
         super().__init__(classes=f"event -{event.kind}")
         self._event = event
         self._when = short_time(event.created_at, now, zone)
-        self._scale = scale
+        self._shown = preview(event.body, lines)
+
+    @property
+    def cut(self) -> bool:
+        """Whether this item leaves part of its body out."""
+        return len(self._shown) < self._event.length
 
     def compose(self) -> ComposeResult:
         event = self._event
@@ -160,61 +164,43 @@ class EventItem(Static):
             yield SafeText(title, classes="event-title")
             return
         yield SafeText(title, classes="event-title")
-        # Cut before cleaning, so that cleaning costs no more than the preview; a control sequence cut in two
-        # leaves a visible placeholder, never a live escape.
-        shown, rest = preview(event.body, BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale)
-        yield SafeText(customer_text(shown), classes="event-body")
-        if rest:
-            more = _("… {n:,} more characters (m shows more)").format(n=rest)
+        # A body cut in the middle of a control sequence leaves a visible placeholder, never a live escape.
+        yield SafeText(customer_text(self._shown), classes="event-body")
+        if self.cut:
+            more = _("… {n:,} more characters (m shows more)").format(n=event.length - len(self._shown))
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
 
 
 class ThreadView(VerticalScroll, can_focus=True):
-    """The ticket's events, oldest first, of which only the newest are laid out (see SHOWN_EVENTS); rebuilt only
-    when the set of events changes, or when the agent asks for more."""
+    """The events a ticket read returned, oldest first; rebuilt only when they change."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._events: tuple[EventView, ...] = ()
-        self._clock: tuple[datetime, ZoneInfo] | None = None
-        self._mores = 0
-
-    def show(self, events: tuple[EventView, ...], now: datetime, zone: ZoneInfo) -> None:
-        if tuple(event.id for event in events) == tuple(event.id for event in self._events):
-            return
-        self._events = events
-        self._clock = (now, zone)
-        self._build()
-        self.call_after_refresh(self.scroll_end, animate=False)
-
-    def show_more(self) -> bool:
-        """Lay out more of the thread: older events and longer bodies. False when everything is shown."""
-        if self._clock is None or not self._cut():
-            return False
-        self._mores += 1
-        self._build()
-        return True
+        self._shown: tuple[tuple[EventView, ...], int, int] | None = None
+        self._whole = True
 
     @property
-    def _scale(self) -> int:
-        return int(MORE_STEP**self._mores)
+    def whole(self) -> bool:
+        """Whether the whole thread is laid out, every event and every body in full."""
+        return self._whole
 
-    def _window(self) -> tuple[EventView, ...]:
-        return self._events[-SHOWN_EVENTS * (self._mores + 1) :]
-
-    def _cut(self) -> bool:
-        chars, lines = BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale
-        shown = self._window()
-        return len(shown) < len(self._events) or any(preview(event.body, chars, lines)[1] for event in shown)
-
-    def _build(self) -> None:
-        assert self._clock is not None
-        now, zone = self._clock
-        shown = self._window()
+    def show(self, detail: TicketDetail, window: ThreadWindow, now: datetime, zone: ZoneInfo) -> None:
+        """Lay out `detail`'s events, as read through `window`."""
+        lines = preview_lines(window)
+        shown = (detail.events, detail.earlier, lines)
+        if shown == self._shown:
+            return
+        grown = self._shown is not None and [e.id for e in self._shown[0][-1:]] == [e.id for e in detail.events[-1:]]
+        self._shown = shown
         self.remove_children()
         items: list[Widget] = []
-        if hidden := len(self._events) - len(shown):
-            earlier = _("{n:,} earlier events (m shows more)").format(n=hidden)
+        if detail.earlier:
+            earlier = _("{n:,} earlier events (m shows more)").format(n=detail.earlier)
             items.append(SafeText(Text(earlier, style="dim italic"), classes="event-more"))
-        items.extend(EventItem(event, now, zone, self._scale) for event in shown)
+        events = [EventItem(event, now, zone, lines) for event in detail.events]
+        items.extend(events)
+        self._whole = not detail.earlier and not any(event.cut for event in events)
         self.mount_all(items)
+        # A new event scrolls to the end, where it is; more of the same thread stays where the agent was reading.
+        if not grown:
+            self.call_after_refresh(self.scroll_end, animate=False)

@@ -24,7 +24,7 @@ from lifer_desk.services import accounts, drafts, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
-from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
@@ -74,11 +74,19 @@ class TicketScreen(DeskScreen):
         `written` marks the copy that ends this agent's own write.
         """
 
-        def __init__(self, detail: TicketDetail, notice: str | None = None, written: bool = False) -> None:
+        def __init__(
+            self,
+            detail: TicketDetail,
+            notice: str | None = None,
+            written: bool = False,
+            window: ThreadWindow = THREAD_WINDOW,
+        ) -> None:
             super().__init__()
             self.detail = detail
             self.notice = notice
             self.written = written
+            # How much of the thread `detail` holds: a write's copy has the default, and shows the newest events.
+            self.window = window
 
     class AccountFound(Message):
         def __init__(self, account: FoundAccount) -> None:
@@ -124,6 +132,7 @@ class TicketScreen(DeskScreen):
         # not report it as someone else's.
         self._own_write: Worker[None] | None = None
         self._painted_minute: datetime | None = None
+        self._window = THREAD_WINDOW
         # The agent's unsent texts by kind, as last written; the database keeps them across restarts.
         self._drafts: dict[EventKind, str] = {}
         # Draft saves run in worker threads and may overlap (a save while typing, then escape or send): each
@@ -158,9 +167,11 @@ class TicketScreen(DeskScreen):
     # Workers: each calls one service and posts what it got ----------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
-    def reload_ticket(self, notice: str | None = None) -> None:
-        """Read the ticket again and show it, with `notice` said in the notice line."""
-        self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id), notice))
+    def reload_ticket(self, notice: str | None = None, window: ThreadWindow | None = None) -> None:
+        """Read the ticket again and show it, with `notice` said in the notice line, through `window` (by default
+        the one on screen)."""
+        window = window or self._window
+        self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id, window), notice, window=window))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def check_for_changes(self) -> None:
@@ -239,7 +250,8 @@ class TicketScreen(DeskScreen):
         notice = self.query_one("#ticket-notice", Static)
         notice.update(Text(message.notice or "", style="bold yellow"))
         notice.set_class(message.notice is None, "-empty")
-        self.query_one(ThreadView).show(detail.events, now, self.ctx.settings.timezone)
+        self._window = message.window
+        self.query_one(ThreadView).show(detail, message.window, now, self.ctx.settings.timezone)
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
         self._load_identity()
@@ -423,8 +435,10 @@ class TicketScreen(DeskScreen):
         self.app.push_screen(VerifyDialog(seen), closed)
 
     def action_more(self) -> None:
-        if not self.query_one(ThreadView).show_more():
+        if self.query_one(ThreadView).whole:
             self.notify(_("The whole thread is shown"), severity="information")
+        else:
+            self.reload_ticket(window=self._window.wider())
 
     def action_scroll(self, delta: int) -> None:
         thread = self.query_one(ThreadView)

@@ -1,0 +1,83 @@
+"""Outbox rows: add, lease, and the queries delivery and its health need. Runs inside the caller's transaction.
+
+A lease is two columns (`leased_by`, `leased_until`) written in the transaction that picks the rows. On
+PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so two deliverers picking at once take different rows; on
+SQLite the write transaction (`BEGIN IMMEDIATE`) serialises the picks. Either way the second deliverer sees the
+first one's lease once it is committed, and a lease that lapses (its deliverer crashed) frees the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from lifer_desk.domain.outbox import ACTIVE_STATES, OutboxState
+from lifer_desk.store.models import DataRequest, Outbox
+
+_ACTIVE = sorted(str(state) for state in ACTIVE_STATES)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    in_flight: int
+    failed_requests: int
+    failing_since: datetime | None
+    next_due: datetime | None
+
+
+def add(session: Session, row: Outbox) -> Outbox:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox | None:
+    statement = select(Outbox).where(Outbox.id == outbox_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def lease(session: Session, owner: str, now: datetime, until: datetime, limit: int) -> list[Outbox]:
+    """Take up to `limit` rows due by `now` that no live lease holds, and hold them for `owner` until `until`."""
+    statement = (
+        select(Outbox)
+        .where(
+            col(Outbox.state).in_(_ACTIVE),
+            col(Outbox.next_attempt_at) <= now,
+            or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
+        )
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        # SQLite renders no FOR UPDATE: its write transaction already holds the database's only write lock.
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(statement))
+    for row in rows:
+        row.leased_by, row.leased_until = owner, until
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def for_request(session: Session, request_id: int, states: Iterable[OutboxState] | None = None) -> list[Outbox]:
+    statement = select(Outbox).where(Outbox.request_id == request_id)
+    if states is not None:
+        statement = statement.where(col(Outbox.state).in_([str(state) for state in states]))
+    return list(session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))))
+
+
+def counts(session: Session, now: datetime) -> OutboxCounts:
+    active = col(Outbox.state).in_(_ACTIVE)
+    held = col(Outbox.leased_until) > now
+    in_flight = session.exec(select(func.count()).select_from(Outbox).where(active, held)).one()
+    pending = session.exec(select(func.count()).select_from(Outbox).where(active)).one() - in_flight
+    failing_since = session.exec(select(func.min(Outbox.failing_since)).where(active)).one()
+    next_due = session.exec(select(func.min(Outbox.next_attempt_at)).where(active)).one()
+    failed = session.exec(select(func.count()).select_from(DataRequest).where(DataRequest.state == "failed")).one()
+    return OutboxCounts(pending, in_flight, failed, failing_since, next_due)

@@ -108,7 +108,7 @@ def delivery_health(ctx: DeskContext) -> DeliveryHealth:
 def next_due(ctx: DeskContext) -> datetime | None:
     """When the earliest row still to deliver is due; None when nothing is pending or in flight."""
     with ctx.db.read() as session:
-        return store.counts(session, ctx.clock()).next_due
+        return store.next_due(session)
 
 
 def receipt(ctx: DeskContext, request_id: int) -> Receipt:

@@ -27,7 +27,6 @@ class OutboxCounts:
     in_flight: int
     failed_requests: int
     failing_since: datetime | None
-    next_due: datetime | None
 
 
 def add(session: Session, row: Outbox) -> Outbox:
@@ -72,12 +71,16 @@ def for_request(session: Session, request_id: int, states: Iterable[OutboxState]
     return list(session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))))
 
 
+def next_due(session: Session) -> datetime | None:
+    """When the earliest row still to deliver is due (leased or not); None when there is none."""
+    return session.exec(select(func.min(Outbox.next_attempt_at)).where(col(Outbox.state).in_(_ACTIVE))).one()
+
+
 def counts(session: Session, now: datetime) -> OutboxCounts:
     active = col(Outbox.state).in_(_ACTIVE)
     held = col(Outbox.leased_until) > now
     in_flight = session.exec(select(func.count()).select_from(Outbox).where(active, held)).one()
     pending = session.exec(select(func.count()).select_from(Outbox).where(active)).one() - in_flight
     failing_since = session.exec(select(func.min(Outbox.failing_since)).where(active)).one()
-    next_due = session.exec(select(func.min(Outbox.next_attempt_at)).where(active)).one()
     failed = session.exec(select(func.count()).select_from(DataRequest).where(DataRequest.state == "failed")).one()
-    return OutboxCounts(pending, in_flight, failed, failing_since, next_due)
+    return OutboxCounts(pending, in_flight, failed, failing_since)

@@ -61,6 +61,7 @@ LEASE = timedelta(minutes=2)
 POLL_EVERY = timedelta(seconds=1)
 BATCH = 64
 IDLE_WAIT = 2.0
+MIN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ class Deliverer:
             if due is None and until_idle:
                 return
             wait = self.idle_wait if due is None else (due - self.ctx.clock()).total_seconds()
-            await self.sleep(min(self.idle_wait, max(0.0, wait)))
+            # A floor, so a row another deliverer is just picking (skipped, still locked) is not spun on.
+            await self.sleep(min(self.idle_wait, max(MIN_WAIT, wait)))
 
     async def run_once(self) -> int:
         """One round: lease, send, record. Returns how many rows it leased (0: nothing was due)."""

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.outbox import ACTIVE_STATES, OutboxState
 from lifer_desk.store.models import DataRequest, Outbox
+from lifer_desk.store.types import UTCDateTime
 
 _ACTIVE = sorted(str(state) for state in ACTIVE_STATES)
 
@@ -72,8 +73,14 @@ def for_request(session: Session, request_id: int, states: Iterable[OutboxState]
 
 
 def next_due(session: Session) -> datetime | None:
-    """When the earliest row still to deliver is due (leased or not); None when there is none."""
-    return session.exec(select(func.min(Outbox.next_attempt_at)).where(col(Outbox.state).in_(_ACTIVE))).one()
+    """When the earliest row still to deliver may next be leased (a row another deliverer holds, once its lease
+    lapses); None when there is none."""
+    leased = col(Outbox.leased_until)
+    free_at = case(
+        (and_(leased.is_not(None), leased > col(Outbox.next_attempt_at)), leased), else_=col(Outbox.next_attempt_at)
+    )
+    statement = select(func.min(type_coerce(free_at, UTCDateTime()))).where(col(Outbox.state).in_(_ACTIVE))
+    return session.exec(statement).one()
 
 
 def counts(session: Session, now: datetime) -> OutboxCounts:

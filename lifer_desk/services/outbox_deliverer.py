@@ -12,8 +12,8 @@ What an answer means:
 - timeouts, 5xx, 429 and 409 "in flight": tried again with `OutboxBackoff`, honouring Retry-After;
 - 412: the account changed since it was read: back for approval with a fresh read;
 - any other 4xx: the request fails with the problem detail.
-After `CircuitBreaker.threshold` consecutive transient failures the deliverer stops sending, and after its
-cool-down lets one row through as a probe; a confirmed answer resumes the work.
+After `CircuitBreaker.threshold` consecutive transient failures the deliverer stops sending, and every
+`PROBE_EVERY` lets one row through as a probe; a confirmed answer makes every backed-off row due at once.
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ POLL_EVERY = timedelta(seconds=1)
 BATCH = 64
 IDLE_WAIT = 2.0
 MIN_WAIT = 0.05
+# While the breaker is open, one probe this often: a single call, cheap, and it bounds how long work stays
+# stopped after the admin API is back.
+PROBE_EVERY = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Deliverer:
     poll_every: timedelta = POLL_EVERY
     idle_wait: float = IDLE_WAIT
     backoff: OutboxBackoff = field(default_factory=OutboxBackoff)
-    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(cool_down=PROBE_EVERY))
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
 
@@ -134,23 +137,26 @@ class Deliverer:
 
     async def run_once(self) -> int:
         """One round: lease, send, record. Returns how many rows it leased (0: nothing was due)."""
+        # After an outage opened the breaker, one row goes as a probe, whenever it was due: if the admin API
+        # answers, every row backed off during the outage is due again at once.
         probing = self.breaker.failures >= self.breaker.threshold
-        jobs = await asyncio.to_thread(self._lease, 1 if probing else self.batch)
+        jobs = await asyncio.to_thread(self._lease, 1 if probing else self.batch, not probing)
         if not jobs:
             return 0
         answers = await asyncio.gather(*(self._attempt(job) for job in jobs))
         for answer in answers:
             now = self.ctx.clock()
             self.breaker = self.breaker.failed(now) if answer.transient else self.breaker.succeeded()
-        await asyncio.to_thread(self._record, answers)
+        recovered = probing and self.breaker.failures == 0
+        await asyncio.to_thread(self._record, answers, recovered)
         return len(jobs)
 
     # -- leasing ------------------------------------------------------------------------------------------
 
-    def _lease(self, limit: int) -> list[Job]:
+    def _lease(self, limit: int, due_only: bool) -> list[Job]:
         now = self.ctx.clock()
         with writing(self.ctx) as session:
-            rows = store.lease(session, self.owner, now, now + self.lease, limit)
+            rows = store.lease(session, self.owner, now, now + self.lease, limit, due_only=due_only)
             checked: dict[int, bool] = {}
             jobs = []
             for row in rows:
@@ -258,9 +264,11 @@ class Deliverer:
 
     # -- recording ----------------------------------------------------------------------------------------
 
-    def _record(self, answers: list[Answer]) -> None:
+    def _record(self, answers: list[Answer], recovered: bool) -> None:
         now = self.ctx.clock()
         with writing(self.ctx) as session:
+            if recovered:
+                store.release_backoff(session, now)
             finished: set[int] = set()
             for answer in answers:
                 row = store.get(session, answer.job.id, for_update=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, type_coerce
+from sqlalchemy import and_, case, func, or_, type_coerce, update
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.outbox import ACTIVE_STATES, OutboxState
@@ -43,15 +43,17 @@ def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox
     return session.exec(statement).first()
 
 
-def lease(session: Session, owner: str, now: datetime, until: datetime, limit: int) -> list[Outbox]:
-    """Take up to `limit` rows due by `now` that no live lease holds, and hold them for `owner` until `until`."""
+def lease(
+    session: Session, owner: str, now: datetime, until: datetime, limit: int, *, due_only: bool = True
+) -> list[Outbox]:
+    """Take up to `limit` rows due by `now` (any row still to deliver, without `due_only`) that no live lease
+    holds, and hold them for `owner` until `until`."""
+    free = [col(Outbox.state).in_(_ACTIVE), or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now)]
+    if due_only:
+        free.append(col(Outbox.next_attempt_at) <= now)
     statement = (
         select(Outbox)
-        .where(
-            col(Outbox.state).in_(_ACTIVE),
-            col(Outbox.next_attempt_at) <= now,
-            or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
-        )
+        .where(*free)
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
         # SQLite renders no FOR UPDATE: its write transaction already holds the database's only write lock.
@@ -70,6 +72,17 @@ def for_request(session: Session, request_id: int, states: Iterable[OutboxState]
     if states is not None:
         statement = statement.where(col(Outbox.state).in_([str(state) for state in states]))
     return list(session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))))
+
+
+def release_backoff(session: Session, now: datetime) -> None:
+    """Make every row waiting out a failure due now: the admin API answers again, so the outage is over."""
+    session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.state).in_(_ACTIVE), col(Outbox.failing_since).is_not(None), col(Outbox.next_attempt_at) > now
+        )
+        .values(next_attempt_at=now)
+    )
 
 
 def next_due(session: Session) -> datetime | None:

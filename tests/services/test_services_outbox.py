@@ -263,7 +263,10 @@ async def test_an_outage_of_minutes_pauses_delivery_then_it_completes_by_itself(
     sleep.hooks.append(end_outage)
     await deliverer(alice, api, sleep).run(until_idle=True)
 
-    assert state(alice, request_id) is S.COMPLETED
+    view = get_request(alice, request_id).request
+    assert view.state is S.COMPLETED
+    # Backed off for minutes, yet resumed within seconds: the breaker's probe found the admin API back.
+    assert view.state_since - outage_ends <= timedelta(seconds=5)
     assert seen and seen[0] is not None  # "admin API failing since" was there to show during the outage
     assert outbox.delivery_health(alice).failing_since is None
     assert sorted(sandbox.deletions(account)) == sorted(("image", image) for image in images)

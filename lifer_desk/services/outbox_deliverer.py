@@ -73,7 +73,6 @@ class Job:
 
     id: str
     operation: Operation
-    state: OutboxState
     account_id: str
     body: dict[str, Any]
     etag: str | None
@@ -334,7 +333,6 @@ def _job(row: Outbox) -> Job:
     return Job(
         id=row.id,
         operation=Operation(row.kind),
-        state=OutboxState(row.state),
         account_id=str(body["account_id"]),
         body=body,
         etag=row.etag,

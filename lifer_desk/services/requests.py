@@ -474,6 +474,10 @@ def retry(ctx: DeskContext, request_id: int) -> RequestView:
     now = ctx.clock()
     with writing(ctx) as session:
         row = _load(session, request_id)
+        if row.state != _S.FAILED:
+            raise Refused(_("request #{id} is {state}: only a failed request can be retried").format(
+                id=request_id, state=row.state
+            ))  # fmt: skip
         payload = _payload(row)
         retried: list[str] = []
         for old in outbox_store.for_request(session, request_id, [OutboxState.FAILED, OutboxState.HELD]):

@@ -23,7 +23,7 @@ from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.idempotency import fingerprint
 from lifer_desk.services import outbox, requests
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import PermissionDenied
+from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
 from lifer_desk.services.request_views import get_request
 from lifer_desk.store.db import Database
@@ -373,6 +373,8 @@ async def test_a_supervisor_retries_a_failed_request_with_a_fresh_key_and_it_com
 
     with pytest.raises(PermissionDenied):
         requests.retry(alice, request_id)
+    with pytest.raises(Refused, match="only a failed request"):
+        requests.retry(sam, approved_deletion(alice, sam, account, DeletionScope.DIARY))
     sandbox.execute("UPDATE user SET username = 'freed_name_1' WHERE id = ?", other["id"])
     assert requests.retry(sam, request_id).state is S.EXECUTING
     await deliverer(alice, api, sleep).run(until_idle=True)

@@ -68,21 +68,30 @@ def _rows(row: DataRequest, payload: RequestPayload, now: datetime) -> list[Outb
         ]
     else:
         calls = [(Operation.ERASURE, "POST", f"{_user(account)}/erasure", {"scope": [str(payload.scope)]})]
+    assert row.id is not None
     return [
-        Outbox(
-            id=str(uuid.uuid4()),
-            kind=str(kind),
-            method=method,
-            path=path,
-            payload=json.dumps({"account_id": account, **body}, ensure_ascii=False, sort_keys=True),
-            etag=payload.etag,
-            state=OutboxState.PENDING,
-            next_attempt_at=now,
-            request_id=row.id,
-            created_at=now,
+        _new_row(
+            row.id, kind, method, path, json.dumps({"account_id": account, **body}, sort_keys=True), payload.etag, now
         )
         for kind, method, path, body in calls
     ]
+
+
+def _new_row(request_id: int, kind: str, method: str, path: str, body: str, etag: str | None, now: datetime) -> Outbox:
+    """A row to send now; a fresh id, so a fresh Idempotency-Key."""
+    return Outbox(
+        id=str(uuid.uuid4()), kind=kind, method=method, path=path, payload=body, etag=etag,
+        state=OutboxState.PENDING, next_attempt_at=now, request_id=request_id, created_at=now,
+    )  # fmt: skip
+
+
+def resend(session: Session, old: Outbox, etag: str | None, now: datetime) -> str:
+    """Replace a row the admin API refused by the same call under a fresh key (the old key would replay the
+    refusal); returns the new row's id."""
+    assert old.request_id is not None
+    old.state = OutboxState.SUPERSEDED
+    session.add(old)
+    return store.add(session, _new_row(old.request_id, old.kind, old.method, old.path, old.payload, etag, now)).id
 
 
 def enqueue(session: Session, row: DataRequest, payload: RequestPayload, now: datetime) -> list[str]:

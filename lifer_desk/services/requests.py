@@ -16,7 +16,6 @@ trail is the request's history. Rules, each enforced here and nowhere else:
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,7 +53,7 @@ from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import requests as store
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store import verifications as verification_store
-from lifer_desk.store.models import DataRequest, Outbox
+from lifer_desk.store.models import DataRequest
 
 # The two expiries at their defaults (72 h to approve, 24 h to start executing).
 EXPIRY = Expiry()
@@ -486,20 +485,6 @@ def retry(ctx: DeskContext, request_id: int) -> RequestView:
                 session.add(old)
                 retried.append(old.id)
                 continue
-            old.state = OutboxState.SUPERSEDED
-            session.add(old)
-            fresh = Outbox(
-                id=str(uuid.uuid4()),
-                kind=old.kind,
-                method=old.method,
-                path=old.path,
-                payload=old.payload,
-                etag=payload.etag,
-                state=OutboxState.PENDING,
-                next_attempt_at=now,
-                request_id=old.request_id,
-                created_at=now,
-            )
-            retried.append(outbox_store.add(session, fresh).id)
+            retried.append(outbox.resend(session, old, payload.etag, now))
         _move(session, ctx, row, _S.EXECUTING, now, AuditAction.REQUEST_RETRY, details={"outbox": sorted(retried)})
         return request_view(row)

@@ -5,6 +5,7 @@ right state with exactly one effect in the sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -29,24 +30,9 @@ from lifer_desk.services.request_views import get_request
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Outbox, TicketEvent
 from tests.outbox_support import MovingSleep, Sandbox, approved_deletion, correction
-from tests.request_support import Clock, context, tamper
+from tests.request_support import Clock, tamper
 
 S = RequestState
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def alice(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "alice", "agent")
-
-
-@pytest.fixture
-def sam(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sam", "supervisor")
 
 
 @pytest.fixture
@@ -69,6 +55,17 @@ def deliverer(ctx: DeskContext, api: AdminClient, sleep: MovingSleep) -> Deliver
     return Deliverer(ctx, api, sleep=sleep, rng=Random(7))
 
 
+async def delivered_username(
+    alice: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep, username: str
+) -> tuple[str, int, int]:
+    """A username correction (approved at once) delivered: its account, that account's version before, its id."""
+    account, _images = sandbox.account_with_images(1)
+    before = sandbox.version(account)
+    request_id = correction(alice, account, sandbox.etag(account), username=username)
+    await deliverer(alice, api, sleep).run(until_idle=True)
+    return account, before, request_id
+
+
 def rows(db: Database, request_id: int) -> list[Outbox]:
     with db.read() as session:
         return list(session.exec(select(Outbox).where(Outbox.request_id == request_id)))
@@ -87,12 +84,16 @@ class Crash(Exception):
 
 
 class CrashAfterSending(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    """Lets `sends` mutations reach the sandbox, then dies in each of them before the desk hears an answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, sends: int = 1) -> None:
         self._inner = inner
+        self._all_sent = asyncio.Barrier(sends)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
         if request.method != "GET":
+            await self._all_sent.wait()
             raise Crash
         return response
 
@@ -173,10 +174,7 @@ async def test_an_account_erasure_is_polled_to_the_end_and_its_receipt_is_the_sa
 async def test_a_correction_is_patched_once_and_confirmed_through_verify(
     alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:
-    account, _images = sandbox.account_with_images(1)
-    before = sandbox.version(account)
-    request_id = correction(alice, account, sandbox.etag(account), username="renamed_user_42")
-    await deliverer(alice, api, sleep).run(until_idle=True)
+    account, before, request_id = await delivered_username(alice, sandbox, api, sleep, "renamed_user_42")
 
     assert state(alice, request_id) is S.COMPLETED
     assert sandbox.version(account) == before + 1
@@ -214,7 +212,7 @@ async def test_a_crash_after_sending_and_before_the_commit_applies_nothing_twice
     account, images = sandbox.account_with_images(2)
     request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
     crashing = httpx.ASGITransport(app=sandbox.app)
-    async with sandbox.client(sleep, CrashAfterSending(crashing)) as dying:
+    async with sandbox.client(sleep, CrashAfterSending(crashing, sends=2)) as dying:
         with pytest.raises(Crash):
             await deliverer(alice, dying, sleep).run_once()
     # The sandbox acted; the desk recorded nothing: both rows are still leased by the dead deliverer.
@@ -297,10 +295,7 @@ async def test_a_412_sends_the_request_back_for_approval_with_a_fresh_read(
 async def test_a_422_fails_the_request_with_the_problem_detail_and_nothing_applied(
     db: Database, alice: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:
-    account, _images = sandbox.account_with_images(1)
-    before = sandbox.version(account)
-    request_id = correction(alice, account, sandbox.etag(account), username="ab")
-    await deliverer(alice, api, sleep).run(until_idle=True)
+    account, before, request_id = await delivered_username(alice, sandbox, api, sleep, "ab")
 
     assert state(alice, request_id) is S.FAILED
     fail = get_request(alice, request_id).history[-1]

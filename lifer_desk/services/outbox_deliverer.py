@@ -47,9 +47,10 @@ from lifer_desk.domain.requests import RequestState
 from lifer_desk.i18n import _
 from lifer_desk.services import outbox, requests
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import Refused
+from lifer_desk.services.errors import DatabaseBusy, Refused
 from lifer_desk.services.request_completion import complete
 from lifer_desk.services.writing import writing
+from lifer_desk.store import db as store_db
 from lifer_desk.store import outbox as store
 from lifer_desk.store import requests as request_store
 from lifer_desk.store.models import Outbox
@@ -125,7 +126,13 @@ class Deliverer:
                 assert self.breaker.opened_at is not None
                 await self.sleep(max(0.0, (self.breaker.opened_at + self.breaker.cool_down - now).total_seconds()))
                 continue
-            if await self.run_once():
+            try:
+                if await self.run_once():
+                    continue
+            except (DatabaseBusy, store_db.DatabaseBusy):
+                # Nothing of the refused transaction was written (a leased row waits out its lease): go on.
+                log.warning("outbox deliverer %s: the database was busy; trying again", self.owner)
+                await self.sleep(self.idle_wait)
                 continue
             due = await asyncio.to_thread(outbox.next_due, self.ctx)
             if due is None and until_idle:
@@ -156,12 +163,12 @@ class Deliverer:
         now = self.ctx.clock()
         with writing(self.ctx) as session:
             rows = store.lease(session, self.owner, now, now + self.lease, limit, due_only=due_only)
-            checked: dict[int, bool] = {}
+            # Requests are locked in id order, by every deliverer, so that two never wait on each other.
+            ids = sorted({row.request_id for row in rows if row.request_id is not None})
+            checked = {request_id: self._check(session, request_id, now) for request_id in ids}
             jobs = []
             for row in rows:
                 assert row.request_id is not None
-                if row.request_id not in checked:
-                    checked[row.request_id] = self._check(session, row.request_id, now)
                 if checked[row.request_id]:
                     jobs.append(_job(row))
                 else:
@@ -269,7 +276,7 @@ class Deliverer:
             if recovered:
                 store.release_backoff(session, now)
             finished: set[int] = set()
-            for answer in answers:
+            for answer in sorted(answers, key=lambda answer: answer.job.request_id):
                 row = store.get(session, answer.job.id, for_update=True)
                 if row is None or row.leased_by != self.owner:
                     # Our lease lapsed and another deliverer took the row: its answer (to the same key) counts.

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from random import Random
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from lifer_desk.admin_api import AdminClient
 from lifer_desk.domain.outbox import OutboxState
@@ -27,10 +28,10 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
 from lifer_desk.services.request_views import get_request
-from lifer_desk.store.db import Database
+from lifer_desk.store.db import Database, DatabaseBusy
 from lifer_desk.store.models import Outbox, TicketEvent
 from tests.outbox_support import MovingSleep, Sandbox, approved_deletion, correction
-from tests.request_support import Clock, tamper
+from tests.request_support import Clock, context, tamper
 
 S = RequestState
 
@@ -396,3 +397,30 @@ def test_delivery_health_counts_pending_rows(alice: DeskContext, sam: DeskContex
     approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
     health = outbox.delivery_health(alice)
     assert (health.pending, health.in_flight, health.failed, health.failing_since) == (2, 0, 0, None)
+
+
+class BusyOnce(Database):
+    """The desk database, whose first write transaction after `arm` finds it locked by others."""
+
+    armed = False
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        if self.armed:
+            self.armed = False
+            raise DatabaseBusy()
+        with super().write() as session:
+            yield session
+
+
+async def test_a_busy_database_delays_delivery_but_does_not_stop_it(
+    db_url: str, clock: Clock, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    busy = BusyOnce(db_url)
+    alice, sam = context(busy, clock, "alice", "agent"), context(busy, clock, "sam", "supervisor")
+    account, images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+    busy.armed = True
+    await deliverer(alice, api, sleep).run(until_idle=True)
+    assert state(alice, request_id) is S.COMPLETED and not busy.armed
+    busy.dispose()

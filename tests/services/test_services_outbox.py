@@ -99,6 +99,13 @@ class CrashAfterSending(httpx.AsyncBaseTransport):
         return response
 
 
+async def crash_after_sending(alice: DeskContext, sandbox: Sandbox, sleep: MovingSleep, sends: int = 1) -> None:
+    """One delivery round by a deliverer that dies once its `sends` mutations reached the sandbox."""
+    async with sandbox.client(sleep, CrashAfterSending(httpx.ASGITransport(app=sandbox.app), sends)) as dying:
+        with pytest.raises(Crash):
+            await deliverer(alice, dying, sleep).run_once()
+
+
 # --- what approval writes ---------------------------------------------------------------------------------------
 
 
@@ -212,10 +219,7 @@ async def test_a_crash_after_sending_and_before_the_commit_applies_nothing_twice
 ) -> None:
     account, images = sandbox.account_with_images(2)
     request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
-    crashing = httpx.ASGITransport(app=sandbox.app)
-    async with sandbox.client(sleep, CrashAfterSending(crashing, sends=2)) as dying:
-        with pytest.raises(Crash):
-            await deliverer(alice, dying, sleep).run_once()
+    await crash_after_sending(alice, sandbox, sleep, sends=2)
     # The sandbox acted; the desk recorded nothing: both rows are still leased by the dead deliverer.
     assert len(sandbox.deletions(account)) == 2
     assert {row.state for row in rows(db, request_id)} == {OutboxState.PENDING}
@@ -235,9 +239,7 @@ async def test_a_crash_after_starting_an_erasure_starts_no_second_one(
 ) -> None:
     account, _images = sandbox.account_with_images(1)
     request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
-    async with sandbox.client(sleep, CrashAfterSending(httpx.ASGITransport(app=sandbox.app))) as dying:
-        with pytest.raises(Crash):
-            await deliverer(alice, dying, sleep).run_once()
+    await crash_after_sending(alice, sandbox, sleep)
     clock.advance(timedelta(minutes=3))
     async with sandbox.client(sleep) as api:
         await deliverer(alice, api, sleep).run(until_idle=True)

@@ -19,7 +19,7 @@ from lifer_desk.config import load_settings
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.i18n import _
-from lifer_desk.services import request_intake, requests
+from lifer_desk.services import outbox, request_intake, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.errors import Refused
@@ -27,13 +27,14 @@ from lifer_desk.services.identity import current_agent
 from lifer_desk.services.request_views import RequestView, get_request, list_requests
 from lifer_desk.services.verification import ClaimsRefused
 
-requests_app = typer.Typer(help="Deletion and correction requests: list, show, raise, approve, reject.")
+requests_app = typer.Typer(help="Deletion and correction requests: list, show, raise, approve, reject, receipt.")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
-def _context() -> DeskContext:
+def cli_context() -> DeskContext:
+    """The context of a command run by the OS user, who must be an active agent."""
     settings = load_settings()
     db = open_database(settings)
     agent = current_agent(db, settings)
@@ -101,7 +102,7 @@ def list_command(
     """Requests, nearest legal deadline first."""
     wanted = _choice(RequestState, state, "--state") if state is not None else None
     within = _duration(due_within) if due_within is not None else None
-    ctx = _context()
+    ctx = cli_context()
     rows = _all(ctx, wanted, within)
     if as_json:
         typer.echo(json.dumps([view.to_json() for view in rows], ensure_ascii=False, sort_keys=True))
@@ -117,7 +118,7 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="The request and its history as JSON."),
 ) -> None:
     """One request: its payload, hash, deadlines and history."""
-    detail = get_request(_context(), request_id)
+    detail = get_request(cli_context(), request_id)
     if as_json:
         typer.echo(json.dumps(detail.to_json(), ensure_ascii=False, sort_keys=True))
         return
@@ -182,7 +183,7 @@ def new_command(
     chosen = {"delete": RequestKind.DELETE, "correct": RequestKind.CORRECT}.get(kind)
     if chosen is None:
         raise Refused(_("--kind must be delete or correct; got {kind!r}").format(kind=kind))
-    _print(asyncio.run(_raise(_context(), ticket, chosen, scope, values)), as_json)
+    _print(asyncio.run(_raise(cli_context(), ticket, chosen, scope, values)), as_json)
 
 
 @requests_app.command("approve")
@@ -191,7 +192,7 @@ def approve_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Approve as a supervisor who did not raise it."""
-    _print(requests.approve(_context(), request_id), as_json)
+    _print(requests.approve(cli_context(), request_id), as_json)
 
 
 @requests_app.command("reject")
@@ -201,4 +202,20 @@ def reject_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Reject as a supervisor, with a reason."""
-    _print(requests.reject(_context(), request_id, reason), as_json)
+    _print(requests.reject(cli_context(), request_id, reason), as_json)
+
+
+@requests_app.command("receipt")
+def receipt_command(
+    request_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="request_id, state and items (kind, id, at, ...)."),
+) -> None:
+    """What a request removed or changed, object by object, with the Idempotency-Key that did it."""
+    receipt = outbox.receipt(cli_context(), request_id)
+    if as_json:
+        typer.echo(json.dumps(receipt.to_json(), ensure_ascii=False, sort_keys=True))
+        return
+    typer.echo(_("request #{id} is {state}").format(id=receipt.request_id, state=receipt.state))
+    for item in receipt.items:
+        absent = _("already absent") if item.absent else ""
+        typer.echo("\t".join([item.kind, item.id, _at(item.at), item.idempotency_key, absent]).rstrip())

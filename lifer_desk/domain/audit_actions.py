@@ -40,3 +40,10 @@ class AuditAction(StrEnum):
     REQUEST_CANCEL = "request.cancel"
     REQUEST_EXPIRE = "request.expire"
     REQUEST_RESUBMIT = "request.resubmit"
+    # The outbox: a deliverer began executing, the request failed with the admin API's problem detail, the
+    # account changed since it was read (back for approval), every object was done, a supervisor retried it.
+    REQUEST_EXECUTE = "request.execute"
+    REQUEST_FAIL = "request.fail"
+    REQUEST_STALE = "request.stale"
+    REQUEST_COMPLETE = "request.complete"
+    REQUEST_RETRY = "request.retry"

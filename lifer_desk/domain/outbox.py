@@ -73,3 +73,53 @@ class CircuitBreaker:
             # A failed probe restarts the cool-down; the outage is still dated from its first failure.
             return CircuitBreaker(self.threshold, self.cool_down, failures, now, since)
         return CircuitBreaker(self.threshold, self.cool_down, failures, self.opened_at, since)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # to send, or to send again with the same key
+    POLLING = "polling"  # an erasure the admin API accepted: read until it ends
+    DONE = "done"  # a confirmed 2xx (or the target already gone); its receipt items are stored
+    FAILED = "failed"  # a definite refusal: nothing happened, the request failed with the problem detail
+    HELD = "held"  # its request failed through another row; waits, unsent, for a supervisor's retry
+    SUPERSEDED = "superseded"  # its request went back for approval; the new approval writes new rows
+
+
+# Rows a deliverer still has work on.
+ACTIVE_STATES = frozenset({OutboxState.PENDING, OutboxState.POLLING})
+
+
+class Operation(StrEnum):
+    ERASURE = "erasure"
+    IMAGE_DELETE = "image_delete"
+    CORRECTION = "correction"
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    """One object a request removed or changed: what it was, its id, when the admin API did it, the
+    Idempotency-Key that did it, and whether it was already gone (nothing to do, still done)."""
+
+    kind: str
+    id: str
+    at: datetime
+    idempotency_key: str
+    absent: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "idempotency_key": self.idempotency_key,
+            "absent": self.absent,
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, object]) -> ReceiptItem:
+        return cls(
+            kind=str(body["kind"]),
+            id=str(body["id"]),
+            at=datetime.fromisoformat(str(body["at"])),
+            idempotency_key=str(body["idempotency_key"]),
+            absent=bool(body.get("absent", False)),
+        )

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.identity import ClaimsInvalid, Field
 from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.outbox import OutboxState
 from lifer_desk.domain.request_payload import (
     PayloadInvalid,
     RequestPayload,
@@ -42,12 +43,13 @@ from lifer_desk.domain.requests import (
 )
 from lifer_desk.domain.tickets import EventKind, Priority, TransitionRefused
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail, verification
+from lifer_desk.services import audit_trail, outbox, verification
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, PermissionDenied, Refused
 from lifer_desk.services.request_views import RequestView, request_view, stored_payload
 from lifer_desk.services.verification import ClaimsRefused, CurrentVerification
 from lifer_desk.services.writing import writing
+from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import requests as store
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store import verifications as verification_store
@@ -137,6 +139,7 @@ def _payload(row: DataRequest) -> RequestPayload:
 
 
 def _approve(session: Session, ctx: DeskContext, row: DataRequest, now: datetime, *, four_eyes: bool) -> None:
+    """Approve, and write the outbox rows that carry it out in the same transaction (DESIGN 6)."""
     _move(
         session,
         ctx,
@@ -148,6 +151,7 @@ def _approve(session: Session, ctx: DeskContext, row: DataRequest, now: datetime
         approved_by=ctx.agent if four_eyes else None,
         approved_at=now,
     )
+    outbox.enqueue(session, row, _payload(row), now)
 
 
 def _advance(session: Session, ctx: DeskContext, row: DataRequest, proof: _Proof, now: datetime) -> None:
@@ -380,12 +384,18 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
 def assert_executable(ctx: DeskContext, request_id: int) -> RequestPayload:
     """The payload to execute, once checked: approved (or executing), within its window, and exactly what the
     approval bound, as the audit trail recorded it."""
-    now = ctx.clock()
     with ctx.db.read() as session:
         row = store.get(session, request_id)
         if row is None:
             raise NotFound(_("no request #{id}").format(id=request_id))
-        bound = store.approved_hash(session, request_id)
+        return check_executable(session, row, ctx.clock())
+
+
+def check_executable(session: Session, row: DataRequest, now: datetime) -> RequestPayload:
+    """`assert_executable` inside the caller's transaction (the deliverer checks as it leases)."""
+    assert row.id is not None
+    request_id = row.id
+    bound = store.approved_hash(session, request_id)
     state = RequestState(row.state)
     if state not in (_S.APPROVED, _S.EXECUTING):
         raise Refused(_("request #{id} is {state}, not approved").format(id=request_id, state=state))
@@ -395,3 +405,86 @@ def assert_executable(ctx: DeskContext, request_id: int) -> RequestPayload:
     if payload is None or bound is None or payload.hash != bound or row.payload_hash != bound:
         raise ChangedSinceApproval(_("request #{id} changed since approval").format(id=request_id))
     return payload
+
+
+# --- execution (the deliverer's moves, each inside its write transaction) --------------------------------------
+
+
+def start_execution(session: Session, ctx: DeskContext, row: DataRequest, now: datetime, *, owner: str) -> None:
+    if row.state == _S.APPROVED:
+        _move(session, ctx, row, _S.EXECUTING, now, AuditAction.REQUEST_EXECUTE, details={"deliverer": owner})
+
+
+def fail_execution(session: Session, ctx: DeskContext, row: DataRequest, now: datetime, problem: str) -> None:
+    """The admin API refused for good (or the payload changed): the request fails with the problem detail, and
+    its rows not yet sent wait, unsent, for a supervisor's retry."""
+    if row.state == _S.APPROVED:
+        _move(session, ctx, row, _S.EXECUTING, now, AuditAction.REQUEST_EXECUTE)
+    _move(session, ctx, row, _S.FAILED, now, AuditAction.REQUEST_FAIL, details={"problem": problem[:MAX_REASON]})
+    assert row.id is not None
+    for waiting in outbox_store.for_request(session, row.id, [OutboxState.PENDING, OutboxState.POLLING]):
+        if waiting.leased_until is None or waiting.leased_until <= now:
+            waiting.state = OutboxState.HELD
+            session.add(waiting)
+
+
+def _supersede(session: Session, request_id: int) -> None:
+    for stale in outbox_store.for_request(
+        session, request_id, [OutboxState.PENDING, OutboxState.POLLING, OutboxState.HELD]
+    ):
+        stale.state, stale.leased_by, stale.leased_until = OutboxState.SUPERSEDED, None, None
+        session.add(stale)
+
+
+def back_for_approval(session: Session, ctx: DeskContext, row: DataRequest, etag: str, now: datetime) -> None:
+    """The account changed since it was read (412): what was approved no longer describes what would run, so the
+    request goes back for approval with the fresh read's ETag, and its unsent rows are dropped (the new approval
+    writes new ones)."""
+    payload = dataclasses.replace(_payload(row), etag=etag)
+    old_hash = row.payload_hash
+    row.payload, row.payload_hash = payload.to_json(), payload.hash
+    _move(
+        session,
+        ctx,
+        row,
+        _S.AWAITING_APPROVAL,
+        now,
+        AuditAction.REQUEST_STALE,
+        details={"old_payload_hash": old_hash, "payload_hash": payload.hash},
+        approved_by=None,
+        approved_at=None,
+    )
+    assert row.id is not None
+    _supersede(session, row.id)
+
+
+def expire_approval(session: Session, ctx: DeskContext, row: DataRequest, now: datetime) -> None:
+    """An approval not acted on within its window: expired, its rows dropped (re-submitting approves anew)."""
+    _move(session, ctx, row, _S.EXPIRED, now, AuditAction.REQUEST_EXPIRE)
+    assert row.id is not None
+    _supersede(session, row.id)
+
+
+def retry(ctx: DeskContext, request_id: int) -> RequestView:
+    """A supervisor sends a failed request back to the outbox. A row the admin API refused gets a fresh key (the
+    refusal changed nothing, and the old key would replay it); a row never sent keeps its own."""
+    if not ctx.is_supervisor:
+        raise PermissionDenied(_("only a supervisor can retry a request"))
+    now = ctx.clock()
+    with writing(ctx) as session:
+        row = _load(session, request_id)
+        if row.state != _S.FAILED:
+            raise Refused(_("request #{id} is {state}: only a failed request can be retried").format(
+                id=request_id, state=row.state
+            ))  # fmt: skip
+        payload = _payload(row)
+        retried: list[str] = []
+        for old in outbox_store.for_request(session, request_id, [OutboxState.FAILED, OutboxState.HELD]):
+            if old.state == OutboxState.HELD:
+                old.state, old.next_attempt_at = OutboxState.PENDING, now
+                session.add(old)
+                retried.append(old.id)
+                continue
+            retried.append(outbox.resend(session, old, payload.etag, now))
+        _move(session, ctx, row, _S.EXECUTING, now, AuditAction.REQUEST_RETRY, details={"outbox": sorted(retried)})
+        return request_view(row)

@@ -210,8 +210,14 @@ class AuditHead(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
+    """One admin-API mutation to deliver; its `id` is the Idempotency-Key. A deliverer holds a row while it
+    works on it (`leased_by` until `leased_until`); a lapsed lease (a crashed deliverer) frees the row."""
+
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "state", "next_attempt_at"),
+        Index("ix_outbox_request", "request_id", "state"),
+    )
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))
     kind: str = Field(sa_column=Column(String(32), nullable=False))
@@ -228,6 +234,12 @@ class Outbox(SQLModel, table=True):
     )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    leased_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    leased_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # The first of the failed attempts still unresolved; cleared by the next confirmed answer.
+    failing_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # JSON: an erasure's id while it runs, then the receipt items (kind, id, at, absent).
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SyncCursor(SQLModel, table=True):

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets
+from lifer_desk.services import outbox_deliverer, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
@@ -32,6 +32,9 @@ from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
+
+# How often an open desk looks for outbox rows to deliver (issue 9: the deliverer runs in every open desk).
+OUTBOX_EVERY = 2.0
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -64,6 +67,14 @@ class DeskApp(App[None], WorkerFailures):
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
+
+    def on_mount(self) -> None:
+        self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
+
+    def deliver_outbox(self) -> None:
+        """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle)."""
+        if not any(worker.group == "outbox" and not worker.is_finished for worker in self.workers):
+            self._deliver_outbox()
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
@@ -109,6 +120,10 @@ class DeskApp(App[None], WorkerFailures):
             self._release(ticket_id)
 
     # Workers and handlers -----------------------------------------------------------------------------------
+
+    @work(exit_on_error=False, group="outbox")
+    async def _deliver_outbox(self) -> None:
+        await outbox_deliverer.deliver_due(self.ctx)
 
     @work(thread=True, exit_on_error=False, group="release")
     def _release(self, ticket_id: int) -> None:
@@ -163,6 +178,7 @@ class DeskApp(App[None], WorkerFailures):
             with suppress(WorkerFailed):
                 await worker.wait()
         self._held.clear()
+        self.workers.cancel_group(self, "outbox")
         await self.ctx.admin.aclose()
         self.exit()
 

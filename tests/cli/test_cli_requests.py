@@ -178,3 +178,30 @@ def test_bad_input_is_one_line_with_exit_code_2(desk: Desk, alice: DeskContext, 
     one_line_error(desk("alice", "requests", "list", "--state", "limbo"), "--state must be one of")
     one_line_error(desk("alice", "requests", "show", "99"), "no request #99")
     one_line_error(desk("mallory", "requests", "list"), "is not a lifer-desk agent")
+
+
+def test_an_approved_request_is_delivered_by_outbox_run_and_its_receipt_printed(
+    desk: Desk, alice: DeskContext, account: str, sandbox_template: Path
+) -> None:
+    with sqlite3.connect(sandbox_template) as conn:
+        entries = {row[0] for row in conn.execute("SELECT id FROM diary_entry WHERE user_id = ?", (account,))}
+    assert entries
+    ticket_id = open_ticket(alice, account)
+    record_verified(alice, ticket_id, account)
+    desk("alice", "requests", "new", "--ticket", str(ticket_id), "--kind", "delete", "--scope", "diary")
+    desk("sam", "requests", "approve", "1")
+    code, out, _ = desk("alice", "outbox", "status", "--json")
+    assert code == 0 and json.loads(out) == {"failing_since": None, "pending": 1, "in_flight": 0, "failed": 0}
+
+    code, out, err = desk("alice", "outbox", "run", "--until-idle")
+    assert (code, out, err) == (0, "", "")
+    code, out, _ = desk("alice", "requests", "receipt", "1", "--json")
+    receipt = json.loads(out)
+    assert code == 0 and receipt["request_id"] == 1 and receipt["state"] == "completed"
+    assert {item["id"] for item in receipt["items"]} == entries
+    assert all(set(item) >= {"kind", "id", "at"} and item["kind"] == "diary_entry" for item in receipt["items"])
+    code, out, _ = desk("alice", "requests", "receipt", "1")
+    assert code == 0 and out.splitlines()[0] == "request #1 is completed" and len(out.splitlines()) == 1 + len(entries)
+    code, out, _ = desk("alice", "outbox", "status")
+    assert code == 0 and out.splitlines()[:3] == ["pending: 0", "in flight: 0", "failed requests: 0"]
+    one_line_error(desk("alice", "requests", "receipt", "99"), "no request #99")

@@ -26,21 +26,6 @@ S = RequestState
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def alice(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "alice", "agent")
-
-
-@pytest.fixture
-def sam(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sam", "supervisor")
-
-
-@pytest.fixture
 def sue(db: Database, clock: Clock) -> DeskContext:
     return context(db, clock, "sue", "supervisor")
 

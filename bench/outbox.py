@@ -1,0 +1,359 @@
+"""Issue 9's outbox: deliver 2,000 approved image deletions and 200 account erasures over the served sandbox.
+
+The requests are raised and approved through the services on a fresh SQLite desk database, once; each run then
+starts from a copy of it and of a freshly seeded sandbox, serves the sandbox with `lifer-desk sandbox serve`,
+and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as `lifer-desk outbox run
+--until-idle` does) until every row is done. Four runs, compared in one go:
+
+- clean: throughput, in mutations (DELETEs and erasure POSTs) per second from start to the last row done;
+- `LIFER_SANDBOX_ERROR_RATE=0.1`: everything still completes;
+- a 30 s outage in the middle (switched on at the sandbox's control endpoint once a quarter of the rows are
+  done): everything completes, and the first row is done again within 5 s of the outage ending;
+- two deliverers at once: throughput scales.
+Duplicates are counted in the sandbox's own database (an object deleted twice, an account erased twice).
+
+    python -m bench.outbox [--images 2000] [--erasures 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+TARGET_RATE = 200.0
+TARGET_RECOVERY_S = 5.0
+OUTAGE_S = 30.0
+ERROR_RATE = 0.1
+TOKEN = "bench-outbox-token-3c1f"
+AGENT, SUPERVISOR = "bench.agent", "bench.supervisor"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the deliverer process ----------------------------------------------------------------------------------------
+
+
+def _deliver(desk_url: str, admin_url: str) -> None:
+    # The admin client logs each retry it makes; thousands of them under faults would drown the figures.
+    logging.getLogger("lifer_desk").setLevel(logging.ERROR)
+    from lifer_desk.admin_api import AdminClient
+    from lifer_desk.config import Secret, Settings
+    from lifer_desk.services.context import DeskContext
+    from lifer_desk.services.outbox_deliverer import Deliverer
+    from lifer_desk.store.db import Database
+
+    db = Database(desk_url, create=False)
+    ctx = DeskContext(db=db, settings=Settings(database_url=desk_url), agent=AGENT, role="agent")
+
+    async def run() -> None:
+        async with AdminClient(admin_url, Secret(TOKEN)) as api:
+            await Deliverer(ctx, api).run(until_idle=True)
+
+    print("ready", flush=True)
+    sys.stdin.readline()
+    asyncio.run(run())
+    db.dispose()
+
+
+# --- preparing the databases --------------------------------------------------------------------------------------
+
+
+def _targets(sandbox: Path, images: int, erasures: int) -> tuple[dict[str, list[str]], list[str]]:
+    """Accounts and the images to delete on each (`images` in all), and `erasures` other accounts to erase."""
+    conn = sqlite3.connect(sandbox)
+    try:
+        rows = conn.execute("SELECT user_id, id FROM image ORDER BY user_id, id LIMIT ?", (images,)).fetchall()
+        if len(rows) < images:
+            raise SystemExit(f"the sandbox holds only {len(rows):,} images")
+        by_account: dict[str, list[str]] = {}
+        for user, image in rows:
+            by_account.setdefault(user, []).append(image)
+        others = conn.execute(
+            "SELECT id FROM user WHERE id NOT IN (SELECT user_id FROM image) ORDER BY id LIMIT ?", (erasures,)
+        ).fetchall()
+        return by_account, [user for (user,) in others]
+    finally:
+        conn.close()
+
+
+def _prepare(workdir: Path, images: int, erasures: int) -> tuple[Path, Path, int]:
+    """A seeded sandbox, and a desk database holding the approved requests; returns both and the mutations."""
+    from lifer_desk.config import Settings
+    from lifer_desk.domain.identity import Outcome
+    from lifer_desk.domain.requests import DeletionScope
+    from lifer_desk.domain.tickets import Category, Channel, Priority
+    from lifer_desk.sandbox.seed import ensure_seeded
+    from lifer_desk.services import requests, tickets
+    from lifer_desk.services.agents import Actor, add_agent
+    from lifer_desk.services.context import DeskContext
+    from lifer_desk.store import verifications
+    from lifer_desk.store.db import Database
+    from lifer_desk.store.migrate import upgrade
+
+    sandbox = workdir / "sandbox.db"
+    ensure_seeded(sandbox)
+    by_account, erased = _targets(sandbox, images, erasures)
+    desk = workdir / "desk.db"
+    url = f"sqlite:///{desk}"
+    db = Database(url)
+    upgrade(db)
+    operator = Actor("bench", operator=True)
+    add_agent(db, actor=operator, name=AGENT, role="agent", display_name=AGENT)
+    add_agent(db, actor=operator, name=SUPERVISOR, role="supervisor", display_name=SUPERVISOR)
+    ctx = DeskContext(db=db, settings=Settings(database_url=url), agent=AGENT, role="agent")
+    boss = replace(ctx, agent=SUPERVISOR, role="supervisor")
+    jobs = [(account, DeletionScope.IMAGES, tuple(ids)) for account, ids in by_account.items()]
+    jobs += [(account, DeletionScope.ACCOUNT, ()) for account in erased]
+    started = time.perf_counter()
+    for n, (account, scope, ids) in enumerate(jobs, 1):
+        draft = tickets.TicketDraft(
+            Channel.PHONE, "deletion", "please delete", "+86 138 0000 0000", "caller", Category.DELETION,
+            Priority.NORMAL, account_id=account,
+        )  # fmt: skip
+        ticket_id = tickets.open_ticket(ctx, draft).id
+        now = ctx.clock()
+        with db.write() as session:
+            verifications.add_attempt(
+                session, ticket_id=ticket_id, account_id=account, agent=AGENT, fields_stated=["email", "username"],
+                results={"email": "match", "username": "match"}, outcome=Outcome.VERIFIED, attempt=1, at=now,
+                expires_at=now + timedelta(hours=24),
+            )  # fmt: skip
+        raised = requests.raise_deletion(ctx, ticket_id, scope, etag=None, image_ids=ids)
+        requests.approve(boss, raised.id)
+        if n % 200 == 0 or n == len(jobs):
+            _say(f"  raised and approved {n:,} / {len(jobs):,} requests ({time.perf_counter() - started:.0f} s)")
+    db.dispose()
+    return sandbox, desk, images + len(erased)
+
+
+# --- one run ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    seconds: float
+    rate: float
+    duplicates: int
+    unfinished: int
+    recovery_s: float | None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(sandbox: Path, port: int, error_rate: float) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIFER_ADMIN_TOKEN": TOKEN, "LIFER_SANDBOX_ERROR_RATE": str(error_rate)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lifer_desk", "sandbox", "serve", "--port", str(port), "--db", str(sandbox)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def _count(path: Path, sql: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _outage(desk: Path, admin_url: str, rows: int, result: dict[str, float]) -> None:
+    """Once a quarter of the rows are done, switch the sandbox off for OUTAGE_S, then time the recovery."""
+    done = "SELECT count(*) FROM outbox WHERE state = 'done'"
+    while _count(desk, done) < rows // 4:
+        time.sleep(0.02)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    httpx.put(f"{admin_url}/_sandbox/faults", json={"outage": True}, headers=headers).raise_for_status()
+    _say(f"  outage on for {OUTAGE_S:.0f} s")
+    time.sleep(OUTAGE_S)
+    before = _count(desk, done)
+    httpx.put(f"{admin_url}/_sandbox/faults", json={"outage": False}, headers=headers).raise_for_status()
+    ended = time.perf_counter()
+    while _count(desk, done) == before:
+        time.sleep(0.02)
+    result["recovery_s"] = time.perf_counter() - ended
+
+
+def _run(prepared: tuple[Path, Path, int], workdir: Path, *, deliverers: int = 1, error_rate: float = 0.0,
+         outage: bool = False) -> Outcome:  # fmt: skip
+    source_sandbox, source_desk, mutations = prepared
+    sandbox, desk = workdir / "run-sandbox.db", workdir / "run-desk.db"
+    shutil.copyfile(source_sandbox, sandbox)
+    shutil.copyfile(source_desk, desk)
+    port = _free_port()
+    admin_url = f"http://127.0.0.1:{port}"
+    server = _serve(sandbox, port, error_rate)
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.outbox", "--deliver", f"sqlite:///{desk}", admin_url],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(deliverers)
+        ]
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        rows = _count(desk, "SELECT count(*) FROM outbox")
+        recovery: dict[str, float] = {}
+        watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
+        started = time.perf_counter()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.close()
+        if watcher is not None:
+            watcher.start()
+        for proc in procs:
+            if proc.wait(timeout=900) != 0:
+                raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
+        seconds = time.perf_counter() - started
+        if watcher is not None:
+            watcher.join()
+    finally:
+        server.terminate()
+        server.wait()
+    duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
+    duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
+    unfinished = _count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
+    return Outcome(seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"))
+
+
+def _ceiling(prepared: tuple[Path, Path, int], workdir: Path, in_flight: int) -> float:
+    """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all."""
+    source_sandbox, _desk, _mutations = prepared
+    sandbox = workdir / "ceiling-sandbox.db"
+    shutil.copyfile(source_sandbox, sandbox)
+    conn = sqlite3.connect(sandbox)
+    try:
+        images = conn.execute("SELECT user_id, id FROM image ORDER BY user_id, id LIMIT 1000").fetchall()
+    finally:
+        conn.close()
+    port = _free_port()
+    server = _serve(sandbox, port, 0.0)
+
+    async def send() -> float:
+        gate = asyncio.Semaphore(in_flight)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
+
+            async def one(user: str, image: str, n: int) -> None:
+                async with gate:
+                    key = {"Idempotency-Key": f"ceiling-{n}"}
+                    (await http.delete(f"/v1/users/{user}/images/{image}", headers=key)).raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(user, image, n) for n, (user, image) in enumerate(images)))
+            return len(images) / (time.perf_counter() - started)
+
+    try:
+        return asyncio.run(send())
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _line(name: str, outcome: Outcome, extra: str = "") -> None:
+    done = "all completed" if outcome.unfinished == 0 else f"{outcome.unfinished} NOT completed"
+    dup = "meets" if outcome.duplicates == 0 else "MISSES"
+    print(
+        f"  {name:<24} {outcome.seconds:6.1f} s  {outcome.rate:6.0f} mutations/s  {done}  "
+        f"duplicates {outcome.duplicates} (target 0: {dup}){extra}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=2_000)
+    parser.add_argument("--erasures", type=int, default=200)
+    parser.add_argument("--deliver", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    # The same number in flight as one deliverer's batch, so that the sandbox alone is measured alike.
+    from lifer_desk.services.outbox_deliverer import BATCH
+
+    if args.deliver:
+        _deliver(*args.deliver)
+        return
+    with tempfile.TemporaryDirectory(prefix="lifer-bench-") as tmp:
+        workdir = Path(tmp)
+        _say(f"preparing {args.images:,} image deletions and {args.erasures:,} account erasures")
+        prepared = _prepare(workdir, args.images, args.erasures)
+        _say("run: the sandbox alone")
+        ceiling = _ceiling(prepared, workdir, BATCH)
+        runs = {}
+        for name, options in (
+            ("one deliverer", {}),
+            (f"error rate {ERROR_RATE}", {"error_rate": ERROR_RATE}),
+            (f"{OUTAGE_S:.0f} s outage", {"outage": True}),
+            ("two deliverers", {"deliverers": 2}),
+        ):
+            _say(f"run: {name}")
+            runs[name] = _run(prepared, workdir, **options)
+    print(
+        f"outbox delivery over the served sandbox: {args.images:,} image deletions + {args.erasures:,} account "
+        f"erasures ({prepared[2]:,} mutations; each erasure runs 5 s in the sandbox)"
+    )
+    one = runs["one deliverer"]
+    verdict = "meets" if one.rate >= TARGET_RATE else "MISSES"
+    print(
+        f"  {'the sandbox alone':<24} {ceiling:6.0f} DELETEs/s sent raw, {BATCH} at a time "
+        "(the ceiling on this machine)"
+    )
+    _line(
+        "one deliverer", one, f"  (target >= {TARGET_RATE:.0f}/s: {verdict}; {one.rate / ceiling:.0%} of the ceiling)"
+    )
+    _line(f"error rate {ERROR_RATE}", runs[f"error rate {ERROR_RATE}"])
+    outage = runs[f"{OUTAGE_S:.0f} s outage"]
+    recovered = outage.recovery_s if outage.recovery_s is not None else float("inf")
+    verdict = "meets" if recovered <= TARGET_RECOVERY_S else "MISSES"
+    _line(
+        f"{OUTAGE_S:.0f} s outage",
+        outage,
+        f"  recovery {recovered:.1f} s (target <= {TARGET_RECOVERY_S:.0f} s: {verdict})",
+    )
+    two = runs["two deliverers"]
+    ratio = two.rate / one.rate
+    _line(
+        "two deliverers",
+        two,
+        f"  {ratio:.2f}x one deliverer (target: scales, > 1x: {'meets' if ratio > 1 else 'MISSES'})",
+    )
+
+
+if __name__ == "__main__":
+    main()

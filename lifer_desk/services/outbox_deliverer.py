@@ -1,0 +1,365 @@
+"""The outbox deliverer (DESIGN 6, issue 9): sends each row with its id as the Idempotency-Key, until a confirmed
+answer; safe to run in every desk and as `lifer-desk outbox run`, any number at once.
+
+One round: lease a batch (one write transaction, which also checks each request is still executable and moves
+an approved one to executing), send the batch concurrently, then record every answer (one write transaction).
+A deliverer killed at any point loses nothing: an unrecorded answer leaves the row leased, the lease lapses,
+and the next deliverer sends it again with the same key, which the admin API replays rather than repeats.
+
+What an answer means:
+- 2xx: done (an erasure is then read until it ends; a correction is confirmed through `verify`);
+- 404/410: the target is already gone, which is done, and the receipt says "already absent";
+- timeouts, 5xx, 429 and 409 "in flight": tried again with `OutboxBackoff`, honouring Retry-After;
+- 412: the account changed since it was read: back for approval with a fresh read;
+- any other 4xx: the request fails with the problem detail.
+After `CircuitBreaker.threshold` consecutive transient failures the deliverer stops sending, and every
+`PROBE_EVERY` lets one row through as a probe; a confirmed answer makes every backed-off row due at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from lifer_desk.admin_api import (
+    AdminApi,
+    AdminApiError,
+    NotFound,
+    PreconditionFailed,
+    TryLater,
+    Unavailable,
+    UserChanges,
+    VerifyClaims,
+)
+from lifer_desk.domain.outbox import CircuitBreaker, Operation, OutboxBackoff, OutboxState, ReceiptItem
+from lifer_desk.domain.requests import RequestState
+from lifer_desk.i18n import _
+from lifer_desk.services import outbox, requests
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import DatabaseBusy, Refused
+from lifer_desk.services.request_completion import complete
+from lifer_desk.services.writing import writing
+from lifer_desk.store import db as store_db
+from lifer_desk.store import outbox as store
+from lifer_desk.store import requests as request_store
+from lifer_desk.store.models import Outbox
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+LEASE = timedelta(minutes=2)
+POLL_EVERY = timedelta(seconds=1)
+BATCH = 64
+IDLE_WAIT = 2.0
+MIN_WAIT = 0.05
+# While the breaker is open, one probe this often: a single call, cheap, and it bounds how long work stays
+# stopped after the admin API is back.
+PROBE_EVERY = timedelta(seconds=3)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A leased row, as plain values: what the send needs, outside any transaction."""
+
+    id: str
+    operation: Operation
+    account_id: str
+    body: dict[str, Any]
+    etag: str | None
+    erasure_id: str | None
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one send came to. `outcome` is done, polling, retry, failed or stale."""
+
+    job: Job
+    outcome: str
+    items: tuple[ReceiptItem, ...] = ()
+    erasure_id: str | None = None
+    problem: str | None = None
+    retry_after: float | None = None
+    etag: str | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.outcome == "retry"
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Deliverer:
+    ctx: DeskContext
+    api: AdminApi
+    owner: str = field(default_factory=_owner)
+    batch: int = BATCH
+    lease: timedelta = LEASE
+    poll_every: timedelta = POLL_EVERY
+    idle_wait: float = IDLE_WAIT
+    backoff: OutboxBackoff = field(default_factory=OutboxBackoff)
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(cool_down=PROBE_EVERY))
+    sleep: Sleep = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    # -- the loop ------------------------------------------------------------------------------------------
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        """Deliver until cancelled, or, with `until_idle`, until nothing is pending or in flight."""
+        while True:
+            now = self.ctx.clock()
+            if not self.breaker.allows(now):
+                assert self.breaker.opened_at is not None
+                await self.sleep(max(0.0, (self.breaker.opened_at + self.breaker.cool_down - now).total_seconds()))
+                continue
+            try:
+                if await self.run_once():
+                    continue
+            except (DatabaseBusy, store_db.DatabaseBusy):
+                # Nothing of the refused transaction was written (a leased row waits out its lease): go on.
+                log.warning("outbox deliverer %s: the database was busy; trying again", self.owner)
+                await self.sleep(self.idle_wait)
+                continue
+            due = await asyncio.to_thread(outbox.next_due, self.ctx)
+            if due is None and until_idle:
+                return
+            wait = self.idle_wait if due is None else (due - self.ctx.clock()).total_seconds()
+            # A floor, so a row another deliverer is just picking (skipped, still locked) is not spun on.
+            await self.sleep(min(self.idle_wait, max(MIN_WAIT, wait)))
+
+    async def run_once(self) -> int:
+        """One round: lease, send, record. Returns how many rows it leased (0: nothing was due)."""
+        # After an outage opened the breaker, one row goes as a probe, whenever it was due: if the admin API
+        # answers, every row backed off during the outage is due again at once.
+        probing = self.breaker.failures >= self.breaker.threshold
+        jobs = await asyncio.to_thread(self._lease, 1 if probing else self.batch, not probing)
+        if not jobs:
+            return 0
+        answers = await asyncio.gather(*(self._attempt(job) for job in jobs))
+        for answer in answers:
+            now = self.ctx.clock()
+            self.breaker = self.breaker.failed(now) if answer.transient else self.breaker.succeeded()
+        recovered = probing and self.breaker.failures == 0
+        await asyncio.to_thread(self._record, answers, recovered)
+        return len(jobs)
+
+    # -- leasing ------------------------------------------------------------------------------------------
+
+    def _lease(self, limit: int, due_only: bool) -> list[Job]:
+        now = self.ctx.clock()
+        with writing(self.ctx) as session:
+            rows = store.lease(session, self.owner, now, now + self.lease, limit, due_only=due_only)
+            # Requests are locked in id order, by every deliverer, so that two never wait on each other.
+            ids = sorted({row.request_id for row in rows if row.request_id is not None})
+            checked = {request_id: self._check(session, request_id, now) for request_id in ids}
+            jobs = []
+            for row in rows:
+                assert row.request_id is not None
+                if checked[row.request_id]:
+                    jobs.append(_job(row))
+                else:
+                    row.leased_by = row.leased_until = None
+                    session.add(row)
+            return jobs
+
+    def _check(self, session: Session, request_id: int, now: datetime) -> bool:
+        """Whether the request may run; if not, it (and its rows) are moved to where they belong."""
+        request = request_store.get(session, request_id, for_update=True)
+        assert request is not None
+        try:
+            requests.check_executable(session, request, now)
+        except requests.ApprovalExpired:
+            requests.expire_approval(session, self.ctx, request, now)
+            return False
+        except requests.ChangedSinceApproval:
+            requests.fail_execution(session, self.ctx, request, now, _("changed since approval"))
+            return False
+        except Refused:
+            # Cancelled, failed, or gone back for approval meanwhile: its rows must not be sent.
+            failed = request.state == RequestState.FAILED
+            held = OutboxState.HELD if failed else OutboxState.SUPERSEDED
+            for row in store.for_request(session, request_id, [OutboxState.PENDING, OutboxState.POLLING]):
+                row.state, row.leased_by, row.leased_until = held, None, None
+                session.add(row)
+            return False
+        requests.start_execution(session, self.ctx, request, now, owner=self.owner)
+        return True
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    async def _attempt(self, job: Job) -> Answer:
+        try:
+            return await self._send(job)
+        except PreconditionFailed:
+            try:
+                fresh = await self.api.get_user(job.account_id)
+            except AdminApiError as exc:
+                return _classify(job, exc)
+            return Answer(job, "stale", etag=fresh.etag)
+        except AdminApiError as exc:
+            return _classify(job, exc)
+
+    async def _send(self, job: Job) -> Answer:
+        key = job.id
+        if job.operation is Operation.IMAGE_DELETE:
+            image = str(job.body["image_id"])
+            try:
+                gone = await self.api.delete_image(job.account_id, image, idempotency_key=key)
+            except NotFound:
+                return Answer(job, "done", (ReceiptItem("image", image, self.ctx.clock(), key, absent=True),))
+            return Answer(job, "done", (ReceiptItem("image", gone.image_id, gone.deleted_at, key),))
+        if job.operation is Operation.ERASURE:
+            return await self._erase(job)
+        return await self._correct(job)
+
+    async def _erase(self, job: Job) -> Answer:
+        erasure_id = job.erasure_id
+        if erasure_id is None:
+            scope = list(job.body["scope"])
+            try:
+                started = await self.api.start_erasure(
+                    job.account_id, scope, f"lifer-desk data request #{job.request_id}", idempotency_key=job.id
+                )
+            except NotFound:
+                item = ReceiptItem(str(scope[0]), job.account_id, self.ctx.clock(), job.id, absent=True)
+                return Answer(job, "done", (item,))
+            erasure_id = started.id
+        erasure = await self.api.get_erasure(erasure_id)
+        if erasure.status == "completed":
+            items = tuple(ReceiptItem(item.kind, item.id, item.deleted_at, job.id) for item in erasure.receipt)
+            return Answer(job, "done", items, erasure_id=erasure_id)
+        if erasure.status == "failed":
+            return Answer(
+                job, "failed", problem=_("the admin API could not complete erasure {id}").format(id=erasure_id)
+            )
+        return Answer(job, "polling", erasure_id=erasure_id)
+
+    async def _correct(self, job: Job) -> Answer:
+        changes = dict(job.body["changes"])
+        if job.etag is None:
+            return Answer(job, "failed", problem=_("a correction needs the ETag read before it"))
+        try:
+            await self.api.update_user(job.account_id, UserChanges(**changes), etag=job.etag, idempotency_key=job.id)
+        except NotFound:
+            at = self.ctx.clock()
+            return Answer(
+                job, "done", tuple(ReceiptItem(name, job.account_id, at, job.id, absent=True) for name in changes)
+            )
+        # Read back: the account must now match every new value (verify answers per field, never a value).
+        result = await self.api.verify(job.account_id, VerifyClaims(**changes))
+        unmatched = sorted(name for name in changes if getattr(result, name) != "match")
+        if unmatched:
+            problem = _("the account does not read back the change of {fields}").format(fields=", ".join(unmatched))
+            return Answer(job, "failed", problem=problem)
+        at = self.ctx.clock()
+        return Answer(job, "done", tuple(ReceiptItem(name, job.account_id, at, job.id) for name in sorted(changes)))
+
+    # -- recording ----------------------------------------------------------------------------------------
+
+    def _record(self, answers: list[Answer], recovered: bool) -> None:
+        now = self.ctx.clock()
+        with writing(self.ctx) as session:
+            if recovered:
+                store.release_backoff(session, now)
+            finished: set[int] = set()
+            for answer in sorted(answers, key=lambda answer: answer.job.request_id):
+                row = store.get(session, answer.job.id, for_update=True)
+                if row is None or row.leased_by != self.owner:
+                    # Our lease lapsed and another deliverer took the row: its answer (to the same key) counts.
+                    continue
+                row.leased_by = row.leased_until = None
+                self._apply(session, row, answer, now)
+                if answer.outcome == "done":
+                    finished.add(answer.job.request_id)
+            for request_id in sorted(finished):
+                self._complete_if_done(session, request_id, now)
+
+    def _apply(self, session: Session, row: Outbox, answer: Answer, now: datetime) -> None:
+        if answer.outcome == "retry":
+            row.attempts += 1
+            row.last_error = answer.problem
+            row.failing_since = row.failing_since or now
+            row.next_attempt_at = self.backoff.next_attempt(now, row.attempts, self.rng, answer.retry_after)
+            session.add(row)
+            return
+        row.failing_since = None
+        if answer.outcome == "polling":
+            row.state, row.next_attempt_at = OutboxState.POLLING, now + self.poll_every
+            row.result = json.dumps({"erasure_id": answer.erasure_id})
+            session.add(row)
+            return
+        request = request_store.get(session, answer.job.request_id, for_update=True)
+        assert request is not None
+        if answer.outcome == "done":
+            row.state, row.done_at = OutboxState.DONE, now
+            row.result = json.dumps(
+                {"erasure_id": answer.erasure_id, "items": [item.to_json() for item in answer.items]},
+                ensure_ascii=False,
+            )
+            session.add(row)
+            return
+        if answer.outcome == "stale":
+            row.state = OutboxState.SUPERSEDED
+            session.add(row)
+            if request.state == RequestState.EXECUTING and answer.etag is not None:
+                requests.back_for_approval(session, self.ctx, request, answer.etag, now)
+            return
+        row.state, row.last_error = OutboxState.FAILED, answer.problem
+        session.add(row)
+        if request.state == RequestState.EXECUTING:
+            requests.fail_execution(session, self.ctx, request, now, answer.problem or "")
+
+    def _complete_if_done(self, session: Session, request_id: int, now: datetime) -> None:
+        request = request_store.get(session, request_id, for_update=True)
+        assert request is not None
+        if request.state != RequestState.EXECUTING:
+            return
+        rows = [row for row in store.for_request(session, request_id) if row.state != OutboxState.SUPERSEDED]
+        if rows and all(row.state == OutboxState.DONE for row in rows):
+            complete(session, self.ctx, request, outbox.items_of(rows), now)
+
+
+def _job(row: Outbox) -> Job:
+    body = json.loads(row.payload)
+    result = json.loads(row.result) if row.result else {}
+    assert row.request_id is not None
+    return Job(
+        id=row.id,
+        operation=Operation(row.kind),
+        account_id=str(body["account_id"]),
+        body=body,
+        etag=row.etag,
+        erasure_id=result.get("erasure_id"),
+        request_id=row.request_id,
+    )
+
+
+def _classify(job: Job, error: AdminApiError) -> Answer:
+    """A failed call: to try again (transient), or the request's problem detail (a definite refusal)."""
+    problem = str(error)
+    if isinstance(error, TryLater | Unavailable) or error.status >= 500:
+        retry_after = error.retry_after if isinstance(error, TryLater) else None
+        return Answer(job, "retry", problem=problem, retry_after=retry_after)
+    return Answer(job, "failed", problem=problem)
+
+
+async def deliver_due(ctx: DeskContext) -> None:
+    """Deliver until nothing is pending or in flight, as a desk does in the background. The admin API is opened
+    only when there is something to deliver, so a desk with nothing in its outbox never reaches for it."""
+    if await asyncio.to_thread(outbox.next_due, ctx) is None:
+        return
+    await Deliverer(ctx, await ctx.admin.get()).run(until_idle=True)

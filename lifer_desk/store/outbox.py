@@ -1,0 +1,106 @@
+"""Outbox rows: add, lease, and the queries delivery and its health need. Runs inside the caller's transaction.
+
+A lease is two columns (`leased_by`, `leased_until`) written in the transaction that picks the rows. On
+PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so two deliverers picking at once take different rows; on
+SQLite the write transaction (`BEGIN IMMEDIATE`) serialises the picks. Either way the second deliverer sees the
+first one's lease once it is committed, and a lease that lapses (its deliverer crashed) frees the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, type_coerce, update
+from sqlmodel import Session, col, select
+
+from lifer_desk.domain.outbox import ACTIVE_STATES, OutboxState
+from lifer_desk.store.models import DataRequest, Outbox
+from lifer_desk.store.types import UTCDateTime
+
+_ACTIVE = sorted(str(state) for state in ACTIVE_STATES)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    in_flight: int
+    failed_requests: int
+    failing_since: datetime | None
+
+
+def add(session: Session, row: Outbox) -> Outbox:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox | None:
+    statement = select(Outbox).where(Outbox.id == outbox_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def lease(
+    session: Session, owner: str, now: datetime, until: datetime, limit: int, *, due_only: bool = True
+) -> list[Outbox]:
+    """Take up to `limit` rows due by `now` (any row still to deliver, without `due_only`) that no live lease
+    holds, and hold them for `owner` until `until`."""
+    free = [col(Outbox.state).in_(_ACTIVE), or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now)]
+    if due_only:
+        free.append(col(Outbox.next_attempt_at) <= now)
+    statement = (
+        select(Outbox)
+        .where(*free)
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        # SQLite renders no FOR UPDATE: its write transaction already holds the database's only write lock.
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(statement))
+    for row in rows:
+        row.leased_by, row.leased_until = owner, until
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def for_request(session: Session, request_id: int, states: Iterable[OutboxState] | None = None) -> list[Outbox]:
+    statement = select(Outbox).where(Outbox.request_id == request_id)
+    if states is not None:
+        statement = statement.where(col(Outbox.state).in_([str(state) for state in states]))
+    return list(session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))))
+
+
+def release_backoff(session: Session, now: datetime) -> None:
+    """Make every row waiting out a failure due now: the admin API answers again, so the outage is over."""
+    session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.state).in_(_ACTIVE), col(Outbox.failing_since).is_not(None), col(Outbox.next_attempt_at) > now
+        )
+        .values(next_attempt_at=now)
+    )
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest row still to deliver may next be leased (a row another deliverer holds, once its lease
+    lapses); None when there is none."""
+    leased = col(Outbox.leased_until)
+    free_at = case(
+        (and_(leased.is_not(None), leased > col(Outbox.next_attempt_at)), leased), else_=col(Outbox.next_attempt_at)
+    )
+    statement = select(func.min(type_coerce(free_at, UTCDateTime()))).where(col(Outbox.state).in_(_ACTIVE))
+    return session.exec(statement).one()
+
+
+def counts(session: Session, now: datetime) -> OutboxCounts:
+    active = col(Outbox.state).in_(_ACTIVE)
+    held = col(Outbox.leased_until) > now
+    in_flight = session.exec(select(func.count()).select_from(Outbox).where(active, held)).one()
+    pending = session.exec(select(func.count()).select_from(Outbox).where(active)).one() - in_flight
+    failing_since = session.exec(select(func.min(Outbox.failing_since)).where(active)).one()
+    failed = session.exec(select(func.count()).select_from(DataRequest).where(DataRequest.state == "failed")).one()
+    return OutboxCounts(pending, in_flight, failed, failing_since)

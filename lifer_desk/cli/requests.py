@@ -1,4 +1,4 @@
-"""`lifer-desk requests ...`: list, show, raise, approve and reject deletion and correction requests.
+"""`lifer-desk requests ...`: list, show, raise, approve, reject and cancel deletion and correction requests.
 
 The same services as the desk, so the same rules: a request waits for a current verification, four-eyes is
 enforced, and the acting agent is the OS user. `--json` prints `RequestView.to_json()` (see the README).
@@ -27,7 +27,7 @@ from lifer_desk.services.identity import current_agent
 from lifer_desk.services.request_views import RequestView, get_request, list_requests
 from lifer_desk.services.verification import ClaimsRefused
 
-requests_app = typer.Typer(help="Deletion and correction requests: list, show, raise, approve, reject.")
+requests_app = typer.Typer(help="Deletion and correction requests: list, show, raise, approve, reject, cancel.")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -102,6 +102,9 @@ def list_command(
     wanted = _choice(RequestState, state, "--state") if state is not None else None
     within = _duration(due_within) if due_within is not None else None
     ctx = _context()
+    # What expired since a desk last looked is marked so first (a batch at a time): nothing listed is stale.
+    while requests.expire_due(ctx):
+        pass
     rows = _all(ctx, wanted, within)
     if as_json:
         typer.echo(json.dumps([view.to_json() for view in rows], ensure_ascii=False, sort_keys=True))
@@ -202,3 +205,12 @@ def reject_command(
 ) -> None:
     """Reject as a supervisor, with a reason."""
     _print(requests.reject(_context(), request_id, reason), as_json)
+
+
+@requests_app.command("cancel")
+def cancel_command(
+    request_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Withdraw a request before it runs (the agent who raised it, or a supervisor)."""
+    _print(requests.cancel(_context(), request_id), as_json)

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets
+from lifer_desk.services import requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
@@ -32,6 +32,9 @@ from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
+
+# How often an open desk marks requests past either expiry (issue 9); a cheap read when none is due.
+EXPIRE_REQUESTS_EVERY = 60.0
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -69,6 +72,8 @@ class DeskApp(App[None], WorkerFailures):
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
         # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
         gc.freeze()
+        self.expire_requests()
+        self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
 
     # What screens ask of the app --------------------------------------------------------------------------
 
@@ -103,6 +108,11 @@ class DeskApp(App[None], WorkerFailures):
         else:
             self._held.discard(ticket_id)
 
+    def expire_requests(self) -> None:
+        """Run when the desk opens and then every EXPIRE_REQUESTS_EVERY seconds: requests past either expiry
+        are marked expired, so that no desk shows one as still awaiting approval or approved."""
+        self._expire_requests()
+
     def release_claim(self, ticket_id: int) -> None:
         if ticket_id in self._held:
             self._held.discard(ticket_id)
@@ -113,6 +123,10 @@ class DeskApp(App[None], WorkerFailures):
     @work(thread=True, exit_on_error=False, group="release")
     def _release(self, ticket_id: int) -> None:
         tickets.release_claim(self.ctx, ticket_id)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="expire")
+    def _expire_requests(self) -> None:
+        requests.expire_due(self.ctx)
 
     @work(thread=True, exit_on_error=False, group="next")
     def _take_next(self) -> TicketDetail | None:

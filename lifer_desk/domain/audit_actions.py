@@ -40,3 +40,5 @@ class AuditAction(StrEnum):
     REQUEST_CANCEL = "request.cancel"
     REQUEST_EXPIRE = "request.expire"
     REQUEST_RESUBMIT = "request.resubmit"
+    # The desk removed its own copies of an erased account's personal data (ids and masked values only).
+    PERSON_FORGET = "person.forget"

@@ -34,7 +34,7 @@ def tickets_of(session: Session, account_id: str) -> list[Ticket]:
     """The account's tickets, and the unlinked ones written from the same contacts (the person, before the
     desk knew their account)."""
     linked = list(session.exec(select(Ticket).where(Ticket.account_id == account_id).order_by(col(Ticket.id))))
-    contacts = {ticket.requester.strip().lower() for ticket in linked if ticket.requester.strip()}
+    contacts = {ticket.requester.strip().lower() for ticket in linked} - {"", REDACTED}
     if not contacts:
         return linked
     unlinked = session.exec(

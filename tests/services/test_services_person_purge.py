@@ -6,7 +6,7 @@ suppression recognises them; the audit trail has ids and masked values only."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from lifer_desk.store import search
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent, FeedbackItem, Verification
-from tests.request_support import Clock, context, record_verified, tamper
+from tests.request_support import record_verified, tamper
 from tests.verification_support import dump_database
 
 ACCOUNT = "u-purge-1"
@@ -41,20 +41,7 @@ NEEDLES = (EMAIL, USERNAME, NAME, PHONE, NEW_EMAIL, WORD)
 
 OTHER_CONTACT = "someone.else@example.com"
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def alice(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "alice", "agent")
-
-
-@pytest.fixture
-def sam(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sam", "supervisor")
+pytest_plugins = ["tests.request_fixtures"]
 
 
 def _ticket(ctx: DeskContext, requester: str, name: str, body: str, account_id: str | None) -> int:

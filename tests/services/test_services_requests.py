@@ -24,25 +24,7 @@ from tests.request_support import ACCOUNT, Clock, context, open_ticket, record_v
 
 S = RequestState
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def alice(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "alice", "agent")
-
-
-@pytest.fixture
-def sam(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sam", "supervisor")
-
-
-@pytest.fixture
-def sue(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sue", "supervisor")
+pytest_plugins = ["tests.request_fixtures"]
 
 
 def actions(db: Database, request_id: int) -> list[str]:

@@ -23,12 +23,12 @@ from sqlmodel import Session
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.forgetting import REDACTED, SuppressedKind, normalise
 from lifer_desk.domain.masking import mask_contact
-from lifer_desk.domain.request_payload import RequestPayload
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused
+from lifer_desk.services.request_views import stored_payload
 from lifer_desk.services.suppression import suppress
 from lifer_desk.store import forgetting as store
 from lifer_desk.store import requests as request_store
@@ -55,10 +55,7 @@ def _check_erasure(session: Session, account_id: str, request_id: int) -> None:
     row = request_store.get(session, request_id)
     if row is None:
         raise NotFound(_("no request #{id}").format(id=request_id))
-    try:
-        payload = RequestPayload.from_json(row.payload)
-    except ValueError:
-        payload = None
+    payload = stored_payload(row)
     is_erasure = (
         payload is not None
         and payload.kind is RequestKind.DELETE

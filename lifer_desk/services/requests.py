@@ -283,7 +283,8 @@ def advance_verified(
     on that ticket and account waiting for it move on. The verification service calls this as it settles a
     verified attempt; a statement with a masked fragment never gets that far (it is refused as typed).
 
-    One past its expiry is left for `expire_due`, so it is marked expired rather than revived.
+    Skipped, and never an error (the verification must stand whatever waits on it): one past its expiry, left
+    for `expire_due` to mark rather than revived, and one edited outside the desk, refused when acted on.
     """
     proof = _proof(session, ticket_id, verified.account_id, verified)
     if proof is None:
@@ -291,9 +292,11 @@ def advance_verified(
     now = ctx.clock()
     moved = []
     for row in store.waiting_on_ticket(session, ticket_id, verified.account_id, _S.AWAITING_VERIFICATION):
-        if not _stale(row, now):
-            _advance(session, ctx, row, proof, now)
-            moved.append(request_view(row))
+        payload = stored_payload(row)
+        if _stale(row, now) or payload is None or payload.hash != row.payload_hash:
+            continue
+        _advance(session, ctx, row, proof, now)
+        moved.append(request_view(row))
     return moved
 
 

@@ -19,7 +19,7 @@ from lifer_desk.services.request_views import get_request
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
 from tests.fakes.admin_api import with_admin
-from tests.request_support import START, Clock, open_ticket, record_verified
+from tests.request_support import START, Clock, open_ticket, record_verified, tamper
 from tests.verification_support import ADULT_WITH_GENDER, StoredUser, stored_user
 
 E, U, B = Field.EMAIL, Field.USERNAME, Field.BIRTHDAY
@@ -107,6 +107,20 @@ async def test_a_waiting_request_past_its_expiry_is_not_revived(
     await verification.submit(ctx, adult.id, full_statement(adult), ticket_id=ticket_id)
     assert state(ctx, waiting.id) is S.AWAITING_VERIFICATION
     assert requests.expire_due(ctx) == [waiting.id]
+
+
+async def test_a_request_edited_outside_the_desk_does_not_undo_the_verification(
+    db: Database, api: AdminClient, adult: StoredUser, clock: Clock
+) -> None:
+    ctx = context(db, api, clock)
+    ticket_id = open_ticket(ctx, adult.id)
+    edited = requests.raise_deletion(ctx, ticket_id, DeletionScope.ACCOUNT, etag='"e1"')
+    fine = requests.raise_deletion(ctx, ticket_id, DeletionScope.DIARY, etag=None)
+    assert edited.payload is not None
+    tamper(db, edited.id, payload=edited.payload.to_json().replace('"scope":"account"', '"scope":"diary"'))
+    result = await verification.submit(ctx, adult.id, full_statement(adult), ticket_id=ticket_id)
+    assert result.outcome == "verified" and verification.current_verification(ctx, ticket_id) is not None
+    assert (state(ctx, edited.id), state(ctx, fine.id)) == (S.AWAITING_VERIFICATION, S.AWAITING_APPROVAL)
 
 
 def test_both_expiries_follow_the_settings(db: Database, clock: Clock) -> None:

@@ -65,11 +65,11 @@ def redact_tickets(session: Session, ticket_ids: Sequence[int], at: datetime) ->
 
 def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:
     """Every message body on those tickets, and the author of inbound ones (the person's name or address);
-    agents' names on replies and notes stay. Returns how many events had a body."""
+    agents' names on replies and notes stay. Returns how many bodies it redacted."""
     bodies = _count(
         session,
         update(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.body) != "")
+        .where(col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.body).not_in(["", REDACTED]))
         .values(body=REDACTED),
     )
     _count(

@@ -181,7 +181,7 @@ def test_the_suppression_recognises_the_account_and_each_contact(
         assert not is_suppressed(session, account_id=EMAIL, contact=ACCOUNT)
     # Forgetting twice is harmless: nothing new to suppress, nothing left to redact.
     again = forget(db, sam, request_id)
-    assert (again.suppressions, again.feedback, again.corrections, again.verifications) == (0, 0, 0, 0)
+    assert (again.suppressions, again.messages, again.feedback, again.corrections) == (0, 0, 0, 0)
 
 
 def test_only_a_completed_erasure_of_that_account_forgets_anyone(

@@ -18,6 +18,7 @@ import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from dotenv.parser import parse_stream
 
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
+from lifer_desk.domain.requests import APPROVAL_WAIT, EXECUTION_WINDOW
 from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
 from lifer_desk.i18n import install_language
 
@@ -89,6 +91,9 @@ class Settings:
     admin_connect_timeout: float = 3.0
     admin_read_timeout: float = 10.0
     verification_ttl_hours: float = 24.0
+    # The two expiries of a request (issue 9): approval not given within, and approval not acted on within.
+    request_approval_hours: float = APPROVAL_WAIT / timedelta(hours=1)
+    request_execution_hours: float = EXECUTION_WINDOW / timedelta(hours=1)
     lang: str = "en"
     sla_policy: SlaPolicy = field(default_factory=SlaPolicy.default)
     verification_policy: VerificationPolicy = field(default_factory=VerificationPolicy)
@@ -338,6 +343,8 @@ _PARSERS = {
     "ADMIN_CONNECT_TIMEOUT": ("admin_connect_timeout", _positive_float),
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),
     "VERIFICATION_TTL_HOURS": ("verification_ttl_hours", _positive_float),
+    "REQUEST_APPROVAL_HOURS": ("request_approval_hours", _positive_float),
+    "REQUEST_EXECUTION_HOURS": ("request_execution_hours", _positive_float),
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
     "KEYMAP": ("keymap", _keymap),

@@ -1,4 +1,4 @@
-"""`lifer-desk requests ...`: list, show, raise, approve and reject deletion and correction requests.
+"""`lifer-desk requests ...`: list, show, raise, approve, reject and cancel deletion and correction requests.
 
 The same services as the desk, so the same rules: a request waits for a current verification, four-eyes is
 enforced, and the acting agent is the OS user. `--json` prints `RequestView.to_json()` (see the README).
@@ -27,7 +27,9 @@ from lifer_desk.services.identity import current_agent
 from lifer_desk.services.request_views import RequestView, get_request, list_requests
 from lifer_desk.services.verification import ClaimsRefused
 
-requests_app = typer.Typer(help="Deletion and correction requests: list, show, raise, approve, reject, receipt.")
+requests_app = typer.Typer(
+    help="Deletion and correction requests: list, show, raise, approve, reject, cancel, receipt."
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -103,6 +105,9 @@ def list_command(
     wanted = _choice(RequestState, state, "--state") if state is not None else None
     within = _duration(due_within) if due_within is not None else None
     ctx = cli_context()
+    # What expired since a desk last looked is marked so first (a batch at a time): nothing listed is stale.
+    while requests.expire_due(ctx):
+        pass
     rows = _all(ctx, wanted, within)
     if as_json:
         typer.echo(json.dumps([view.to_json() for view in rows], ensure_ascii=False, sort_keys=True))
@@ -219,3 +224,12 @@ def receipt_command(
     for item in receipt.items:
         absent = _("already absent") if item.absent else ""
         typer.echo("\t".join([item.kind, item.id, _at(item.at), item.idempotency_key, absent]).rstrip())
+
+
+@requests_app.command("cancel")
+def cancel_command(
+    request_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Withdraw a request before it runs (the agent who raised it, or a supervisor)."""
+    _print(requests.cancel(cli_context(), request_id), as_json)

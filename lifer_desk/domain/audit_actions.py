@@ -47,3 +47,5 @@ class AuditAction(StrEnum):
     REQUEST_STALE = "request.stale"
     REQUEST_COMPLETE = "request.complete"
     REQUEST_RETRY = "request.retry"
+    # The desk removed its own copies of an erased account's personal data (ids and masked values only).
+    PERSON_FORGET = "person.forget"

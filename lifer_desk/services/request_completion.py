@@ -1,7 +1,8 @@
 """Everything that happens when a request completes, in one place and in the caller's transaction: the request
 moves to `completed` with its per-object receipt, the audit trail records it, and the ticket thread gets an
-internal note summarising what was done and when. Account erasures will also make the desk forget the person
-here (`services.person_purge.forget_person`), in this same transaction.
+internal note summarising what was done and when. An account erasure also makes the desk forget the person
+(`services.person_purge.forget_person`), in this same transaction, before the note: the note holds ids and
+counts only, and is kept.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from sqlmodel import Session
 
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.outbox import ReceiptItem
-from lifer_desk.domain.requests import RequestState, check_request_transition
+from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState, check_request_transition
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.person_purge import forget_person
+from lifer_desk.services.request_views import stored_payload
 from lifer_desk.store import requests as request_store
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store.models import DataRequest
@@ -63,6 +66,9 @@ def complete(
             "idempotency_keys": sorted({item.idempotency_key for item in items}),
         },
     )
+    payload = stored_payload(row)
+    if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
+        forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
     if row.ticket_id is not None:
         ticket_store.add_event(
             session, row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, {"request_id": row.id}

@@ -5,12 +5,16 @@ Every move is one write transaction that loads the row (locked on PostgreSQL; SQ
 serialises writers), checks the edge with `check_request_transition`, and appends its audit event; the audit
 trail is the request's history. Rules, each enforced here and nowhere else:
 - a request counts the caller as verified only through a current verification of that account on that ticket;
-  without one it waits in `awaiting_verification` until `on_verified` moves it on;
+  without one it waits in `awaiting_verification` until the verification service, settling a verified attempt
+  on that ticket, moves it on (`advance_verified`, in the same transaction);
 - approval is four-eyes (`may_approve`) and binds the SHA-256 of the canonical payload; the bound hash is
   written to the audit trail, which cannot be rewritten, so `assert_executable` can tell a row edited after
   approval from the one approved;
 - username and gender corrections need no approval: once verified they are approved (audited, no approver);
-- both legal clocks start at the verification that let the request on.
+- both legal clocks start at the verification that let the request on;
+- the two expiries are settings (`LIFER_REQUEST_APPROVAL_HOURS`, `LIFER_REQUEST_EXECUTION_HOURS`); a row's
+  `expires_at` is fixed when it enters its state and is what every check and the sweep read, so all desks
+  agree on it, and a changed setting applies from a request's next move.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -43,11 +47,11 @@ from lifer_desk.domain.requests import (
 )
 from lifer_desk.domain.tickets import EventKind, Priority, TransitionRefused
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail, outbox, verification
+from lifer_desk.services import audit_trail, outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, PermissionDenied, Refused
 from lifer_desk.services.request_views import RequestView, request_view, stored_payload
-from lifer_desk.services.verification import ClaimsRefused, CurrentVerification
+from lifer_desk.services.verification_state import ClaimsRefused, CurrentVerification, current_verification
 from lifer_desk.services.writing import writing
 from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import requests as store
@@ -55,8 +59,6 @@ from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store import verifications as verification_store
 from lifer_desk.store.models import DataRequest
 
-# The two expiries at their defaults (72 h to approve, 24 h to start executing).
-EXPIRY = Expiry()
 MAX_REASON = 2_000
 EXPIRE_BATCH = 500
 _S = RequestState
@@ -80,6 +82,14 @@ class _Proof:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _expiry(ctx: DeskContext) -> Expiry:
+    settings = ctx.settings
+    return Expiry(
+        approval_wait=timedelta(hours=settings.request_approval_hours),
+        execution_window=timedelta(hours=settings.request_execution_hours),
+    )
 
 
 def _load(session: Session, request_id: int) -> DataRequest:
@@ -114,7 +124,7 @@ def _move(
     for name, value in changes.items():
         setattr(row, name, value)
     row.state, row.state_since, row.updated_at = target, now, now
-    row.expires_at = EXPIRY.expires_at(target, now)
+    row.expires_at = _expiry(ctx).expires_at(target, now)
     row.version += 1
     session.add(row)
     session.flush()
@@ -174,9 +184,13 @@ def _advance(session: Session, ctx: DeskContext, row: DataRequest, proof: _Proof
         _approve(session, ctx, row, now, four_eyes=False)
 
 
+def _stale(row: DataRequest, now: datetime) -> bool:
+    return row.expires_at is not None and now >= row.expires_at
+
+
 def _refuse_stale(row: DataRequest, now: datetime) -> None:
     """A request past its expiry is refused even before the sweep has marked it."""
-    if EXPIRY.is_expired(RequestState(row.state), row.state_since, now):
+    if _stale(row, now):
         raise Refused(
             _("request #{id} expired at {at:%Y-%m-%d %H:%M} UTC; re-submit it").format(id=row.id, at=row.expires_at)
         )
@@ -186,7 +200,7 @@ def _refuse_stale(row: DataRequest, now: datetime) -> None:
 
 
 def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPayload], priority: Priority) -> RequestView:
-    current = verification.current_verification(ctx, ticket_id)
+    current = current_verification(ctx, ticket_id)
     now = ctx.clock()
     with writing(ctx) as session:
         ticket = ticket_store.get_ticket(session, ticket_id)
@@ -266,23 +280,38 @@ def raise_correction(
     return _raise(ctx, ticket_id, lambda account: correction(account, etag, changes), Priority.NORMAL)
 
 
-def on_verified(ctx: DeskContext, ticket_id: int, account_id: str) -> list[RequestView]:
-    """The caller on `ticket_id` was just verified as `account_id`: move the requests waiting for it on.
+def advance_verified(
+    session: Session, ctx: DeskContext, ticket_id: int, verified: CurrentVerification
+) -> list[RequestView]:
+    """In the caller's transaction: the caller on `ticket_id` was just verified (`verified`), so the requests
+    on that ticket and account waiting for it move on. The verification service calls this as it settles a
+    verified attempt; a statement with a masked fragment never gets that far (it is refused as typed).
 
-    One past its expiry is left for `expire_due`, so it is marked expired rather than revived.
+    Skipped, and never an error (the verification must stand whatever waits on it): one past its expiry, left
+    for `expire_due` to mark rather than revived, and one edited outside the desk, refused when acted on.
     """
-    current = verification.current_verification(ctx, ticket_id)
+    proof = _proof(session, ticket_id, verified.account_id, verified)
+    if proof is None:
+        return []
     now = ctx.clock()
+    moved = []
+    for row in store.waiting_on_ticket(session, ticket_id, verified.account_id, _S.AWAITING_VERIFICATION):
+        payload = stored_payload(row)
+        if _stale(row, now) or payload is None or payload.hash != row.payload_hash:
+            continue
+        _advance(session, ctx, row, proof, now)
+        moved.append(request_view(row))
+    return moved
+
+
+def on_verified(ctx: DeskContext, ticket_id: int, account_id: str) -> list[RequestView]:
+    """Move on the requests waiting on `ticket_id` if its standing verification is of `account_id`: for a
+    verification recorded outside `verification.submit`, which moves them itself."""
+    current = current_verification(ctx, ticket_id)
+    if current is None or current.account_id != account_id:
+        return []
     with writing(ctx) as session:
-        proof = _proof(session, ticket_id, account_id, current)
-        if proof is None:
-            return []
-        moved = []
-        for row in store.waiting_on_ticket(session, ticket_id, account_id, _S.AWAITING_VERIFICATION):
-            if not EXPIRY.is_expired(_S.AWAITING_VERIFICATION, row.state_since, now):
-                _advance(session, ctx, row, proof, now)
-                moved.append(request_view(row))
-        return moved
+        return advance_verified(session, ctx, ticket_id, current)
 
 
 # --- deciding ---------------------------------------------------------------------------------------------------
@@ -341,8 +370,15 @@ def cancel(ctx: DeskContext, request_id: int) -> RequestView:
 
 
 def expire_due(ctx: DeskContext) -> list[int]:
-    """Mark expired every request past either expiry (a batch at a time); returns their ids."""
+    """Mark expired every request past either expiry (a batch at a time); returns their ids.
+
+    Every open desk runs it on a timer and `requests list` before it reads, so a cheap read comes first: most
+    runs find nothing, and then take no write lock.
+    """
     now = ctx.clock()
+    with ctx.db.read() as session:
+        if not store.due_to_expire(session, _EXPIRING, now, 1):
+            return []
     with writing(ctx) as session:
         rows = store.due_to_expire(session, _EXPIRING, now, EXPIRE_BATCH)
         for row in rows:
@@ -356,7 +392,7 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
         found = store.get(session, request_id)
     if found is None:
         raise NotFound(_("no request #{id}").format(id=request_id))
-    current = verification.current_verification(ctx, found.ticket_id) if found.ticket_id is not None else None
+    current = current_verification(ctx, found.ticket_id) if found.ticket_id is not None else None
     now = ctx.clock()
     with writing(ctx) as session:
         row = _load(session, request_id)
@@ -399,7 +435,7 @@ def check_executable(session: Session, row: DataRequest, now: datetime) -> Reque
     state = RequestState(row.state)
     if state not in (_S.APPROVED, _S.EXECUTING):
         raise Refused(_("request #{id} is {state}, not approved").format(id=request_id, state=state))
-    if state is _S.APPROVED and EXPIRY.is_expired(state, row.approved_at or row.state_since, now):
+    if state is _S.APPROVED and _stale(row, now):
         raise ApprovalExpired(_("request #{id}: the approval expired; re-submit it").format(id=request_id))
     payload = stored_payload(row)
     if payload is None or bound is None or payload.hash != bound or row.payload_hash != bound:

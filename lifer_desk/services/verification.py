@@ -43,12 +43,11 @@ from lifer_desk.domain.identity import (
     VerificationPolicy,
     check_stated,
     evaluate,
-    is_verification_current,
     parse_claims,
     verification_expires_at,
 )
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail
+from lifer_desk.services import audit_trail, requests
 from lifer_desk.services.accounts import FoundAccount
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
@@ -61,16 +60,13 @@ from lifer_desk.services.verification_locks import (
     locked_explanation,
     settle_stale_reservations,
 )
+
+# Re-exported: the desk and the CLI import these from here, where they have always been.
+from lifer_desk.services.verification_state import ClaimsRefused as ClaimsRefused
+from lifer_desk.services.verification_state import CurrentVerification as CurrentVerification
+from lifer_desk.services.verification_state import current_verification as current_verification
 from lifer_desk.services.writing import writing
 from lifer_desk.store import verifications as store
-
-
-class ClaimsRefused(Refused):
-    """The statement is refused before any API call; `errors` holds one message per bad field (may be empty)."""
-
-    def __init__(self, message: str, errors: Mapping[Field, str] | None = None) -> None:
-        super().__init__(message)
-        self.errors = dict(errors or {})
 
 
 class RateLimitedTryLater(Refused):
@@ -103,14 +99,6 @@ class VerificationResult:
     attempts_left: int
     locked: bool
     expires_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CurrentVerification:
-    account_id: str
-    agent: str
-    verified_at: datetime
-    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -262,6 +250,10 @@ def _settle(
             # Out for longer than any call takes: another desk settled it as interrupted (a failure).
             raise Refused(_("the admin API answered too late; this attempt was counted as failed"))
         _audit_attempt(session, ctx, reservation.attempt_id, reservation, plain_results, decision.outcome, attempt)
+        if decision.outcome is Outcome.VERIFIED and reservation.ticket_id is not None and expires_at is not None:
+            # In this transaction: the caller is never verified without the requests waiting for it moving on.
+            verified = CurrentVerification(account_id, ctx.agent, now, expires_at)
+            requests.advance_verified(session, ctx, reservation.ticket_id, verified)
         locks_now = failed and failures >= MAX_FAILED
         explanation = decision.explanation
         if locks_now:
@@ -306,17 +298,3 @@ async def submit(
         raise
     results = _answers(claims, answer)
     return await asyncio.to_thread(_settle, ctx, reserved, results, evaluate(policy, results))
-
-
-# --- expiry -------------------------------------------------------------------------------------------------
-
-
-def current_verification(ctx: DeskContext, ticket_id: int) -> CurrentVerification | None:
-    """The ticket's standing verification: its latest attempt, if that verified and has not expired."""
-    with ctx.db.read() as session:
-        latest = store.latest_for_ticket(session, ticket_id)
-    if latest is None or latest.outcome != Outcome.VERIFIED or latest.expires_at is None:
-        return None
-    if not is_verification_current(latest.created_at, latest.expires_at, ctx.clock()):
-        return None
-    return CurrentVerification(latest.account_id, latest.agent, latest.created_at, latest.expires_at)

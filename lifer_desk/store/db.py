@@ -10,6 +10,7 @@ An SQLite database is created only where the caller says so (`create=True`: `db 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ from sqlmodel import Session, create_engine
 
 from lifer_desk.private_files import create_private_file, make_private_dirs, readable_by_others
 from lifer_desk.store import seed_window, writer_queue
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 # Desks queue in store.writer_queue; a seed (outside that queue) or another program still competes for the
@@ -124,6 +127,9 @@ def _prepare_sqlite(engine: Engine, marker: Path | None, queue: Path | None) -> 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed, not left in free pages and cells, where a copy of the
+        # file would still hold a forgotten person's words (issue 9; the cost is in bench/purge.py).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -136,6 +142,37 @@ def _prepare_sqlite(engine: Engine, marker: Path | None, queue: Path | None) -> 
 
     for moment in ("checkin", "invalidate", "close"):
         event.listen(engine, moment, _leave_queue)
+
+
+def checkpoint_truncate(engine: Engine) -> bool:
+    """Copy every WAL frame into the SQLite database and truncate the WAL to nothing; False when a reader kept
+    it from completing within the busy timeout (its frames then stay until the next full checkpoint).
+
+    With `secure_delete`, the database file no longer holds what a transaction overwrote, but the WAL still
+    holds the pages written before it, and a checkpoint that only restarts the WAL leaves them in the file.
+    """
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        busy, _wal_pages, _moved = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    return bool(busy == 0)
+
+
+def scrub_after_commit(session: Session) -> None:
+    """Once `session` commits, leave no copy of what it overwrote in the SQLite WAL (`checkpoint_truncate`);
+    nothing on PostgreSQL. A checkpoint cannot run inside the transaction that wrote, hence after it."""
+    engine = session.get_bind()
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return
+
+    def _checkpoint(_session: Session) -> None:
+        if not checkpoint_truncate(engine):
+            log.warning("a reader kept the WAL from being truncated after a purge; the next checkpoint will")
+
+    event.listen(session, "after_commit", _checkpoint, once=True)
 
 
 def _prepare_postgresql(engine: Engine) -> None:

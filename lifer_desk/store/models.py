@@ -184,6 +184,30 @@ class FeedbackItem(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
 
 
+class Suppression(SQLModel, table=True):
+    """A person the desk has forgotten, as keyed hashes only (`domain.forgetting`): one row per account id and
+    per contact, so that feedback sync and intake can leave them out without the desk knowing who they were."""
+
+    __tablename__ = "suppression"
+
+    digest: str = Field(sa_column=Column(String(64), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    # The completed erasure that forgot them.
+    request_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("data_request.id"), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SuppressionKey(SQLModel, table=True):
+    """The one HMAC key of this desk's suppressions, made at random by the migration that adds them."""
+
+    __tablename__ = "suppression_key"
+
+    id: int = Field(default=1, primary_key=True)
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 

@@ -58,3 +58,14 @@ def match_filter(dialect: str, query: str) -> tuple[str, dict[str, str]] | None:
         "ticket.id IN (SELECT ticket_id FROM ticket_search WHERE tsv @@ CAST(:fts AS tsquery))",
         {"fts": tsquery(terms)},
     )
+
+
+def compact(session: Session) -> None:
+    """Rewrite the SQLite index so that no segment still holds the terms of a document since replaced.
+
+    FTS5 records a replaced document as a delete marker in a new segment; the old segment, with the old
+    terms, stays until segments are merged. `optimize` merges them all into one. PostgreSQL updates the
+    row in place (the old row version is left to VACUUM, see docs/security.md).
+    """
+    if _dialect(session) == "sqlite":
+        session.execute(text("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')"))

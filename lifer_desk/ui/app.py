@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
-from lifer_desk.services import outbox_deliverer, tickets
+from lifer_desk.services import outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # How often an open desk looks for outbox rows to deliver (issue 9: the deliverer runs in every open desk).
 OUTBOX_EVERY = 2.0
+# How often an open desk marks requests past either expiry (issue 9); a cheap read when none is due.
+EXPIRE_REQUESTS_EVERY = 60.0
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -80,6 +82,8 @@ class DeskApp(App[None], WorkerFailures):
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
         # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
         gc.freeze()
+        self.expire_requests()
+        self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
 
     # What screens ask of the app --------------------------------------------------------------------------
 
@@ -114,6 +118,11 @@ class DeskApp(App[None], WorkerFailures):
         else:
             self._held.discard(ticket_id)
 
+    def expire_requests(self) -> None:
+        """Run when the desk opens and then every EXPIRE_REQUESTS_EVERY seconds: requests past either expiry
+        are marked expired, so that no desk shows one as still awaiting approval or approved."""
+        self._expire_requests()
+
     def release_claim(self, ticket_id: int) -> None:
         if ticket_id in self._held:
             self._held.discard(ticket_id)
@@ -128,6 +137,10 @@ class DeskApp(App[None], WorkerFailures):
     @work(thread=True, exit_on_error=False, group="release")
     def _release(self, ticket_id: int) -> None:
         tickets.release_claim(self.ctx, ticket_id)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="expire")
+    def _expire_requests(self) -> None:
+        requests.expire_due(self.ctx)
 
     @work(thread=True, exit_on_error=False, group="next")
     def _take_next(self) -> TicketDetail | None:

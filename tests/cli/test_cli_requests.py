@@ -9,15 +9,18 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from lifer_desk.domain.requests import DeletionScope
+from lifer_desk.services import requests
 from lifer_desk.services.agents import Actor, add_agent
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from lifer_desk.store.types import utcnow
-from tests.agent_support import log_in
+from tests.agent_support import enrol, log_in
 from tests.cli.test_cli_commands import Desk as Runner
 from tests.request_support import Clock, context, open_ticket, record_verified
 from tests.verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
@@ -205,3 +208,49 @@ def test_an_approved_request_is_delivered_by_outbox_run_and_its_receipt_printed(
     code, out, _ = desk("alice", "outbox", "status")
     assert code == 0 and out.splitlines()[:3] == ["pending: 0", "in flight: 0", "failed requests: 0"]
     one_line_error(desk("alice", "requests", "receipt", "99"), "no request #99")
+
+
+def test_cancel_by_the_requester_or_a_supervisor(desk: Desk, alice: DeskContext, account: str, db: Database) -> None:
+    enrol(db, "bob", "agent")
+    ticket_id = str(open_ticket(alice, account))
+    for _ in range(2):
+        desk("alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", "diary")
+    one_line_error(desk("bob", "requests", "cancel", "1"), "only the agent who raised a request")
+    code, out, err = desk("alice", "requests", "cancel", "1", "--json")
+    assert code == 0 and err == ""
+    cancelled = json.loads(out)
+    assert set(cancelled) >= JSON_KEYS and cancelled["state"] == "cancelled" and cancelled["cancelled_by"] == "alice"
+    code, out, _ = desk("sam", "requests", "cancel", "2")
+    assert code == 0 and out.startswith("request #2 is cancelled")
+    one_line_error(desk("sam", "requests", "cancel", "2"), "cannot go from cancelled to cancelled")
+    one_line_error(desk("sam", "requests", "cancel", "9"), "no request #9")
+
+
+def test_list_marks_what_expired_before_it_lists(desk: Desk, db: Database, account: str) -> None:
+    # Raised 73 hours ago and never verified: past the 72 h approval expiry, though no desk has swept it.
+    long_ago = context(db, Clock(utcnow() - timedelta(hours=73)), "alice", "agent")
+    ticket_id = open_ticket(long_ago, account)
+    stale = requests.raise_deletion(long_ago, ticket_id, DeletionScope.DIARY, etag=None)
+    fresh = requests.raise_deletion(context(db, Clock(utcnow()), "alice"), ticket_id, DeletionScope.DIARY, etag=None)
+    code, out, _ = desk("sam", "requests", "list", "--json")
+    states = {row["id"]: row["state"] for row in json.loads(out)}
+    assert code == 0 and states == {stale.id: "expired", fresh.id: "awaiting_verification"}
+    code, out, _ = desk("sam", "requests", "list", "--state", "awaiting_verification", "--json")
+    assert [row["id"] for row in json.loads(out)] == [fresh.id]
+
+
+def test_both_expiries_are_settings(
+    desk: Desk, alice: DeskContext, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIFER_REQUEST_APPROVAL_HOURS", "1.5")
+    monkeypatch.setenv("LIFER_REQUEST_EXECUTION_HOURS", "2")
+    ticket_id = open_ticket(alice, account)
+    record_verified(alice, ticket_id, account)
+    new = ("requests", "new", "--ticket", str(ticket_id), "--kind", "delete", "--scope", "diary", "--json")
+    raised = json.loads(desk("alice", *new)[1])
+    since = datetime.fromisoformat(raised["state_since"])
+    assert datetime.fromisoformat(raised["expires_at"]) - since == timedelta(hours=1.5)
+    approved = json.loads(desk("sam", "requests", "approve", str(raised["id"]), "--json")[1])
+    assert datetime.fromisoformat(approved["expires_at"]) - datetime.fromisoformat(
+        approved["approved_at"]
+    ) == timedelta(hours=2)

@@ -96,3 +96,13 @@ def test_a_malformed_database_url_never_echoes_its_password(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as refused:
         _load(tmp_path, {"LIFER_DATABASE_URL": "postgresql://lifer:hunter2@db:port/lifer"})
     assert "hunter2" not in str(refused.value)
+
+
+def test_the_two_request_expiries_default_to_72_and_24_hours_and_are_settings(tmp_path: Path) -> None:
+    defaults = _load(tmp_path, {})
+    assert (defaults.request_approval_hours, defaults.request_execution_hours) == (72, 24)
+    env = {"LIFER_REQUEST_APPROVAL_HOURS": "48", "LIFER_REQUEST_EXECUTION_HOURS": "0.5"}
+    changed = _load(tmp_path, env)
+    assert (changed.request_approval_hours, changed.request_execution_hours) == (48, 0.5)
+    with pytest.raises(ConfigError, match="LIFER_REQUEST_EXECUTION_HOURS"):
+        _load(tmp_path, {"LIFER_REQUEST_EXECUTION_HOURS": "0"})

@@ -1,4 +1,5 @@
-"""Fixtures the request and outbox service tests share: a settable clock, an agent and a supervisor on it."""
+"""Fixtures the request and outbox service tests share: a settable clock, an agent (alice) and two supervisors
+(sam, sue) on it."""
 
 from __future__ import annotations
 
@@ -22,3 +23,8 @@ def alice(db: Database, clock: Clock) -> DeskContext:
 @pytest.fixture
 def sam(db: Database, clock: Clock) -> DeskContext:
     return context(db, clock, "sam", "supervisor")
+
+
+@pytest.fixture
+def sue(db: Database, clock: Clock) -> DeskContext:
+    return context(db, clock, "sue", "supervisor")

@@ -18,16 +18,18 @@ import pytest
 from sqlmodel import Session, select
 
 from lifer_desk.admin_api import AdminClient
+from lifer_desk.domain.forgetting import REDACTED
 from lifer_desk.domain.outbox import OutboxState
 from lifer_desk.domain.requests import DeletionScope, RequestState
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.idempotency import fingerprint
-from lifer_desk.services import outbox, requests
+from lifer_desk.services import outbox, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
 from lifer_desk.services.request_views import get_request
+from lifer_desk.services.suppression import is_suppressed
 from lifer_desk.store.db import Database, DatabaseBusy
 from lifer_desk.store.models import Outbox, TicketEvent
 from tests.outbox_support import MovingSleep, Sandbox, approved_deletion, correction
@@ -177,6 +179,26 @@ async def test_an_account_erasure_is_polled_to_the_end_and_its_receipt_is_the_sa
     assert sorted((item["kind"], item["id"]) for item in receipt["items"]) == sorted(sandbox.deletions(account))
     assert ("account", account) in sandbox.deletions(account)
     assert len(sandbox.query("SELECT id FROM erasure WHERE user_id = ?", account)) == 1
+
+
+async def test_a_completed_account_erasure_makes_the_desk_forget_the_person_and_keeps_the_receipt_note(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, _images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
+    ticket_id = get_request(alice, request_id).request.ticket_id
+    assert ticket_id is not None
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    seen = tickets.get_ticket(alice, ticket_id)
+    assert seen.requester == REDACTED and seen.requester_name in ("", REDACTED)
+    assert "please delete my account" not in [event.body for event in seen.events]
+    assert seen.events[-1].body.startswith(f"Request #{request_id} completed")
+    with db.read() as session:
+        assert is_suppressed(session, account_id=account, contact=None)
+        assert is_suppressed(session, account_id=None, contact="+86 138 0000 0000")
+    assert "person.forget" in history(alice, request_id)
 
 
 async def test_a_correction_is_patched_once_and_confirmed_through_verify(

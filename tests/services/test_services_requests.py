@@ -25,11 +25,6 @@ from tests.request_support import ACCOUNT, Clock, context, open_ticket, record_v
 S = RequestState
 
 
-@pytest.fixture
-def sue(db: Database, clock: Clock) -> DeskContext:
-    return context(db, clock, "sue", "supervisor")
-
-
 def actions(db: Database, request_id: int) -> list[str]:
     with db.read() as session:
         rows = session.exec(

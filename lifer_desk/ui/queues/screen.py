@@ -100,7 +100,7 @@ class QueuesScreen(DeskScreen):
         width = self.app.size.width
         narrow = width < WIDE_LAYOUT_MIN
         with Horizontal():
-            yield QueueList(narrow=narrow, id="queues")
+            yield QueueList(tuple(QueueName), narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
                 yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
                 yield Static("", id="view-line", markup=False)

@@ -16,7 +16,7 @@ from datetime import datetime
 from lifer_desk.admin_api import AdminApi, Image, UserSummary
 from lifer_desk.domain.identity import ClaimsInvalid, Field
 from lifer_desk.domain.masking import MASK
-from lifer_desk.domain.request_payload import PayloadInvalid, parse_changes
+from lifer_desk.domain.request_payload import parse_changes
 from lifer_desk.domain.requests import DeletionScope, RequestKind, needs_approval
 from lifer_desk.i18n import _
 from lifer_desk.services import request_intake, tickets, verification
@@ -126,12 +126,14 @@ async def preview_correction(ctx: DeskContext, ticket_id: int, new_values: Mappi
     today = ctx.clock().astimezone(ctx.settings.timezone).date()
     errors: dict[Field, str] = {}
     changes: dict[Field, str] = {}
-    try:
-        changes = parse_changes(new_values, today=today)
-    except ClaimsInvalid as exc:
-        errors.update(exc.errors)
-    except PayloadInvalid:
-        pass  # nothing typed yet: no change to show, nothing to refuse
+    # Field by field, so that one refused value leaves the others' previews (and the username check) standing.
+    for name, raw in new_values.items():
+        if not raw.strip():
+            continue
+        try:
+            changes.update(parse_changes({name: raw}, today=today))
+        except ClaimsInvalid as exc:
+            errors.update(exc.errors)
     username = changes.get(Field.USERNAME)
     if username is not None and await request_intake.username_taken(api, account.summary.id, username):
         errors[Field.USERNAME] = request_intake.USERNAME_TAKEN

@@ -55,14 +55,17 @@ def request_columns() -> tuple[Column, ...]:
 
 
 def narrow_request_columns() -> tuple[Column, ...]:
-    """Beside the queue list at 80 cells: narrower, without the age (the detail view dates every step)."""
-    narrowed = {"state": 8, "account": 6, "ticket": 5, "raised_by": 7}
-    return tuple(
-        Column(
-            c.key, c.label, width=narrowed.get(c.key, c.width), min_width=c.min_width, justify=c.justify, cell=c.cell
-        )
-        for c in request_columns()
-        if c.key != "age"
+    """Beside the queue list at 80 cells: narrower and abbreviated, without the age (the detail view dates
+    every step)."""
+    return (
+        Column("id", "#", width=4, justify="right", cell=Cell.ID),
+        Column("state", _("State"), width=8, cell=Cell.STATE),
+        Column("what", _("Request"), min_width=10, cell=Cell.WHAT),
+        Column("account", _("Acct"), width=6, cell=Cell.ACCOUNT),
+        Column("ticket", _("Tkt"), width=5, justify="right", cell=Cell.TICKET),
+        Column("raised_by", _("By"), width=6, cell=Cell.RAISED_BY),
+        Column("reply_due", _("30d"), width=5, justify="right", cell=Cell.REPLY_DUE),
+        Column("delete_due", _("15wd"), width=5, justify="right", cell=Cell.DELETE_DUE),
     )
 
 

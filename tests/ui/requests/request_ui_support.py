@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from lifer_desk.admin_api import Image
+from lifer_desk.domain.requests import DeletionScope
 from lifer_desk.domain.tickets import Category, Channel, Priority
-from lifer_desk.services import tickets
+from lifer_desk.services import requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Outbox
@@ -74,3 +75,18 @@ def fail_with_problem(db: Database, request_id: int, problem: str) -> None:
                 created_at=NOW,
             )
         )
+
+
+def raise_deletions(ctx: DeskContext, boss: DeskContext) -> list[int]:
+    """Requests in several states: one overdue on both legal clocks, one awaiting approval (alice's), one the
+    supervisor raised, one waiting for verification, and one a minor's (urgent)."""
+    long_ago = replace(ctx, clock=lambda: NOW - timedelta(days=40))
+    overdue_ticket = verified_ticket(long_ago)
+    made = [requests.raise_deletion(long_ago, overdue_ticket, DeletionScope.DIARY, etag='"1"').id]
+    made.append(requests.raise_deletion(ctx, verified_ticket(ctx), DeletionScope.ACCOUNT, etag='"1"').id)
+    made.append(requests.raise_deletion(boss, verified_ticket(boss), DeletionScope.PAYMENT_LINKS, etag='"1"').id)
+    made.append(requests.raise_deletion(ctx, linked_ticket(ctx), DeletionScope.ACCOUNT, etag='"1"').id)
+    minor = requests.raise_deletion(
+        ctx, verified_ticket(ctx, MINOR.id), DeletionScope.ACCOUNT, etag='"2"', minor_without_consent=True
+    )
+    return [*made, minor.id]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from textual import on
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.services.context import DeskContext
@@ -55,6 +56,31 @@ class DeskScreen(Screen[None], WorkerFailures):
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+
+class PolledScreen(DeskScreen):
+    """A mode that polls for other desks' changes while it is shown: at once when polling starts and whenever
+    the screen comes back, every `poll_every` seconds in between, and not at all while another screen covers
+    it (a hidden mode costs no queries, and an idle one no bytes)."""
+
+    _poller: Timer | None = None
+
+    def poll_changes(self) -> Any:
+        """Read what changed and post it; a subclass makes it a worker."""
+        raise NotImplementedError
+
+    def start_polling(self, poll_every: float) -> None:
+        self.poll_changes()
+        self._poller = self.set_interval(poll_every, self.poll_changes)
+
+    def on_screen_suspend(self) -> None:
+        if self._poller is not None:
+            self._poller.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._poller is not None:
+            self._poller.resume()
+            self.poll_changes()
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):

@@ -19,7 +19,7 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
-from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
@@ -44,7 +44,7 @@ def filters_text(filters: QueueFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class QueuesScreen(DeskScreen):
+class QueuesScreen(PolledScreen):
     # Names this mode's commands in the palette ("queues: Search").
     PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,7 +85,6 @@ class QueuesScreen(DeskScreen):
         # The last poll's (marker, minute) that the table shows; None until the first poll.
         self._shown: tuple[datetime | None, datetime] | None = None
         self._debounce: Timer | None = None
-        self._poller: Timer | None = None
 
     @property
     def title_text(self) -> str:
@@ -116,8 +115,7 @@ class QueuesScreen(DeskScreen):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self.poll_changes()
-        self._poller = self.set_interval(POLL_EVERY, self.poll_changes)
+        self.start_polling(POLL_EVERY)
 
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out(event.size.width)
@@ -129,15 +127,6 @@ class QueuesScreen(DeskScreen):
         # With the list hidden an 80-cell terminal has room for every column, abbreviated.
         self.table.set_columns(columns_for(width - (QueueList.width_for(narrow) if queue_list.display else 0)))
         self.query_one(Footer).compact = narrow
-
-    def on_screen_suspend(self) -> None:
-        if self._poller is not None:
-            self._poller.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._poller is not None:
-            self._poller.resume()
-            self.poll_changes()
 
     # Workers ----------------------------------------------------------------------------------------------
 

@@ -12,13 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 
 from lifer_desk.i18n import _
 from lifer_desk.services import request_queues
 from lifer_desk.services.request_queues import RequestQueue
-from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.requests.detail import RequestDetailScreen
 from lifer_desk.ui.requests.source import RequestSource, columns_for, request_columns
@@ -31,7 +30,7 @@ WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(req
 Marker = tuple[datetime | None, int]
 
 
-class RequestsScreen(DeskScreen):
+class RequestsScreen(PolledScreen):
     DEFAULT_CSS = """
     #request-queues {
         height: 1fr;
@@ -67,7 +66,6 @@ class RequestsScreen(DeskScreen):
         super().__init__()
         self.queue = RequestQueue.ALL
         self._shown: tuple[Marker, str] | None = None
-        self._poller: Timer | None = None
 
     @property
     def title_text(self) -> str:
@@ -99,8 +97,7 @@ class RequestsScreen(DeskScreen):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self.poll_changes()
-        self._poller = self.set_interval(POLL_EVERY, self.poll_changes)
+        self.start_polling(POLL_EVERY)
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < WIDE_LAYOUT_MIN
@@ -108,15 +105,6 @@ class RequestsScreen(DeskScreen):
         queue_list.set_narrow(narrow)
         self.table.set_columns(columns_for(event.size.width - QueueList.width_for(narrow)))
         self.query_one(Footer).compact = narrow
-
-    def on_screen_suspend(self) -> None:
-        if self._poller is not None:
-            self._poller.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._poller is not None:
-            self._poller.resume()
-            self.poll_changes()
 
     # Workers ----------------------------------------------------------------------------------------------
 

@@ -135,13 +135,19 @@ class DeletionDialog(_RequestDialog):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog request-dialog"):
-            yield Label(_("Deletion request · ticket #{id}").format(id=self.ticket_id), classes="dialog-title")
+            yield Label(
+                _("Deletion request · ticket #{id}").format(id=self.ticket_id), classes="dialog-title", markup=False
+            )
             yield Static(Text(_("Reading the account…"), style="dim"), id="request-account", markup=False)
             yield OptionList(*(Option(SCOPE_LABELS[scope], id=scope.value) for scope in DeletionScope), id="scope")
             yield SelectionList[str](id="images", classes="-empty")
             yield Static("", id="request-preview", markup=False)
             yield Static("", id="request-problem", classes="-empty", markup=False)
-            yield Label(_("↑↓ scope · tab, space picks images · ctrl+s raise · escape cancel"), classes="dialog-hint")
+            yield Label(
+                _("↑↓ scope · tab, space picks images · ctrl+s raise · escape cancel"),
+                classes="dialog-hint",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.query_one("#scope", OptionList).focus()
@@ -250,7 +256,9 @@ class CorrectionDialog(_RequestDialog):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog request-dialog"):
-            yield Label(_("Correction request · ticket #{id}").format(id=self.ticket_id), classes="dialog-title")
+            yield Label(
+                _("Correction request · ticket #{id}").format(id=self.ticket_id), classes="dialog-title", markup=False
+            )
             yield Static(Text(_("Reading the account…"), style="dim"), id="request-account", markup=False)
             for name in self.TYPED:
                 with Horizontal(classes="field-row"):
@@ -263,7 +271,7 @@ class CorrectionDialog(_RequestDialog):
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="request-preview", markup=False)
             yield Static("", id="request-problem", classes="-empty", markup=False)
-            yield Label(_("enter check · ctrl+s raise · escape cancel"), classes="dialog-hint")
+            yield Label(_("enter check · ctrl+s raise · escape cancel"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(f"#new-{Field.EMAIL}", Input).focus()

@@ -221,7 +221,9 @@ class DeletionDialog(_RequestDialog):
 
     def action_submit(self) -> None:
         if self._preview is None:
-            self._say(Text(_("The preview is still loading"), style="bold yellow"))
+            # Still on its way, or it failed (an outage, no linked account): ask again, and raise nothing unseen.
+            self._say(Text(_("Reading the account again…"), style="dim"))
+            self._load()
             return
         if self._scope is DeletionScope.IMAGES and not self._chosen_images():
             self._say(Text(_("Pick at least one image (space)"), style="bold yellow"))

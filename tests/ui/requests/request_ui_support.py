@@ -37,7 +37,7 @@ def admin_with_images() -> FakeAdminApi:
     )
 
 
-def linked_ticket(ctx: DeskContext, account_id: str = ACCOUNT.id, subject: str = "请删除我的账号") -> int:
+def linked_ticket(ctx: DeskContext, account_id: str | None = ACCOUNT.id, subject: str = "请删除我的账号") -> int:
     draft = tickets.TicketDraft(
         Channel.PHONE, subject, "please delete my account", "+86 138 0000 0000", "张三",
         Category.DELETION, Priority.NORMAL, account_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
+from lifer_desk.admin_api import Unavailable
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.services import request_views
 from lifer_desk.services.context import DeskContext
@@ -137,3 +138,26 @@ async def test_the_correction_preview_shows_the_masked_old_value_beside_the_new(
         preview = text_of(app, "#request-preview")
         assert "email: z***@qq.com → zhang.san@163.com" in preview
         assert "Needs approval by a supervisor other than you." in preview
+
+
+async def test_an_unlinked_ticket_or_an_outage_is_said_in_the_dialog(ctx, admin, settle) -> None:
+    unlinked = linked_ticket(ctx)
+    app = DeskApp(with_admin(ctx, admin))
+    async with app.run_test(size=(80, 24)) as pilot:
+        admin.error = Unavailable(503, "Admin API unreachable", "GET /v1/users: ConnectError")
+        await open_dialog(app, pilot, settle, unlinked, "d")
+        assert text_of(app, "#request-problem") == "The admin API is unreachable: try again in a moment."
+        admin.error = None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Will delete: account 1" in text_of(app, "#request-preview"), "ctrl+s read the account again"
+        assert isinstance(app.screen, DeletionDialog), "and raised nothing the agent had not seen"
+    assert raised(ctx) == []
+
+
+async def test_a_ticket_without_an_account_says_to_link_one(ctx, admin, settle) -> None:
+    ticket_id = linked_ticket(ctx, account_id=None)
+    app = DeskApp(with_admin(ctx, admin))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(app, pilot, settle, ticket_id, "e")
+        assert text_of(app, "#request-problem") == f"link the caller's account to ticket #{ticket_id} first"

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from lifer_desk.domain.identity import field_label
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
+from lifer_desk.domain.tickets import Priority
 from lifer_desk.i18n import _
 from lifer_desk.services.request_queues import RequestScreenDetail
 from lifer_desk.services.request_views import RequestView
@@ -120,7 +121,7 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     head = Text(_("Request #{id} · ").format(id=request.id), style="bold", end="")
     head.append_text(state_text(request.state))
     head.append(" · " + what_text(request).plain)
-    if request.priority == "urgent":
+    if request.priority == Priority.URGENT:
         head.append(" · " + _("URGENT"), style="bold red")
     lines.append(head)
     meta = Text(

@@ -32,11 +32,6 @@ Marker = tuple[datetime | None, int]
 
 class RequestsScreen(PolledScreen):
     DEFAULT_CSS = """
-    #request-queues {
-        height: 1fr;
-        border: none;
-        border-right: vkey $panel;
-    }
     #requests-status {
         height: 1;
         padding: 0 1;
@@ -79,7 +74,7 @@ class RequestsScreen(PolledScreen):
         width = self.app.size.width
         narrow = width < WIDE_LAYOUT_MIN
         with Horizontal():
-            yield QueueList(tuple(RequestQueue), narrow=narrow, id="request-queues")
+            yield QueueList(tuple(RequestQueue), narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
                 # The one status line of the mode (the deliverer's "admin API failing since HH:MM"), empty and
                 # hidden until something is said there.
@@ -134,7 +129,7 @@ class RequestsScreen(PolledScreen):
     def _show_counts(self, message: CountsLoaded) -> None:
         self.query_one(QueueList).show_counts(message.counts)
 
-    @on(OptionList.OptionHighlighted, "#request-queues")
+    @on(OptionList.OptionHighlighted, "#queues")
     def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
         assert event.option.id is not None  # every option is made with its queue as id
         queue = RequestQueue(event.option.id)
@@ -143,7 +138,7 @@ class RequestsScreen(PolledScreen):
             self.table.set_source(RequestSource(self.ctx, queue))
             self._describe_view()
 
-    @on(OptionList.OptionSelected, "#request-queues")
+    @on(OptionList.OptionSelected, "#queues")
     def _queue_opened(self) -> None:
         self.table.focus()
 

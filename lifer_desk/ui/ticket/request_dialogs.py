@@ -114,7 +114,6 @@ class DeletionDialog(_RequestDialog):
     would delete, counted by the admin API, and ctrl+s to raise it."""
 
     DEFAULT_CSS = """
-    DeletionDialog { align: center middle; }
     DeletionDialog SelectionList { height: auto; max-height: 6; }
     DeletionDialog .-empty { display: none; }
     """
@@ -237,7 +236,6 @@ class CorrectionDialog(_RequestDialog):
     preview pairs the masked old value with the new one."""
 
     DEFAULT_CSS = """
-    CorrectionDialog { align: center middle; }
     CorrectionDialog .-empty { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

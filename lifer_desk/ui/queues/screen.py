@@ -66,24 +66,10 @@ class QueuesScreen(PolledScreen):
             super().__init__()
             self.counts = counts
 
-    class Polled(Message):
-        """What one poll saw: the latest ticket change (here or by another agent) and the countdown minute."""
-
-        def __init__(self, marker: datetime | None, minute: datetime) -> None:
-            super().__init__()
-            self.marker = marker
-            self.minute = minute
-
-        def can_replace(self, message: Message) -> bool:
-            # A burst of polls (a slow handler, a resumed screen) needs only the latest reading.
-            return isinstance(message, QueuesScreen.Polled)
-
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
         self._sort_before_search: tuple[str, bool] | None = None
-        # The last poll's (marker, minute) that the table shows; None until the first poll.
-        self._shown: tuple[datetime | None, datetime] | None = None
         self._debounce: Timer | None = None
 
     @property
@@ -130,10 +116,14 @@ class QueuesScreen(PolledScreen):
 
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
-    def poll_changes(self) -> None:
-        """What the poll timer runs: read the change marker and the minute, and post them as `Polled`."""
-        self.post_message(self.Polled(queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())))
+    def read_marker(self) -> tuple[datetime | None, datetime]:
+        """The latest ticket change (here or by another agent) and the minute: countdowns move with the clock,
+        so a new minute is a change too; anything else is idle (no bytes)."""
+        return queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())
+
+    def show_changes(self) -> None:
+        self.table.reload()
+        self.reload_counts()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def reload_counts(self) -> None:
@@ -141,15 +131,6 @@ class QueuesScreen(PolledScreen):
         self.post_message(self.CountsLoaded(queues.counts(self.ctx)))
 
     # Handlers ---------------------------------------------------------------------------------------------
-
-    @on(Polled)
-    def _polled(self, message: Polled) -> None:
-        # Countdowns move with the clock, so a new minute is a change too; anything else is idle (no bytes).
-        seen = (message.marker, message.minute)
-        if seen != self._shown:
-            self._shown = seen
-            self.table.reload()
-            self.reload_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

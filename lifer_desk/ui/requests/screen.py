@@ -48,19 +48,9 @@ class RequestsScreen(PolledScreen):
             super().__init__()
             self.counts = counts
 
-    class Polled(Message):
-        def __init__(self, marker: Marker, day: str) -> None:
-            super().__init__()
-            self.marker = marker
-            self.day = day
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, RequestsScreen.Polled)
-
     def __init__(self) -> None:
         super().__init__()
         self.queue = RequestQueue.ALL
-        self._shown: tuple[Marker, str] | None = None
 
     @property
     def title_text(self) -> str:
@@ -103,12 +93,14 @@ class RequestsScreen(PolledScreen):
 
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="requests-poll")
-    def poll_changes(self) -> None:
-        """What the poll timer runs: read the requests' change marker and today's date (the days left move with
-        it), and post them as `Polled`."""
+    def read_marker(self) -> tuple[Marker, str]:
+        """The requests' change marker and today's date (the days left move with it)."""
         day = self.ctx.clock().astimezone(self.ctx.settings.timezone).date().isoformat()
-        self.post_message(self.Polled(request_queues.changed_since(self.ctx), day))
+        return request_queues.changed_since(self.ctx), day
+
+    def show_changes(self) -> None:
+        self.table.reload()
+        self.reload_counts()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="requests-counts")
     def reload_counts(self) -> None:
@@ -116,14 +108,6 @@ class RequestsScreen(PolledScreen):
         self.post_message(self.CountsLoaded(request_queues.counts(self.ctx)))
 
     # Handlers ---------------------------------------------------------------------------------------------
-
-    @on(Polled)
-    def _polled(self, message: Polled) -> None:
-        seen = (message.marker, message.day)
-        if seen != self._shown:
-            self._shown = seen
-            self.table.reload()
-            self.reload_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

@@ -36,10 +36,13 @@ app.command("demo")(demo_command)
 
 
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context) -> None:
+def root(
+    ctx: typer.Context,
+    ticket: int | None = typer.Option(None, "--ticket", min=1, help="Open the desk on this ticket."),
+) -> None:
     """Without a command, open the desk for the agent at the keyboard."""
     if ctx.invoked_subcommand is None:
-        open_desk()
+        open_desk(ticket)
 
 
 def fail(message: str, code: int = 2) -> None:

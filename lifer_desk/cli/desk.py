@@ -12,6 +12,7 @@ import typer
 from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.desk_log import default_log_path, log_to_file
+from lifer_desk.services import tickets
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
@@ -22,7 +23,7 @@ class DemoRole(StrEnum):
     SUPERVISOR = "supervisor"
 
 
-def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> None:
+def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket_id: int | None = None) -> None:
     # Imported late: the CLI's other commands must not pay for loading Textual.
     from lifer_desk.ui import run_desk
 
@@ -31,18 +32,22 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
     except OSError as exc:
         # A home without a writable log directory must not keep the agent from working.
         typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
-    code = run_desk(replace(ctx, admin=AdminApiProvider(partial(open_admin, settings, sandbox_path))))
+    if ticket_id is not None:
+        # An unknown ticket is one line on the terminal (NotFound), before the desk takes the screen.
+        tickets.get_ticket(ctx, ticket_id)
+    admin = AdminApiProvider(partial(open_admin, settings, sandbox_path))
+    code = run_desk(replace(ctx, admin=admin), ticket_id)
     if code:
         # The desk stopped itself (its agent was deactivated) and has said why.
         raise typer.Exit(code)
 
 
-def open_desk() -> None:
-    """Open the desk as the OS user, who must be an active agent."""
+def open_desk(ticket_id: int | None = None) -> None:
+    """Open the desk as the OS user, who must be an active agent (on ticket `ticket_id` when given)."""
     settings = load_settings()
     db = open_database(settings)
     agent = current_agent(db, settings)
-    _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None)
+    _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None, ticket_id)
 
 
 def demo_command(

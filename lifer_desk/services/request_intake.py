@@ -1,5 +1,6 @@
 """Raising a request from a ticket with what the admin API says now: the account's ETag (which the approval
-binds), whether it is an under-14 account without guardian consent, and which images it has.
+binds), whether it is an under-14 account without guardian consent, which images it has, and whether a new
+username is already another account's (an exact lookup by it answers that honestly, changing nothing).
 
 The flags are read here, at raising time, never taken from what a screen showed earlier.
 """
@@ -10,14 +11,17 @@ import asyncio
 from collections.abc import Mapping
 from typing import Protocol
 
-from lifer_desk.admin_api import Image, UserSummary
-from lifer_desk.domain.identity import Field
+from lifer_desk.admin_api import Image, NotFound, UserSummary
+from lifer_desk.domain.identity import ClaimError, Field, normalise_username
 from lifer_desk.domain.requests import DeletionScope
 from lifer_desk.i18n import _
 from lifer_desk.services import requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.request_views import RequestView
+from lifer_desk.services.verification import ClaimsRefused
+
+USERNAME_TAKEN = _("already taken by another account")
 
 
 class RequestApi(Protocol):
@@ -35,6 +39,16 @@ async def _account(ctx: DeskContext, api: RequestApi, ticket_id: int) -> UserSum
     if not ticket.account_id:
         raise Refused(_("link the caller's account to ticket #{id} first").format(id=ticket_id))
     return await api.lookup_user(id=ticket.account_id)
+
+
+async def username_taken(api: RequestApi, account_id: str, raw: str) -> bool:
+    """Whether another account already has the username `raw` (as typed; one that is not a valid username is
+    left for the correction's own checks to refuse)."""
+    try:
+        holder = await api.lookup_user(username=normalise_username(raw))
+    except (ClaimError, NotFound):
+        return False
+    return holder.id != account_id
 
 
 async def raise_deletion(
@@ -62,4 +76,8 @@ async def raise_correction(
     ctx: DeskContext, api: RequestApi, ticket_id: int, new_values: Mapping[Field, str]
 ) -> RequestView:
     summary = await _account(ctx, api, ticket_id)
+    username = new_values.get(Field.USERNAME, "")
+    if username.strip() and await username_taken(api, summary.id, username):
+        # Said before approval: a PATCH to a taken username would only fail with 409 once approved.
+        raise ClaimsRefused(_("Check the highlighted fields."), {Field.USERNAME: USERNAME_TAKEN})
     return await asyncio.to_thread(requests.raise_correction, ctx, ticket_id, new_values, etag=summary.etag)

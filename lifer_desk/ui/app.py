@@ -28,6 +28,7 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
 
@@ -41,12 +42,16 @@ EXPIRE_REQUESTS_EVERY = 60.0
 
 class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"queues": QueuesScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        "queues": QueuesScreen,
+        "requests": RequestsScreen,
+    }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", _("Help"), id="app.help"),
         Binding("q", "quit", _("Quit"), id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+        Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
     ]
 
     class NextTicket(Message):
@@ -61,9 +66,11 @@ class DeskApp(App[None], WorkerFailures):
             super().__init__()
             self.in_process = in_process
 
-    def __init__(self, ctx: DeskContext) -> None:
+    def __init__(self, ctx: DeskContext, *, ticket_id: int | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        # `lifer-desk --ticket N`: the ticket opened over the first mode, so escape leads to the queues.
+        self._first_ticket = ticket_id
         self._held: set[int] = set()
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
@@ -72,6 +79,8 @@ class DeskApp(App[None], WorkerFailures):
 
     def on_mount(self) -> None:
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
+        if self._first_ticket is not None:
+            self.open_ticket(self._first_ticket)
 
     def deliver_outbox(self) -> None:
         """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle)."""
@@ -200,8 +209,9 @@ class DeskApp(App[None], WorkerFailures):
         yield from super().get_system_commands(screen)
 
 
-def run_desk(ctx: DeskContext) -> int:
-    """Open the desk in the terminal for `ctx.agent`; returns its exit code when the agent quits or it stops."""
-    app = DeskApp(ctx)
+def run_desk(ctx: DeskContext, ticket_id: int | None = None) -> int:
+    """Open the desk in the terminal for `ctx.agent` (on ticket `ticket_id` when given); returns its exit code
+    when the agent quits or it stops."""
+    app = DeskApp(ctx, ticket_id=ticket_id)
     app.run()
     return app.return_code or 0

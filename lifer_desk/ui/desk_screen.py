@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Protocol, TypeVar, cast
 
-from textual import on
+from textual import on, work
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.services.context import DeskContext
@@ -55,6 +58,63 @@ class DeskScreen(Screen[None], WorkerFailures):
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+
+class PolledScreen(DeskScreen):
+    """A mode that polls for other desks' changes while it is shown: at once when polling starts and whenever
+    the screen comes back, every `poll_every` seconds in between, and not at all while another screen covers
+    it (a hidden mode costs no queries).
+
+    The poll worker only reads a marker (`read_marker`, in a thread); the handler repaints (`show_changes`)
+    only when the marker moved, so an idle mode writes no bytes.
+    """
+
+    class Polled(Message):
+        """What one poll saw: a marker that moves with every change the screen shows."""
+
+        def __init__(self, marker: Hashable) -> None:
+            super().__init__()
+            self.marker = marker
+
+        def can_replace(self, message: Message) -> bool:
+            # A burst of polls (a slow handler, a resumed screen) needs only the latest reading.
+            return isinstance(message, PolledScreen.Polled)
+
+    _poller: Timer | None = None
+    # The marker the screen shows; None until the first poll.
+    _shown: Hashable | None = None
+
+    def read_marker(self) -> Hashable:
+        """What the screen's content depends on, read in the poll worker's thread."""
+        raise NotImplementedError
+
+    def show_changes(self) -> None:
+        """Repaint after the marker moved."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def poll_changes(self) -> None:
+        """What the poll timer runs: read the marker and post it as `Polled`."""
+        self.post_message(self.Polled(self.read_marker()))
+
+    @on(Polled)
+    def _polled(self, message: Polled) -> None:
+        if message.marker != self._shown:
+            self._shown = message.marker
+            self.show_changes()
+
+    def start_polling(self, poll_every: float) -> None:
+        self.poll_changes()
+        self._poller = self.set_interval(poll_every, self.poll_changes)
+
+    def on_screen_suspend(self) -> None:
+        if self._poller is not None:
+            self._poller.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._poller is not None:
+            self._poller.resume()
+            self.poll_changes()
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):

@@ -1,16 +1,29 @@
-"""The queue list on the left of the queues screen, with each queue's live (capped) count."""
+"""The queue list on the left of the queues screen (and of requests mode), with each queue's live (capped) count."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Hashable, Sequence
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from lifer_desk.domain.queues import QueueName
 from lifer_desk.services.queues import COUNT_CAP
+
+
+class Queue(Hashable, Protocol):
+    """A queue as the list shows it: an enum member with a value (its option id) and a label."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+Q = TypeVar("Q", bound=Queue)
 
 
 def count_label(count: int | None) -> str:
@@ -27,16 +40,17 @@ COUNT_CELLS = 6
 _CHROME = 4
 
 
-class QueueList(OptionList):
+class QueueList(OptionList, Generic[Q]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="queue_list.cursor_down"),
         Binding("k", "cursor_up", "Up", show=False, id="queue_list.cursor_up"),
     ]
 
-    def __init__(self, *, narrow: bool = False, id: str | None = None) -> None:
+    def __init__(self, queues: Sequence[Q], *, narrow: bool = False, id: str | None = None) -> None:
         self._label_cells = NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS
-        super().__init__(*(Option(self._prompt(queue, None), id=queue.value) for queue in QueueName), id=id)
-        self._counts: dict[QueueName, int] = {}
+        self._queues = {queue.value: queue for queue in queues}
+        super().__init__(*(Option(self._prompt(queue, None), id=queue.value) for queue in queues), id=id)
+        self._counts: dict[Q, int] = {}
         self.styles.width = self.width_for(narrow)
 
     @staticmethod
@@ -44,7 +58,7 @@ class QueueList(OptionList):
         """The list's width in cells, in the narrow or the wide layout."""
         return (NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS) + COUNT_CELLS + _CHROME
 
-    def _prompt(self, queue: QueueName, count: int | None) -> Text:
+    def _prompt(self, queue: Q, count: int | None) -> Text:
         # One line each: the label cut to fit, the count right-aligned, so counts line up in a column.
         prompt = Text(queue.label, end="")
         prompt.truncate(self._label_cells, overflow="ellipsis", pad=True)
@@ -52,15 +66,15 @@ class QueueList(OptionList):
         return prompt
 
     @property
-    def counts(self) -> dict[QueueName, int]:
+    def counts(self) -> dict[Q, int]:
         return dict(self._counts)
 
     @property
-    def queue(self) -> QueueName:
+    def queue(self) -> Q:
         index = self.highlighted or 0
         queue = self.get_option_at_index(index).id
         assert queue is not None  # every option is made with its queue as id
-        return QueueName(queue)
+        return self._queues[queue]
 
     @property
     def narrow(self) -> bool:
@@ -71,11 +85,11 @@ class QueueList(OptionList):
         if narrow == self.narrow:
             return
         self._label_cells = NARROW_LABEL_CELLS if narrow else WIDE_LABEL_CELLS
-        for queue in QueueName:
+        for queue in self._queues.values():
             self.replace_option_prompt(queue.value, self._prompt(queue, self._counts.get(queue)))
         self.styles.width = self.width_for(narrow)
 
-    def show_counts(self, counts: dict[QueueName, int]) -> None:
+    def show_counts(self, counts: dict[Q, int]) -> None:
         """Update the prompts whose count moved; unchanged ones are not touched, so nothing repaints."""
         for queue, count in counts.items():
             if self._counts.get(queue) != count:

@@ -19,7 +19,7 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
-from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
@@ -44,7 +44,7 @@ def filters_text(filters: QueueFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class QueuesScreen(DeskScreen):
+class QueuesScreen(PolledScreen):
     # Names this mode's commands in the palette ("queues: Search").
     PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,26 +66,11 @@ class QueuesScreen(DeskScreen):
             super().__init__()
             self.counts = counts
 
-    class Polled(Message):
-        """What one poll saw: the latest ticket change (here or by another agent) and the countdown minute."""
-
-        def __init__(self, marker: datetime | None, minute: datetime) -> None:
-            super().__init__()
-            self.marker = marker
-            self.minute = minute
-
-        def can_replace(self, message: Message) -> bool:
-            # A burst of polls (a slow handler, a resumed screen) needs only the latest reading.
-            return isinstance(message, QueuesScreen.Polled)
-
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
         self._sort_before_search: tuple[str, bool] | None = None
-        # The last poll's (marker, minute) that the table shows; None until the first poll.
-        self._shown: tuple[datetime | None, datetime] | None = None
         self._debounce: Timer | None = None
-        self._poller: Timer | None = None
 
     @property
     def title_text(self) -> str:
@@ -100,7 +85,7 @@ class QueuesScreen(DeskScreen):
         width = self.app.size.width
         narrow = width < WIDE_LAYOUT_MIN
         with Horizontal():
-            yield QueueList(narrow=narrow, id="queues")
+            yield QueueList(tuple(QueueName), narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
                 yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
                 yield Static("", id="view-line", markup=False)
@@ -116,8 +101,7 @@ class QueuesScreen(DeskScreen):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self.poll_changes()
-        self._poller = self.set_interval(POLL_EVERY, self.poll_changes)
+        self.start_polling(POLL_EVERY)
 
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out(event.size.width)
@@ -130,21 +114,16 @@ class QueuesScreen(DeskScreen):
         self.table.set_columns(columns_for(width - (QueueList.width_for(narrow) if queue_list.display else 0)))
         self.query_one(Footer).compact = narrow
 
-    def on_screen_suspend(self) -> None:
-        if self._poller is not None:
-            self._poller.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._poller is not None:
-            self._poller.resume()
-            self.poll_changes()
-
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
-    def poll_changes(self) -> None:
-        """What the poll timer runs: read the change marker and the minute, and post them as `Polled`."""
-        self.post_message(self.Polled(queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())))
+    def read_marker(self) -> tuple[datetime | None, datetime]:
+        """The latest ticket change (here or by another agent) and the minute: countdowns move with the clock,
+        so a new minute is a change too; anything else is idle (no bytes)."""
+        return queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())
+
+    def show_changes(self) -> None:
+        self.table.reload()
+        self.reload_counts()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def reload_counts(self) -> None:
@@ -152,15 +131,6 @@ class QueuesScreen(DeskScreen):
         self.post_message(self.CountsLoaded(queues.counts(self.ctx)))
 
     # Handlers ---------------------------------------------------------------------------------------------
-
-    @on(Polled)
-    def _polled(self, message: Polled) -> None:
-        # Countdowns move with the clock, so a new minute is a change too; anything else is idle (no bytes).
-        seen = (message.marker, message.minute)
-        if seen != self._shown:
-            self._shown = seen
-            self.table.reload()
-            self.reload_counts()
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

@@ -24,12 +24,14 @@ from lifer_desk.services import accounts, drafts, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
+from lifer_desk.services.request_views import RequestView
 from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
 from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from lifer_desk.ui.ticket.parts import ThreadView, header_text
+from lifer_desk.ui.ticket.request_dialogs import CorrectionDialog, DeletionDialog, raised_notice
 from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
 from lifer_desk.ui.verify.parts import identity_text
 from lifer_desk.ui.verify.screen import VerifyDialog
@@ -63,6 +65,8 @@ class TicketScreen(DeskScreen):
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
+        Binding("d", "deletion", _("Deletion request"), id="ticket.deletion"),
+        Binding("e", "correction", _("Correction request"), id="ticket.correction"),
         Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
@@ -433,6 +437,19 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
 
         self.app.push_screen(VerifyDialog(seen), closed)
+
+    def action_deletion(self) -> None:
+        self._raise_request(DeletionDialog(self.ticket_id))
+
+    def action_correction(self) -> None:
+        self._raise_request(CorrectionDialog(self.ticket_id))
+
+    def _raise_request(self, dialog: DeletionDialog | CorrectionDialog) -> None:
+        def raised(request: RequestView | None) -> None:
+            if request is not None:
+                self.notify(raised_notice(request), severity="information")
+
+        self.app.push_screen(dialog, raised)
 
     def action_more(self) -> None:
         if self.query_one(ThreadView).whole:

@@ -38,7 +38,7 @@ _PLACEHOLDERS = {
     Field.USERNAME: _("as the caller states it"),
     Field.BIRTHDAY: "1990-05-17 · 1990/5/17 · 19900517 · 1990年5月17日",
 }
-_GENDER_LABELS = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
+GENDER_CHOICES = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
 
 
 class VerifyDialog(DeskModal[str | None]):
@@ -110,7 +110,7 @@ class VerifyDialog(DeskModal[str | None]):
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
-                yield Select(_GENDER_LABELS, prompt=_("not stated"), id="claim-gender", compact=True)
+                yield Select(GENDER_CHOICES, prompt=_("not stated"), id="claim-gender", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="verify-result", classes="-empty", markup=False)
             yield Label(REMINDER, classes="verify-reminder", markup=False)

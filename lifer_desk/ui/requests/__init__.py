@@ -1,0 +1,1 @@
+"""Requests mode: deletion and correction requests by state, nearest legal deadline first."""

@@ -1,0 +1,168 @@
+"""One request in full: what will run and its hash, the verification evidence, the history and the receipt; a
+supervisor approves (`a`) or rejects (`x`) it here, and the requester or a supervisor cancels it (`c`).
+
+The services decide who may do what; this screen only offers the keys, and shows a refusal where it happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from lifer_desk.i18n import _
+from lifer_desk.services import request_queues, requests
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import DeskError
+from lifer_desk.services.request_queues import RequestScreenDetail
+from lifer_desk.services.request_views import RequestView
+from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
+from lifer_desk.ui.requests.parts import STATE_LABELS, detail_text
+
+Decide = Callable[[DeskContext, RequestScreenDetail], RequestView]
+
+
+class RequestDetailScreen(DeskScreen):
+    DEFAULT_CSS = """
+    #request-notice {
+        height: auto;
+        padding: 0 1;
+        &.-empty { display: none; }
+    }
+    #request-detail {
+        height: 1fr;
+        padding: 0 1;
+    }
+    """
+    PALETTE_NAME: ClassVar[str] = _("request")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", _("Back"), id="request.back"),
+        Binding("enter", "open_ticket", _("Open ticket"), id="request.open_ticket"),
+        Binding("a", "approve", _("Approve"), id="request.approve"),
+        Binding("x", "reject", _("Reject"), id="request.reject"),
+        Binding("c", "cancel", _("Cancel request"), id="request.cancel"),
+        Binding("r", "retry", _("Retry"), id="request.retry"),
+        Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="request.scroll_down"),
+        Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="request.scroll_up"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, shown: RequestScreenDetail, notice: Text | None = None) -> None:
+            super().__init__()
+            self.shown = shown
+            self.notice = notice
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.shown: RequestScreenDetail | None = None
+
+    @property
+    def title_text(self) -> str:
+        return _("Request #{id}").format(id=self.request_id)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="request-notice", classes="-empty", markup=False)
+        with VerticalScroll(id="request-detail"):
+            yield Static(Text(_("Loading…")), id="request-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload_request()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Shown to supervisors only (dimmed for agents); the services refuse anyone else all the same.
+        if action in ("approve", "reject", "retry"):
+            return True if self.ctx.is_supervisor else None
+        return True
+
+    # Workers ----------------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="request")
+    def reload_request(self, notice: Text | None = None) -> None:
+        """Read the request again and show it, with `notice` said above it."""
+        self.post_message(self.Loaded(request_queues.detail(self.ctx, self.request_id), notice))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="request")
+    def _decide(self, decide: Decide, seen: RequestScreenDetail) -> None:
+        try:
+            done = decide(self.ctx, seen)
+        except DeskError as refusal:
+            # Said here, on the request it concerns, with the request as it is now.
+            notice = Text(str(refusal), style="bold yellow", end="")
+        else:
+            notice = Text(_("Request #{id} is now {state}").format(id=done.id, state=STATE_LABELS[done.state]), end="")
+        self.post_message(self.Loaded(request_queues.detail(self.ctx, self.request_id), notice))
+
+    # Handlers ---------------------------------------------------------------------------------------------
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        self.shown = message.shown
+        now = self.ctx.clock()
+        self.query_one("#request-text", Static).update(detail_text(message.shown, now, self.ctx.settings.timezone))
+        notice = self.query_one("#request-notice", Static)
+        notice.update(message.notice or "")
+        notice.set_class(message.notice is None, "-empty")
+
+    # Actions ----------------------------------------------------------------------------------------------
+
+    def _seen(self) -> RequestScreenDetail | None:
+        if self.shown is None:
+            self.notify(_("The request is still loading"), severity="warning")
+        return self.shown
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_open_ticket(self) -> None:
+        if (seen := self._seen()) is None:
+            return
+        ticket_id = seen.detail.request.ticket_id
+        if ticket_id is None:
+            self.notify(_("This request has no ticket"), severity="warning")
+        else:
+            desk(self).open_ticket(ticket_id)
+
+    def action_approve(self) -> None:
+        if (seen := self._seen()) is not None:
+            # The hash the supervisor was shown: a request that changed since is refused, not approved blind.
+            self._decide(
+                lambda ctx, s: requests.approve(ctx, s.detail.request.id, seen_hash=s.detail.request.payload_hash), seen
+            )
+
+    def action_retry(self) -> None:
+        if (seen := self._seen()) is not None:
+            self._decide(lambda ctx, s: requests.retry(ctx, s.detail.request.id), seen)
+
+    def action_reject(self) -> None:
+        if (seen := self._seen()) is None:
+            return
+
+        def given(reason: str | None) -> None:
+            if reason is not None:
+                self._decide(lambda ctx, s: requests.reject(ctx, s.detail.request.id, reason), seen)
+
+        self.app.push_screen(TextDialog(_("Reason for rejecting (the requester reads it on the ticket)")), given)
+
+    def action_cancel(self) -> None:
+        if (seen := self._seen()) is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value == "cancel":
+                self._decide(lambda ctx, s: requests.cancel(ctx, s.detail.request.id), seen)
+
+        choices = [(_("Cancel the request"), "cancel"), (_("Keep it"), "keep")]
+        self.app.push_screen(ChoiceDialog(_("Cancel request #{id}?").format(id=self.request_id), choices), chosen)
+
+    def action_scroll(self, delta: int) -> None:
+        self.query_one("#request-detail", VerticalScroll).scroll_relative(y=delta * 3, animate=False)

@@ -1,0 +1,195 @@
+"""Screen text for requests: state and kind labels, the legal clocks as days left, and the detail view's sections.
+
+The account id, payload values and problem details come from the admin API or the agent's typing: they go
+through `customer_line`/`customer_text`, never markup.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from lifer_desk.domain.identity import field_label
+from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
+from lifer_desk.domain.tickets import Priority
+from lifer_desk.i18n import _
+from lifer_desk.services.request_queues import RequestScreenDetail
+from lifer_desk.services.request_views import RequestView
+from lifer_desk.ui.text.cells import customer_line, customer_text, local_time
+
+STATE_LABELS = {
+    RequestState.DRAFT: _("draft"),
+    RequestState.AWAITING_VERIFICATION: _("verify"),
+    RequestState.AWAITING_APPROVAL: _("approve"),
+    RequestState.APPROVED: _("approved"),
+    RequestState.EXECUTING: _("running"),
+    RequestState.COMPLETED: _("done"),
+    RequestState.REJECTED: _("rejected"),
+    RequestState.FAILED: _("FAILED"),
+    RequestState.EXPIRED: _("expired"),
+    RequestState.CANCELLED: _("cancelled"),
+}
+_STATE_STYLES = {RequestState.FAILED: "bold red", RequestState.AWAITING_APPROVAL: "bold", RequestState.COMPLETED: "dim"}
+
+KIND_LABELS = {RequestKind.DELETE: _("delete"), RequestKind.CORRECT: _("correct")}
+SCOPE_LABELS = {
+    DeletionScope.ACCOUNT: _("the whole account (images, diary and payment links too)"),
+    DeletionScope.IMAGES: _("selected images only"),
+    DeletionScope.DIARY: _("the diary"),
+    DeletionScope.PAYMENT_LINKS: _("payment links"),
+}
+_SHORT_SCOPES = {
+    DeletionScope.ACCOUNT: _("account"),
+    DeletionScope.IMAGES: _("images"),
+    DeletionScope.DIARY: _("diary"),
+    DeletionScope.PAYMENT_LINKS: _("payment"),
+}
+OVERDUE_MARK = "!"
+_OPEN_CLOCKS = frozenset(
+    {
+        RequestState.AWAITING_VERIFICATION,
+        RequestState.AWAITING_APPROVAL,
+        RequestState.APPROVED,
+        RequestState.EXECUTING,
+        RequestState.FAILED,
+    }
+)
+
+
+def state_text(state: RequestState) -> Text:
+    return Text(STATE_LABELS[state], style=_STATE_STYLES.get(state, ""), end="")
+
+
+def what_text(request: RequestView) -> Text:
+    """The kind and what it touches: "delete account", "correct email, birthday"."""
+    text = Text(KIND_LABELS[request.kind], end="")
+    payload = request.payload
+    if payload is None:
+        text.append(" " + _("(unreadable payload)"), style="bold red")
+    elif payload.scope is not None:
+        text.append(" " + _SHORT_SCOPES[payload.scope])
+    else:
+        text.append(" " + ", ".join(field_label(name) for name in sorted(payload.changes)))
+    return text
+
+
+def account_cell(account_id: str) -> Text:
+    """The account id, shortened in lists: the detail view shows it whole."""
+    shown = account_id if len(account_id) <= 6 else account_id[:5] + "…"
+    return customer_line(shown)
+
+
+def overdue(request: RequestView, now: datetime) -> bool:
+    """An open request past either legal deadline."""
+    if request.state not in _OPEN_CLOCKS:
+        return False
+    return any(due is not None and due <= now for due in (request.due_calendar, request.due_working))
+
+
+def days_left(due: datetime | None, now: datetime, *, running: bool) -> Text:
+    """Whole days left on a legal clock ("12d", "0d" on its last day, "!-3d" overdue: marked and bold, so that it
+    reads without colour too)."""
+    if due is None or not running:
+        return Text("—", style="dim", end="")
+    days = math.floor((due - now) / timedelta(days=1))
+    if due <= now:
+        # Past due is always at least a day late, so that the sign shows at once.
+        return Text(f"{OVERDUE_MARK}{min(days, -1)}d", style="bold red reverse", end="")
+    return Text(f"{days}d", style="yellow" if days < 3 else "", end="")
+
+
+def age_text(created: datetime, now: datetime) -> Text:
+    hours = max(0, math.floor((now - created) / timedelta(hours=1)))
+    return Text(f"{hours // 24}d" if hours >= 48 else f"{hours}h", end="")
+
+
+def clocks_running(request: RequestView) -> bool:
+    return request.state in _OPEN_CLOCKS
+
+
+def _section(title: str) -> Text:
+    return Text("\n" + title, style="bold", end="")
+
+
+def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Text:
+    """Everything a supervisor reads before approving: what will run, bound by its hash, and why it may."""
+    request = shown.detail.request
+    lines: list[Text] = []
+    head = Text(_("Request #{id} · ").format(id=request.id), style="bold", end="")
+    head.append_text(state_text(request.state))
+    head.append(" · " + what_text(request).plain)
+    if request.priority == Priority.URGENT:
+        head.append(" · " + _("URGENT"), style="bold red")
+    lines.append(head)
+    meta = Text(
+        _("raised by {agent} at {at}").format(agent=request.requested_by, at=local_time(request.created_at, zone))
+    )
+    if request.ticket_id is not None:
+        meta.append(_(" · ticket #{id} (enter opens it)").format(id=request.ticket_id))
+    lines.append(meta)
+    if request.approved_by:
+        lines.append(Text(_("approved by {agent}").format(agent=request.approved_by)))
+    if request.reject_reason:
+        reason = Text(_("rejected: "), style="bold", end="")
+        reason.append_text(customer_text(request.reject_reason))
+        lines.append(reason)
+    if shown.problem:
+        problem = Text(_("problem: "), style="bold red", end="")
+        problem.append_text(customer_text(shown.problem))
+        lines.append(problem)
+    running = clocks_running(request)
+    clocks = Text(_("legal clocks: reply "), end="")
+    clocks.append_text(days_left(request.due_calendar, now, running=running))
+    clocks.append(_(" · delete "))
+    clocks.append_text(days_left(request.due_working, now, running=running))
+    if request.due_working is None:
+        clocks.append(_(" (start at verification)"), style="dim")
+    lines.append(clocks)
+    lines.append(_section(_("Payload")))
+    account = Text(_("account "), end="")
+    account.append_text(customer_line(request.account_id))
+    lines.append(account)
+    payload = request.payload
+    if payload is not None and payload.scope is not None:
+        lines.append(Text(_("scope: {scope}").format(scope=SCOPE_LABELS[payload.scope])))
+        for image_id in payload.image_ids:
+            image = Text("  " + _("image "), end="")
+            image.append_text(customer_line(image_id))
+            lines.append(image)
+    elif payload is not None:
+        for name, value in payload.changes.items():
+            change = Text(f"{field_label(name)} → ", end="")
+            change.append_text(customer_line(value))
+            lines.append(change)
+    lines.append(Text(_("hash {hash}").format(hash=request.payload_hash or "—"), style="dim"))
+    lines.append(_section(_("Verification")))
+    evidence = shown.evidence
+    if evidence is None:
+        lines.append(Text(_("not verified yet: the request waits for a verification on its ticket")))
+    else:
+        matched = ", ".join(evidence.matched) or "—"
+        lines.append(
+            Text(
+                _("verified by {agent} at {at}; matched: {fields}").format(
+                    agent=evidence.agent, at=local_time(evidence.at, zone), fields=matched
+                )
+            )
+        )
+    lines.append(_section(_("History")))
+    for entry in shown.detail.history:
+        line = Text(f"{local_time(entry.at, zone)}  {entry.actor}  {entry.action}", end="")
+        moved = entry.details.get("to")
+        if moved:
+            line.append(f" → {moved}", style="dim")
+        lines.append(line)
+    if shown.receipt:
+        lines.append(_section(_("Receipt")))
+        for item in shown.receipt:
+            line = Text(f"{item.kind} ", end="")
+            line.append_text(customer_line(item.object_id))
+            line.append(f"  {item.at}", style="dim")
+            lines.append(line)
+    return Text("\n", end="").join(lines)

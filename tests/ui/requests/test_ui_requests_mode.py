@@ -1,0 +1,232 @@
+"""Requests mode (key 3): queues by state with counts, nearest deadline first with overdue marked, the detail
+view, approve/reject/cancel as the services allow them, a failed request's problem, and `--ticket N`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from textual.widgets import TextArea
+
+from lifer_desk.domain.requests import RequestState
+from lifer_desk.services import request_views, tickets
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.request_queues import RequestQueue
+from lifer_desk.ui import DeskApp
+from lifer_desk.ui.queues.queue_list import QueueList
+from lifer_desk.ui.requests.detail import RequestDetailScreen
+from lifer_desk.ui.requests.screen import RequestsScreen
+from lifer_desk.ui.ticket.screen import TicketScreen
+from tests.fakes.admin_api import with_admin
+from tests.ui.requests.request_ui_support import (
+    admin_with_images,
+    fail_with_problem,
+    linked_ticket,
+    raise_deletions,
+    supervisor,
+)
+from widgets.virtual_table import VirtualTable
+
+
+@pytest.fixture
+def boss(ctx: DeskContext) -> DeskContext:
+    return supervisor(ctx)
+
+
+@pytest.fixture
+def made(ctx: DeskContext, boss: DeskContext) -> list[int]:
+    return raise_deletions(ctx, boss)
+
+
+def desk_as(ctx: DeskContext) -> DeskApp:
+    return DeskApp(with_admin(ctx, admin_with_images()))
+
+
+def rows(app: DeskApp) -> list[list[str]]:
+    table = app.screen.query_one("#requests", VirtualTable)
+    return [[cell.plain for cell in row.cells] for row in table.visible_rows]
+
+
+def detail_text(app: DeskApp) -> str:
+    return str(app.screen.query_one("#request-text").render())
+
+
+def notice(app: DeskApp) -> str:
+    return str(app.screen.query_one("#request-notice").render())
+
+
+def state_of(ctx: DeskContext, request_id: int) -> RequestState:
+    return request_views.get_request(ctx, request_id).request.state
+
+
+async def test_requests_mode_lists_by_nearest_deadline_with_overdue_marked(ctx, made, settle) -> None:
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        shown = rows(app)
+        assert [int(row[0]) for row in shown] == [made[0], made[1], made[2], made[4], made[3]]
+        assert shown[0][1] == "!approve" and shown[0][7].startswith("!-"), "overdue reads without colour"
+        assert shown[-1][1] == "verify" and shown[-1][7] == "—", "no clock before verification"
+        counts = app.screen.query_one(QueueList).counts
+        assert counts[RequestQueue.ALL] == 5
+        assert counts[RequestQueue.AWAITING_VERIFICATION] == 1
+        assert counts[RequestQueue.AWAITING_MY_APPROVAL] == 0, "an agent approves nothing"
+
+
+async def test_a_supervisor_sees_what_awaits_their_approval_and_approves_it(ctx, boss, made, settle) -> None:
+    app = desk_as(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.screen.query_one(QueueList).counts[RequestQueue.AWAITING_MY_APPROVAL] == 3
+        await pilot.press("tab", "down", "down", "enter")
+        await settle(pilot)
+        assert [int(row[0]) for row in rows(app)] == [made[0], made[1], made[4]], "not the supervisor's own"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestDetailScreen)
+        shown = detail_text(app)
+        assert "scope: the whole account" in shown
+        assert "verified by alice at 2025-03-03 12:00; matched: birthday, email, username" in shown
+        assert "request.raise" in shown and "hash " in shown
+        await pilot.press("a")
+        await settle(pilot)
+        assert notice(app) == f"Request #{made[1]} is now approved"
+    assert state_of(ctx, made[1]) is RequestState.APPROVED
+
+
+async def test_the_refusal_of_self_approval_is_shown_on_the_request(ctx, boss, made, settle) -> None:
+    app = desk_as(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[2]))
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert notice(app) == "a request needs a supervisor other than the agent who raised it"
+    assert state_of(ctx, made[2]) is RequestState.AWAITING_APPROVAL
+
+
+async def test_an_agent_cannot_approve(ctx, made, settle) -> None:
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        await pilot.press("a", "x")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestDetailScreen)
+    assert state_of(ctx, made[1]) is RequestState.AWAITING_APPROVAL
+
+
+async def test_rejecting_needs_a_reason_which_the_requester_reads_on_the_ticket(ctx, boss, made, settle) -> None:
+    app = desk_as(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert notice(app) == "give a reason for rejecting"
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one(TextArea).insert("需要监护人同意书")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert notice(app) == f"Request #{made[1]} is now rejected"
+        assert "rejected: 需要监护人同意书" in detail_text(app)
+    ticket_id = request_views.get_request(ctx, made[1]).request.ticket_id
+    assert ticket_id is not None
+    notes = [event.body for event in tickets.get_ticket(ctx, ticket_id).events if event.kind == "note"]
+    assert any("需要监护人同意书" in note for note in notes)
+
+
+async def test_the_requester_cancels_and_enter_opens_the_ticket(ctx, made, settle) -> None:
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[3]))
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notice(app) == f"Request #{made[3]} is now cancelled"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    assert state_of(ctx, made[3]) is RequestState.CANCELLED
+
+
+async def test_a_failed_request_shows_its_problem_detail(ctx, made, settle) -> None:
+    fail_with_problem(ctx.db, made[1], "422 Invalid value: username: 3 to 32 printable characters\x1b[31m")
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.screen.query_one(QueueList).counts[RequestQueue.FAILED] == 1
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        shown = detail_text(app)
+        assert "FAILED" in shown
+        assert "problem: 422 Invalid value: username: 3 to 32 printable characters" in shown
+        assert "\x1b" not in shown
+
+
+async def test_the_desk_opens_on_the_ticket_given(ctx, settle) -> None:
+    ticket_id = linked_ticket(ctx)
+    app = DeskApp(with_admin(ctx, admin_with_images()), ticket_id=ticket_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == ticket_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.title_text == "Queues"
+
+
+async def test_a_supervisor_retries_a_failed_request_with_r_and_an_agent_is_refused(ctx, boss, made, settle) -> None:
+    fail_with_problem(ctx.db, made[1], "503 Service Unavailable")
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert state_of(ctx, made[1]) is RequestState.FAILED
+    app = desk_as(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert notice(app) == f"Request #{made[1]} is now executing"
+    assert state_of(ctx, made[1]) is RequestState.EXECUTING
+
+
+async def test_requests_mode_says_since_when_the_admin_api_is_failing(ctx, made, settle) -> None:
+    fail_with_problem(ctx.db, made[1], "503 Service Unavailable")
+    since = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with ctx.db.write() as session:
+        # As the deliverer leaves a row it backs off from: pending, due later, failing since 09:30.
+        session.execute(
+            text("UPDATE outbox SET state = 'pending', failing_since = :since, next_attempt_at = :later"),
+            {"since": since, "later": ctx.clock() + timedelta(minutes=5)},
+        )
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        at = since.astimezone(ctx.settings.timezone).strftime("%H:%M")
+        line = str(app.screen.query_one("#requests-status").render())
+        assert line == f"⚠ admin API failing since {at} · 1 waiting; work resumes by itself"

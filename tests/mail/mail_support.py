@@ -30,7 +30,13 @@ def corpus(name: str) -> bytes:
 
 
 def mail_settings(db: Database, **overrides: object) -> Settings:
-    settings = Settings(database_url=db.url, mail_address=TEAM, mail_signature="lifer customer service")
+    settings = Settings(
+        database_url=db.url,
+        mail_address=TEAM,
+        mail_signature="lifer customer service",
+        # Never the user's real data directory; a test that keeps dead letters names its own folder.
+        mail_dead_letter_dir=Path("/nonexistent/lifer-desk-tests/dead-letter"),
+    )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 

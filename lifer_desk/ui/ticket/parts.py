@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -100,6 +102,7 @@ _KIND_TITLES = {
     EventKind.NOTE: _("internal note"),
     EventKind.STATUS: _("status"),
     EventKind.FIELD: _("changed"),
+    EventKind.DELIVERY: _("delivery failed"),
 }
 
 
@@ -167,6 +170,37 @@ class EventItem(Static):
         if rest:
             more = _("… {n:,} more characters (m shows more)").format(n=rest)
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
+        yield from mail_parts(event.meta.get("mail"), self._scale)
+
+
+def _size(n: int) -> str:
+    return f"{n:,} B" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
+
+
+def mail_parts(mail: dict[str, Any] | None, scale: int) -> Iterator[SafeText]:
+    """What an inbound mail shows under its text: a failed sender check, its attachments (listed, never opened),
+    and its quoted history, collapsed until `m` asks for more. Names are the customer's text, so made safe."""
+    if not mail:
+        return
+    if mail.get("unauthenticated"):
+        warning = _("sender not authenticated: the receiving server found DMARC or SPF failing")
+        yield SafeText(Text(warning, style="bold"), classes="event-warning")
+    for attachment in mail.get("attachments", ()):
+        line = Text(_("attachment: "), style="dim", end="")
+        line.append_text(customer_line(str(attachment.get("name", ""))))
+        line.append(" · ")
+        line.append_text(customer_line(str(attachment.get("type", ""))))
+        line.append(f" · {_size(int(attachment.get('size', 0)))}")
+        if not attachment.get("stored", True):
+            line.append(_(" (over the size limit, not kept)"), style="dim")
+        yield SafeText(line, classes="event-attachment")
+    quoted = str(mail.get("quoted") or "")
+    if quoted and scale == 1:
+        hidden = _("… quoted history, {n:,} lines (m shows it)").format(n=quoted.count("\n") + 1)
+        yield SafeText(Text(hidden, style="dim italic"), classes="event-more")
+    elif quoted:
+        shown, _rest = preview(quoted, BODY_PREVIEW * scale, PREVIEW_LINES * scale)
+        yield SafeText(customer_text(shown), classes="event-quoted")
 
 
 class ThreadView(VerticalScroll, can_focus=True):
@@ -205,7 +239,10 @@ class ThreadView(VerticalScroll, can_focus=True):
     def _cut(self) -> bool:
         chars, lines = BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale
         shown = self._window()
-        return len(shown) < len(self._events) or any(preview(event.body, chars, lines)[1] for event in shown)
+        return len(shown) < len(self._events) or any(
+            preview(event.body, chars, lines)[1] or (self._mores == 0 and event.meta.get("mail", {}).get("quoted"))
+            for event in shown
+        )
 
     def _build(self) -> None:
         assert self._clock is not None

@@ -111,8 +111,21 @@ def codec_for(charset: str | None) -> str:
     return name
 
 
+def _unescape_8bit(raw: str) -> str:
+    """Raw 8-bit bytes in a header (no RFC 2047), which the parser keeps as surrogates: UTF-8, else GB18030, the
+    two that unlabelled Chinese headers are written in."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return raw
+    data = raw.encode("utf-8", errors="surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
 def _decode_header(raw: str) -> str:
     """An RFC 2047 header decoded with `codec_for`; whatever cannot be decoded shows as U+FFFD, never fails."""
+    raw = _unescape_8bit(raw)
     try:
         parts = decode_header(raw)
     except (ValueError, LookupError):
@@ -135,7 +148,7 @@ def _raw_header(msg: Message, name: str) -> str | None:
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
-    return tuple(re.findall(r"<[^<>\s]+>", value or ""))
+    return tuple(re.findall(r"<[^<>\s]+>", _unescape_8bit(value or "")))
 
 
 def _text_of(part: Message) -> str:
@@ -254,7 +267,7 @@ def parse_mail(raw: bytes, *, attachment_cap: int) -> ParsedMail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     # Split before decoding: a display name may decode to commas, brackets or quotes that an address parser
     # would take for syntax.
-    raw_name, sender = parseaddr(re.sub(r"\s*[\r\n]+\s*", " ", _raw_header(msg, "From") or ""))
+    raw_name, sender = parseaddr(re.sub(r"\s*[\r\n]+\s*", " ", _unescape_8bit(_raw_header(msg, "From") or "")))
     name = _decode_header(raw_name)
     sender = sender.strip().lower()
     if "@" not in sender:

@@ -60,6 +60,13 @@ def test_charset_labels_map_to_the_codec_that_reads_them(label: str | None, code
     assert codec_for(label) == codec
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "gbk"])
+def test_raw_8bit_chinese_headers_without_rfc2047_decode(codec: str) -> None:
+    raw = ("From: 客户 <c@qq.com>\nSubject: 账号问题\n\nhi\n").encode(codec)
+    mail = parse_mail(raw, attachment_cap=CAP)
+    assert (mail.sender_name, mail.subject) == ("客户", "账号问题")
+
+
 def test_big5_mail_decodes() -> None:
     raw = b"From: a@example.hk\nSubject: x\nContent-Type: text/plain; charset=big5\n\n" + "帳號無法登入".encode("big5")
     assert parse_mail(raw, attachment_cap=CAP).body == "帳號無法登入"

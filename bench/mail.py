@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,18 @@ def bench_pipe(workdir: Path, count: int) -> None:
     for raw in raws:
         mail_intake.ingest(ctx, raw)
     rate = count / (time.perf_counter() - start)
+    # Like with like (DESIGN 8): the same number of tickets opened by the service an agent's "new ticket" uses, on
+    # the same machine in the same minute, so that a loaded machine shows as a ratio rather than as a miss.
+    from lifer_desk.domain.tickets import Category, Channel, Priority
+    from lifer_desk.services import tickets
+
+    draft = tickets.TicketDraft(
+        Channel.EMAIL, "账号问题", "您好 hello", "c@qq.com", "客户", Category.OTHER, Priority.NORMAL
+    )
+    start = time.perf_counter()
+    for _ in range(count):
+        tickets.open_ticket(ctx, draft)
+    baseline = count / (time.perf_counter() - start)
     env = {**os.environ, "LIFER_DATABASE_URL": ctx.settings.database_url, "LIFER_MAIL_ADDRESS": "support@lifer.example"}
     start = time.perf_counter()
     subprocess.run(
@@ -74,8 +87,10 @@ def bench_pipe(workdir: Path, count: int) -> None:
         capture_output=True,
     )  # fmt: skip
     process = time.perf_counter() - start
-    print(f"pipe ingest: {rate:,.0f} messages/s over {count:,} (target >= {PIPE_TARGET:,.0f})"
-          f" {'OK' if rate >= PIPE_TARGET else 'MISSED'}; one `mail ingest` process, start to exit: {process:.2f} s")  # fmt: skip
+    verdict = "OK" if rate >= PIPE_TARGET else "MISSED"
+    print(f"pipe ingest: {rate:,.0f} messages/s over {count:,} (target >= {PIPE_TARGET:,.0f}) {verdict}")
+    print(f"  opening tickets without mail: {baseline:,.0f}/s (ingest runs at {rate / baseline:.0%} of it)")
+    print(f"  one `mail ingest` process, start to exit: {process:.2f} s")
 
 
 def bench_imap(workdir: Path, count: int) -> None:
@@ -109,8 +124,10 @@ def bench_imap(workdir: Path, count: int) -> None:
         box.folder.delete(folder)
         box.logout()
     assert report.ingested == count, report
-    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s (target <= {IMAP_TARGET_S:.0f} s for"
-          f" 10,000: {'OK' if took * 10_000 / count <= IMAP_TARGET_S else 'MISSED'}); filling took {filled:.1f} s")  # fmt: skip
+    for_10k = took * 10_000 / count
+    verdict = "OK" if for_10k <= IMAP_TARGET_S else "MISSED"
+    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s; 10,000 would take {for_10k:.0f} s"
+          f" (target <= {IMAP_TARGET_S:.0f} s) {verdict}; filling the folder took {filled:.1f} s")  # fmt: skip
 
 
 def bench_replies(workdir: Path, count: int) -> None:
@@ -124,9 +141,12 @@ def bench_replies(workdir: Path, count: int) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Sink
 
-        controller = Controller(Sink(), hostname="127.0.0.1", port=0)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(Sink(), hostname="127.0.0.1", port=port)
         controller.start()
-        smtp = f"smtp://127.0.0.1:{controller.server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        smtp = f"smtp://127.0.0.1:{port}"
     host = _context(url, smtp_url=smtp)
     for n in range(count):
         mail_intake.ingest(host, _mail(n, "reply"))
@@ -146,8 +166,8 @@ def bench_replies(workdir: Path, count: int) -> None:
     rate = count / (time.perf_counter() - start)
     if controller is not None:
         controller.stop()
-    print(f"replies: {rate:,.0f}/s sent through the outbox over {count:,} (target >= {REPLY_TARGET:,.0f})"
-          f" {'OK' if rate >= REPLY_TARGET else 'MISSED'}")  # fmt: skip
+    verdict = "OK" if rate >= REPLY_TARGET else "MISSED"
+    print(f"replies: {rate:,.0f}/s sent through the outbox over {count:,} (target >= {REPLY_TARGET:,.0f}) {verdict}")
 
 
 def main() -> None:

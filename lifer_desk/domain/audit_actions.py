@@ -40,8 +40,9 @@ class AuditAction(StrEnum):
     REQUEST_CANCEL = "request.cancel"
     REQUEST_EXPIRE = "request.expire"
     REQUEST_RESUBMIT = "request.resubmit"
-    # Mail (issue 14): a message became a ticket or joined one; was refused (own address, list, junk, an
-    # unmatched bounce); the outbox sent a mail, or it did not arrive (a permanent refusal or a bounce).
+    # Mail (issue 14): a message joined a ticket (one that opens a ticket is recorded by its ticket.open, via
+    # "mail"); one was refused (own address, list, junk, an unmatched bounce); the outbox sent a mail, or it did
+    # not arrive (a permanent refusal or a bounce).
     MAIL_RECEIVED = "mail.received"
     MAIL_REFUSED = "mail.refused"
     MAIL_SENT = "mail.sent"

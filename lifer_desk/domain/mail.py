@@ -216,17 +216,25 @@ def split_quoted(body: str) -> tuple[str, str]:
 
 def automated_reason(msg: Message, sender: str) -> str | None:
     """Why this message must never get an auto-reply: RFC 3834, Precedence, list headers or a no-reply sender."""
-    kind = msg.get_content_type()
-    if kind == "multipart/report" or sender.partition("@")[0] in ("mailer-daemon", "postmaster"):
+    # Raw values: these are keywords, and policy.default's header objects cost more than the rest of the parse.
+    headers = {key.lower(): str(value).strip() for key, value in msg.raw_items()}
+    if msg.get_content_type() == "multipart/report" or sender.partition("@")[0] in ("mailer-daemon", "postmaster"):
         return "bounce"
-    auto = (msg.get("Auto-Submitted") or "no").strip().lower()
-    if not auto.startswith("no"):
+    if not headers.get("auto-submitted", "no").lower().startswith("no"):
         return "auto-submitted"
-    if (msg.get("Precedence") or "").strip().lower() in ("bulk", "list", "junk", "auto_reply"):
+    if headers.get("precedence", "").lower() in ("bulk", "list", "junk", "auto_reply"):
         return "precedence"
-    if msg.get("List-Id") or msg.get("List-Unsubscribe") or msg.get("List-Post"):
+    if any(headers.get(name) for name in ("list-id", "list-unsubscribe", "list-post")):
         return "mailing-list"
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response-Suppress") in ("All", "OOF"):
+    if (
+        headers.get("x-autoreply")
+        or headers.get("x-autorespond")
+        or headers.get("x-auto-response-suppress")
+        in (
+            "All",
+            "OOF",
+        )
+    ):
         return "auto-reply"
     if _NOREPLY.match(sender.partition("@")[0]):
         return "noreply-sender"

@@ -86,7 +86,8 @@ def _ingest(session: Session, ctx: DeskContext, mail: ParsedMail) -> IngestResul
             category=Category.OTHER,
             priority=Priority.NORMAL,
         )
-        ticket_id = open_ticket_in(session, ctx, draft, via="mail")
+        # Its ticket.open event says it came by mail; no second event for the same step.
+        ticket_id = open_ticket_in(session, ctx, draft, via="mail", attachments=len(mail.attachments))
         event_id = store.first_event_id(session, ticket_id)
         store.set_event_meta(session, event_id, json.dumps(_meta(mail), ensure_ascii=False, sort_keys=True))
         outcome = NEW_TICKET
@@ -105,8 +106,9 @@ def _ingest(session: Session, ctx: DeskContext, mail: ParsedMail) -> IngestResul
         ticket_id=ticket_id,
         event_id=event_id,
     )
-    details = {"outcome": outcome, "event": event_id, "attachments": len(mail.attachments)}
-    audit_trail.record(session, ctx.agent, AuditAction.MAIL_RECEIVED, "ticket", ticket_id, details)
+    if outcome == THREADED:
+        details = {"event": event_id, "attachments": len(mail.attachments)}
+        audit_trail.record(session, ctx.agent, AuditAction.MAIL_RECEIVED, "ticket", ticket_id, details)
     return IngestResult(outcome, ticket_id)
 
 

@@ -20,8 +20,6 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import formataddr, parseaddr
 
-from inscriptis import get_text
-
 from lifer_desk.domain.text_safety import storable
 
 # Chinese clients label GBK (and GB18030) text as GB2312, of which both are supersets; decoding every label of
@@ -198,6 +196,9 @@ def _walk(msg: Message, cap: int) -> tuple[str, str, list[Attachment]]:
 
 
 def html_to_text(html: str) -> str:
+    # Imported here: the desk loads this module with every reply it records, and lxml only matters for HTML mail.
+    from inscriptis import get_text
+
     return str(get_text(html)).strip()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -96,16 +97,7 @@ def _ingest(session: Session, ctx: DeskContext, mail: ParsedMail) -> IngestResul
                 session, ctx, ticket_id, mail.subject, mail.body, mail.sender, mail.message_id, now
             )
     store.add_attachments(session, ticket_id, event_id, mail.attachments)
-    store.record_message(
-        session,
-        dedup_key=mail.dedup_key,
-        message_id=mail.message_id,
-        sender=mail.sender,
-        outcome=outcome,
-        at=now,
-        ticket_id=ticket_id,
-        event_id=event_id,
-    )
+    _record(session, mail, outcome, now, ticket_id=ticket_id, event_id=event_id)
     if outcome == THREADED:
         details = {"event": event_id, "attachments": len(mail.attachments)}
         audit_trail.record(session, ctx.agent, AuditAction.MAIL_RECEIVED, "ticket", ticket_id, details)
@@ -122,7 +114,7 @@ def _tagged(session: Session, mail: ParsedMail) -> int | None:
     return mail.ticket_tag
 
 
-def _reopen(session: Session, ticket_id: int, now: Any) -> None:
+def _reopen(session: Session, ticket_id: int, now: datetime) -> None:
     """The customer wrote again: a ticket waiting on them, or resolved, is open again; otherwise it is touched."""
     ticket = store_tickets.get_ticket(session, ticket_id)
     assert ticket is not None
@@ -160,29 +152,20 @@ def _bounce(session: Session, ctx: DeskContext, mail: ParsedMail, ticket_id: int
     why = mail.bounce_status or _("delivery failed")
     store.mark_bounced(session, mail.bounced, why)
     mail_outbox.record_delivery_failure(session, ctx, ticket_id, (mail.bounced or ("",))[0], why, now)
-    store.record_message(
-        session,
-        dedup_key=mail.dedup_key,
-        message_id=mail.message_id,
-        sender=mail.sender,
-        outcome=BOUNCE,
-        at=now,
-        ticket_id=ticket_id,
-    )
+    _record(session, mail, BOUNCE, now, ticket_id=ticket_id)
     return IngestResult(BOUNCE, ticket_id)
 
 
 def _refuse(session: Session, ctx: DeskContext, mail: ParsedMail, reason: str) -> IngestResult:
     """Recorded (so that a redelivery is recognised) and audited, but no ticket and no reply."""
-    now = ctx.clock()
-    store.record_message(
-        session,
-        dedup_key=mail.dedup_key,
-        message_id=mail.message_id,
-        sender=mail.sender,
-        outcome=REFUSED,
-        reason=reason,
-        at=now,
-    )
+    _record(session, mail, REFUSED, ctx.clock(), reason=reason)
     audit_trail.record(session, ctx.agent, AuditAction.MAIL_REFUSED, "mail", mail.dedup_key[:16], {"reason": reason})
     return IngestResult(REFUSED, None, reason)
+
+
+def _record(session: Session, mail: ParsedMail, outcome: str, at: datetime, **where: Any) -> None:
+    """The row that makes a second delivery of this mail a no-op, with what became of it."""
+    store.record_message(
+        session, dedup_key=mail.dedup_key, message_id=mail.message_id, sender=mail.sender, outcome=outcome, at=at,
+        **where,
+    )  # fmt: skip

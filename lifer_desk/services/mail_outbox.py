@@ -137,23 +137,44 @@ def queue_reply(session: Session, ctx: DeskContext, ticket: Ticket, event_id: in
     recipient = last.sender if last is not None else ticket.requester
     parent = last.message_id if last is not None else None
     first = store.first_inbound_message_id(session, ticket.id)
+    references = thread_references([first] if first else [], parent)
+    _queue(session, ctx, team, ticket.id, event_id, REPLY, recipient, ticket.subject, body, parent, references, at)
+
+
+def _queue(
+    session: Session,
+    ctx: DeskContext,
+    team: str,
+    ticket_id: int,
+    event_id: int | None,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    parent: str | None,
+    references: tuple[str, ...],
+    at: datetime,
+) -> None:
+    """Compose the mail now (its Message-ID fixed before any attempt) and write it to the outbox."""
     mail = OutgoingMail(
         message_id=new_message_id(address_domain(team)),
         sender=team,
         sender_name=ctx.settings.mail_name,
-        recipient=recipient,
-        subject=reply_subject(ticket.subject, ticket.id),
+        recipient=to,
+        subject=reply_subject(subject, ticket_id),
         body=with_signature(body, ctx.settings.mail_signature),
         in_reply_to=parent,
-        references=thread_references([first] if first else [], parent),
+        references=references,
+        # RFC 3834: an acknowledgement is marked, so that other robots do not answer it.
+        auto_submitted="auto-replied" if kind == AUTO_ACK else None,
     )
     store.enqueue(
         session,
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         event_id=event_id,
-        kind=REPLY,
+        kind=kind,
         message_id=mail.message_id,
-        recipient=recipient,
+        recipient=to,
         raw=compose(mail),
         at=at,
     )
@@ -178,28 +199,8 @@ def queue_auto_ack(
         return False
     if store.queued_for(session, to, AUTO_ACK, at - AUTO_ACK_WINDOW) >= AUTO_ACK_LIMIT:
         return False
-    language = "zh" if looks_chinese(subject + body) else "en"
-    mail = OutgoingMail(
-        message_id=new_message_id(address_domain(team)),
-        sender=team,
-        sender_name=ctx.settings.mail_name,
-        recipient=to,
-        subject=reply_subject(subject, ticket_id),
-        body=with_signature(_ACK[language].format(id=ticket_id), ctx.settings.mail_signature),
-        in_reply_to=parent,
-        references=(parent,),
-        auto_submitted="auto-replied",
-    )
-    store.enqueue(
-        session,
-        ticket_id=ticket_id,
-        event_id=None,
-        kind=AUTO_ACK,
-        message_id=mail.message_id,
-        recipient=to,
-        raw=compose(mail),
-        at=at,
-    )
+    text = _ACK["zh" if looks_chinese(subject + body) else "en"].format(id=ticket_id)
+    _queue(session, ctx, team, ticket_id, None, AUTO_ACK, to, subject, text, parent, (parent,), at)
     return True
 
 

@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from lifer_desk.services import tickets
 from lifer_desk.store.db import Database
-from tests.mail.mail_support import Clock, corpus, host
+from lifer_desk.store.models import OutboundMail
+from tests.mail.conftest import ImapFolder, SmtpSink
+from tests.mail.mail_support import Clock, agent, corpus, host
 
 
 def _pipe(raw: bytes, tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[bytes]:
@@ -51,3 +54,38 @@ def test_the_database_down_answers_75_so_that_the_mta_retries(url: str, tmp_path
     assert done.returncode == 75
     assert b"will try again" in done.stderr
     assert b"Traceback" not in done.stderr and b"pw" not in done.stderr
+
+
+def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LIFER_")} | {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "LIFER_MAIL_ADDRESS": "support@lifer.example",
+    }
+    command = [sys.executable, "-m", "lifer_desk", "mail", *args]
+    return subprocess.run(command, env=base | env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_fetch_once_then_deliver_once_end_to_end(
+    sqlite_url: str, tmp_path: Path, imap_folder: ImapFolder, smtp_sink: SmtpSink
+) -> None:
+    with imap_folder.box() as box:
+        box.append(corpus("qq_gb18030.eml"), imap_folder.folder)
+    env = {
+        "LIFER_DATABASE_URL": sqlite_url,
+        "LIFER_IMAP_URL": imap_folder.url,
+        "LIFER_IMAP_PASSWORD": imap_folder.password,
+        "LIFER_SMTP_URL": smtp_sink.url,
+    }
+    fetched = _run(["fetch", "--once"], env, tmp_path)
+    assert (fetched.returncode, fetched.stdout.strip()) == (0, "fetched 1 new, 0 already filed, 0 unreadable")
+    db = Database(sqlite_url)
+    desk = agent(db, Clock())
+    tickets.claim(desk, 1)
+    tickets.reply(desk, tickets.get_ticket(desk, 1), "您好，已处理。")
+    delivered = _run(["deliver", "--once"], env, tmp_path)
+    assert (delivered.returncode, delivered.stdout.strip()) == (0, "sent 1, retrying 0, failed 0")
+    with db.read() as session:
+        (sent,) = session.exec(select(OutboundMail))
+    (received,) = smtp_sink.received(sent.message_id)
+    assert received["To"] == "10001234@qq.com"
+    assert imap_folder.password not in fetched.stdout + fetched.stderr

@@ -217,3 +217,17 @@ def test_auto_acks_to_one_sender_are_rate_limited(db: Database, clock: Clock) ->
     for n in range(6):
         mail_intake.ingest(ctx, message(subject=f"loop {n}", message_id=f"<loop{n}@bot>", body=f"n={n}"))
     assert len(_outbound(db)) == mail_outbox.AUTO_ACK_LIMIT
+
+
+def test_forgetting_a_tickets_mail_deletes_its_attachments_and_outbound_copies(db: Database, clock: Clock) -> None:
+    """What the deletion purge calls (store.mail.forget_ticket_mail) inside its own transaction."""
+    from lifer_desk.store import mail as store_mail
+
+    ctx = host(db, clock, mail_attachment_max_bytes=5_000)
+    ticket_id = mail_intake.ingest(ctx, corpus("apple_attachment.eml")).ticket_id or 0
+    _reply(db, clock, ticket_id)
+    with db.write() as session:
+        assert store_mail.forget_ticket_mail(session, ticket_id) == 2
+    with db.read() as session:
+        assert list(session.exec(select(MailAttachment))) == []
+    assert _outbound(db) == []

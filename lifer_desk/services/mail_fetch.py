@@ -87,7 +87,7 @@ def mailbox(ctx: DeskContext) -> Iterator[BaseMailBox]:
 def fetch_once(ctx: DeskContext, box: BaseMailBox, on_ingested: Callable[[int], object] | None = None) -> FetchReport:
     """Ingest every unprocessed message of the folder, oldest first, marking each once it is committed."""
     done_folder = ctx.settings.imap_done_folder
-    criteria = AND(all=True) if done_folder else AND(no_keyword=DONE_KEYWORD)
+    criteria = _unprocessed(ctx)
     if done_folder and not box.folder.exists(done_folder):
         box.folder.create(done_folder)
     ingested = duplicates = unreadable = 0
@@ -112,9 +112,19 @@ def fetch_once(ctx: DeskContext, box: BaseMailBox, on_ingested: Callable[[int], 
     return FetchReport(ingested, duplicates, unreadable)
 
 
-def wait_for_mail(ctx: DeskContext, box: BaseMailBox) -> None:
-    """Until new mail may have come: IDLE where the server offers it (it answers at once), else the poll interval."""
+def _unprocessed(ctx: DeskContext) -> AND:
+    return AND(all=True) if ctx.settings.imap_done_folder else AND(no_keyword=DONE_KEYWORD)
+
+
+def wait_for_mail(ctx: DeskContext, box: BaseMailBox, idle_seconds: float = IDLE_SECONDS) -> bool:
+    """Until new mail may have come: IDLE where the server offers it (it answers as mail arrives), else the poll
+    interval. True when there is mail to fetch, or the server said something changed."""
+    # IDLE reports only what arrives after it starts: mail delivered since the last fetch is looked for first,
+    # after a NOOP, since a server may show a session new messages only once a command has synchronised it.
+    box.client.noop()
+    if box.uids(_unprocessed(ctx)):
+        return True
     if "IDLE" in box.client.capabilities:
-        box.idle.wait(timeout=IDLE_SECONDS)
-    else:
-        time.sleep(ctx.settings.imap_poll_seconds)
+        return bool(box.idle.wait(timeout=idle_seconds))
+    time.sleep(ctx.settings.imap_poll_seconds)
+    return False

@@ -100,3 +100,37 @@ def test_an_unreachable_server_is_one_clear_error(sqlite_url: str, clock: Clock)
     ctx = host(Database(sqlite_url), clock, imap_url="imap://desk@127.0.0.1:1/INBOX")
     with pytest.raises(MailboxUnavailable, match="cannot be reached"), mail_fetch.mailbox(ctx):
         pass
+
+
+def test_mail_that_came_since_the_last_fetch_ends_the_wait_at_once(
+    sqlite_url: str, clock: Clock, imap_folder: ImapFolder
+) -> None:
+    ctx = _ctx(Database(sqlite_url), clock, imap_folder)
+    with mail_fetch.mailbox(ctx) as box:
+        assert "IDLE" in box.client.capabilities
+        assert mail_fetch.fetch_once(ctx, box).ingested == 0
+        _put(imap_folder, message())  # from another session, as the MTA delivers
+        # The bound only keeps a broken server from hanging the suite; IDLE answers on the new message.
+        assert mail_fetch.wait_for_mail(ctx, box, idle_seconds=60)
+        assert mail_fetch.fetch_once(ctx, box).ingested == 1
+
+
+def test_idle_answers_when_mail_arrives_while_it_waits(sqlite_url: str, clock: Clock, imap_folder: ImapFolder) -> None:
+    import threading
+
+    ctx = _ctx(Database(sqlite_url), clock, imap_folder)
+    with mail_fetch.mailbox(ctx) as box:
+        started = threading.Event()
+        real_start = box.idle.start
+
+        def start() -> object:
+            result = real_start()
+            started.set()
+            return result
+
+        box.idle.start = start  # type: ignore[method-assign]
+        deliver = threading.Thread(target=lambda: started.wait(30) and _put(imap_folder, message()))
+        deliver.start()
+        assert mail_fetch.wait_for_mail(ctx, box, idle_seconds=60)
+        deliver.join()
+        assert mail_fetch.fetch_once(ctx, box).ingested == 1

@@ -55,6 +55,11 @@ STORED = {
     "request.cancel",
     "request.expire",
     "request.resubmit",
+    # Mail (issue 14; tests/mail drive each one).
+    "mail.received",
+    "mail.refused",
+    "mail.sent",
+    "mail.failed",
 }
 
 

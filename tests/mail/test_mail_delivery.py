@@ -129,3 +129,21 @@ def test_a_deliverer_that_died_mid_send_leaves_the_mail_to_be_sent_again_after_i
 def test_delivery_without_a_team_address_says_which_setting_is_missing(db: Database, clock: Clock) -> None:
     with pytest.raises(MailNotConfigured, match="LIFER_MAIL_ADDRESS"):
         mail_outbox.deliver_due(host(db, clock, mail_address=None))
+
+
+def test_each_mail_outcome_is_audited_under_its_action(db: Database, clock: Clock, local_smtp: LocalSmtp) -> None:
+    from lifer_desk.services.audit import recent
+
+    _replied(db, clock, local_smtp.url)
+    local_smtp.start()
+    mail_outbox.deliver_due(host(db, clock, smtp_url=local_smtp.url))
+    ctx = host(db, clock)
+    mail_intake.ingest(ctx, message(subject="Re: [#1]", message_id="<m2@qq.com>", body="thanks"))
+    mail_intake.ingest(ctx, message(sender=TEAM, message_id="<m3@x>"))
+    mail_intake.ingest(ctx, message(subject="Re: [#1]", message_id="<m4@qq.com>", body="again"))
+    local_smtp.handler.refuse = "550 5.1.1 gone"
+    desk = agent(db, clock)
+    tickets.reply(desk, tickets.get_ticket(desk, 1), "second")
+    mail_outbox.deliver_due(host(db, clock, smtp_url=local_smtp.url))
+    actions = [event.action for event in reversed(recent(db, 100)) if event.action.startswith("mail.")]
+    assert actions == ["mail.sent", "mail.received", "mail.refused", "mail.received", "mail.failed"]

@@ -16,7 +16,7 @@ import pwd
 import shlex
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -101,6 +101,21 @@ class Settings:
     # the binding's defaults (Textual's `App.set_keymap`). The ids are checked where the bindings are known,
     # when the desk opens (`lifer_desk.ui.key_help.checked_keymap`).
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # Mail (issue 14): the hosted mailbox read by `mail fetch`, the submission server replies leave by, and
+    # the team's own address, which signs replies and from which no ticket is ever made.
+    imap_url: str | None = None
+    imap_password: Secret | None = None
+    # Processed mail is moved here; with none, it is flagged ($LiferDesk) where it is.
+    imap_done_folder: str | None = None
+    imap_poll_seconds: float = 60.0
+    smtp_url: str | None = None
+    smtp_password: Secret | None = None
+    mail_address: str | None = None
+    mail_name: str = "Customer service"
+    mail_signature: str = ""
+    mail_auto_ack: bool = False
+    mail_attachment_max_bytes: int = 10 * 1024 * 1024
+    mail_dead_letter_dir: Path = field(default_factory=lambda: data_dir() / "dead-letter")
 
     @property
     def uses_sandbox(self) -> bool:
@@ -109,7 +124,9 @@ class Settings:
 
 SERVICE_ACCOUNT_KEY = f"{PREFIX}SERVICE_ACCOUNT"
 # Settings whose value is a secret by name; any key naming a password, token or secret counts too (`_is_secret`).
-SECRET_KEYS = frozenset({f"{PREFIX}ADMIN_TOKEN", f"{PREFIX}AUDIT_KEY"})
+SECRET_KEYS = frozenset(
+    {f"{PREFIX}ADMIN_TOKEN", f"{PREFIX}AUDIT_KEY", f"{PREFIX}IMAP_PASSWORD", f"{PREFIX}SMTP_PASSWORD"}
+)
 _SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET")
 
 
@@ -326,6 +343,48 @@ def _keymap(key: str, raw: str) -> Mapping[str, str]:
     return MappingProxyType(dict(parsed))
 
 
+def _mail_url(schemes: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse(key: str, raw: str) -> str:
+        try:
+            url = urlsplit(raw)
+            _ = url.port
+        except ValueError:
+            raise ConfigError(key, "is not a valid URL (check the host and port)") from None
+        if url.scheme not in schemes or not url.hostname:
+            raise ConfigError(key, f"must look like {schemes[0]}://user@host, got a {url.scheme or 'bare'} URL")
+        if url.password:
+            # A password in the URL would be printed wherever the URL is; it has its own secret setting.
+            raise ConfigError(key, f"holds a password: put it in {key.removesuffix('URL')}PASSWORD instead")
+        return raw
+
+    return parse
+
+
+def _address(key: str, raw: str) -> str:
+    local, at, domain = raw.strip().partition("@")
+    if not (local and at and "." in domain) or any(ch.isspace() or ch in "<>," for ch in raw.strip()):
+        raise ConfigError(key, f"expected an email address such as support@example.com, got {raw!r}")
+    return raw.strip().lower()
+
+
+def _bool(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ConfigError(key, f"expected true or false, got {raw!r}")
+    return value in ("true", "1", "yes", "on")
+
+
+def _bytes(key: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) <= 0:
+        raise ConfigError(key, f"expected a whole number of bytes greater than 0, got {raw!r}")
+    return int(raw)
+
+
+def _text(_key: str, raw: str) -> str:
+    """Free text as given; a double-quoted .env value writes its line breaks as \\n."""
+    return raw
+
+
 def _secret(key: str, raw: str) -> Secret:
     if not raw.strip():
         raise ConfigError(key, "is empty")
@@ -348,6 +407,18 @@ _PARSERS = {
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
     "KEYMAP": ("keymap", _keymap),
+    "IMAP_URL": ("imap_url", _mail_url(("imaps", "imap"))),
+    "IMAP_PASSWORD": ("imap_password", _secret),
+    "IMAP_DONE_FOLDER": ("imap_done_folder", _text),
+    "IMAP_POLL_SECONDS": ("imap_poll_seconds", _positive_float),
+    "SMTP_URL": ("smtp_url", _mail_url(("smtps", "smtp"))),
+    "SMTP_PASSWORD": ("smtp_password", _secret),
+    "MAIL_ADDRESS": ("mail_address", _address),
+    "MAIL_NAME": ("mail_name", _text),
+    "MAIL_SIGNATURE": ("mail_signature", _text),
+    "MAIL_AUTO_ACK": ("mail_auto_ack", _bool),
+    "MAIL_ATTACHMENT_MAX_BYTES": ("mail_attachment_max_bytes", _bytes),
+    "MAIL_DEAD_LETTER_DIR": ("mail_dead_letter_dir", lambda _key, raw: Path(raw).expanduser()),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

@@ -23,6 +23,9 @@ from lifer_desk.admin_api.models import (
     Image,
     ImageDeletion,
     ImageList,
+    Notification,
+    NotifyRequest,
+    NotifyTemplate,
     UserChanges,
     UserProfile,
     UserSummary,
@@ -160,6 +163,18 @@ class AdminClient:
 
     async def get_erasure(self, erasure_id: str) -> Erasure:
         return await self._call(Erasure, "GET", f"/v1/erasures/{_segment(erasure_id)}")
+
+    async def notify(
+        self, user_id: str, template: NotifyTemplate, params: dict[str, str], *, idempotency_key: str
+    ) -> Notification:
+        body = NotifyRequest(template=template, params=params).model_dump(mode="json")
+        return await self._call(
+            Notification,
+            "POST",
+            f"/v1/users/{_segment(user_id)}/notify",
+            json=body,
+            headers={"Idempotency-Key": _require_key(idempotency_key)},
+        )
 
     async def list_feedback(self, after: str | None = None, limit: int = 100) -> FeedbackPage:
         params: dict[str, str | int] = {"limit": limit}

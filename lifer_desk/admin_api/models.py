@@ -143,3 +143,24 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+
+
+class NotifyTemplate(StrEnum):
+    """What lifer mails an account's address of record about; the desk never sees that address (issue 14)."""
+
+    DELETION_DONE = "deletion_done"
+    CORRECTION_DONE = "correction_done"
+    VERIFICATION_CODE = "verification_code"
+
+
+class NotifyRequest(_Model):
+    template: NotifyTemplate
+    # Ids, dates and ticket numbers for the template: short values, no free text from an agent.
+    params: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class Notification(_Model):
+    id: str
+    user_id: str
+    template: NotifyTemplate
+    queued_at: datetime

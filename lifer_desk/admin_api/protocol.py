@@ -16,6 +16,8 @@ from lifer_desk.admin_api.models import (
     Health,
     Image,
     ImageDeletion,
+    Notification,
+    NotifyTemplate,
     UserChanges,
     UserProfile,
     UserSummary,
@@ -62,5 +64,11 @@ class AdminApi(Protocol):
     async def get_erasure(self, erasure_id: str) -> Erasure: ...
 
     async def list_feedback(self, after: str | None = None, limit: int = 100) -> FeedbackPage: ...
+
+    async def notify(
+        self, user_id: str, template: NotifyTemplate, params: dict[str, str], *, idempotency_key: str
+    ) -> Notification:
+        """Have lifer mail the account's address of record (a privacy action done, a code)."""
+        ...
 
     async def aclose(self) -> None: ...

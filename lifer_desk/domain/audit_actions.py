@@ -49,3 +49,10 @@ class AuditAction(StrEnum):
     REQUEST_RETRY = "request.retry"
     # The desk removed its own copies of an erased account's personal data (ids and masked values only).
     PERSON_FORGET = "person.forget"
+    # Mail (issue 14): a message joined a ticket (one that opens a ticket is recorded by its ticket.open, via
+    # "mail"); one was refused (own address, list, junk, an unmatched bounce); the outbox sent a mail, or it did
+    # not arrive (a permanent refusal or a bounce).
+    MAIL_RECEIVED = "mail.received"
+    MAIL_REFUSED = "mail.refused"
+    MAIL_SENT = "mail.sent"
+    MAIL_FAILED = "mail.failed"

@@ -55,6 +55,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     STATUS = "status"
     FIELD = "field"
+    # A mail the desk sent did not arrive: a bounce, or the SMTP server's permanent refusal.
+    DELIVERY = "delivery"
 
 
 # Categories whose tickets carry the legal clocks of DESIGN section 1.

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from lifer_desk.admin_api.models import Health
 from lifer_desk.config import Secret
-from lifer_desk.sandbox import erasures, feedback, users
+from lifer_desk.sandbox import erasures, feedback, notify, users
 from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.database import connect
 from lifer_desk.sandbox.erasure_work import ErasureTiming, settle_erasures
@@ -67,6 +67,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(erasures.router)
     app.include_router(feedback.router)
+    app.include_router(notify.router)
     app.add_api_route("/v1/health", health, methods=["GET"], response_model=Health, responses=problem_docs())
     app.add_api_route(
         CONTROL_PREFIX + "faults", get_faults, methods=["GET"], include_in_schema=False,

@@ -58,6 +58,9 @@ CREATE TABLE idempotency (
     headers TEXT,
     created_at TEXT NOT NULL
 );
+CREATE TABLE notification (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, template TEXT NOT NULL, params TEXT NOT NULL, queued_at TEXT NOT NULL
+);
 CREATE TABLE verify_call (user_id TEXT NOT NULL, at TEXT NOT NULL);
 CREATE INDEX verify_call_user ON verify_call (user_id, at);
 """

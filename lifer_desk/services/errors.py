@@ -51,6 +51,18 @@ class AgentDeactivated(DeskError):
     """The agent this desk acts as was deactivated (or never was one): no write may happen as them."""
 
 
+class MailNotConfigured(DeskError):
+    """A mail setting the command needs is missing or unusable; the message names it."""
+
+
+class MailUnreadable(DeskError):
+    """A message cannot be parsed: the pipe answers 65, and it is kept in the dead-letter folder."""
+
+
+class MailboxUnavailable(DeskError):
+    """The IMAP mailbox cannot be reached or refused the login; the message says which."""
+
+
 class DatabaseBusy(DeskError):
     """The database stayed locked (by a seed, or by other desks) for longer than a write waits; nothing was saved."""
 

@@ -31,6 +31,7 @@ from lifer_desk.services.errors import NotFound, Refused
 from lifer_desk.services.request_views import stored_payload
 from lifer_desk.services.suppression import suppress
 from lifer_desk.store import forgetting as store
+from lifer_desk.store import mail as mail_store
 from lifer_desk.store import requests as request_store
 from lifer_desk.store.db import scrub_after_commit
 from lifer_desk.store.search import compact
@@ -49,6 +50,7 @@ class PurgeSummary:
     feedback: int
     corrections: int
     suppressions: int
+    mail: int
 
 
 def _check_erasure(session: Session, account_id: str, request_id: int) -> None:
@@ -87,11 +89,12 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
         {normalise(SuppressedKind.CONTACT, ticket.requester) for ticket in tickets if ticket.requester != REDACTED}
         - {""}
     )
-    messages = drafts = 0
+    messages = drafts = mail = 0
     if ticket_ids:
         store.redact_tickets(session, ticket_ids, now)
         messages = store.redact_thread(session, ticket_ids)
         drafts = store.drop_drafts(session, ticket_ids)
+        mail = mail_store.forget_ticket_mail(session, ticket_ids)
         store.reindex(session, ticket_ids)
         compact(session)
     summary = PurgeSummary(
@@ -104,6 +107,7 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
         feedback=store.redact_feedback(session, account_id),
         corrections=store.redact_corrections(session, account_id),
         suppressions=suppress(session, account_id=account_id, contacts=contacts, request_id=request_id, at=now),
+        mail=mail,
     )
     audit_trail.record(
         session,
@@ -121,6 +125,7 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
             "feedback": summary.feedback,
             "corrections": summary.corrections,
             "suppressions": summary.suppressions,
+            "mail": summary.mail,
         },
     )
     scrub_after_commit(session)

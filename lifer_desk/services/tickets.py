@@ -27,7 +27,7 @@ from lifer_desk.domain.tickets import (
     check_ticket_transition,
 )
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail
+from lifer_desk.services import audit_trail, mail_outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion
 from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail, detail_view
@@ -167,7 +167,8 @@ def _update(
         raise _stale(session, seen)
 
 
-def _inbound_body(body: str) -> str:
+def inbound_body(body: str) -> str:
+    """A customer's message as stored: NUL made visible, cut after MAX_INBOUND_BODY with a marker."""
     body = storable(body)
     if len(body) <= MAX_INBOUND_BODY:
         return body
@@ -186,7 +187,7 @@ def _clean_text(body: str, what: str) -> str:
 
 
 def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
-    """Record a reply as sent (outbound delivery is not the desk's job yet) and start the clock."""
+    """Record a reply, queue it for the customer when the ticket came by mail, and start the clock."""
     body = _clean_text(body, _("reply"))
     now = ctx.clock()
     with writing(ctx) as session:
@@ -198,7 +199,9 @@ def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
         if ticket.status == TicketStatus.NEW:
             changes["status"] = TicketStatus.OPEN
         _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
-        store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+        event_id = store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+        # A mail ticket's reply leaves by the mail outbox, committed with the event or not at all.
+        mail_outbox.queue_reply(session, ctx, _load(session, seen.id), event_id, body, now)
         store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
         _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
         return _detail(session, seen.id)
@@ -321,7 +324,7 @@ def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **aud
     new = store.NewTicket(
         channel=draft.channel,
         subject=subject,
-        body=_inbound_body(draft.body),
+        body=inbound_body(draft.body),
         requester=storable(draft.requester),
         requester_name=storable(draft.requester_name),
         category=draft.category,

@@ -64,8 +64,8 @@ def redact_tickets(session: Session, ticket_ids: Sequence[int], at: datetime) ->
 
 
 def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:
-    """Every message body on those tickets, and the author of inbound ones (the person's name or address);
-    agents' names on replies and notes stay. Returns how many bodies it redacted."""
+    """Every message body on those tickets, the author of inbound ones (the person's name or address) and what
+    a mail kept beside its body; agents' names on replies and notes stay. Returns how many bodies it redacted."""
     bodies = _count(
         session,
         update(TicketEvent)
@@ -77,6 +77,16 @@ def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:
         update(TicketEvent)
         .where(col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.kind) == EventKind.INBOUND)
         .values(author=REDACTED),
+    )
+    # A mail's quoted history, attachment names and a bounce's details are kept in the event's meta.
+    _count(
+        session,
+        update(TicketEvent)
+        .where(
+            col(TicketEvent.ticket_id).in_(ticket_ids),
+            col(TicketEvent.kind).in_([EventKind.INBOUND, EventKind.DELIVERY]),
+        )
+        .values(meta="{}"),
     )
     return bodies
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from lifer_desk.store.types import UTCDateTime, utcnow
@@ -272,3 +272,64 @@ class SyncCursor(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(64), primary_key=True))
     cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MailMessage(SQLModel, table=True):
+    """A mail the desk received, by the thread event it became; `dedup_key` makes ingest exactly-once."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (Index("ix_mail_message_message_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    message_id: str = Field(sa_column=Column(String(255), nullable=False))
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=True))
+    event_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket_event.id"), nullable=True))
+    sender: str = Field(sa_column=Column(String(320), nullable=False))
+    # What became of it: ticket (new), threaded, bounce, refused (why in `reason`).
+    outcome: str = Field(sa_column=Column(String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MailAttachment(SQLModel, table=True):
+    """A file that came with a mail; `content` is None when it was over the size cap (listed, not kept)."""
+
+    __tablename__ = "mail_attachment"
+    __table_args__ = (Index("ix_mail_attachment_ticket", "ticket_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=False))
+    event_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket_event.id"), nullable=False))
+    filename: str = Field(sa_column=Column(Text, nullable=False))
+    content_type: str = Field(sa_column=Column(String(128), nullable=False))
+    size: int = Field(sa_column=Column(Integer, nullable=False))
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class OutboundMail(SQLModel, table=True):
+    """A mail the desk sends, written in the transaction of the thread event that causes it (DESIGN 6).
+
+    The Message-ID is fixed here, before any attempt, so a resend after a crash is recognisably the same mail.
+    """
+
+    __tablename__ = "outbound_mail"
+    __table_args__ = (
+        Index("ix_outbound_mail_due", "state", "next_attempt_at"),
+        Index("ix_outbound_mail_recipient", "recipient", "kind", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id"), nullable=False))
+    event_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket_event.id"), nullable=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    message_id: str = Field(sa_column=Column(String(255), nullable=False, unique=True))
+    recipient: str = Field(sa_column=Column(String(320), nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = Field(sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -36,7 +36,7 @@ def test_contract_covers_every_call() -> None:
     assert paths == {
         "/v1/users", "/v1/users/{user_id}", "/v1/users/{user_id}/verify", "/v1/users/{user_id}/images",
         "/v1/users/{user_id}/images/{image_id}", "/v1/users/{user_id}/erasure", "/v1/erasures/{erasure_id}",
-        "/v1/feedback", "/v1/health",
+        "/v1/feedback", "/v1/health", "/v1/users/{user_id}/notify",
     }  # fmt: skip
 
 

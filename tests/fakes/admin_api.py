@@ -22,6 +22,8 @@ from lifer_desk.admin_api import (
     Image,
     ImageDeletion,
     NotFound,
+    Notification,
+    NotifyTemplate,
     UserChanges,
     UserProfile,
     UserSummary,
@@ -55,6 +57,8 @@ class FakeAdminApi:
         self.erasures: dict[str, Erasure] = {}
         self.calls: list[str] = []
         self.closed = False
+        # What `notify` was asked to mail: (account id, template, parameters).
+        self.notified: list[tuple[str, NotifyTemplate, dict[str, str]]] = []
 
     @property
     def in_process(self) -> bool:
@@ -159,6 +163,14 @@ class FakeAdminApi:
         items = self.feedback[start : start + limit]
         end = start + len(items)
         return FeedbackPage(items=items, next_cursor=str(end), has_more=end < len(self.feedback))
+
+    async def notify(
+        self, user_id: str, template: NotifyTemplate, params: dict[str, str], *, idempotency_key: str
+    ) -> Notification:
+        self._called("notify")
+        self._account(user_id)
+        self.notified.append((user_id, template, dict(params)))
+        return Notification(id=f"ntf-{len(self.notified)}", user_id=user_id, template=template, queued_at=FAKE_NOW)
 
     async def aclose(self) -> None:
         self.closed = True

@@ -57,6 +57,11 @@ STORED = {
     "request.resubmit",
     # The desk forgot an erased account's person (tests/services/test_services_person_purge.py).
     "person.forget",
+    # Mail (issue 14; tests/mail drive each one).
+    "mail.received",
+    "mail.refused",
+    "mail.sent",
+    "mail.failed",
 }
 
 
@@ -87,8 +92,12 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
         agents.deactivate_agent(db, actor=agents.Actor("alice"), name="bob")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
-    aside = {action for action in STORED if action.startswith(("verification.", "request.", "audit.", "person."))}
-    assert sorted(stored) == sorted(STORED - aside), "each action once, verification's and requests' aside"
+    aside = {
+        action for action in STORED if action.startswith(("verification.", "request.", "audit.", "person.", "mail."))
+    }
+    assert sorted(stored) == sorted(STORED - aside), (
+        "each action once, verification's, requests', purges' and mail's aside"
+    )
     assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]
     assert all(type(action) is str for action in stored)
     assert verify_chain(db).ok

@@ -24,7 +24,14 @@ from lifer_desk.services.suppression import is_suppressed
 from lifer_desk.store import search
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store.db import Database
-from lifer_desk.store.models import AuditEvent, FeedbackItem, Verification
+from lifer_desk.store.models import (
+    AuditEvent,
+    FeedbackItem,
+    MailAttachment,
+    MailMessage,
+    OutboundMail,
+    Verification,
+)
 from tests.request_support import record_verified, tamper
 from tests.verification_support import dump_database
 
@@ -55,6 +62,32 @@ def _inbound(db: Database, ticket_id: int, author: str, body: str, at: datetime)
         ticket_store.add_event(session, ticket_id, EventKind.INBOUND, author, body, at)
 
 
+def _mail(db: Database, ticket_id: int, at: datetime) -> None:
+    """A mail from her on that ticket, as ingest keeps one: its sender, quoted history and attachment name
+    beside the thread event, and a reply to her waiting in the mail outbox."""
+    meta = {"mail": {"quoted": f"> {NAME} <{EMAIL}> wrote: {WORD}", "attachments": [{"name": f"{USERNAME}.jpg"}]}}
+    with db.write() as session:
+        event_id = ticket_store.add_event(session, ticket_id, EventKind.INBOUND, EMAIL, "see attached", at, meta)
+        session.add(
+            MailMessage(
+                dedup_key="d" * 64, message_id="<m1@mail>", ticket_id=ticket_id, event_id=event_id, sender=EMAIL,
+                outcome="threaded", received_at=at,
+            )
+        )  # fmt: skip
+        session.add(
+            MailAttachment(
+                ticket_id=ticket_id, event_id=event_id, filename=f"{USERNAME}.jpg", content_type="image/jpeg",
+                size=3, content=WORD.encode(),
+            )
+        )  # fmt: skip
+        session.add(
+            OutboundMail(
+                ticket_id=ticket_id, kind="reply", message_id="<o1@desk>", recipient=EMAIL,
+                raw=f"To: {EMAIL}\r\n\r\nDear {NAME}".encode(), state="pending", next_attempt_at=at, created_at=at,
+            )
+        )  # fmt: skip
+
+
 def _feedback(db: Database, external_id: str, account_id: str, body: str, at: datetime) -> None:
     with db.write() as session:
         session.add(
@@ -83,6 +116,7 @@ def seed(db: Database, alice: DeskContext, sam: DeskContext) -> tuple[int, list[
     _inbound(db, by_phone, NAME, f"My diary, {EMAIL}: " + "dear diary, today I wrote. " * 400 + WORD, now)
     tickets.add_note(alice, first, f"Caller {NAME} confirmed {EMAIL}")
     drafts.save_draft(alice, first, "reply", f"Dear {NAME}, about {USERNAME} ...")
+    _mail(db, first, now)
     _feedback(db, "fb-her", ACCOUNT, f"{USERNAME} says the app is slow {WORD}", now)
     _feedback(db, "fb-other", "u-keep", "the app is fast", now)
 

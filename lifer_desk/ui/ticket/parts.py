@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -100,6 +102,7 @@ _KIND_TITLES = {
     EventKind.NOTE: _("internal note"),
     EventKind.STATUS: _("status"),
     EventKind.FIELD: _("changed"),
+    EventKind.DELIVERY: _("delivery failed"),
 }
 
 
@@ -127,8 +130,9 @@ def _change_text(event: EventView) -> str:
 PREVIEW_LINES = 20
 
 
-def preview_lines(window: ThreadWindow) -> int:
-    return PREVIEW_LINES * (window.chars // THREAD_WINDOW.chars)
+def window_step(window: ThreadWindow) -> int:
+    """How many times wider than the one a ticket opens with `window` is: 1 at first."""
+    return max(1, window.chars // THREAD_WINDOW.chars)
 
 
 def preview(body: str, lines: int) -> str:
@@ -140,17 +144,19 @@ def preview(body: str, lines: int) -> str:
 class EventItem(Static):
     """One event of the thread; its kind is a CSS class, so notes look different from replies."""
 
-    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo, lines: int) -> None:
-        """`lines` is how many lines of the body to lay out at most."""
+    def __init__(self, event: EventView, now: datetime, zone: ZoneInfo, step: int) -> None:
+        """`step` is the window's (see window_step): bodies show PREVIEW_LINES lines per step at most."""
         super().__init__(classes=f"event -{event.kind}")
         self._event = event
         self._when = short_time(event.created_at, now, zone)
-        self._shown = preview(event.body, lines)
+        self._step = step
+        self._shown = preview(event.body, PREVIEW_LINES * step)
 
     @property
     def cut(self) -> bool:
-        """Whether this item leaves part of its body out."""
-        return len(self._shown) < self._event.length
+        """Whether this item leaves part of its body out, or a mail's quoted history (shown from the next step)."""
+        quoted = self._step == 1 and bool((self._event.meta.get("mail") or {}).get("quoted"))
+        return len(self._shown) < self._event.length or quoted
 
     def compose(self) -> ComposeResult:
         event = self._event
@@ -169,6 +175,37 @@ class EventItem(Static):
         if self.cut:
             more = _("… {n:,} more characters (m shows more)").format(n=event.length - len(self._shown))
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
+        yield from mail_parts(event.meta.get("mail"), self._step)
+
+
+def _size(n: int) -> str:
+    return f"{n:,} B" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
+
+
+def mail_parts(mail: dict[str, Any] | None, step: int) -> Iterator[SafeText]:
+    """What an inbound mail shows under its text: a failed sender check, its attachments (listed, never opened),
+    and its quoted history, collapsed until `m` asks for more. Names are the customer's text, so made safe."""
+    if not mail:
+        return
+    if mail.get("unauthenticated"):
+        warning = _("sender not authenticated: the receiving server found DMARC or SPF failing")
+        yield SafeText(Text(warning, style="bold"), classes="event-warning")
+    for attachment in mail.get("attachments", ()):
+        line = Text(_("attachment: "), style="dim", end="")
+        line.append_text(customer_line(str(attachment.get("name", ""))))
+        line.append(" · ")
+        line.append_text(customer_line(str(attachment.get("type", ""))))
+        line.append(f" · {_size(int(attachment.get('size', 0)))}")
+        if not attachment.get("stored", True):
+            line.append(_(" (over the size limit, not kept)"), style="dim")
+        yield SafeText(line, classes="event-attachment")
+    quoted = str(mail.get("quoted") or "")
+    if quoted and step == 1:
+        hidden = _("… quoted history, {n:,} lines (m shows it)").format(n=quoted.count("\n") + 1)
+        yield SafeText(Text(hidden, style="dim italic"), classes="event-more")
+    elif quoted:
+        shown = preview(quoted[: THREAD_WINDOW.chars * step], PREVIEW_LINES * step)
+        yield SafeText(customer_text(shown), classes="event-quoted")
 
 
 class ThreadView(VerticalScroll, can_focus=True):
@@ -186,8 +223,8 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def show(self, detail: TicketDetail, window: ThreadWindow, now: datetime, zone: ZoneInfo) -> None:
         """Lay out `detail`'s events, as read through `window`."""
-        lines = preview_lines(window)
-        shown = (detail.events, detail.earlier, lines)
+        step = window_step(window)
+        shown = (detail.events, detail.earlier, step)
         if shown == self._shown:
             return
         grown = self._shown is not None and [e.id for e in self._shown[0][-1:]] == [e.id for e in detail.events[-1:]]
@@ -197,7 +234,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         if detail.earlier:
             earlier = _("{n:,} earlier events (m shows more)").format(n=detail.earlier)
             items.append(SafeText(Text(earlier, style="dim italic"), classes="event-more"))
-        events = [EventItem(event, now, zone, lines) for event in detail.events]
+        events = [EventItem(event, now, zone, step) for event in detail.events]
         items.extend(events)
         self._whole = not detail.earlier and not any(event.cut for event in events)
         self.mount_all(items)

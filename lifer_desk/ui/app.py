@@ -17,7 +17,8 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
+from textual.reactive import Reactive
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
@@ -29,6 +30,7 @@ from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.text.errors import describe
+from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ class DeskApp(App[None], WorkerFailures):
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
     ]
 
+    # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
+    ansi_theme_dark = Reactive(ANSI_COLOURS, init=False)
+
     class NextTicket(Message):
         def __init__(self, detail: TicketDetail | None) -> None:
             super().__init__()
@@ -58,6 +63,8 @@ class DeskApp(App[None], WorkerFailures):
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
+        self.register_theme(DESK_THEME)
+        self.theme = DESK_THEME.name
         self.ctx = ctx
         self._held: set[int] = set()
         self.title = f"lifer-desk · {ctx.agent}"
@@ -149,6 +156,23 @@ class DeskApp(App[None], WorkerFailures):
         screen = self.screen
         title = getattr(screen, "title_text", "")
         self.push_screen(HelpScreen(title, screen_keys(self, screen)))
+
+    async def action_switch_mode(self, mode: str) -> None:
+        """`1`..`5`: switch mode; the current mode's key brings back its own screen, as escape would (`1` from a
+        ticket goes back to the queues and gives the ticket's claim back).
+
+        Not while a dialog is open: leaving it would drop what it holds without asking.
+        """
+        if isinstance(self.screen, ModalScreen):
+            self.notify(_("Close the dialog first (escape)."), severity="warning")
+            return
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+            return
+        while len(self.screen_stack) > 1:
+            if isinstance(screen := self.screen, TicketScreen):
+                self.release_claim(screen.ticket_id)
+            await self.pop_screen()
 
     async def action_quit(self) -> None:
         """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar, cast
 
-from textual import on
+from textual import events, on
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.services.context import DeskContext
+from lifer_desk.ui.identity import IdentityLine, identity_text
 
 ResultType = TypeVar("ResultType")
 
@@ -52,9 +53,21 @@ class WorkerFailures(DOMNode):
 
 
 class DeskScreen(Screen[None], WorkerFailures):
+    """A main desk screen. Each gets the identity line, so that a screen added later cannot leave it out."""
+
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+    @property
+    def title_text(self) -> str:
+        """What the screen shows, for the identity line and help's title ("Queues", "Ticket #12")."""
+        return ""
+
+    @on(events.Mount)
+    async def _mount_identity(self) -> None:
+        ctx = self.ctx
+        await self.mount(IdentityLine(identity_text(self.title_text, ctx.agent, ctx.role, ctx.settings)), before=0)
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):

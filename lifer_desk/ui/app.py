@@ -41,7 +41,8 @@ class DeskApp(App[None], WorkerFailures):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"queues": QueuesScreen}
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", _("Help"), id="app.help"),
+        # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
+        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
         Binding("q", "quit", _("Quit"), id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
     ]
@@ -161,7 +162,8 @@ class DeskApp(App[None], WorkerFailures):
         """`1`..`5`: switch mode; the current mode's key brings back its own screen, as escape would (`1` from a
         ticket goes back to the queues and gives the ticket's claim back).
 
-        Not while a dialog is open: leaving it would drop what it holds without asking.
+        Not while a dialog is open (a dialog stops these keys, but the command palette can still ask): leaving
+        it would drop what it holds without asking.
         """
         if isinstance(self.screen, ModalScreen):
             self.notify(_("Close the dialog first (escape)."), severity="warning")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar, cast
+from typing import ClassVar, Protocol, TypeVar, cast
 
 from textual import events, on
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from lifer_desk.i18n import _
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui.identity import IdentityLine, identity_text
 
@@ -71,6 +73,13 @@ class DeskScreen(Screen[None], WorkerFailures):
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):
+    """A desk dialog. A modal screen stops the app's own keys, and `?` is typed into its fields, so F1 lists the
+    dialog's keys here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "app.help", _("Help"), id="dialog.help"),
+    ]
+
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx

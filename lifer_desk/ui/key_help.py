@@ -102,7 +102,7 @@ def _key_table(entries: Iterable[KeyAction]) -> Text:
 
 class HelpScreen(DeskModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss_help", _("Close"), id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss_help", _("Close"), id="help.close"),
     ]
 
     def __init__(self, title: str, entries: list[KeyAction]) -> None:

@@ -120,15 +120,27 @@ class VerifyDialog(DeskModal[str | None]):
         if self._ticket is not None and self._ticket.account_id:
             self.query_one(AccountLookup).look_up(LookupKind.ID, self._ticket.account_id)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Unlock only for a supervisor looking at a locked account; the minor ticket only when it is offered."""
+    def _why_not(self, action: str) -> str | None:
+        """Why `action` does not apply now, or None when it does. Its key says so instead of doing nothing."""
+        check = self._check
         if action == "unlock":
-            return self.ctx.is_supervisor and self._check is not None and self._check.lock.locked
-        if action == "minor_ticket":
-            return self._check is not None and self._check.minor_ticket_offered
-        if action == "link_account":
-            return self._link_offered
-        return True
+            if not self.ctx.is_supervisor:
+                return _("Only a supervisor can unlock verification.")
+            if check is None or not check.lock.locked:
+                return _("Nothing to unlock: this account is not locked for verification.")
+        if action == "minor_ticket" and (check is None or not check.minor_ticket_offered):
+            return _("A minor-data ticket is offered only for an account under 14 without guardian consent.")
+        if action == "link_account" and not self._link_offered:
+            if self._ticket is not None and self._ticket.account_id is not None:
+                return _("This ticket already has an account linked.")
+            return _("Verify the caller first: only an account verified here can be linked.")
+        return None
+
+    def _applies(self, action: str) -> bool:
+        reason = self._why_not(action)
+        if reason is not None:
+            self.notify(reason, severity="warning")
+        return reason is None
 
     @property
     def _link_offered(self) -> bool:
@@ -256,7 +268,7 @@ class VerifyDialog(DeskModal[str | None]):
 
     def action_unlock(self) -> None:
         check = self._check
-        if check is None:
+        if not self._applies("unlock") or check is None:
             return
 
         def given(reason: str | None) -> None:
@@ -266,11 +278,11 @@ class VerifyDialog(DeskModal[str | None]):
         self.app.push_screen(TextDialog(_("Reason for unlocking verification (audited)")), given)
 
     def action_minor_ticket(self) -> None:
-        if self._check is not None:
+        if self._applies("minor_ticket") and self._check is not None:
             self._open_minor_ticket(self._check.account.summary.id)
 
     def action_link_account(self) -> None:
-        if self._link_offered:
+        if self._applies("link_account"):
             self.dismiss(self._verified)
 
     def action_close(self) -> None:

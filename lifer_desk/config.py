@@ -96,6 +96,8 @@ class Settings:
     # the binding's defaults (Textual's `App.set_keymap`). The ids are checked where the bindings are known,
     # when the desk opens (`lifer_desk.ui.key_help.checked_keymap`).
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # LIFER_MOUSE: off by default, since over SSH every mouse motion is bytes on the wire (3.1 KB each).
+    mouse: bool = False
 
     @property
     def uses_sandbox(self) -> bool:
@@ -321,6 +323,13 @@ def _keymap(key: str, raw: str) -> Mapping[str, str]:
     return MappingProxyType(dict(parsed))
 
 
+def _on_off(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("on", "off"):
+        raise ConfigError(key, f"must be on or off, got {raw!r}")
+    return value == "on"
+
+
 def _secret(key: str, raw: str) -> Secret:
     if not raw.strip():
         raise ConfigError(key, "is empty")
@@ -341,6 +350,7 @@ _PARSERS = {
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
     "KEYMAP": ("keymap", _keymap),
+    "MOUSE": ("mouse", _on_off),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

@@ -29,6 +29,7 @@ from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 from lifer_desk.ui.ticket.screen import TicketScreen
@@ -199,6 +200,7 @@ class DeskApp(App[None], WorkerFailures):
 
 def run_desk(ctx: DeskContext) -> int:
     """Open the desk in the terminal for `ctx.agent`; returns its exit code when the agent quits or it stops."""
+    use_desk_parser()
     app = DeskApp(ctx)
-    app.run()
+    app.run(mouse=ctx.settings.mouse)
     return app.return_code or 0

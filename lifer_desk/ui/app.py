@@ -44,7 +44,8 @@ class DeskApp(App[None], WorkerFailures):
     BINDINGS: ClassVar[list[BindingType]] = [
         # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
         Binding("question_mark,f1", "help", _("Help"), id="app.help"),
-        Binding("q", "quit", _("Quit"), id="app.quit"),
+        # Out of the footer, which at 80 columns keeps its room for each screen's own keys; help lists it.
+        Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
     ]
 

@@ -8,6 +8,7 @@ from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.i18n import _
@@ -83,3 +84,8 @@ class DeskModal(ModalScreen[ResultType], WorkerFailures):
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+    @on(events.Mount)
+    async def _mount_footer(self) -> None:
+        # The dialog's own keys, over the footer of the screen beneath, whose keys do not apply here.
+        await self.mount(Footer(compact=True))

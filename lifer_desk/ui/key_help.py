@@ -30,7 +30,10 @@ class KeyAction:
 
 
 def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
-    """The keys active on `screen` that have a description, one line per action."""
+    """The keys active on `screen` that have a description, one line per action.
+
+    A binding's tooltip, where it has one, is its full name here: the footer shows the short description.
+    """
     seen: dict[tuple[int, str], KeyAction] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
@@ -42,7 +45,7 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
             previous = seen[ident]
             seen[ident] = KeyAction(f"{previous.keys}, {shown}", previous.description, binding.action, active.node)
         else:
-            seen[ident] = KeyAction(shown, binding.description, binding.action, active.node)
+            seen[ident] = KeyAction(shown, binding.tooltip or binding.description, binding.action, active.node)
     # The screen's own actions first, then the desk-wide ones, then those of the focused widget.
     rank = {screen: 0, app: 1}
     return sorted(seen.values(), key=lambda entry: rank.get(entry.node, 2))

@@ -27,13 +27,15 @@ MINIMUM = 4.5
 
 
 def readable(app: DeskApp, modes: tuple[ColourMode, ...]) -> list[str]:
-    """What on the current screen reads under `MINIMUM`:1 in any of `modes` (the dialog's region only, if any)."""
+    """What on the current screen reads under `MINIMUM`:1 in any of `modes` (with a dialog open, the dialog and
+    its footer only)."""
     screen = app.screen
     dialogs = list(screen.query(".dialog"))
     region = dialogs[0].region if dialogs else Region(0, 0, *app.size)
+    footer = Region(0, app.size.height - 1, app.size.width, 1)
     poor = []
     for run in painted_runs(app.export_screenshot()):
-        if not region.contains(run.col, run.row):
+        if not (region.contains(run.col, run.row) or footer.contains(run.col, run.row)):
             continue
         for mode in modes:
             if (ratio := run.contrast(mode)) < MINIMUM:

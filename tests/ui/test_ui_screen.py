@@ -128,3 +128,57 @@ async def test_verify_keys_that_do_not_apply_say_why(desk_app, make_ticket, sett
         "A minor-data ticket is offered only for an account under 14 without guardian consent.",
         "This ticket already has an account linked.",
     ]
+
+
+async def test_the_footer_at_80_columns_shows_the_main_keys_and_help_and_dialogs_show_their_own(
+    desk_app, make_ticket, settle
+) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "? Help" in shown(app)[-1]
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        footer = shown(app)[-1]
+        for key in ("r Reply", "i Note", "c Claim", "s Status", "v Verify", "? Help"):
+            assert key in footer
+        assert footer.rstrip().endswith("^p palette"), "nothing is cut"
+        await pilot.press("r")
+        await settle(pilot)
+        footer = shown(app)[-1]
+        assert "f1 Help" in footer and "^s Send" in footer
+        assert "Claim" not in footer, "the ticket screen's keys do not apply in its dialog"
+
+
+async def test_narrow_layouts_keep_queue_names_and_give_the_subject_room(desk_app, make_ticket, settle) -> None:
+    subject = "退款申请：重复扣费两次，请尽快处理 refund twice"
+    make_ticket(subject)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        names = [line[:20] for line in shown(app)[1:10]]
+        assert not any("…" in name for name in names), names
+        await pilot.resize_terminal(120, 40)
+        await pilot.press("tab", *["j"] * 8, "tab")
+        await settle(pilot)
+        row = next(line for line in shown(app) if "退款" in line)
+        assert "重复扣费两次，请尽快处理" in row
+
+
+async def test_at_80_columns_a_dialog_leaves_no_slivers_and_gender_is_one_line(desk_app, make_ticket, settle) -> None:
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        lines = shown(app)
+        dialog = [line for line in lines if line[:1] in "╭│╰"]
+        assert dialog and all(len(line) == 80 for line in dialog), "the dialog spans the terminal"
+        assert not [line for line in lines if "│" in line[1:] and line[:1] not in "╭│╰"]
+        gender = next(line for line in lines if "gender" in line)
+        for choice in ("not stated", "male · 男", "female · 女", "other"):
+            assert choice in gender

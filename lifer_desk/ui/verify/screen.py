@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
@@ -50,9 +50,12 @@ class VerifyDialog(DeskModal[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", _("Verify"), id="verify.submit"),
-        Binding("ctrl+o", "unlock", _("Unlock verification"), id="verify.unlock"),
-        Binding("ctrl+t", "minor_ticket", _("Open minor-data ticket"), id="verify.minor_ticket"),
-        Binding("ctrl+l", "link_account", _("Link this account to the ticket"), id="verify.link"),
+        # Short in the footer, named in full (the tooltip) in help and the command palette.
+        Binding("ctrl+o", "unlock", _("Unlock"), tooltip=_("Unlock verification"), id="verify.unlock"),
+        Binding(
+            "ctrl+t", "minor_ticket", _("Minor ticket"), tooltip=_("Open minor-data ticket"), id="verify.minor_ticket"
+        ),
+        Binding("ctrl+l", "link_account", _("Link"), tooltip=_("Link this account to the ticket"), id="verify.link"),
         Binding("escape", "close", _("Close"), id="verify.close"),
     ]
 
@@ -110,7 +113,11 @@ class VerifyDialog(DeskModal[str | None]):
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
-                yield Select(_GENDER_LABELS, prompt=_("not stated"), id="claim-gender", compact=True)
+                # Buttons on one line, not a drop-down: at 80x24 the drop-down's list covered the dialog's text.
+                with RadioSet(id="claim-gender", compact=True):
+                    yield RadioButton(_("not stated"), value=True, id="gender-none", compact=True)
+                    for label, value in _GENDER_LABELS:
+                        yield RadioButton(label, id=f"gender-{value}", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="verify-result", classes="-empty", markup=False)
             yield Label(REMINDER, classes="verify-reminder", markup=False)
@@ -258,9 +265,10 @@ class VerifyDialog(DeskModal[str | None]):
             self.notify(_("Look the account up first (enter)"), severity="warning")
             return
         stated = {name: self.query_one(f"#claim-{name}", Input).value for name in TYPED_FIELDS}
-        gender = self.query_one("#claim-gender", Select).value
-        if isinstance(gender, str):
-            stated[Field.GENDER] = gender
+        gender = self.query_one("#claim-gender", RadioSet).pressed_button
+        if gender is not None and gender.id != "gender-none":
+            assert gender.id is not None  # every button is made with its gender as id
+            stated[Field.GENDER] = gender.id.removeprefix("gender-")
         for name in Field:
             self._field_error(name, None)
         self._show_result(Text(_("Checking…"), style="dim"))

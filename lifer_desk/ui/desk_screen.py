@@ -79,6 +79,11 @@ class DeskModal(ModalScreen[ResultType], WorkerFailures):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "app.help", _("Help"), id="dialog.help"),
+        # Priority, so that the app moves the focus as the key arrives. Textual hands every other key to the
+        # widget focused when it arrives, in that widget's queue: "X", Tab, "Y" in one read of the terminal
+        # (fast typing, a paste, a laggy SSH link) all went to the first field, as "XY".
+        Binding("tab", "app.focus_next", show=False, priority=True, id="dialog.next_field"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="dialog.previous_field"),
     ]
 
     @property

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.widgets import Static, TextArea
+from textual import events
+from textual.widgets import Input, Static, TextArea
 
 from lifer_desk.domain.tickets import Priority
 from lifer_desk.services import tickets
@@ -182,3 +183,23 @@ async def test_at_80_columns_a_dialog_leaves_no_slivers_and_gender_is_one_line(d
         gender = next(line for line in lines if "gender" in line)
         for choice in ("not stated", "male · 男", "female · 女", "other"):
             assert choice in gender
+
+
+async def test_x_tab_y_sent_at_once_land_in_two_fields(desk_app, make_ticket, settle) -> None:
+    """As a terminal delivers them: three keys in one read, posted before the first is handled (Pilot's press
+    waits between keys, which hides the race)."""
+    ticket = make_ticket()
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(ticket.id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        app.screen.query_one("#claim-email", Input).focus()
+        await pilot.pause()
+        for key, character in (("X", "X"), ("tab", "\t"), ("Y", "Y")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert app.screen.query_one("#claim-email", Input).value == "X"
+        assert app.screen.query_one("#claim-username", Input).value == "Y"

@@ -30,7 +30,8 @@ DESK_THEME = Theme(
     panel="#1c1c1c",
     variables={
         # Textual's default blends these into the background, below 4.5:1 in every palette.
-        "text-muted": "#a8a8a8",
+        # Light enough that Rich's dim on top of it (a time in a muted line) still reads at 4.5:1.
+        "text-muted": "#c6c6c6",
         "text-disabled": "#949494",
         "block-cursor-foreground": "#ffffff",
         "block-cursor-background": "#1c3b8c",
@@ -55,7 +56,7 @@ ANSI_COLOURS = TerminalTheme(
     normal=[
         (0x00, 0x00, 0x00),
         (0xFF, 0x5F, 0x5F),
-        (0x5F, 0xD7, 0x5F),
+        (0x87, 0xFF, 0x87),
         (0xFF, 0xD7, 0x5F),
         (0x87, 0xAF, 0xFF),
         (0xFF, 0x87, 0xFF),

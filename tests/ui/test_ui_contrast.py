@@ -50,7 +50,8 @@ def assert_readable(app: DeskApp, modes: tuple[ColourMode, ...]) -> None:
 
 @pytest.fixture
 def seeded(make_ticket, ctx, bob) -> list[int]:
-    """Every SLA state (breached first, so the cursor sits on it), a claim by someone else, a note and a reply."""
+    """Every SLA state (breached first, so the cursor sits on it), a claim by someone else, a note, a reply and a
+    status change."""
     made = [
         make_ticket("退款申请：重复扣费两次", priority=Priority.URGENT, age=timedelta(days=3)),
         make_ticket("请删除我的账号", category=Category.DELETION, priority=Priority.URGENT, age=timedelta(hours=7)),
@@ -61,6 +62,7 @@ def seeded(make_ticket, ctx, bob) -> list[int]:
     detail = tickets.claim(ctx, made[1].id)
     detail = tickets.reply(ctx, detail, "您好，我们已收到您的删除申请。")
     tickets.add_note(ctx, detail.id, "待客户验证生日。")
+    tickets.set_status(ctx, tickets.get_ticket(ctx, detail.id), "pending_customer")
     return [ticket.id for ticket in made]
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import events
 from textual._xterm_parser import XTermParser
 from textual.drivers import linux_driver
+from textual.message import Message
 
 
 class DeskParser(XTermParser):
-    def feed(self, data: str) -> Iterable[events.Event]:
+    def feed(self, data: str) -> Iterable[Message]:
         # `tick` ends a sequence whose deadline has passed (the lone Escape) before the new data is read.
         yield from self.tick()
         yield from super().feed(data)

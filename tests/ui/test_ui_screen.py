@@ -25,6 +25,21 @@ def shown(app: DeskApp) -> list[str]:
     return [line for line in screen_lines(app.export_screenshot()) if line.strip()]
 
 
+async def step(pilot, settle, *keys: str) -> None:
+    """Press `keys`, then let the desk finish what they started."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def on_ticket(pilot, settle, ticket_id: int, *keys: str) -> None:
+    """From the desk's start: the queues loaded, the ticket's view open, then `keys` pressed."""
+    await settle(pilot)
+    pilot.app.open_ticket(ticket_id)
+    await settle(pilot)
+    if keys:
+        await step(pilot, settle, *keys)
+
+
 async def test_the_identity_line_names_the_agent_the_role_and_the_sandbox(desk_app, make_ticket, settle) -> None:
     ticket = make_ticket()
     app = desk_app()
@@ -51,8 +66,7 @@ async def test_the_sort_arrow_follows_o_and_shift_o(desk_app, make_ticket, settl
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", *["j"] * 8, "tab")
-        await settle(pilot)
+        await step(pilot, settle, "tab", *["j"] * 8, "tab")
 
         def header() -> str:
             return next(line for line in shown(app) if "Subject" in line)
@@ -60,8 +74,7 @@ async def test_the_sort_arrow_follows_o_and_shift_o(desk_app, make_ticket, settl
         await pilot.press("o")  # due -> priority
         await settle(pilot)
         assert "Pr ▲" in header()
-        await pilot.press("O")
-        await settle(pilot)
+        await step(pilot, settle, "O")
         assert "Pr ▼" in header()
         await pilot.press("o")  # priority -> updated: the arrow moves
         await settle(pilot)
@@ -76,12 +89,10 @@ async def test_1_from_a_ticket_goes_back_to_the_queues_and_gives_the_claim_back(
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await step(pilot, settle, "n")
         assert isinstance(app.screen, TicketScreen)
         assert tickets.get_ticket(ctx, ticket.id).claimed_by("alice", NOW)
-        await pilot.press("1")
-        await settle(pilot)
+        await step(pilot, settle, "1")
         assert isinstance(app.screen, QueuesScreen)
         assert not tickets.get_ticket(ctx, ticket.id).claimed_by("alice", NOW)
 
@@ -92,21 +103,15 @@ async def test_in_a_dialog_question_mark_is_typed_and_f1_lists_the_dialogs_own_k
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_ticket(ticket.id)
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await on_ticket(pilot, settle, ticket.id, "r")
         await pilot.press(*"why?")
         assert app.screen.query_one(TextArea).text == "why?"
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, settle, "f1")
         assert isinstance(app.screen, HelpScreen)
         keys = str(app.screen.query_one("#keys", Static).render())
         assert "Send" in keys and "Discard draft" in keys
         assert "Claim" not in keys, "the ticket screen's keys do not apply in its dialog"
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, settle, "escape")
         assert app.screen.query_one(TextArea).text == "why?"
 
 
@@ -116,13 +121,8 @@ async def test_verify_keys_that_do_not_apply_say_why(desk_app, make_ticket, sett
     app = desk_app()
     notices = Notices()
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
-        await settle(pilot)
-        app.open_ticket(ticket.id)
-        await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
-        await pilot.press("ctrl+o", "ctrl+t", "ctrl+l")
-        await settle(pilot)
+        await on_ticket(pilot, settle, ticket.id, "v")
+        await step(pilot, settle, "ctrl+o", "ctrl+t", "ctrl+l")
         assert isinstance(app.screen, VerifyDialog)
     assert notices.messages == [
         "Only a supervisor can unlock verification.",
@@ -145,8 +145,7 @@ async def test_the_footer_at_80_columns_shows_the_main_keys_and_help_and_dialogs
         for key in ("r Reply", "i Note", "c Claim", "s Status", "v Verify", "? Help"):
             assert key in footer
         assert footer.rstrip().endswith("^p palette"), "nothing is cut"
-        await pilot.press("r")
-        await settle(pilot)
+        await step(pilot, settle, "r")
         footer = shown(app)[-1]
         assert "f1 Help" in footer and "^s Send" in footer
         assert "Claim" not in footer, "the ticket screen's keys do not apply in its dialog"
@@ -161,8 +160,7 @@ async def test_narrow_layouts_keep_queue_names_and_give_the_subject_room(desk_ap
         names = [line[:20] for line in shown(app)[1:10]]
         assert not any("…" in name for name in names), names
         await pilot.resize_terminal(120, 40)
-        await pilot.press("tab", *["j"] * 8, "tab")
-        await settle(pilot)
+        await step(pilot, settle, "tab", *["j"] * 8, "tab")
         row = next(line for line in shown(app) if "退款" in line)
         assert "重复扣费两次，请尽快处理" in row
 
@@ -171,11 +169,7 @@ async def test_at_80_columns_a_dialog_leaves_no_slivers_and_gender_is_one_line(d
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_ticket(ticket.id)
-        await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
+        await on_ticket(pilot, settle, ticket.id, "v")
         lines = shown(app)
         dialog = [line for line in lines if line[:1] in "╭│╰"]
         assert dialog and all(len(line) == 80 for line in dialog), "the dialog spans the terminal"
@@ -191,11 +185,7 @@ async def test_x_tab_y_sent_at_once_land_in_two_fields(desk_app, make_ticket, se
     ticket = make_ticket()
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_ticket(ticket.id)
-        await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
+        await on_ticket(pilot, settle, ticket.id, "v")
         app.screen.query_one("#claim-email", Input).focus()
         await pilot.pause()
         for key, character in (("X", "X"), ("tab", "\t"), ("Y", "Y")):

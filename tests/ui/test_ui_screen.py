@@ -193,3 +193,13 @@ async def test_x_tab_y_sent_at_once_land_in_two_fields(desk_app, make_ticket, se
         await settle(pilot)
         assert app.screen.query_one("#claim-email", Input).value == "X"
         assert app.screen.query_one("#claim-username", Input).value == "Y"
+
+
+async def test_in_the_queues_a_key_typed_just_after_tab_leaves_the_search_box(desk_app, settle) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await step(pilot, settle, "slash")
+        for key, character in (("a", "a"), ("tab", "\t"), ("j", "j")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "a"

@@ -116,6 +116,8 @@ class Settings:
     mail_auto_ack: bool = False
     mail_attachment_max_bytes: int = 10 * 1024 * 1024
     mail_dead_letter_dir: Path = field(default_factory=lambda: data_dir() / "dead-letter")
+    # LIFER_MOUSE: off by default, since over SSH every mouse motion is bytes on the wire (3.1 KB each).
+    mouse: bool = False
 
     @property
     def uses_sandbox(self) -> bool:
@@ -419,6 +421,7 @@ _PARSERS = {
     "MAIL_AUTO_ACK": ("mail_auto_ack", _bool),
     "MAIL_ATTACHMENT_MAX_BYTES": ("mail_attachment_max_bytes", _bytes),
     "MAIL_DEAD_LETTER_DIR": ("mail_dead_letter_dir", lambda _key, raw: Path(raw).expanduser()),
+    "MOUSE": ("mouse", _bool),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

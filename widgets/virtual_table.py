@@ -179,7 +179,9 @@ class VirtualTable(Widget, can_focus=True):
         so a new search keeps the agent's sort at the cost of one query, not two; `sort` (column key,
         descending) asks for that order instead, in the same single query.
         """
-        self._start(self._window.set_source(source, keep_sort=keep_sort, sort=sort))
+        # Under `_changing`, like every change of order: the header's arrow is repainted with it.
+        with self._changing():
+            self._start(self._window.set_source(source, keep_sort=keep_sort, sort=sort))
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Show `columns` instead, over the rows already held: a narrower set for a narrow terminal."""
@@ -190,7 +192,8 @@ class VirtualTable(Widget, can_focus=True):
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         """Have the source order by `column`; `descending=None` toggles when it is already the sort column."""
-        self._start(self._window.sort_by(column, descending))
+        with self._changing():
+            self._start(self._window.sort_by(column, descending))
 
     # Actions ----------------------------------------------------------------------------------------
 
@@ -357,8 +360,8 @@ class VirtualTable(Widget, can_focus=True):
             labels.append(label)
         return self._line_text(labels)
 
-    def _strip(self, text: Text, style: Style) -> Strip:
-        segments = Segment.apply_style(text.render(self.app.console), style)
+    def _strip(self, text: Text, style: Style, over: Style | None = None) -> Strip:
+        segments = Segment.apply_style(text.render(self.app.console), style, over)
         return Strip(segments).adjust_cell_length(self.size.width, style)
 
     def render_line(self, y: int) -> Strip:
@@ -379,7 +382,10 @@ class VirtualTable(Widget, can_focus=True):
         row = window.row(index)
         if row is None:
             return Strip.blank(self.size.width, base)
-        style = base
-        if index == window.cursor:
-            style = base + self.get_component_rich_style("virtual-table--cursor")
-        return self._strip(self._line_text(cells_shown(self._columns, row.cells)), style)
+        line = self._line_text(cells_shown(self._columns, row.cells))
+        if index != window.cursor:
+            return self._strip(line, base)
+        cursor = self.get_component_rich_style("virtual-table--cursor")
+        # The cursor's colours win over a cell's own (a red countdown on the cursor's blue is unreadable); the
+        # cell keeps its bold or underline, so what it means still shows.
+        return self._strip(line, base + cursor, Style(color=cursor.color, bgcolor=cursor.bgcolor))

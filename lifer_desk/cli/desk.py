@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from enum import StrEnum
 from functools import partial
@@ -17,6 +18,11 @@ from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
 
+# Textual's ESCDELAY, in ms: how long a lone Escape waits for the rest of an escape sequence. Under the 30 ms
+# between a fast typist's keys over SSH, well over the few ms between the bytes of one sequence, which a
+# terminal writes at once. An ESCDELAY already in the environment is kept.
+ESCAPE_DELAY_MS = 20
+
 
 class DemoRole(StrEnum):
     AGENT = "agent"
@@ -24,6 +30,8 @@ class DemoRole(StrEnum):
 
 
 def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket_id: int | None = None) -> None:
+    # Read by Textual when it is imported, just below: Escape then a quick key must stay two keys.
+    os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))
     # Imported late: the CLI's other commands must not pay for loading Textual.
     from lifer_desk.ui import run_desk
 

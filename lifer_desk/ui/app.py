@@ -17,7 +17,8 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
+from textual.reactive import Reactive
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
@@ -29,7 +30,9 @@ from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
+from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
+from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
@@ -48,11 +51,16 @@ class DeskApp(App[None], WorkerFailures):
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", _("Help"), id="app.help"),
-        Binding("q", "quit", _("Quit"), id="app.quit"),
+        # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
+        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
+        # Out of the footer, which at 80 columns keeps its room for each screen's own keys; help lists it.
+        Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
         Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
     ]
+
+    # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
+    ansi_theme_dark = Reactive(ANSI_COLOURS, init=False)
 
     class NextTicket(Message):
         def __init__(self, detail: TicketDetail | None) -> None:
@@ -68,6 +76,8 @@ class DeskApp(App[None], WorkerFailures):
 
     def __init__(self, ctx: DeskContext, *, ticket_id: int | None = None) -> None:
         super().__init__()
+        self.register_theme(DESK_THEME)
+        self.theme = DESK_THEME.name
         self.ctx = ctx
         # `lifer-desk --ticket N`: the ticket opened over the first mode, so escape leads to the queues.
         self._first_ticket = ticket_id
@@ -187,6 +197,24 @@ class DeskApp(App[None], WorkerFailures):
         title = getattr(screen, "title_text", "")
         self.push_screen(HelpScreen(title, screen_keys(self, screen)))
 
+    async def action_switch_mode(self, mode: str) -> None:
+        """`1`..`5`: switch mode; the current mode's key brings back its own screen, as escape would (`1` from a
+        ticket goes back to the queues and gives the ticket's claim back).
+
+        Not while a dialog is open (a dialog stops these keys, but the command palette can still ask): leaving
+        it would drop what it holds without asking.
+        """
+        if isinstance(self.screen, ModalScreen):
+            self.notify(_("Close the dialog first (escape)."), severity="warning")
+            return
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+            return
+        while len(self.screen_stack) > 1:
+            if isinstance(screen := self.screen, TicketScreen):
+                self.release_claim(screen.ticket_id)
+            await self.pop_screen()
+
     async def action_quit(self) -> None:
         """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk
         exits."""
@@ -212,6 +240,7 @@ class DeskApp(App[None], WorkerFailures):
 def run_desk(ctx: DeskContext, ticket_id: int | None = None) -> int:
     """Open the desk in the terminal for `ctx.agent` (on ticket `ticket_id` when given); returns its exit code
     when the agent quits or it stops."""
+    use_desk_parser()
     app = DeskApp(ctx, ticket_id=ticket_id)
-    app.run()
+    app.run(mouse=ctx.settings.mouse)
     return app.return_code or 0

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Protocol, TypeVar, cast
+from typing import ClassVar, Protocol, TypeVar, cast
 
-from textual import on, work
+from textual import events, on, work
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from lifer_desk.i18n import _
 from lifer_desk.services.context import DeskContext
+from lifer_desk.ui.identity import IdentityLine, identity_text
 
 ResultType = TypeVar("ResultType")
 
@@ -55,9 +59,21 @@ class WorkerFailures(DOMNode):
 
 
 class DeskScreen(Screen[None], WorkerFailures):
+    """A main desk screen. Each gets the identity line, so that a screen added later cannot leave it out."""
+
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+    @property
+    def title_text(self) -> str:
+        """What the screen shows, for the identity line and help's title ("Queues", "Ticket #12")."""
+        return ""
+
+    @on(events.Mount)
+    async def _mount_identity(self) -> None:
+        ctx = self.ctx
+        await self.mount(IdentityLine(identity_text(self.title_text, ctx.agent, ctx.role, ctx.settings)), before=0)
 
 
 class PolledScreen(DeskScreen):
@@ -118,6 +134,23 @@ class PolledScreen(DeskScreen):
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):
+    """A desk dialog. A modal screen stops the app's own keys, and `?` is typed into its fields, so F1 lists the
+    dialog's keys here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "app.help", _("Help"), id="dialog.help"),
+        # Priority, so that the app moves the focus as the key arrives. Textual hands every other key to the
+        # widget focused when it arrives, in that widget's queue: "X", Tab, "Y" in one read of the terminal
+        # (fast typing, a paste, a laggy SSH link) all went to the first field, as "XY".
+        Binding("tab", "app.focus_next", show=False, priority=True, id="dialog.next_field"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="dialog.previous_field"),
+    ]
+
     @property
     def ctx(self) -> DeskContext:
         return desk(self).ctx
+
+    @on(events.Mount)
+    async def _mount_footer(self) -> None:
+        # The dialog's own keys, over the footer of the screen beneath, whose keys do not apply here.
+        await self.mount(Footer(compact=True))

@@ -30,7 +30,11 @@ class KeyAction:
 
 
 def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
-    """The keys active on `screen` that have a description, one line per action."""
+    """The keys active on `screen` that have a description, one line per action.
+
+    The desk's own bindings (those with an id) may carry their full name as the tooltip, used here while the
+    footer shows the short description; Textual's tooltips are sentences, so its bindings keep the description.
+    """
     seen: dict[tuple[int, str], KeyAction] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
@@ -42,7 +46,8 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
             previous = seen[ident]
             seen[ident] = KeyAction(f"{previous.keys}, {shown}", previous.description, binding.action, active.node)
         else:
-            seen[ident] = KeyAction(shown, binding.description, binding.action, active.node)
+            name = binding.tooltip if binding.id is not None and binding.tooltip else binding.description
+            seen[ident] = KeyAction(shown, name, binding.action, active.node)
     # The screen's own actions first, then the desk-wide ones, then those of the focused widget.
     rank = {screen: 0, app: 1}
     return sorted(seen.values(), key=lambda entry: rank.get(entry.node, 2))
@@ -102,7 +107,7 @@ def _key_table(entries: Iterable[KeyAction]) -> Text:
 
 class HelpScreen(DeskModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss_help", _("Close"), id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss_help", _("Close"), id="help.close"),
     ]
 
     def __init__(self, title: str, entries: list[KeyAction]) -> None:

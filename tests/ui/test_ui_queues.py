@@ -280,7 +280,7 @@ async def test_resizing_switches_between_the_wide_and_narrow_layouts(desk_app, m
         await settle(pilot)
         await open_all(pilot)
         await settle(pilot)
-        await pilot.resize_terminal(120, 40)
+        await pilot.resize_terminal(140, 40)
         await settle(pilot)
         assert not app.screen.query_one(QueueList).narrow
         header, row = table_lines(app)[:2]

@@ -98,3 +98,9 @@ def test_help(snap_compare, desk_app, seeded, settle, size) -> None:
         await settle(pilot)
 
     assert snap_compare(desk_app(), terminal_size=size, run_before=run_before)
+
+
+def test_queues_under_no_color_80x24(snap_compare, desk_app, seeded, settle, monkeypatch) -> None:
+    """Meaning from text and attributes alone: the breach's minus sign and bold, the cursor row reversed out."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(desk_app(), terminal_size=(80, 24), run_before=show_all(settle))

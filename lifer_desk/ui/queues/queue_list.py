@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import ClassVar, Generic, Protocol, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from lifer_desk.domain.queues import QueueName
+from lifer_desk.i18n import _
 from lifer_desk.services.queues import COUNT_CAP
 
 
@@ -31,6 +34,9 @@ def count_label(count: int | None) -> str:
         return "…"
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
+
+# Shorter names for the queues whose full name does not fit the list, which would cut it ("Due in 24…").
+_SHORT_LABELS = {QueueName.DUE_24H.value: _("Due 24 h"), QueueName.PENDING.value: _("Pending")}
 
 # Label cells in the wide and the narrow layout; the count column ("9999+" and a space) is the same in both.
 WIDE_LABEL_CELLS = 12
@@ -60,7 +66,10 @@ class QueueList(OptionList, Generic[Q]):
 
     def _prompt(self, queue: Q, count: int | None) -> Text:
         # One line each: the label cut to fit, the count right-aligned, so counts line up in a column.
-        prompt = Text(queue.label, end="")
+        label = queue.label
+        if cell_len(label) > self._label_cells:
+            label = _SHORT_LABELS.get(queue.value, label)
+        prompt = Text(label, end="")
         prompt.truncate(self._label_cells, overflow="ellipsis", pad=True)
         prompt.append(count_label(count).rjust(COUNT_CELLS), style="bold")
         return prompt

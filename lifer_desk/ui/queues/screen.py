@@ -53,7 +53,9 @@ class QueuesScreen(PolledScreen):
         Binding("o", "sort", _("Sort"), id="queues.sort"),
         Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
         Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
-        Binding("tab", "switch_pane", _("Queues/tickets"), show=False, id="queues.switch_pane"),
+        # Priority, so that the focus moves as the key arrives: keys typed just after it (fast, or bunched up by
+        # SSH) then go to the pane it moved to, not into the search box (see `DeskModal`).
+        Binding("tab", "switch_pane", _("Queues/tickets"), show=False, priority=True, id="queues.switch_pane"),
         Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
     ]
@@ -247,13 +249,14 @@ class QueuesScreen(PolledScreen):
         desk(self).open_next_ticket()
 
     def action_switch_pane(self) -> None:
+        # `set_focus` moves the focus now; `Widget.focus` would only ask for it, after the keys already waiting.
         queue_list = self.query_one(QueueList)
         if queue_list.has_focus:
-            self.table.focus()
+            self.set_focus(self.table)
         else:
             if not queue_list.display:
                 self.action_toggle_queue_list()
-            queue_list.focus()
+            self.set_focus(queue_list)
 
     def action_toggle_queue_list(self) -> None:
         queue_list = self.query_one(QueueList)

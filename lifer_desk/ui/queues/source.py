@@ -67,14 +67,15 @@ class Cell(IntEnum):
 
 
 def queue_columns() -> tuple[Column, ...]:
-    """Every column of the issue, for a terminal of about 120 cells and more."""
+    """Every column of the issue, for a terminal of about 135 cells and more."""
     # Sortable columns carry a SortKey value as their key; the database does the sorting.
     return (
         Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
         Column(SortKey.PRIORITY.value, _("Pri"), width=6, sortable=True, cell=Cell.PRIORITY),
         Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
         Column("status", _("Status"), width=8, cell=Cell.STATUS),
-        Column("subject", _("Subject"), min_width=16, ratio=3, cell=Cell.SUBJECT),
+        # At least 30 cells, or the abbreviated set is used: at 120 columns this set left the subject 17.
+        Column("subject", _("Subject"), min_width=30, ratio=3, cell=Cell.SUBJECT),
         Column("requester", _("Requester"), width=14, cell=Cell.REQUESTER),
         Column("assignee", _("Agent"), width=8, cell=Cell.ASSIGNEE),
         Column("category", _("Category"), width=10, cell=Cell.CATEGORY),

@@ -14,7 +14,9 @@ from rich.text import Text
 from lifer_desk.domain.sla import SlaState, sla_clock
 from lifer_desk.domain.text_safety import one_line, safe_text
 
-_SLA_STYLES = {SlaState.OK: "", SlaState.WARNING: "yellow", SlaState.BREACHED: "bold red"}
+# Meaning in the attributes too, not the colour alone: under NO_COLOR a breach is still bold and reversed out
+# (and has its minus sign), a warning underlined.
+_SLA_STYLES = {SlaState.OK: "", SlaState.WARNING: "underline yellow", SlaState.BREACHED: "bold reverse red"}
 
 
 def customer_text(value: str) -> Text:
@@ -26,7 +28,8 @@ def customer_line(value: str) -> Text:
 
 
 def countdown(due: datetime, now: datetime) -> Text:
-    """Time left until `due`: plain while comfortable, yellow under 4 h, bold red once breached."""
+    """Time left until `due`: plain while comfortable, underlined yellow under 4 h, reversed bold red once
+    breached."""
     clock = sla_clock(due, now)
     return Text(clock.label, style=_SLA_STYLES[clock.state], end="")
 

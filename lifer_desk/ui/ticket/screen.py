@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -40,6 +40,8 @@ from lifer_desk.ui.verify.screen import VerifyDialog
 RENEW_EVERY = 5 * 60.0
 # How often the header checks whether the minute has turned; its countdowns show minutes.
 CLOCK_EVERY = 5.0
+# Narrower than this, the footer drops its padding, so that the keys up to `?` fit in 80 columns.
+COMPACT_FOOTER_BELOW = 100
 
 
 Change = Callable[[DeskContext, TicketDetail], TicketDetail]
@@ -54,19 +56,20 @@ _SENDERS: dict[EventKind, Send] = {
 
 class TicketScreen(DeskScreen):
     PALETTE_NAME: ClassVar[str] = _("ticket")
+    # Most used first: the footer shows as many as 80 columns hold, in this order; help (`?`) lists them all.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", _("Back"), id="ticket.back"),
-        Binding("c", "claim", _("Claim"), id="ticket.claim"),
-        Binding("n", "next_ticket", _("Next"), id="ticket.next"),
         Binding("r", "reply", _("Reply"), id="ticket.reply"),
         Binding("i", "note", _("Note"), id="ticket.note"),
+        Binding("c", "claim", _("Claim"), id="ticket.claim"),
         Binding("s", "status", _("Status"), id="ticket.status"),
-        Binding("p", "priority", _("Priority"), id="ticket.priority"),
-        Binding("g", "category", _("Category"), id="ticket.category"),
-        Binding("l", "link", _("Link account"), id="ticket.link"),
-        Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
-        Binding("d", "deletion", _("Deletion request"), id="ticket.deletion"),
-        Binding("e", "correction", _("Correction request"), id="ticket.correction"),
+        Binding("v", "verify", _("Verify"), tooltip=_("Verify identity"), id="ticket.verify"),
+        Binding("n", "next_ticket", _("Next"), id="ticket.next"),
+        Binding("escape", "back", _("Back"), id="ticket.back"),
+        Binding("p", "priority", _("Priority"), show=False, id="ticket.priority"),
+        Binding("g", "category", _("Category"), show=False, id="ticket.category"),
+        Binding("l", "link", _("Link account"), show=False, id="ticket.link"),
+        Binding("d", "deletion", _("Deletion request"), show=False, id="ticket.deletion"),
+        Binding("e", "correction", _("Correction request"), show=False, id="ticket.correction"),
         Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
@@ -154,10 +157,13 @@ class TicketScreen(DeskScreen):
         yield Static(Text(_("Loading…")), id="ticket-header")
         yield Static("", id="ticket-notice", classes="-empty", markup=False)
         yield ThreadView(id="thread")
-        yield Footer()
+        yield Footer(compact=self.app.size.width < COMPACT_FOOTER_BELOW)
 
     # Someone else's change to an open ticket shows within this many seconds (as in the queues).
     WATCH_EVERY: ClassVar[float] = 2.0
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def on_mount(self) -> None:
         self._renewal = self.set_interval(RENEW_EVERY, self.renew_claim, pause=True)

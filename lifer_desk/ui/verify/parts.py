@@ -22,8 +22,17 @@ from lifer_desk.ui.text.errors import api_problem
 
 REMINDER = _("Never tell the caller which field did not match, or what is on record.")
 
-_RESULT_STYLES = {FieldResult.MATCH: "green", FieldResult.MISMATCH: "bold red", FieldResult.ABSENT: "yellow"}
-_OUTCOME_STYLES = {Outcome.VERIFIED: "bold green", Outcome.FAILED: "bold red", Outcome.LOCKED: "bold red reverse"}
+# A failure stands out under NO_COLOR too: reversed out, a mismatch underlined, besides their words.
+_RESULT_STYLES = {
+    FieldResult.MATCH: "green",
+    FieldResult.MISMATCH: "bold underline red",
+    FieldResult.ABSENT: "yellow",
+}
+_OUTCOME_STYLES = {
+    Outcome.VERIFIED: "bold green",
+    Outcome.FAILED: "bold red reverse",
+    Outcome.LOCKED: "bold red reverse",
+}
 _OUTCOME_LABELS = {Outcome.VERIFIED: _("VERIFIED"), Outcome.FAILED: _("FAILED"), Outcome.LOCKED: _("LOCKED")}
 
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
@@ -50,9 +50,12 @@ class VerifyDialog(DeskModal[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", _("Verify"), id="verify.submit"),
-        Binding("ctrl+o", "unlock", _("Unlock verification"), id="verify.unlock"),
-        Binding("ctrl+t", "minor_ticket", _("Open minor-data ticket"), id="verify.minor_ticket"),
-        Binding("ctrl+l", "link_account", _("Link this account to the ticket"), id="verify.link"),
+        # Short in the footer, named in full (the tooltip) in help and the command palette.
+        Binding("ctrl+o", "unlock", _("Unlock"), tooltip=_("Unlock verification"), id="verify.unlock"),
+        Binding(
+            "ctrl+t", "minor_ticket", _("Minor ticket"), tooltip=_("Open minor-data ticket"), id="verify.minor_ticket"
+        ),
+        Binding("ctrl+l", "link_account", _("Link"), tooltip=_("Link this account to the ticket"), id="verify.link"),
         Binding("escape", "close", _("Close"), id="verify.close"),
     ]
 
@@ -110,7 +113,11 @@ class VerifyDialog(DeskModal[str | None]):
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
-                yield Select(GENDER_CHOICES, prompt=_("not stated"), id="claim-gender", compact=True)
+                # Buttons on one line, not a drop-down: at 80x24 the drop-down's list covered the dialog's text.
+                with RadioSet(id="claim-gender", compact=True):
+                    yield RadioButton(_("not stated"), value=True, id="gender-none", compact=True)
+                    for label, value in GENDER_CHOICES:
+                        yield RadioButton(label, id=f"gender-{value}", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="verify-result", classes="-empty", markup=False)
             yield Label(REMINDER, classes="verify-reminder", markup=False)
@@ -120,15 +127,27 @@ class VerifyDialog(DeskModal[str | None]):
         if self._ticket is not None and self._ticket.account_id:
             self.query_one(AccountLookup).look_up(LookupKind.ID, self._ticket.account_id)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Unlock only for a supervisor looking at a locked account; the minor ticket only when it is offered."""
+    def _why_not(self, action: str) -> str | None:
+        """Why `action` does not apply now, or None when it does. Its key says so instead of doing nothing."""
+        check = self._check
         if action == "unlock":
-            return self.ctx.is_supervisor and self._check is not None and self._check.lock.locked
-        if action == "minor_ticket":
-            return self._check is not None and self._check.minor_ticket_offered
-        if action == "link_account":
-            return self._link_offered
-        return True
+            if not self.ctx.is_supervisor:
+                return _("Only a supervisor can unlock verification.")
+            if check is None or not check.lock.locked:
+                return _("Nothing to unlock: this account is not locked for verification.")
+        if action == "minor_ticket" and (check is None or not check.minor_ticket_offered):
+            return _("A minor-data ticket is offered only for an account under 14 without guardian consent.")
+        if action == "link_account" and not self._link_offered:
+            if self._ticket is not None and self._ticket.account_id is not None:
+                return _("This ticket already has an account linked.")
+            return _("Verify the caller first: only an account verified here can be linked.")
+        return None
+
+    def _applies(self, action: str) -> bool:
+        reason = self._why_not(action)
+        if reason is not None:
+            self.notify(reason, severity="warning")
+        return reason is None
 
     @property
     def _link_offered(self) -> bool:
@@ -246,9 +265,10 @@ class VerifyDialog(DeskModal[str | None]):
             self.notify(_("Look the account up first (enter)"), severity="warning")
             return
         stated = {name: self.query_one(f"#claim-{name}", Input).value for name in TYPED_FIELDS}
-        gender = self.query_one("#claim-gender", Select).value
-        if isinstance(gender, str):
-            stated[Field.GENDER] = gender
+        gender = self.query_one("#claim-gender", RadioSet).pressed_button
+        if gender is not None and gender.id != "gender-none":
+            assert gender.id is not None  # every button is made with its gender as id
+            stated[Field.GENDER] = gender.id.removeprefix("gender-")
         for name in Field:
             self._field_error(name, None)
         self._show_result(Text(_("Checking…"), style="dim"))
@@ -256,7 +276,7 @@ class VerifyDialog(DeskModal[str | None]):
 
     def action_unlock(self) -> None:
         check = self._check
-        if check is None:
+        if not self._applies("unlock") or check is None:
             return
 
         def given(reason: str | None) -> None:
@@ -266,11 +286,11 @@ class VerifyDialog(DeskModal[str | None]):
         self.app.push_screen(TextDialog(_("Reason for unlocking verification (audited)")), given)
 
     def action_minor_ticket(self) -> None:
-        if self._check is not None:
+        if self._applies("minor_ticket") and self._check is not None:
             self._open_minor_ticket(self._check.account.summary.id)
 
     def action_link_account(self) -> None:
-        if self._link_offered:
+        if self._applies("link_account"):
             self.dismiss(self._verified)
 
     def action_close(self) -> None:

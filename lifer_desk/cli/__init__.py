@@ -8,6 +8,7 @@ import typer
 
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
+from lifer_desk.cli.dashboard import dashboard_command
 from lifer_desk.cli.db import db_app
 from lifer_desk.cli.desk import demo_command, open_desk
 from lifer_desk.cli.requests import requests_app
@@ -31,6 +32,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(requests_app, name="requests")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
+app.command("dashboard")(dashboard_command)
 
 
 @app.callback(invoke_without_command=True)

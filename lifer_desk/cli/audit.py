@@ -1,18 +1,26 @@
-"""`lifer-desk audit ...`: verify the hash chain and export signed checkpoints."""
+"""`lifer-desk audit ...`: verify the hash chain, export signed checkpoints, and export the trail itself."""
 
 from __future__ import annotations
 
+import os
+import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
 
+from lifer_desk.cli.agent_context import agent_context
 from lifer_desk.config import load_settings
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_review
 from lifer_desk.services.audit import verify, write_checkpoint
 from lifer_desk.services.database import open_database
-from lifer_desk.services.errors import DeskError
+from lifer_desk.services.errors import DeskError, Refused
 
-audit_app = typer.Typer(help="Verify the audit chain and export signed checkpoints.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Verify the audit chain, export signed checkpoints and export the trail.", no_args_is_help=True
+)
 
 PROBLEMS = {
     "edited": "the event was changed after it was written",
@@ -101,3 +109,54 @@ def checkpoint_command(
     except OSError as exc:
         raise DeskError(f"cannot write checkpoint {out}: {exc.strerror or exc}") from None
     typer.echo(f"checkpoint written to {out}")
+
+
+def _moment(value: str | None, option: str, zone: ZoneInfo) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Refused(
+            _("{option} takes a date or time such as 2026-11-30 or 2026-11-30T09:00; got {value!r}").format(
+                option=option, value=value
+            )
+        ) from None
+    # A time without a zone is the agent's own (LIFER_TIMEZONE), as every time the desk shows.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+@audit_app.command("export")
+def export_command(
+    actor: str = typer.Option("", "--actor", help="Only events by this agent."),
+    action: str = typer.Option("", "--action", help="An action (ticket.claim) or a prefix ending in '.'."),
+    entity: str = typer.Option("", "--entity", help="TYPE:ID, TYPE one of ticket, request, account, agent."),
+    since: str | None = typer.Option(None, "--since", help="From this time on (inclusive), ISO 8601."),
+    until: str | None = typer.Option(None, "--until", help="Before this time (exclusive), ISO 8601."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: Path | None = typer.Option(None, "--out", help="Write here (created 0600) instead of standard output."),
+) -> None:
+    """Export the filtered trail oldest first, each line with its seq and hash (supervisors only; audited)."""
+    ctx = agent_context()
+    zone = ctx.settings.timezone
+    chosen = audit_review.audit_filter(
+        actor=actor,
+        action=action,
+        entity=entity,
+        since=_moment(since, "--since", zone),
+        until=_moment(until, "--until", zone),
+    )
+    if out is None:
+        result = audit_review.export(ctx, chosen, sys.stdout, fmt)
+    else:
+        try:
+            # Masked values and ids only, yet still about customers: readable by the owner alone.
+            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise DeskError(_("cannot write {path}: {why}").format(path=out, why=exc.strerror or exc)) from None
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            result = audit_review.export(ctx, chosen, handle, fmt)
+    summary = _("exported {count} events").format(count=result.count)
+    if result.first_seq is not None:
+        summary += _(" (seq {first}-{last})").format(first=result.first_seq, last=result.last_seq)
+    typer.echo(summary, err=True)

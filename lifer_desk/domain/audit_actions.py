@@ -40,3 +40,9 @@ class AuditAction(StrEnum):
     REQUEST_CANCEL = "request.cancel"
     REQUEST_EXPIRE = "request.expire"
     REQUEST_RESUBMIT = "request.resubmit"
+    # An account looked up through the admin API (its masked profile shown), with the reason.
+    ACCOUNT_LOOKUP = "account.lookup"
+    # A supervisor's audit pane, export or dashboard, and a refused attempt at one.
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_CHECKPOINT = "audit.checkpoint"
+    AUDIT_DENIED = "audit.denied"

@@ -40,6 +40,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
         Index("ix_ticket_claim", "claim_expires_at"),
+        # The dashboard's tickets opened per day (store.dashboard_query).
+        Index("ix_ticket_created", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -186,6 +188,14 @@ class FeedbackItem(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    # The audit pane's filters, newest first within each (see store.audit_query); the expression indexes on
+    # details keys are dialect-specific and live in migration 0011 only.
+    __table_args__ = (
+        Index("ix_audit_event_actor", "actor", "seq"),
+        Index("ix_audit_event_action", "action", "seq"),
+        Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_audit_event_ts", "ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(sa_column=Column(Integer, nullable=False, unique=True))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -15,24 +12,13 @@ from lifer_desk.config import load_settings
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_review
 from lifer_desk.services.audit import verify, write_checkpoint
+from lifer_desk.services.audit_review import CHAIN_PROBLEMS
 from lifer_desk.services.database import open_database
-from lifer_desk.services.errors import DeskError, Refused
+from lifer_desk.services.errors import DeskError
 
 audit_app = typer.Typer(
     help="Verify the audit chain, export signed checkpoints and export the trail.", no_args_is_help=True
 )
-
-PROBLEMS = {
-    "edited": "the event was changed after it was written",
-    "missing": "an event is missing (deleted, or the tail cut off)",
-    "reordered": "events were moved out of their order",
-    "inserted": "an event was slipped in that was never appended",
-    "rewritten": (
-        "the chain no longer ends in the hash recorded for this event (audit head or signed checkpoint): "
-        "rewritten at or before it"
-    ),
-    "no_head": "the audit head row is gone, so the chain has nothing to be held to",
-}
 
 
 def _read(path: Path) -> str:
@@ -69,7 +55,7 @@ def verify_command(
         )
         typer.echo(
             _("audit chain BROKEN at seq {seq}: {problem} ({why}); {vouched}").format(
-                seq=report.broken_seq, problem=problem, why=PROBLEMS.get(problem, ""), vouched=vouched
+                seq=report.broken_seq, problem=problem, why=CHAIN_PROBLEMS.get(problem, ""), vouched=vouched
             )
         )
     if report.missing_guards:
@@ -111,21 +97,6 @@ def checkpoint_command(
     typer.echo(f"checkpoint written to {out}")
 
 
-def _moment(value: str | None, option: str, zone: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Refused(
-            _("{option} takes a date or time such as 2026-11-30 or 2026-11-30T09:00; got {value!r}").format(
-                option=option, value=value
-            )
-        ) from None
-    # A time without a zone is the agent's own (LIFER_TIMEZONE), as every time the desk shows.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
 @audit_app.command("export")
 def export_command(
     actor: str = typer.Option("", "--actor", help="Only events by this agent."),
@@ -143,19 +114,13 @@ def export_command(
         actor=actor,
         action=action,
         entity=entity,
-        since=_moment(since, "--since", zone),
-        until=_moment(until, "--until", zone),
+        since=audit_review.parse_moment(since or "", zone, "--since"),
+        until=audit_review.parse_moment(until or "", zone, "--until"),
     )
     if out is None:
         result = audit_review.export(ctx, chosen, sys.stdout, fmt)
     else:
-        try:
-            # Masked values and ids only, yet still about customers: readable by the owner alone.
-            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as exc:
-            raise DeskError(_("cannot write {path}: {why}").format(path=out, why=exc.strerror or exc)) from None
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            result = audit_review.export(ctx, chosen, handle, fmt)
+        result = audit_review.export_to_file(ctx, chosen, out, fmt)
     summary = _("exported {count} events").format(count=result.count)
     if result.first_seq is not None:
         summary += _(" (seq {first}-{last})").format(first=result.first_seq, last=result.last_seq)

@@ -9,6 +9,7 @@ from lifer_desk.domain.audit_actions import AuditAction
 
 # The entities an event can be about, as `--entity TYPE:ID` names them, and the stored entity type of each.
 ENTITY_TYPES = {"ticket": "ticket", "request": "data_request", "account": "account", "agent": "agent"}
+ENTITY_KINDS = {stored: kind for kind, stored in ENTITY_TYPES.items()}
 
 # Events that show personal data to an agent, or look an account up: "who viewed what".
 VIEW_ACTIONS = (AuditAction.ACCOUNT_LOOKUP, AuditAction.VERIFICATION_ATTEMPT)

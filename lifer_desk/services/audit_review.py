@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.audit_actions import AuditAction
@@ -36,6 +37,18 @@ CHECKPOINT_STALE = timedelta(hours=24)
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_FIELDS = ("seq", "ts", "actor", "action", "entity_type", "entity_id", "details", "prev_hash", "hash")
 MAX_PAGE = 500
+# What each problem `verify` names means, for the CLI and the audit pane.
+CHAIN_PROBLEMS = {
+    "edited": "the event was changed after it was written",
+    "missing": "an event is missing (deleted, or the tail cut off)",
+    "reordered": "events were moved out of their order",
+    "inserted": "an event was slipped in that was never appended",
+    "rewritten": (
+        "the chain no longer ends in the hash recorded for this event (audit head or signed checkpoint): "
+        "rewritten at or before it"
+    ),
+    "no_head": "the audit head row is gone, so the chain has nothing to be held to",
+}
 
 
 class SupervisorsOnly(PermissionDenied):
@@ -103,6 +116,30 @@ def audit_filter(
     if since is not None and until is not None and until <= since:
         raise Refused(_("The end of the time range must come after its start."))
     return AuditFilter(actor or None, action or None, entity_type, entity_id, since, until, viewed)
+
+
+def parse_moment(typed: str, zone: ZoneInfo, name: str) -> datetime | None:
+    """A time a supervisor typed (ISO 8601: a date, or a date and time); one without a zone is in `zone`."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    try:
+        moment = datetime.fromisoformat(typed)
+    except ValueError:
+        raise Refused(
+            _("{name} takes a date or time such as 2026-11-30 or 2026-11-30 09:00; got {typed!r}").format(
+                name=name, typed=typed
+            )
+        ) from None
+    # A time without a zone is the agent's own (LIFER_TIMEZONE), as every time the desk shows.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def event_count(ctx: DeskContext) -> int:
+    """How many events the chain holds (its head seq): the total a verification's progress counts towards."""
+    require_supervisor(ctx, "verify")
+    with ctx.db.read() as session:
+        return audit_query.head_seq(session)
 
 
 # --- listing --------------------------------------------------------------------------------------------------
@@ -382,6 +419,26 @@ def export(
         if progress is not None:
             progress(count)
     return ExportResult(count, first, last)
+
+
+def export_to_file(
+    ctx: DeskContext,
+    chosen: AuditFilter,
+    path: Path,
+    fmt: str,
+    progress: Callable[[int], object] | None = None,
+) -> ExportResult:
+    """`export` into a new or emptied file at `path`, created 0600: the lines are ids and masked values only, yet
+    still about customers."""
+    if fmt not in EXPORT_FORMATS:
+        raise Refused(_("Export as jsonl or csv, not {fmt!r}.").format(fmt=fmt))
+    require_supervisor(ctx, "export")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise DeskError(_("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)) from None
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        return export(ctx, chosen, handle, fmt, progress)
 
 
 def _filter_details(chosen: AuditFilter) -> dict[str, Any]:

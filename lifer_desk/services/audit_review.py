@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -346,20 +346,6 @@ def write_checkpoint_file(ctx: DeskContext) -> CheckpointInfo:
 # --- export ---------------------------------------------------------------------------------------------------
 
 
-def _line(row: AuditRow) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "ts": row.ts.strftime(TS_FORMAT),
-        "actor": row.actor,
-        "action": row.action,
-        "entity_type": row.entity_type,
-        "entity_id": row.entity_id,
-        "details": row.details,
-        "prev_hash": row.prev_hash,
-        "hash": row.hash,
-    }
-
-
 def line_hash_ok(line: Mapping[str, Any]) -> bool:
     """Whether an exported line's hash recomputes from its own fields (what a checkpoint check starts from)."""
     canonical = canonical_row(
@@ -380,10 +366,9 @@ class ExportResult:
     last_seq: int | None
 
 
-def _rows(ctx: DeskContext, chosen: AuditFilter) -> Iterator[list[AuditRow]]:
+def _rows(ctx: DeskContext, chosen: AuditFilter) -> Iterator[Sequence[tuple[Any, ...]]]:
     with ctx.db.read() as session:
-        for batch in audit_query.stream(session, chosen):
-            yield list(batch)
+        yield from audit_query.stream(session, chosen)
 
 
 def export(
@@ -408,14 +393,14 @@ def export(
         writer.writeheader()
     count, first, last = 0, None, None
     for batch in _rows(ctx, chosen):
-        lines = [_line(row) for row in batch]
+        lines = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in batch]
         if writer is not None:
             writer.writerows(lines)
         else:
             out.write("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
         count += len(lines)
-        first = batch[0].seq if first is None else first
-        last = batch[-1].seq
+        first = batch[0][0] if first is None else first
+        last = batch[-1][0]
         if progress is not None:
             progress(count)
     return ExportResult(count, first, last)

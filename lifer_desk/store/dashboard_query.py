@@ -17,7 +17,6 @@ from sqlmodel import Session, col
 from lifer_desk.domain.requests import RequestState
 from lifer_desk.store.models import DataRequest, Ticket, Verification
 
-CLOSED_STATUSES = ("resolved", "closed")
 FINISHED_REQUESTS = tuple(
     str(state)
     for state in (RequestState.COMPLETED, RequestState.REJECTED, RequestState.EXPIRED, RequestState.CANCELLED)
@@ -47,8 +46,12 @@ def created_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
 
 
 def closed_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
-    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more)."""
-    return per_day(session, col(Ticket.updated_at), bounds, col(Ticket.status).in_(CLOSED_STATUSES))
+    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more).
+
+    `is_open + 0` keeps the planner off the indexes that lead with is_open or status: with them it read every
+    closed ticket once a day (half a second at 20k tickets), where the updated_at index reads one day's changes.
+    """
+    return per_day(session, col(Ticket.updated_at), bounds, col(Ticket.is_open) + 0 == 0)
 
 
 def breaches_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import QueueName
 from lifer_desk.services.audit_review import require_supervisor
@@ -110,43 +110,71 @@ def _day_bounds(ctx: DeskContext, now: datetime, days: int) -> tuple[list[str], 
     return [day.isoformat() for day in dates], bounds
 
 
+SERIES = ("opened", "closed", "breaches")
+
+
+class DashboardReader:
+    """Reads the figures for one dashboard: after the first read, the days before today are kept (they are
+    over) and only today's count of each day series is read again, until the date changes.
+
+    The one figure that can move for a past day is a ticket reopened since it was closed: it leaves that day's
+    closed count on the next date change, not at once.
+    """
+
+    def __init__(self) -> None:
+        self._past: tuple[tuple[str, ...], dict[str, list[int]]] | None = None
+
+    def figures(self, ctx: DeskContext) -> DashboardFigures:
+        require_supervisor(ctx, "dashboard")
+        now = ctx.clock()
+        days, bounds = _day_bounds(ctx, now, TREND_DAYS)
+        with ctx.db.read() as session:
+            if self._past is not None and self._past[0] == tuple(days):
+                today = _series(session, bounds[-2:])
+                series = {name: [*self._past[1][name], *today[name]] for name in SERIES}
+            else:
+                series = _series(session, bounds)
+            self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
+            return _figures(ctx, session, now, days, series)
+
+
 def figures(ctx: DeskContext) -> DashboardFigures:
-    require_supervisor(ctx, "dashboard")
-    now = ctx.clock()
-    days, bounds = _day_bounds(ctx, now, TREND_DAYS)
-    with ctx.db.read() as session:
-        queues = {
-            str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP)
-            for queue in QUEUES
-        }
-        opened = q.created_per_day(session, bounds)
-        closed = q.closed_per_day(session, bounds)
-        open_now = q.open_count(session)
-        breached = q.breached_now(session, now)
-        breaches = q.breaches_per_day(session, bounds)
-        requests = {
-            clock: ClockDue(*q.requests_due(session, column, now, now + DUE_SOON))
-            for clock, column in (
-                ("calendar_30d", col(DataRequest.due_calendar)),
-                ("working_15d", col(DataRequest.due_working)),
-            )
-        }
-        failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
-        open_by_agent = q.open_by_agent(session)
-        claimed = q.claimed_by_agent(session, now)
+    """Every figure, read afresh (`lifer-desk dashboard --json`)."""
+    return DashboardReader().figures(ctx)
+
+
+def _series(session: Session, bounds: list[datetime]) -> dict[str, list[int]]:
+    return {
+        "opened": q.created_per_day(session, bounds),
+        "closed": q.closed_per_day(session, bounds),
+        "breaches": q.breaches_per_day(session, bounds),
+    }
+
+
+def _figures(
+    ctx: DeskContext, session: Session, now: datetime, days: list[str], series: dict[str, list[int]]
+) -> DashboardFigures:
+    queues = {
+        str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP) for queue in QUEUES
+    }
+    clocks = (("calendar_30d", col(DataRequest.due_calendar)), ("working_15d", col(DataRequest.due_working)))
+    requests = {clock: ClockDue(*q.requests_due(session, column, now, now + DUE_SOON)) for clock, column in clocks}
+    failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
+    open_by_agent = q.open_by_agent(session)
+    claimed = q.claimed_by_agent(session, now)
     return DashboardFigures(
         tuple(days),
         queues,
-        _open_trend(open_now, opened, closed),
-        breached,
-        tuple(breaches),
+        _open_trend(q.open_count(session), series["opened"], series["closed"]),
+        q.breached_now(session, now),
+        tuple(series["breaches"]),
         requests,
         flag_outliers(failures),
         tuple(
             AgentLoad(agent, claimed.get(agent, 0), open_by_agent.get(agent, 0))
             for agent in sorted(open_by_agent.keys() | claimed.keys())
         ),
-        tuple(closed),
+        tuple(series["closed"]),
     )
 
 

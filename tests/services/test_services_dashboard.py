@@ -136,3 +136,14 @@ def test_dashboard_figures_equal_direct_sql_counts(db: Database) -> None:
 def test_no_failures_means_no_outliers_and_an_even_spread_none_either() -> None:
     assert dashboard.flag_outliers({}) == ()
     assert not any(row.outlier for row in dashboard.flag_outliers({"a": 4, "b": 4, "c": 5}))
+
+
+def test_a_refresh_reads_only_today_again_and_agrees_with_a_fresh_read(db: Database) -> None:
+    ctx = _seeded(db)
+    reader = dashboard.DashboardReader()
+    first = reader.figures(ctx)
+    with db.write() as session:
+        session.execute(text("UPDATE ticket SET created_at = :n WHERE id = 1"), {"n": _naive(NOW)})
+    refreshed = reader.figures(ctx)
+    # Ticket 1 now counts as opened today: a refresh that kept today's counts too would miss it.
+    assert refreshed == dashboard.figures(ctx) and refreshed.open_trend != first.open_trend

@@ -90,6 +90,7 @@ class DashboardScreen(DeskScreen):
         super().__init__()
         self._shown: dict[str, Any] = {}
         self._timer: Timer | None = None
+        self._reader = dashboard.DashboardReader()
 
     @property
     def title_text(self) -> str:
@@ -139,7 +140,7 @@ class DashboardScreen(DeskScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def refresh_figures(self) -> None:
         """What the refresh timer runs: read every figure and post them."""
-        self.post_message(self.Loaded(dashboard.figures(self.ctx)))
+        self.post_message(self.Loaded(self._reader.figures(self.ctx)))
 
     def _changed(self, figures: DashboardFigures, *parts: str) -> bool:
         now = tuple(figures.part(name) for name in parts)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.foundation_audit import insert_chain
 from lifer_desk.config import Settings
 from lifer_desk.domain.audit_filter import AuditFilter
 from lifer_desk.services import audit_review, dashboard
@@ -35,7 +36,6 @@ from lifer_desk.store.db import Database
 from lifer_desk.store.migrate import upgrade
 from lifer_desk.store.models import Agent
 
-BATCH = 50_000
 PAGE = 50
 ACTORS = tuple(f"agent{n:02d}" for n in range(40))
 ACCOUNTS = 200_000
@@ -79,16 +79,7 @@ def _load(db: Database, n: int) -> None:
         # Built once after the load, in key order, rather than maintained row by row.
         for name in (*_PLAIN_INDEXES, *(f"ix_audit_event_detail_{key}" for key in DETAIL_KEYS.values())):
             cursor.execute(f"DROP INDEX {name}")
-        rows = _events(n)
-        head = GENESIS
-        while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
-            cursor.executemany(
-                "INSERT INTO audit_event (seq, ts, actor, action, entity_type, entity_id, details, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch,
-            )
-            head = batch[-1][8]
-        cursor.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (n, head))
+        insert_chain(cursor, _events(n))
         cursor.execute("CREATE INDEX ix_audit_event_actor ON audit_event (actor, seq)")
         cursor.execute("CREATE INDEX ix_audit_event_action ON audit_event (action, seq)")
         cursor.execute("CREATE INDEX ix_audit_event_entity ON audit_event (entity_type, entity_id, seq)")

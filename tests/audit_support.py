@@ -57,7 +57,7 @@ def load_chain(db: Database, events: Sequence[Event]) -> None:
 
 
 def drop_triggers(db: Database) -> None:
-    """What an attacker with database access does first (as tests/store/test_store_audit_tamper.py does)."""
+    """What an attacker with database access does first: drop the append-only triggers."""
     with db.engine.begin() as conn:
         if db.is_sqlite:
             conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")

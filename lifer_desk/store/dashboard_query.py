@@ -49,7 +49,7 @@ def closed_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
     """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more).
 
     `is_open + 0` keeps the planner off the indexes that lead with is_open or status: with them it read every
-    closed ticket once a day (half a second at 20k tickets), where the updated_at index reads one day's changes.
+    closed ticket once a day (half a second at 20k tickets); `ix_ticket_updated_open` answers from the index alone.
     """
     return per_day(session, col(Ticket.updated_at), bounds, col(Ticket.is_open) + 0 == 0)
 
@@ -72,7 +72,8 @@ def claimed_by_agent(session: Session, now: datetime) -> dict[str, int]:
     """Open tickets under a live claim lease, per agent (the lease index keeps this to the live claims)."""
     statement = (
         select(col(Ticket.assignee), func.count())
-        .where(col(Ticket.claim_expires_at) > now, col(Ticket.is_open) == 1, col(Ticket.assignee).is_not(None))
+        # `is_open + 0`: through the is_open index the planner read every open ticket (half a second at 100k).
+        .where(col(Ticket.claim_expires_at) > now, col(Ticket.is_open) + 0 == 1, col(Ticket.assignee).is_not(None))
         .group_by(col(Ticket.assignee))
     )
     return {str(agent): int(count) for agent, count in session.execute(statement).all()}

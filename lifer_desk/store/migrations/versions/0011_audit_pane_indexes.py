@@ -1,5 +1,5 @@
 """Indexes for the supervisors' audit pane (filter by actor, action, entity or time without a scan) and for the
-dashboard's tickets opened per day.
+dashboard's tickets opened and closed per day.
 
 The expression indexes let "everything that touched account X" match events that name the account in their
 details (a verification attempt is about a verification row); store.audit_query uses the same expressions.
@@ -33,6 +33,7 @@ def detail_index(key: str) -> str:
 
 def upgrade() -> None:
     op.create_index("ix_ticket_created", "ticket", ["created_at", "id"], unique=False)
+    op.create_index("ix_ticket_updated_open", "ticket", ["updated_at", "is_open"], unique=False)
     for name, columns in _PLAIN.items():
         op.create_index(name, "audit_event", columns, unique=False)
     dialect = op.get_bind().dialect.name
@@ -45,4 +46,5 @@ def downgrade() -> None:
         op.execute(f"DROP INDEX {detail_index(key)}")
     for name in _PLAIN:
         op.drop_index(name, table_name="audit_event")
+    op.drop_index("ix_ticket_updated_open", table_name="ticket")
     op.drop_index("ix_ticket_created", table_name="ticket")

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -393,12 +394,11 @@ def export(
         writer.writeheader()
     count, first, last = 0, None, None
     for batch in _rows(ctx, chosen):
-        lines = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in batch]
         if writer is not None:
-            writer.writerows(lines)
+            writer.writerows(dict(zip(EXPORT_FIELDS, row, strict=True)) for row in batch)
         else:
-            out.write("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-        count += len(lines)
+            out.write("".join(map(_jsonl, batch)))
+        count += len(batch)
         first = batch[0][0] if first is None else first
         last = batch[-1][0]
         if progress is not None:
@@ -424,6 +424,17 @@ def export_to_file(
         raise DeskError(_("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)) from None
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
         return export(ctx, chosen, handle, fmt, progress)
+
+
+def _jsonl(row: Sequence[Any]) -> str:
+    """One export line: what `json.dumps` of the row's fields gives, written out by hand, since an export writes a
+    million of them and the generic encoder took most of its time."""
+    seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
+    e = encode_basestring
+    return (
+        f'{{"seq": {seq}, "ts": {e(ts)}, "actor": {e(actor)}, "action": {e(action)}, "entity_type": {e(entity_type)}, '
+        f'"entity_id": {e(entity_id)}, "details": {e(details)}, "prev_hash": {e(prev_hash)}, "hash": {e(digest)}}}\n'
+    )
 
 
 def _filter_details(chosen: AuditFilter) -> dict[str, Any]:

@@ -280,3 +280,14 @@ def test_the_detail_has_the_hashes_and_the_links(trail: Database) -> None:
         shown.account_id in ACCOUNTS and shown.ticket_id is not None and len(shown.hash) == len(shown.prev_hash) == 64
     )
     assert json.loads(shown.canonical)["action"] == "verification.attempt"
+
+
+def test_export_lines_are_exactly_what_json_dumps_writes_even_for_awkward_text(db: Database) -> None:
+    awkward = {"note": 'quote " backslash \\ newline \n tab \t bell \x07 王*', "n": 1}
+    load_chain(db, [Event(START, "bob", AuditAction.TICKET_NOTE, "ticket", '1"2', awkward)])
+    out = io.StringIO()
+    audit_review.export(supervisor(db), AuditFilter(actor="bob"), out, "jsonl")
+    (line,) = out.getvalue().splitlines(keepends=True)
+    assert line == json.dumps(json.loads(line), ensure_ascii=False) + "\n" and audit_review.line_hash_ok(
+        json.loads(line)
+    )

@@ -42,21 +42,29 @@ def _events(n: int) -> Iterator[tuple[Any, ...]]:
         prev = digest
 
 
+def insert_chain(cursor: Any, rows: Iterator[tuple[Any, ...]]) -> tuple[int, str]:
+    """Insert chained rows (all nine columns) in batches and move the head to the last; returns (count, head).
+
+    The caller holds the write transaction (bench/audit_pane.py drops and rebuilds its indexes around this).
+    """
+    count, head = 0, GENESIS
+    while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
+        cursor.executemany(
+            "INSERT INTO audit_event (seq, ts, actor, action, entity_type, entity_id, details, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
+        count, head = batch[-1][0], batch[-1][8]
+    cursor.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (count, head))
+    return count, head
+
+
 def _load(db: Database, n: int) -> str:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute("BEGIN IMMEDIATE")
-        rows = _events(n)
-        head = GENESIS
-        while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
-            cursor.executemany(
-                "INSERT INTO audit_event (seq, ts, actor, action, entity_type, entity_id, details, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch,
-            )
-            head = batch[-1][8]
-        cursor.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (n, head))
+        _count, head = insert_chain(cursor, _events(n))
         cursor.execute("COMMIT")
         cursor.close()
     finally:

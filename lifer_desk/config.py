@@ -88,6 +88,9 @@ class Settings:
     # The OS account of the hardened deployment (DESIGN 4); like root, it operates the host and manages agents.
     service_account: str | None = None
     audit_key: Secret | None = None
+    # Where the audit pane's `C` writes signed checkpoints: a directory outside the database, so that a
+    # rewritten database cannot rewrite them too. Unset: the desk refuses `C` and says which key to set.
+    audit_checkpoint_dir: Path | None = None
     admin_connect_timeout: float = 3.0
     admin_read_timeout: float = 10.0
     verification_ttl_hours: float = 24.0
@@ -385,6 +388,11 @@ def _bytes(key: str, raw: str) -> int:
 def _text(_key: str, raw: str) -> str:
     """Free text as given; a double-quoted .env value writes its line breaks as \\n."""
     return raw
+def _directory(key: str, raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(key, f"must be an absolute path, got {raw!r}")
+    return path
 
 
 def _secret(key: str, raw: str) -> Secret:
@@ -401,6 +409,7 @@ _PARSERS = {
     "AGENT": ("agent", _name),
     "SERVICE_ACCOUNT": ("service_account", _name),
     "AUDIT_KEY": ("audit_key", _secret),
+    "AUDIT_CHECKPOINT_DIR": ("audit_checkpoint_dir", _directory),
     "ADMIN_CONNECT_TIMEOUT": ("admin_connect_timeout", _positive_float),
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),
     "VERIFICATION_TTL_HOURS": ("verification_ttl_hours", _positive_float),

@@ -8,6 +8,7 @@ import typer
 
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
+from lifer_desk.cli.dashboard import dashboard_command
 from lifer_desk.cli.db import db_app
 from lifer_desk.cli.desk import demo_command, open_desk
 from lifer_desk.cli.mail import mail_app
@@ -35,6 +36,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(mail_app, name="mail")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
+app.command("dashboard")(dashboard_command)
 
 
 @app.callback(invoke_without_command=True)

@@ -1,30 +1,24 @@
-"""`lifer-desk audit ...`: verify the hash chain and export signed checkpoints."""
+"""`lifer-desk audit ...`: verify the hash chain, export signed checkpoints, and export the trail itself."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
+from lifer_desk.cli.agent_context import agent_context
 from lifer_desk.config import load_settings
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_review
 from lifer_desk.services.audit import verify, write_checkpoint
+from lifer_desk.services.audit_review import CHAIN_PROBLEMS
 from lifer_desk.services.database import open_database
 from lifer_desk.services.errors import DeskError
 
-audit_app = typer.Typer(help="Verify the audit chain and export signed checkpoints.", no_args_is_help=True)
-
-PROBLEMS = {
-    "edited": "the event was changed after it was written",
-    "missing": "an event is missing (deleted, or the tail cut off)",
-    "reordered": "events were moved out of their order",
-    "inserted": "an event was slipped in that was never appended",
-    "rewritten": (
-        "the chain no longer ends in the hash recorded for this event (audit head or signed checkpoint): "
-        "rewritten at or before it"
-    ),
-    "no_head": "the audit head row is gone, so the chain has nothing to be held to",
-}
+audit_app = typer.Typer(
+    help="Verify the audit chain, export signed checkpoints and export the trail.", no_args_is_help=True
+)
 
 
 def _read(path: Path) -> str:
@@ -61,7 +55,7 @@ def verify_command(
         )
         typer.echo(
             _("audit chain BROKEN at seq {seq}: {problem} ({why}); {vouched}").format(
-                seq=report.broken_seq, problem=problem, why=PROBLEMS.get(problem, ""), vouched=vouched
+                seq=report.broken_seq, problem=problem, why=CHAIN_PROBLEMS.get(problem, ""), vouched=vouched
             )
         )
     if report.missing_guards:
@@ -101,3 +95,33 @@ def checkpoint_command(
     except OSError as exc:
         raise DeskError(f"cannot write checkpoint {out}: {exc.strerror or exc}") from None
     typer.echo(f"checkpoint written to {out}")
+
+
+@audit_app.command("export")
+def export_command(
+    actor: str = typer.Option("", "--actor", help="Only events by this agent."),
+    action: str = typer.Option("", "--action", help="An action (ticket.claim) or a prefix ending in '.'."),
+    entity: str = typer.Option("", "--entity", help="TYPE:ID, TYPE one of ticket, request, account, agent."),
+    since: str | None = typer.Option(None, "--since", help="From this time on (inclusive), ISO 8601."),
+    until: str | None = typer.Option(None, "--until", help="Before this time (exclusive), ISO 8601."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: Path | None = typer.Option(None, "--out", help="Write here (created 0600) instead of standard output."),
+) -> None:
+    """Export the filtered trail oldest first, each line with its seq and hash (supervisors only; audited)."""
+    ctx = agent_context()
+    zone = ctx.settings.timezone
+    chosen = audit_review.audit_filter(
+        actor=actor,
+        action=action,
+        entity=entity,
+        since=audit_review.parse_moment(since or "", zone, "--since"),
+        until=audit_review.parse_moment(until or "", zone, "--until"),
+    )
+    if out is None:
+        result = audit_review.export(ctx, chosen, sys.stdout, fmt)
+    else:
+        result = audit_review.export_to_file(ctx, chosen, out, fmt)
+    summary = _("exported {count} events").format(count=result.count)
+    if result.first_seq is not None:
+        summary += _(" (seq {first}-{last})").format(first=result.first_seq, last=result.last_seq)
+    typer.echo(summary, err=True)

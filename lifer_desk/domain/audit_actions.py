@@ -56,3 +56,9 @@ class AuditAction(StrEnum):
     MAIL_REFUSED = "mail.refused"
     MAIL_SENT = "mail.sent"
     MAIL_FAILED = "mail.failed"
+    # An account looked up through the admin API (its masked profile shown), with the reason.
+    ACCOUNT_LOOKUP = "account.lookup"
+    # A supervisor's audit pane, export or dashboard, and a refused attempt at one.
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_CHECKPOINT = "audit.checkpoint"
+    AUDIT_DENIED = "audit.denied"

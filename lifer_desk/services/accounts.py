@@ -7,14 +7,18 @@ never a key, so an agent who types it back gets told to ask for the full value i
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from enum import StrEnum
 
 from lifer_desk.admin_api import UserSummary
+from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.identity import ClaimError, normalise_email, normalise_username
 from lifer_desk.i18n import _
+from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
+from lifer_desk.services.writing import writing
 
 
 class LookupKind(StrEnum):
@@ -23,6 +27,15 @@ class LookupKind(StrEnum):
     EMAIL = "email"
     USERNAME = "username"
     ID = "id"
+
+
+class LookupReason(StrEnum):
+    """Why an agent looked an account up: recorded with every lookup, for the supervisors' "who viewed what"."""
+
+    VERIFY = "verify_identity"
+    LINK = "link_account"
+    TICKET = "ticket_header"
+    MINOR_DATA = "minor_data_check"
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,25 @@ def lookup_value(kind: LookupKind, value: str) -> str:
     return value
 
 
-async def find_account(ctx: DeskContext, kind: LookupKind, value: str) -> FoundAccount:
-    """The account with exactly this email, username or id; only its masked summary comes back."""
+async def find_account(
+    ctx: DeskContext, kind: LookupKind, value: str, *, reason: LookupReason, ticket_id: int | None = None
+) -> FoundAccount:
+    """The account with exactly this email, username or id; only its masked summary comes back.
+
+    The lookup is audited (who, which account, why, on which ticket) before the summary is handed back: if
+    the event cannot be written, the agent sees nothing (fail closed). The value typed is not recorded, since
+    it may be an email address; the account id found is.
+    """
     key = {kind.value: lookup_value(kind, value)}
     api = await ctx.admin.get()
-    return FoundAccount(await api.lookup_user(**key), api.in_process)
+    summary = await api.lookup_user(**key)
+    await asyncio.to_thread(_audit_lookup, ctx, summary.id, kind, reason, ticket_id)
+    return FoundAccount(summary, api.in_process)
+
+
+def _audit_lookup(
+    ctx: DeskContext, account_id: str, kind: LookupKind, reason: LookupReason, ticket_id: int | None
+) -> None:
+    details = {"reason": reason.value, "by": kind.value, "ticket_id": ticket_id}
+    with writing(ctx) as session:
+        audit_trail.record(session, ctx.agent, AuditAction.ACCOUNT_LOOKUP, "account", account_id, details)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -29,7 +30,12 @@ def _key(key: Secret | None, purpose: str) -> str:
     return key.reveal()
 
 
-def verify(db: Database, checkpoint_text: str | None = None, key: Secret | None = None) -> ChainReport:
+def verify(
+    db: Database,
+    checkpoint_text: str | None = None,
+    key: Secret | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> ChainReport:
     """Walk the chain and check the append-only guards; with a checkpoint, the chain must also still reach the
     signed head unchanged."""
     checkpoint = None
@@ -39,7 +45,7 @@ def verify(db: Database, checkpoint_text: str | None = None, key: Secret | None 
             checkpoint = parse_checkpoint(checkpoint_text, _key(key, "check a signed checkpoint"))
         except CheckpointError as exc:
             raise CheckpointInvalid(str(exc)) from None
-    report = verify_chain(db)
+    report = verify_chain(db, progress)
     if checkpoint is not None:
         report = check_against(db, report, checkpoint)
     with db.read() as session:

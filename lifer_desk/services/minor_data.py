@@ -9,7 +9,7 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.i18n import _
 from lifer_desk.services import tickets
-from lifer_desk.services.accounts import LookupKind, find_account
+from lifer_desk.services.accounts import LookupKind, LookupReason, find_account
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
@@ -27,7 +27,10 @@ async def open_minor_data_ticket(ctx: DeskContext, account_id: str, source: Tick
 
     The flags are read again from the admin API: what the screen showed earlier is not trusted here.
     """
-    summary = (await find_account(ctx, LookupKind.ID, account_id)).summary
+    ticket_id = source.id if source else None
+    summary = (
+        await find_account(ctx, LookupKind.ID, account_id, reason=LookupReason.MINOR_DATA, ticket_id=ticket_id)
+    ).summary
     if not minor_ticket_offered(summary):
         raise Refused(_("account {id} is not an under-14 account without guardian consent").format(id=account_id))
     return await asyncio.to_thread(_open_minor_ticket, ctx, summary, source)

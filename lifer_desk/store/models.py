@@ -40,6 +40,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
         Index("ix_ticket_claim", "claim_expires_at"),
+        # The dashboard's tickets opened and closed per day (store.dashboard_query), from the index alone.
+        Index("ix_ticket_created", "created_at", "id"),
+        Index("ix_ticket_updated_open", "updated_at", "is_open"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -210,6 +213,14 @@ class SuppressionKey(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    # The audit pane's filters, newest first within each (see store.audit_query); the expression indexes on
+    # details keys are dialect-specific and live in migration 0011 only.
+    __table_args__ = (
+        Index("ix_audit_event_actor", "actor", "seq"),
+        Index("ix_audit_event_action", "action", "seq"),
+        Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_audit_event_ts", "ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(sa_column=Column(Integer, nullable=False, unique=True))

@@ -1,5 +1,5 @@
-"""`DeskApp`: the agents' desk. Modes hold the main screens (only queues so far); the app owns what outlives
-a screen: the claims this agent holds, and how failures are shown. The admin API is the context's
+"""`DeskApp`: the agents' desk. Modes hold the main screens (queues; audit and dashboard for supervisors); the
+app owns what outlives a screen: the claims this agent holds, and how failures are shown. The admin API is the context's
 (`ctx.admin`): services open it on first use, and the app only closes it on quit and names a sandbox."""
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
-from lifer_desk.services import outbox_deliverer, requests, tickets
+from lifer_desk.services import audit_review, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
+from lifer_desk.ui.audit.screen import AuditScreen
+from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
@@ -48,6 +50,8 @@ class DeskApp(App[None], WorkerFailures):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "queues": QueuesScreen,
         "requests": RequestsScreen,
+        "audit": AuditScreen,
+        "dashboard": DashboardScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,6 +61,8 @@ class DeskApp(App[None], WorkerFailures):
         Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
         Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
+        Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
+        Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
     ]
 
     # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
@@ -66,6 +72,13 @@ class DeskApp(App[None], WorkerFailures):
         def __init__(self, detail: TicketDetail | None) -> None:
             super().__init__()
             self.detail = detail
+
+    class SupervisorChecked(Message):
+        """The services let this agent into a supervisors' mode."""
+
+        def __init__(self, mode: str) -> None:
+            super().__init__()
+            self.mode = mode
 
     class AdminOpened(Message):
         """The admin API was opened, by whichever service used it first."""
@@ -168,6 +181,16 @@ class DeskApp(App[None], WorkerFailures):
         # Also returned, for a quit that waits for it: that claim must be released like any other.
         return detail
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-mode")
+    def _check_supervisor(self, mode: str) -> None:
+        # The services decide, and audit an agent's attempt; the refusal reaches the agent as any error does.
+        audit_review.require_supervisor(self.ctx, "list" if mode == "audit" else "dashboard")
+        self.post_message(self.SupervisorChecked(mode))
+
+    @on(SupervisorChecked)
+    def _enter_supervisor_mode(self, message: SupervisorChecked) -> None:
+        self.switch_mode(message.mode)
+
     @on(AdminOpened)
     def _name_the_admin_api(self, message: AdminOpened) -> None:
         if message.in_process:
@@ -191,6 +214,12 @@ class DeskApp(App[None], WorkerFailures):
             self.push_screen(screen)
 
     # Actions ------------------------------------------------------------------------------------------------
+
+    def action_supervisor_mode(self, mode: str) -> None:
+        """Audit and dashboard are for supervisors: an agent pressing 4 or 5 is told so (and the attempt audited)."""
+        if self.current_mode == mode:
+            return
+        self._check_supervisor(mode)
 
     def action_help(self) -> None:
         screen = self.screen

@@ -15,7 +15,7 @@ from lifer_desk.config import Settings
 from lifer_desk.domain.identity import Field, FieldResult, Outcome
 from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import accounts, agents, minor_data, tickets, verification, verification_locks
-from lifer_desk.services.accounts import LookupKind
+from lifer_desk.services.accounts import LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, Refused
 from lifer_desk.store.db import Database
@@ -74,7 +74,7 @@ async def test_the_caller_states_three_fields_and_is_verified(
 ) -> None:
     ctx = context(api, db)
     ticket_id = ticket(ctx)
-    found = await accounts.find_account(ctx, LookupKind.EMAIL, f" {adult.email.upper()} ")
+    found = await accounts.find_account(ctx, LookupKind.EMAIL, f" {adult.email.upper()} ", reason=LookupReason.VERIFY)
     check = verification.check_account(ctx, found)
     assert found.summary.id == adult.id and "*" in found.summary.email_masked
     assert check.lock.attempts_left == 3
@@ -179,7 +179,7 @@ async def test_a_lookup_by_a_masked_or_malformed_value_is_refused_without_a_call
 ) -> None:
     api = FakeAdminApi()
     with pytest.raises(Refused, match=said):
-        await accounts.find_account(context(api, db), kind, value)
+        await accounts.find_account(context(api, db), kind, value, reason=LookupReason.VERIFY)
     assert api.calls == []
 
 
@@ -219,7 +219,9 @@ async def test_an_under_14_account_without_consent_gets_one_urgent_minor_data_ti
     child = stored_user(sandbox_db, UNDER_14_WITHOUT_CONSENT)
     ctx = context(api, db)
     source = tickets.get_ticket(ctx, ticket(ctx))
-    check = verification.check_account(ctx, await accounts.find_account(ctx, LookupKind.ID, child.id))
+    check = verification.check_account(
+        ctx, await accounts.find_account(ctx, LookupKind.ID, child.id, reason=LookupReason.VERIFY)
+    )
     assert check.account.summary.minor and check.account.summary.under_14 and check.minor_ticket_offered
     opened = await minor_data.open_minor_data_ticket(ctx, child.id, source)
     again = await minor_data.open_minor_data_ticket(ctx, child.id, source)
@@ -241,7 +243,7 @@ async def test_no_minor_data_ticket_for_an_adult(
     db: Database, transport: CountingTransport, api: AdminClient, adult: StoredUser
 ) -> None:
     ctx = context(api, db)
-    found = await accounts.find_account(ctx, LookupKind.ID, adult.id)
+    found = await accounts.find_account(ctx, LookupKind.ID, adult.id, reason=LookupReason.VERIFY)
     assert not verification.check_account(ctx, found).minor_ticket_offered
     with pytest.raises(Refused, match="not an under-14 account"):
         await minor_data.open_minor_data_ticket(ctx, adult.id)

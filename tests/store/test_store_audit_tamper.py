@@ -17,6 +17,7 @@ from lifer_desk.config import Secret
 from lifer_desk.services.audit import verify, write_checkpoint
 from lifer_desk.store import audit
 from lifer_desk.store.db import Database
+from tests.audit_support import drop_triggers
 
 EVENTS = 8
 COLUMNS = ("ts", "actor", "action", "entity_type", "entity_id", "details", "prev_hash", "hash")
@@ -35,18 +36,8 @@ def chain(db: Database) -> Database:
                 entity_id=n * 10,
                 details={"ticket": n * 10, "email": "j***@qq.com", "名字": "王*"},
             )
-    _drop_triggers(db)
+    drop_triggers(db)
     return db
-
-
-def _drop_triggers(db: Database) -> None:
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-            conn.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER audit_event_no_change ON audit_event")
-            conn.exec_driver_sql("DROP TRIGGER audit_event_no_truncate ON audit_event")
 
 
 def _row(conn: Connection, seq: int) -> dict[str, Any]:

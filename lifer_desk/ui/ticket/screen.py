@@ -21,7 +21,7 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
 from lifer_desk.services import accounts, drafts, tickets, verification
-from lifer_desk.services.accounts import FoundAccount, LookupKind
+from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.request_views import RequestView
@@ -238,7 +238,10 @@ class TicketScreen(DeskScreen):
 
     @work(exclusive=True, exit_on_error=False, group="account")
     async def _find_account(self, account_id: str) -> None:
-        self.post_message(self.AccountFound(await accounts.find_account(self.ctx, LookupKind.ID, account_id)))
+        found = await accounts.find_account(
+            self.ctx, LookupKind.ID, account_id, reason=LookupReason.TICKET, ticket_id=self.ticket_id
+        )
+        self.post_message(self.AccountFound(found))
 
     # Handlers ---------------------------------------------------------------------------------------------
 

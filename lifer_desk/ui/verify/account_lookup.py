@@ -19,7 +19,7 @@ from lifer_desk.admin_api import AdminApiError
 from lifer_desk.config import ConfigError
 from lifer_desk.i18n import _
 from lifer_desk.services import accounts
-from lifer_desk.services.accounts import FoundAccount, LookupKind
+from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.errors import Refused
 from lifer_desk.ui.desk_screen import desk
 from lifer_desk.ui.still_inputs import StillInput
@@ -54,8 +54,18 @@ class AccountLookup(Vertical):
             super().__init__()
             self.problem = problem
 
-    def __init__(self, kind: LookupKind = LookupKind.EMAIL, value: str = "", prompt: Text | None = None) -> None:
+    def __init__(
+        self,
+        reason: LookupReason,
+        kind: LookupKind = LookupKind.EMAIL,
+        value: str = "",
+        prompt: Text | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
         super().__init__()
+        # Recorded with every lookup made here (the supervisors' "who viewed what").
+        self._reason = reason
+        self._ticket_id = ticket_id
         self._kind = kind
         self._value = value
         self._prompt = prompt
@@ -78,7 +88,9 @@ class AccountLookup(Vertical):
     @work(exclusive=True, exit_on_error=False, group="account-lookup")
     async def _find(self, kind: LookupKind, value: str) -> None:
         try:
-            account = await accounts.find_account(desk(self).ctx, kind, value)
+            account = await accounts.find_account(
+                desk(self).ctx, kind, value, reason=self._reason, ticket_id=self._ticket_id
+            )
         except (AdminApiError, Refused, ConfigError) as error:
             # Said in place: "no such account" and "the API is down" call for different things.
             self.post_message(self.Failed(lookup_problem(error, LOOKUP_LABELS[kind])))

@@ -13,6 +13,7 @@ from textual.widgets import Label
 
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.i18n import _
+from lifer_desk.services.accounts import LookupReason
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.text.cells import customer_line, local_time
 from lifer_desk.ui.verify.account_lookup import AccountLookup
@@ -54,7 +55,7 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Link an account"), classes="dialog-title", markup=False)
-            yield AccountLookup()
+            yield AccountLookup(LookupReason.LINK)
             yield Label(_("enter look up · ctrl+s link · escape cancel"), classes="dialog-hint", markup=False)
 
     @on(AccountLookup.Started)

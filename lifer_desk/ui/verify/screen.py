@@ -22,7 +22,7 @@ from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import minor_data, verification, verification_locks
-from lifer_desk.services.accounts import FoundAccount, LookupKind
+from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, AttemptUnderWay, ClaimsRefused, RateLimitedTryLater
 from lifer_desk.services.verification_locks import LockState
@@ -105,7 +105,9 @@ class VerifyDialog(DeskModal[str | None]):
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
             kind = LookupKind.ID if linked else LookupKind.EMAIL
-            yield AccountLookup(kind, linked or "", Text(_("Look the account up (enter)"), style="dim"))
+            prompt = Text(_("Look the account up (enter)"), style="dim")
+            ticket_id = self._ticket.id if self._ticket else None
+            yield AccountLookup(LookupReason.VERIFY, kind, linked or "", prompt, ticket_id=ticket_id)
             for name in TYPED_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)

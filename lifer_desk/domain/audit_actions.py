@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     AUDIT_GUARDS_RESTORED = "audit.guards_restored"
     TICKET_OPEN = "ticket.open"
     TICKET_CLAIM = "ticket.claim"
+    # A claim taken from another agent who owned the ticket (their lease lapsed, or a supervisor took it).
+    TICKET_TAKE_OVER = "ticket.take_over"
     TICKET_RELEASE = "ticket.release"
     TICKET_REPLY = "ticket.reply"
     TICKET_NOTE = "ticket.note"

@@ -29,7 +29,7 @@ from lifer_desk.domain.tickets import (
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import NotFound, Refused, StaleVersion
+from lifer_desk.services.errors import NotFound, Refused, StaleVersion, TakeOverNeeded
 from lifer_desk.services.ticket_views import TicketDetail, detail_view
 from lifer_desk.services.writing import writing
 from lifer_desk.store import drafts as store_drafts
@@ -76,21 +76,39 @@ def _audit(session: Session, ctx: DeskContext, action: AuditAction, ticket_id: i
     audit_trail.record(session, ctx.agent, action, "ticket", ticket_id, details)
 
 
-def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
+def claim(ctx: DeskContext, ticket_id: int, *, take_over: bool = False) -> TicketDetail:
+    """Claim a ticket. One owned by another agent is only taken with `take_over` (the agent confirmed it),
+    and one whose owner's lease is still live only by a supervisor; a take-over is audited as one."""
     now = ctx.clock()
     with writing(ctx) as session:
         ticket = _load(session, ticket_id)
         previous = ticket.assignee
-        if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
-            ticket = _load(session, ticket_id)
-            until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
-            raise Refused(
-                _("ticket #{id} is claimed by {agent} until {until}").format(
-                    id=ticket_id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
-                )
+        if previous is None or previous == ctx.agent:
+            if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
+                raise _claimed_by_other(ctx, _load(session, ticket_id))
+            _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, previous_assignee=previous)
+            return _detail(session, ticket_id)
+        live = ticket.claim_expires_at is not None and ticket.claim_expires_at >= now
+        if live and not ctx.is_supervisor:
+            raise _claimed_by_other(ctx, ticket)
+        if not take_over:
+            raise TakeOverNeeded(
+                _("ticket #{id} belongs to {agent}: take over from {agent}?").format(id=ticket_id, agent=previous),
+                previous,
             )
-        _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, previous_assignee=previous)
+        if not store.take_claim(session, ticket_id, ctx.agent, previous, now, ctx.lease):
+            raise Refused(_("ticket #{id} changed hands meanwhile; look again").format(id=ticket_id))
+        _audit(session, ctx, AuditAction.TICKET_TAKE_OVER, ticket_id, previous_assignee=previous, live_claim=live)
         return _detail(session, ticket_id)
+
+
+def _claimed_by_other(ctx: DeskContext, ticket: Ticket) -> Refused:
+    until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
+    return Refused(
+        _("ticket #{id} is claimed by {agent} until {until}; only a supervisor may take a live claim").format(
+            id=ticket.id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
+        )
+    )
 
 
 def renew_claim(ctx: DeskContext, ticket_id: int) -> bool:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from textual.widgets import OptionList, TextArea
+from textual.widgets import Label, OptionList, TextArea
 
 from lifer_desk.admin_api import AdminApi, Unavailable
 from lifer_desk.config import ConfigError
@@ -368,7 +368,26 @@ async def test_a_released_ticket_names_its_owner_and_can_be_claimed(desk_app, ma
         assert "agent bob, not claimed (c to claim)" in header(app)
         await pilot.press("c")
         await settle(pilot)
+        # Someone else's ticket is not taken without a word: the desk asks first, and nothing changed yet.
+        assert isinstance(app.screen, ChoiceDialog)
+        assert "take over from bob?" in str(app.screen.query_one(".dialog-title", Label).render())
+        await pilot.press("enter")
+        await settle(pilot)
         assert "claimed by you" in header(app)
+
+
+async def test_taking_over_can_be_declined_and_leaves_the_owner(desk_app, make_ticket, settle, bob) -> None:
+    ticket = make_ticket("退款申请")
+    tickets.claim(bob, ticket.id)
+    tickets.release_claim(bob, ticket.id)
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket_view(app, pilot, ticket.id, settle)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert "agent bob, not claimed (c to claim)" in header(app)
 
 
 async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_open(

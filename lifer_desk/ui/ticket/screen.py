@@ -23,7 +23,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import accounts, drafts, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import DeskError
+from lifer_desk.services.errors import DeskError, TakeOverNeeded
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
@@ -105,6 +105,13 @@ class TicketScreen(DeskScreen):
             super().__init__()
             self.kind = kind
             self.text = text
+
+    class TakeOverAsked(Message):
+        """Claiming needs the agent's word: the ticket belongs to another agent."""
+
+        def __init__(self, question: str) -> None:
+            super().__init__()
+            self.question = question
 
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
@@ -303,7 +310,27 @@ class TicketScreen(DeskScreen):
 
     def action_claim(self) -> None:
         if (seen := self._seen()) is not None:
-            self._change(lambda ctx, detail: tickets.claim(ctx, detail.id), seen)
+            self._change(self._claim, seen)
+
+    def _claim(self, ctx: DeskContext, seen: TicketDetail) -> TicketDetail:
+        try:
+            return tickets.claim(ctx, seen.id)
+        except TakeOverNeeded as needed:
+            # Nothing changed yet: the ticket is shown as it is while the agent decides.
+            self.post_message(self.TakeOverAsked(str(needed)))
+            return tickets.get_ticket(ctx, seen.id)
+
+    @on(TakeOverAsked)
+    def _ask_take_over(self, message: TakeOverAsked) -> None:
+        seen = self.detail
+        assert seen is not None  # the claim that asked was made on it
+
+        def answered(choice: str | None) -> None:
+            if choice == "take":
+                self._change(lambda ctx, detail: tickets.claim(ctx, detail.id, take_over=True), seen)
+
+        choices = [(_("Yes, take it over"), "take"), (_("No, leave it"), "leave")]
+        self.app.push_screen(ChoiceDialog(message.question, choices), answered)
 
     def action_next_ticket(self) -> None:
         # This ticket's claim is released when the next one replaces it (DeskApp._open_next): with no ticket

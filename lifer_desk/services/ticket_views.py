@@ -28,6 +28,8 @@ class TicketRow:
     assignee: str | None
     updated_at: datetime
     claim_expires_at: datetime | None
+    # The resolution clock stands still while the ticket waits for its customer.
+    sla_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class TicketDetail:
     created_at: datetime
     updated_at: datetime
     events: tuple[EventView, ...]
+    sla_paused: bool = False
 
     def claimed_by(self, agent: str, now: datetime) -> bool:
         return self.assignee == agent and self.claim_expires_at is not None and self.claim_expires_at >= now
@@ -89,6 +92,7 @@ def row_view(row: Any) -> TicketRow:
         assignee=row.assignee,
         updated_at=row.updated_at,
         claim_expires_at=row.claim_expires_at,
+        sla_paused=row.sla_paused_at is not None,
     )
 
 
@@ -119,4 +123,5 @@ def detail_view(ticket: Ticket, events: list[TicketEvent]) -> TicketDetail:
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         events=tuple(EventView(e.id or 0, e.kind, e.author, e.body, json.loads(e.meta), e.created_at) for e in events),
+        sla_paused=ticket.sla_paused_at is not None,
     )

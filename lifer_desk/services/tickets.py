@@ -8,13 +8,14 @@ when the change conflicts with it: see _REPLY_CONFLICTS).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.sla import resume
 from lifer_desk.domain.text_safety import storable
 from lifer_desk.domain.tickets import (
     LEGAL_CATEGORIES,
@@ -247,10 +248,27 @@ def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetai
             raise Refused(str(exc)) from None
         # Read before the update: it expires the session, and `ticket` would then show the new status.
         before = ticket.status
-        _update(session, ctx, seen, now, status=target)
+        _update(session, ctx, seen, now, status=target, **status_clock_changes(ticket, target, now))
         store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
         _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
         return _detail(session, seen.id)
+
+
+def status_clock_changes(ticket: Ticket, target: TicketStatus, now: datetime) -> dict[str, Any]:
+    """What a move to `target` does to the resolution clock, as Zendesk's pausable SLAs: waiting for the
+    customer stops it, and leaving that state starts it again with the time paused added. The legal clocks
+    never pause. For any use case that changes a ticket's status (an agent's, or the customer's reply)."""
+    waiting = target == TicketStatus.PENDING_CUSTOMER
+    if waiting and ticket.sla_paused_at is None:
+        return {"sla_paused_at": now}
+    if not waiting and ticket.sla_paused_at is not None:
+        resumed = resume(ticket.resolution_due, ticket.sla_paused_at, ticket.sla_paused_seconds, now)
+        return {
+            "sla_paused_at": None,
+            "resolution_due": resumed.resolution_due,
+            "sla_paused_seconds": resumed.paused_seconds,
+        }
+    return {}
 
 
 def set_priority(ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
@@ -282,7 +300,8 @@ def _set_field(
         changes: dict[str, Any] = {
             name: value,
             "first_response_due": due.first_response,
-            "resolution_due": due.resolution,
+            # The pauses so far still count: a new target does not take back the time the customer had.
+            "resolution_due": due.resolution + timedelta(seconds=ticket.sla_paused_seconds),
         }
         if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
             legal = legal_deadlines(now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lifer_desk.store.types import UTCDateTime, utcnow
@@ -40,6 +40,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
         Index("ix_ticket_claim", "claim_expires_at"),
+        # Searching for a requester's email or username, and the requester history of the ticket view.
+        Index("ix_ticket_requester", "requester", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,9 +64,32 @@ class Ticket(SQLModel, table=True):
     first_responded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     legal_due_calendar: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     legal_due_working: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Set while the ticket waits for its customer: the resolution clock stands still, and resolution_due moves
+    # on by the time paused when the ticket reopens. The legal clocks never pause.
+    sla_paused_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Every pause so far, in seconds: a new priority or category recomputes resolution_due with it. The server
+    # default serves the bulk seed, which names its columns.
+    sla_paused_seconds: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     version: int = Field(default=1, nullable=False)
+
+
+class Macro(SQLModel, table=True):
+    """A canned reply in one language, with the status, priority and category it may also set."""
+
+    __tablename__ = "macro"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_macro_name_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str | None = Field(default=None, sa_column=Column(String(24), nullable=True))
+    priority: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    category: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    created_by: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class TicketEvent(SQLModel, table=True):

@@ -33,6 +33,7 @@ ROW_COLUMNS = (
     col(Ticket.assignee),
     col(Ticket.updated_at),
     col(Ticket.claim_expires_at),
+    col(Ticket.sla_paused_at),
 )
 
 
@@ -50,11 +51,13 @@ class QueueQuery:
 def _queue_conditions(queue: QueueName, agent: str, now: datetime) -> list[ColumnElement[bool]]:
     open_ = col(Ticket.is_open) == 1
     due = col(Ticket.resolution_due)
+    # A ticket waiting for its customer has its resolution clock paused: it is neither due nor breached.
+    running = col(Ticket.sla_paused_at).is_(None)
     return {
         QueueName.MY_OPEN: [open_, col(Ticket.assignee) == agent],
         QueueName.UNASSIGNED: [open_, col(Ticket.assignee).is_(None)],
-        QueueName.DUE_24H: [open_, due >= now, due < now + timedelta(hours=24)],
-        QueueName.BREACHED: [open_, due < now],
+        QueueName.DUE_24H: [open_, due >= now, due < now + timedelta(hours=24), running],
+        QueueName.BREACHED: [open_, due < now, running],
         QueueName.DELETION: [open_, col(Ticket.category) == "deletion"],
         QueueName.CORRECTION: [open_, col(Ticket.category) == "correction"],
         QueueName.MINORS: [open_, col(Ticket.category) == "minor_data"],

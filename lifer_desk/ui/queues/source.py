@@ -14,7 +14,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketRow
-from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, short_time
+from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, paused_countdown, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
@@ -159,7 +159,7 @@ class QueueSource:
         cells = (
             Text(str(ticket.id)),
             Text(priority_label(ticket.priority)),
-            countdown(ticket.resolution_due, now),
+            paused_countdown() if ticket.sla_paused else countdown(ticket.resolution_due, now),
             Text(status_label(ticket.status)),
             customer_line(ticket.subject),
             customer_line(ticket.requester_masked),

@@ -49,6 +49,18 @@ def lookup_value(kind: LookupKind, value: str) -> str:
     return value
 
 
+def prefilled_lookup(contact: str) -> tuple[LookupKind, str]:
+    """How a ticket's requester contact is looked up: an email by email, anything else as a username, and
+    nothing prefilled when the contact cannot be a username either (a phone number with spaces, say)."""
+    contact = contact.strip()
+    if "@" in contact:
+        return LookupKind.EMAIL, contact
+    try:
+        return LookupKind.USERNAME, normalise_username(contact)
+    except ClaimError:
+        return LookupKind.EMAIL, ""
+
+
 async def find_account(ctx: DeskContext, kind: LookupKind, value: str) -> FoundAccount:
     """The account with exactly this email, username or id; only its masked summary comes back."""
     key = {kind.value: lookup_value(kind, value)}

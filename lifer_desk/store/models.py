@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from lifer_desk.store.types import UTCDateTime, utcnow
@@ -40,8 +40,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_due", "resolution_due", "id"),
         Index("ix_ticket_claim", "claim_expires_at"),
-        # Searching for a requester's email or username, and the requester history of the ticket view.
-        Index("ix_ticket_requester", "requester", "id"),
+        # Searching for a requester's email or username, and the requester history of the ticket view; emails
+        # come in as their senders typed them, so the lookup ignores case.
+        Index("ix_ticket_requester", text("lower(requester)"), "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.i18n import _
@@ -27,6 +27,7 @@ from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
@@ -42,6 +43,7 @@ class DeskApp(App[None], WorkerFailures):
         Binding("question_mark", "help", _("Help"), id="app.help"),
         Binding("q", "quit", _("Quit"), id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+        Binding("ctrl+g", "go_to_ticket", _("Go to ticket"), show=False, id="app.go_to"),
     ]
 
     class NextTicket(Message):
@@ -144,6 +146,17 @@ class DeskApp(App[None], WorkerFailures):
             self.push_screen(screen)
 
     # Actions ------------------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Not over a dialog: what the agent is writing there stays in front of them.
+        return action != "go_to_ticket" or not isinstance(self.screen, ModalScreen)
+
+    def action_go_to_ticket(self) -> None:
+        def chosen(detail: TicketDetail | None) -> None:
+            if detail is not None:
+                self.push_screen(TicketScreen(detail.id, detail))
+
+        self.push_screen(GoToDialog(), chosen)
 
     def action_help(self) -> None:
         screen = self.screen

@@ -22,14 +22,14 @@ from lifer_desk.ui.still_inputs import StillTextArea
 class TextDialog(DeskModal[str | None]):
     """A multi-line text; ctrl+s sends it, escape cancels. Returns the text, or None.
 
-    With `keep`, the dialog edits a draft: escape keeps what is written (`keep(text)`), ctrl+g discards it
+    With `keep`, the dialog edits a draft: escape keeps what is written (`keep(text)`), ctrl+r discards it
     (`keep("")`), and `text` is where it starts. A paste that would go past `max_length` is refused in place.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
         Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
-        Binding("ctrl+g", "discard", _("Discard draft"), id="text_dialog.discard"),
+        Binding("ctrl+r", "discard", _("Discard draft"), id="text_dialog.discard"),
     ]
 
     # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
@@ -58,7 +58,7 @@ class TextDialog(DeskModal[str | None]):
             )
             yield Label("", id="dialog-error", classes="-empty", markup=False)
             hint = (
-                _("ctrl+s send · escape keep draft · ctrl+g discard")
+                _("ctrl+s send · escape keep draft · ctrl+r discard")
                 if self._keep
                 else _("ctrl+s send · escape cancel")
             )

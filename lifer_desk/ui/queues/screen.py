@@ -102,7 +102,7 @@ class QueuesScreen(DeskScreen):
         with Horizontal():
             yield QueueList(narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
-                yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
+                yield StillInput(placeholder=_("/ search: words, 中文, #123, email"), id="search")
                 yield Static("", id="view-line", markup=False)
                 yield VirtualTable(
                     QueueSource(self.ctx, self.view),
@@ -251,8 +251,11 @@ class QueuesScreen(DeskScreen):
         self.query_one("#search", Input).focus()
 
     def action_clear_search(self) -> None:
+        """Escape, from the search box or the table: the search ends and the table shows the whole view."""
         search = self.query_one("#search", Input)
-        if search.has_focus and search.value:
+        if search.value or self.view.search:
+            if self._debounce is not None:
+                self._debounce.stop()
             search.value = ""
             self._search("")
         self.table.focus()

@@ -435,7 +435,7 @@ class TicketScreen(DeskScreen):
             if summary is not None:
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, summary.id), seen)
 
-        self.app.push_screen(LinkAccountDialog(), found)
+        self.app.push_screen(LinkAccountDialog(seen.requester), found)
 
     def action_verify(self) -> None:
         if (seen := self._seen()) is None:

@@ -22,7 +22,7 @@ from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import minor_data, verification, verification_locks
-from lifer_desk.services.accounts import FoundAccount, LookupKind
+from lifer_desk.services.accounts import FoundAccount, LookupKind, prefilled_lookup
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, AttemptUnderWay, ClaimsRefused, RateLimitedTryLater
 from lifer_desk.services.verification_locks import LockState
@@ -89,6 +89,7 @@ class VerifyDialog(DeskModal[str | None]):
     def __init__(self, ticket: TicketDetail | None = None) -> None:
         super().__init__()
         self._ticket = ticket
+        self._requester = ticket.requester if ticket else ""
         self._found: FoundAccount | None = None  # the account looked up, until its lock state is in
         self._check: AccountCheck | None = None
         self._verified: str | None = None  # the account the caller was just verified against
@@ -101,8 +102,9 @@ class VerifyDialog(DeskModal[str | None]):
         linked = self._ticket.account_id if self._ticket else None
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
-            kind = LookupKind.ID if linked else LookupKind.EMAIL
-            yield AccountLookup(kind, linked or "", Text(_("Look the account up (enter)"), style="dim"))
+            # A linked ticket looks its account up at once; otherwise the requester's contact waits for enter.
+            kind, value = (LookupKind.ID, linked) if linked else prefilled_lookup(self._requester)
+            yield AccountLookup(kind, value, Text(_("Look the account up (enter)"), style="dim"))
             for name in TYPED_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)

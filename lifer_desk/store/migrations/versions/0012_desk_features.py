@@ -36,7 +36,7 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sla_paused_at", lifer_desk.store.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("sla_paused_seconds", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.create_index("ix_ticket_requester", ["requester", "id"], unique=False)
+        batch_op.create_index("ix_ticket_requester", [sa.text("lower(requester)"), "id"], unique=False)
     # Tickets already waiting for their customer pause from their last change, so reopening them resumes a clock.
     op.execute("UPDATE ticket SET sla_paused_at = updated_at WHERE status = 'pending_customer'")
 

@@ -30,6 +30,10 @@ class AuditAction(StrEnum):
     TICKET_CATEGORY = "ticket.category"
     TICKET_LINK_ACCOUNT = "ticket.link_account"
     TICKETS_SEED = "tickets.seed"
+    # A macro was used on a ticket: its reply and changes are audited each, this names the macro.
+    TICKET_MACRO = "ticket.macro"
+    MACRO_ADD = "macro.add"
+    MACRO_REMOVE = "macro.remove"
     VERIFICATION_ATTEMPT = "verification.attempt"
     VERIFICATION_LOCK = "verification.lock"
     VERIFICATION_UNLOCK = "verification.unlock"

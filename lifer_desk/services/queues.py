@@ -47,15 +47,16 @@ def queue_filter(
     if assignee and not NAME_PATTERN.fullmatch(assignee):
         raise Refused(_("{name!r} is not an agent name.").format(name=assignee))
     return QueueFilter(
-        status=_choice(TicketStatus, status, _("status")),
-        category=_choice(Category, category, _("category")),
-        priority=_choice(Priority, priority, _("priority")),
+        status=choice(TicketStatus, status, _("status")),
+        category=choice(Category, category, _("category")),
+        priority=choice(Priority, priority, _("priority")),
         assignee=assignee or None,
         unassigned=unassigned,
     )
 
 
-def _choice(kind: type[Choice], value: str, name: str) -> Choice | None:
+def choice(kind: type[Choice], value: str | None, name: str) -> Choice | None:
+    """`value` as a member of `kind` (blank: None), or Refused naming the members."""
     if not value:
         return None
     try:

@@ -203,21 +203,28 @@ def _clean_text(body: str, what: str) -> str:
 
 def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
     """Record a reply as sent (outbound delivery is not the desk's job yet) and start the clock."""
+    with writing(ctx) as session:
+        reply_in(session, ctx, seen, body)
+        return _detail(session, seen.id)
+
+
+def reply_in(session: Session, ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
+    """`reply` inside a caller's write transaction (a macro is a reply and field changes in one step); returns
+    the ticket as it now is, for the next step."""
     body = _clean_text(body, _("reply"))
     now = ctx.clock()
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        changes: dict[str, Any] = {}
-        if ticket.first_responded_at is None:
-            changes["first_responded_at"] = now
-        if ticket.status == TicketStatus.NEW:
-            changes["status"] = TicketStatus.OPEN
-        _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
-        store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
-        store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
-        _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    changes: dict[str, Any] = {}
+    if ticket.first_responded_at is None:
+        changes["first_responded_at"] = now
+    if ticket.status == TicketStatus.NEW:
+        changes["status"] = TicketStatus.OPEN
+    _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
+    store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+    store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
+    _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
+    return _detail(session, seen.id)
 
 
 def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
@@ -234,24 +241,29 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
 
 
 def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return status_in(session, ctx, seen, status)
+
+
+def status_in(session: Session, ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetail:
+    """`set_status` inside a caller's write transaction; returns the ticket as it now is."""
     now = ctx.clock()
     try:
         target = TicketStatus(status)
     except ValueError:
         raise Refused(_("unknown status {status!r}").format(status=status)) from None
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        try:
-            check_ticket_transition(TicketStatus(ticket.status), target)
-        except TransitionRefused as exc:
-            raise Refused(str(exc)) from None
-        # Read before the update: it expires the session, and `ticket` would then show the new status.
-        before = ticket.status
-        _update(session, ctx, seen, now, status=target, **status_clock_changes(ticket, target, now))
-        store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
-        _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    try:
+        check_ticket_transition(TicketStatus(ticket.status), target)
+    except TransitionRefused as exc:
+        raise Refused(str(exc)) from None
+    # Read before the update: it expires the session, and `ticket` would then show the new status.
+    before = ticket.status
+    _update(session, ctx, seen, now, status=target, **status_clock_changes(ticket, target, now))
+    store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
+    _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
+    return _detail(session, seen.id)
 
 
 def status_clock_changes(ticket: Ticket, target: TicketStatus, now: datetime) -> dict[str, Any]:
@@ -272,46 +284,62 @@ def status_clock_changes(ticket: Ticket, target: TicketStatus, now: datetime) ->
 
 
 def set_priority(ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return priority_in(session, ctx, seen, priority)
+
+
+def priority_in(session: Session, ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
+    """`set_priority` inside a caller's write transaction; returns the ticket as it now is."""
     try:
         target = Priority(priority)
     except ValueError:
         raise Refused(_("unknown priority {p!r}").format(p=priority)) from None
-    return _set_field(ctx, seen, "priority", target, category=Category(seen.category), priority=target)
+    return _set_field(session, ctx, seen, "priority", target, category=Category(seen.category), priority=target)
 
 
 def set_category(ctx: DeskContext, seen: TicketDetail, category: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return category_in(session, ctx, seen, category)
+
+
+def category_in(session: Session, ctx: DeskContext, seen: TicketDetail, category: str) -> TicketDetail:
+    """`set_category` inside a caller's write transaction; returns the ticket as it now is."""
     try:
         target = Category(category)
     except ValueError:
         raise Refused(_("unknown category {c!r}").format(c=category)) from None
-    return _set_field(ctx, seen, "category", target, category=target, priority=Priority(seen.priority))
+    return _set_field(session, ctx, seen, "category", target, category=target, priority=Priority(seen.priority))
 
 
 def _set_field(
-    ctx: DeskContext, seen: TicketDetail, name: str, value: str, *, category: Category, priority: Priority
+    session: Session,
+    ctx: DeskContext,
+    seen: TicketDetail,
+    name: str,
+    value: str,
+    *,
+    category: Category,
+    priority: Priority,
 ) -> TicketDetail:
     """Change priority or category; the SLA due times follow the policy for the new pair."""
     now = ctx.clock()
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        old = getattr(ticket, name)
-        due = ctx.sla.due_times(category, priority, ticket.created_at)
-        changes: dict[str, Any] = {
-            name: value,
-            "first_response_due": due.first_response,
-            # The pauses so far still count: a new target does not take back the time the customer had.
-            "resolution_due": due.resolution + timedelta(seconds=ticket.sla_paused_seconds),
-        }
-        if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
-            legal = legal_deadlines(now)
-            changes |= {"legal_due_calendar": legal.reply_due, "legal_due_working": legal.delete_due}
-        _update(session, ctx, seen, now, **changes)
-        store.add_event(
-            session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value}
-        )
-        _audit(session, ctx, _FIELD_ACTIONS[name], seen.id, **{"from": old, "to": str(value)})
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    old = getattr(ticket, name)
+    due = ctx.sla.due_times(category, priority, ticket.created_at)
+    changes: dict[str, Any] = {
+        name: value,
+        "first_response_due": due.first_response,
+        # The pauses so far still count: a new target does not take back the time the customer had.
+        "resolution_due": due.resolution + timedelta(seconds=ticket.sla_paused_seconds),
+    }
+    if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
+        legal = legal_deadlines(now)
+        changes |= {"legal_due_calendar": legal.reply_due, "legal_due_working": legal.delete_due}
+    _update(session, ctx, seen, now, **changes)
+    store.add_event(session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value})
+    _audit(session, ctx, _FIELD_ACTIONS[name], seen.id, **{"from": old, "to": str(value)})
+    return _detail(session, seen.id)
 
 
 def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> TicketDetail:

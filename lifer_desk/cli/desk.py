@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -15,11 +14,6 @@ from lifer_desk.desk_log import default_log_path, log_to_file
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import current_agent
-
-
-class DemoRole(StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
 
 
 def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> None:
@@ -46,7 +40,12 @@ def open_desk() -> None:
 
 
 def demo_command(
-    as_role: DemoRole = typer.Option(DemoRole.AGENT, "--as", help="Open the demo as an agent or a supervisor."),
+    as_agent: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="agent, supervisor, or any seeded agent (li.wei, emma.w...); default LIFER_AGENT, else agent.",
+    ),
 ) -> None:
     """Open the desk on a demo database with 5,000 tickets and the in-process admin-API sandbox."""
     # Imported here: the demo builds on the admin-API sandbox (FastAPI), which `lifer-desk` alone never loads.
@@ -54,5 +53,6 @@ def demo_command(
     from lifer_desk.services.demo import prepare_demo
 
     typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
-    demo = prepare_demo(load_settings(), role=as_role.value, contacts=demo_contacts)
+    settings = load_settings()
+    demo = prepare_demo(settings, agent=as_agent or settings.agent or "agent", contacts=demo_contacts)
     _run(demo.ctx, demo.settings, demo.sandbox_path)

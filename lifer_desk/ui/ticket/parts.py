@@ -168,7 +168,7 @@ class EventItem(Static):
         shown, rest = preview(event.body, BODY_PREVIEW * self._scale, PREVIEW_LINES * self._scale)
         yield SafeText(customer_text(shown), classes="event-body")
         if rest:
-            more = _("… {n:,} more characters (m shows more)").format(n=rest)
+            more = _("… {n:,} more characters (t shows more)").format(n=rest)
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
 
 
@@ -217,7 +217,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.remove_children()
         items: list[Widget] = []
         if hidden := len(self._events) - len(shown):
-            earlier = _("{n:,} earlier events (m shows more)").format(n=hidden)
+            earlier = _("{n:,} earlier events (t shows more)").format(n=hidden)
             items.append(SafeText(Text(earlier, style="dim italic"), classes="event-more"))
         items.extend(EventItem(event, now, zone, self._scale) for event in shown)
         self.mount_all(items)

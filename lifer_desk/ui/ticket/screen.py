@@ -20,15 +20,23 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, drafts, tickets, verification
+from lifer_desk.services import accounts, drafts, macros, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, TakeOverNeeded
+from lifer_desk.services.macros import MacroView
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
-from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from lifer_desk.ui.text.labels import (
+    CATEGORY_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    category_label,
+    priority_label,
+    status_label,
+)
 from lifer_desk.ui.ticket.parts import ThreadView, header_text
 from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
 from lifer_desk.ui.verify.parts import identity_text
@@ -50,6 +58,21 @@ _SENDERS: dict[EventKind, Send] = {
 }
 
 
+def macro_label(macro: MacroView) -> str:
+    """ "more-info (zh) → pending": the name, its language, and what else it sets."""
+    sets = [
+        label(value)
+        for label, value in (
+            (status_label, macro.status),
+            (priority_label, macro.priority),
+            (category_label, macro.category),
+        )
+        if value
+    ]
+    label = f"{macro.name} ({macro.language})"
+    return f"{label} → {', '.join(sets)}" if sets else label
+
+
 class TicketScreen(DeskScreen):
     PALETTE_NAME: ClassVar[str] = _("ticket")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,7 +86,8 @@ class TicketScreen(DeskScreen):
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
-        Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
+        Binding("m", "macro", _("Macro"), id="ticket.macro"),
+        Binding("t", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
@@ -112,6 +136,19 @@ class TicketScreen(DeskScreen):
         def __init__(self, question: str) -> None:
             super().__init__()
             self.question = question
+
+    class MacrosLoaded(Message):
+        def __init__(self, macros: list[MacroView]) -> None:
+            super().__init__()
+            self.macros = macros
+
+    class MacroPrepared(Message):
+        """The macro's text filled in for this ticket, for the agent to read and edit before sending."""
+
+        def __init__(self, macro: MacroView, text: str) -> None:
+            super().__init__()
+            self.macro = macro
+            self.text = text
 
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
@@ -448,6 +485,59 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
 
         self.app.push_screen(VerifyDialog(seen), closed)
+
+    # Macros -------------------------------------------------------------------------------------------------
+
+    def action_macro(self) -> None:
+        if self._seen() is not None:
+            self._load_macros()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="macros")
+    def _load_macros(self) -> None:
+        self.post_message(self.MacrosLoaded(macros.list_macros(self.ctx.db)))
+
+    @on(MacrosLoaded)
+    def _choose_macro(self, message: MacrosLoaded) -> None:
+        if self.app.screen is not self:
+            return
+        by_id = {str(macro.id): macro for macro in message.macros}
+        choices = [(macro_label(macro), key) for key, macro in by_id.items()]
+
+        def chosen(key: str | None) -> None:
+            if key is not None and (seen := self._seen()) is not None:
+                self._prepare_macro(seen, by_id[key].id)
+
+        empty = _("No macros yet; a supervisor adds them with `lifer-desk macros add`.")
+        self.app.push_screen(ChoiceDialog(_("Use a macro"), choices, empty), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="macros")
+    def _prepare_macro(self, seen: TicketDetail, macro_id: int) -> None:
+        self.post_message(self.MacroPrepared(*macros.prepared(self.ctx, seen, macro_id)))
+
+    @on(MacroPrepared)
+    def _edit_macro(self, message: MacroPrepared) -> None:
+        macro = message.macro
+        seen = self._seen()
+        assert seen is not None
+
+        def written(body: str | None) -> None:
+            if body is None:
+                return
+            # Kept as the reply draft until it is sent, so that a refusal loses nothing the agent wrote.
+            self._remember(EventKind.REPLY, body)
+            taken = self._take_draft()
+
+            def save_and_apply(ctx: DeskContext, detail: TicketDetail) -> TicketDetail:
+                with self._draft_lock:
+                    self._write_draft(ctx, EventKind.REPLY, body, taken)
+                    sent = macros.apply_macro(ctx, detail, macro, body)
+                self.post_message(self.DraftSent(EventKind.REPLY, body))
+                return sent
+
+            self._change(save_and_apply, seen)
+
+        title = _("Macro {label}: reply to the customer").format(label=macro_label(macro))
+        self.app.push_screen(TextDialog(title, message.text), written)
 
     def action_more(self) -> None:
         if not self.query_one(ThreadView).show_more():

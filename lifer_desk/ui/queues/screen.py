@@ -19,7 +19,9 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
+from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.queues.create_ticket import CreateTicketDialog
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
@@ -53,6 +55,7 @@ class QueuesScreen(DeskScreen):
         Binding("o", "sort", _("Sort"), id="queues.sort"),
         Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
         Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
+        Binding("N", "create_ticket", _("New ticket"), id="queues.create"),
         Binding("tab", "switch_pane", _("Queues/tickets"), show=False, id="queues.switch_pane"),
         Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
@@ -278,6 +281,13 @@ class QueuesScreen(DeskScreen):
 
     def action_next_ticket(self) -> None:
         desk(self).open_next_ticket()
+
+    def action_create_ticket(self) -> None:
+        def created(detail: TicketDetail | None) -> None:
+            if detail is not None:
+                desk(self).open_ticket(detail.id)
+
+        self.app.push_screen(CreateTicketDialog(), created)
 
     def action_switch_pane(self) -> None:
         queue_list = self.query_one(QueueList)

@@ -164,6 +164,8 @@ class DataRequest(SQLModel, table=True):
         Index("ix_data_request_due", "due_working", "id"),
         Index("ix_data_request_ticket", "ticket_id", "state"),
         Index("ix_data_request_expiry", "expires_at"),
+        # A linked account's requests, listed in the ticket view's requester history.
+        Index("ix_data_request_account", "account_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

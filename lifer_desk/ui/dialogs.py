@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -112,7 +113,8 @@ class TextDialog(DeskModal[str | None]):
 
 
 class ChoiceDialog(DeskModal[str | None]):
-    """One value out of `choices` (label, value); enter picks, escape cancels."""
+    """One value out of `choices` (label, value); enter picks, escape cancels. A label holding customer text is a
+    `Text`, which is never read as markup."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="choice_dialog.cancel"),
@@ -120,7 +122,7 @@ class ChoiceDialog(DeskModal[str | None]):
         Binding("k", "move(-1)", show=False, id="choice_dialog.up"),
     ]
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]], empty: str = "") -> None:
+    def __init__(self, title: str, choices: Sequence[tuple[str | Text, str]], empty: str = "") -> None:
         super().__init__()
         self._title = title
         self._choices = choices

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
+from lifer_desk.services.history import RequesterHistory
 from lifer_desk.services.ticket_views import EventView, TicketDetail
 from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
@@ -40,6 +41,7 @@ def header_text(
     agent: str,
     account: str | None,
     identity: Text | None = None,
+    history: Text | None = None,
 ) -> Text:
     """The header lines. `account` is the linked account's masked summary, once the admin API gave it;
     `identity` the verification line, once it is loaded."""
@@ -83,6 +85,8 @@ def header_text(
     who.append(" ")
     who.append_text(customer_line(detail.requester))
     lines.append(who)
+    if history is not None:
+        lines.append(history)
     linked = Text(end="")
     if detail.account_id is None:
         _field(linked, _("account"), _("not linked (l to link)"))
@@ -95,6 +99,34 @@ def header_text(
     _field(subject, _("subject"), customer_line(detail.subject))
     lines.append(subject)
     return Text("\n", end="").join(lines)
+
+
+def history_text(history: RequesterHistory) -> Text | None:
+    """ "history  3 other tickets · account: 2 tickets, 1 request (h to list)"; None when there is none."""
+    parts = []
+    if history.tickets:
+        count = f"{len(history.tickets)}{'+' if history.more_tickets else ''}"
+        parts.append(_("{n} other tickets").format(n=count))
+    linked = []
+    if history.account_tickets:
+        count = f"{len(history.account_tickets)}{'+' if history.more_account_tickets else ''}"
+        linked.append(_("{n} tickets").format(n=count))
+    if history.requests:
+        count = f"{len(history.requests)}{'+' if history.more_requests else ''}"
+        latest = history.requests[0]
+        linked.append(
+            _("{n} requests (latest #{id} {kind} {state})").format(
+                n=count, id=latest.id, kind=latest.kind, state=latest.state
+            )
+        )
+    if linked:
+        parts.append(_("account: {what}").format(what=", ".join(linked)))
+    if not parts:
+        return None
+    text = Text(end="")
+    _field(text, _("history"), " · ".join(parts))
+    text.append(_(" (h to list)"), style="dim")
+    return text
 
 
 _KIND_TITLES = {

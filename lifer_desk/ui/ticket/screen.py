@@ -20,15 +20,17 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, drafts, macros, tickets, verification
+from lifer_desk.services import accounts, drafts, history, macros, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, TakeOverNeeded
+from lifer_desk.services.history import RequesterHistory
 from lifer_desk.services.macros import MacroView
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
+from lifer_desk.ui.text.cells import customer_line
 from lifer_desk.ui.text.labels import (
     CATEGORY_LABELS,
     PRIORITY_LABELS,
@@ -37,7 +39,7 @@ from lifer_desk.ui.text.labels import (
     priority_label,
     status_label,
 )
-from lifer_desk.ui.ticket.parts import ThreadView, header_text
+from lifer_desk.ui.ticket.parts import ThreadView, header_text, history_text
 from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
 from lifer_desk.ui.verify.parts import identity_text
 from lifer_desk.ui.verify.screen import VerifyDialog
@@ -87,6 +89,7 @@ class TicketScreen(DeskScreen):
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
         Binding("m", "macro", _("Macro"), id="ticket.macro"),
+        Binding("h", "history", _("Requester history"), show=False, id="ticket.history"),
         Binding("t", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
@@ -150,6 +153,11 @@ class TicketScreen(DeskScreen):
             self.macro = macro
             self.text = text
 
+    class HistoryLoaded(Message):
+        def __init__(self, history: RequesterHistory) -> None:
+            super().__init__()
+            self.history = history
+
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
             super().__init__()
@@ -163,6 +171,7 @@ class TicketScreen(DeskScreen):
         self._summary: UserSummary | None = None
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
+        self._history: RequesterHistory | None = None
         self._renewal: Timer | None = None
         # This agent's own change while it is on its way (until its result is shown), so that the watch does
         # not report it as someone else's.
@@ -259,6 +268,10 @@ class TicketScreen(DeskScreen):
     def _load_identity(self) -> None:
         self.post_message(self.IdentityLoaded(verification.current_verification(self.ctx, self.ticket_id)))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def _load_history(self) -> None:
+        self.post_message(self.HistoryLoaded(history.requester_history(self.ctx, self.ticket_id)))
+
     @work(exclusive=True, exit_on_error=False, group="account")
     async def _find_account(self, account_id: str) -> None:
         self.post_message(self.AccountFound(await accounts.find_account(self.ctx, LookupKind.ID, account_id)))
@@ -287,6 +300,7 @@ class TicketScreen(DeskScreen):
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
         self._load_identity()
+        self._load_history()
 
     @on(Worker.StateChanged)
     def _write_ended(self, event: Worker.StateChanged) -> None:
@@ -311,6 +325,12 @@ class TicketScreen(DeskScreen):
         self._summary = summary
         self._paint_header()
 
+    @on(HistoryLoaded)
+    def _show_history(self, message: HistoryLoaded) -> None:
+        if message.history != self._history:
+            self._history = message.history
+            self._paint_header()
+
     @on(IdentityLoaded)
     def _show_identity(self, message: IdentityLoaded) -> None:
         self._identity = message.current
@@ -331,7 +351,8 @@ class TicketScreen(DeskScreen):
         now, zone = ctx.clock(), ctx.settings.timezone
         self._painted_minute = countdown_minute(now)
         identity = identity_text(self._identity, self._summary, now, zone) if self._identity_loaded else None
-        text = header_text(self.detail, now, zone, ctx.agent, self._account, identity)
+        past = history_text(self._history) if self._history is not None else None
+        text = header_text(self.detail, now, zone, ctx.agent, self._account, identity, past)
         self.query_one("#ticket-header", Static).update(text)
 
     # Actions ----------------------------------------------------------------------------------------------
@@ -485,6 +506,28 @@ class TicketScreen(DeskScreen):
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, link), current)
 
         self.app.push_screen(VerifyDialog(seen), closed)
+
+    def action_history(self) -> None:
+        past = self._history
+        if past is None:
+            self.notify(_("The requester's history is still loading"), severity="information")
+            return
+        choices = [
+            (
+                Text.assemble(
+                    f"#{ticket.id} ", (status_label(ticket.status), "dim"), " ", customer_line(ticket.subject)
+                ),
+                str(ticket.id),
+            )
+            for ticket in (*past.tickets, *past.account_tickets)
+        ]
+
+        def chosen(ticket_id: str | None) -> None:
+            if ticket_id is not None:
+                desk(self).open_ticket(int(ticket_id))
+
+        empty = _("No other tickets from this requester or its account.")
+        self.app.push_screen(ChoiceDialog(_("The requester's other tickets"), choices, empty), chosen)
 
     # Macros -------------------------------------------------------------------------------------------------
 

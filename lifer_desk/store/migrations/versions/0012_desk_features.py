@@ -1,5 +1,6 @@
 """Macros (canned replies), the paused resolution clock of a ticket waiting for its customer, and an index on
-the requester so that searching for an email or username, and a ticket's requester history, are index lookups.
+the requester (and on a data request's account) so that searching for an email or username, and a ticket's
+requester history, are index lookups.
 
 Revision ID: 0012
 Revises: 0007
@@ -37,11 +38,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("sla_paused_at", lifer_desk.store.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("sla_paused_seconds", sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_index("ix_ticket_requester", [sa.text("lower(requester)"), "id"], unique=False)
+    with op.batch_alter_table("data_request", schema=None) as batch_op:
+        batch_op.create_index("ix_data_request_account", ["account_id", "id"], unique=False)
     # Tickets already waiting for their customer pause from their last change, so reopening them resumes a clock.
     op.execute("UPDATE ticket SET sla_paused_at = updated_at WHERE status = 'pending_customer'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("data_request", schema=None) as batch_op:
+        batch_op.drop_index("ix_data_request_account")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_requester")
         batch_op.drop_column("sla_paused_seconds")

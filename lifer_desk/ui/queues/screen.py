@@ -55,7 +55,7 @@ class QueuesScreen(DeskScreen):
         Binding("o", "sort", _("Sort"), id="queues.sort"),
         Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
         Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
-        Binding("N", "create_ticket", _("New ticket"), id="queues.create"),
+        Binding("N", "create_ticket", _("New ticket"), show=False, id="queues.create"),
         Binding("tab", "switch_pane", _("Queues/tickets"), show=False, id="queues.switch_pane"),
         Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),

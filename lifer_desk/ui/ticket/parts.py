@@ -67,10 +67,10 @@ def header_text(
     else:
         answered = short_time(detail.first_responded_at, now, zone)
         _field(clocks, _("first response"), _("answered {at}").format(at=answered))
-    clocks.append("  ")
     if detail.sla_paused:
         _field(clocks, _("resolution"), _("paused, waiting for the customer"), "italic")
     else:
+        clocks.append("  ")
         clocks.append_text(_deadline(_("resolution"), detail.resolution_due, now, zone))
     lines = [top, owner, clocks]
     if detail.legal_reply_due is not None and detail.legal_delete_due is not None:

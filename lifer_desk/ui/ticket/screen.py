@@ -88,7 +88,7 @@ class TicketScreen(DeskScreen):
         Binding("g", "category", _("Category"), id="ticket.category"),
         Binding("l", "link", _("Link account"), id="ticket.link"),
         Binding("v", "verify", _("Verify identity"), id="ticket.verify"),
-        Binding("m", "macro", _("Macro"), id="ticket.macro"),
+        Binding("m", "macro", _("Macro"), show=False, id="ticket.macro"),
         Binding("h", "history", _("Requester history"), show=False, id="ticket.history"),
         Binding("t", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),

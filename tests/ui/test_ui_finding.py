@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, Select
 
-from lifer_desk.services import tickets
+from lifer_desk.services import queues, tickets
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
 from lifer_desk.ui.verify.account_lookup import AccountLookup
@@ -130,3 +130,42 @@ async def test_the_verify_dialog_opens_with_the_requesters_username(desk_app, ma
         lookup = app.screen.query_one(AccountLookup)
         assert lookup.query_one(Select).value == "username"
         assert lookup.query_one("#lookup", Input).value == "xiaozhang"
+
+
+def status_line(app) -> str:
+    table = app.screen.query_one(VirtualTable)
+    return str(table.render_line(table.size.height - 1).text).strip()
+
+
+async def test_the_position_line_counts_the_view_and_stays_after_end(desk_app, make_ticket, settle) -> None:
+    for n in range(5):
+        make_ticket(f"退款 {n}")
+    make_ticket("Cannot log in")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        assert status_line(app) == "row 1 of 6"
+        await pilot.press("end")
+        await settle(pilot)
+        assert status_line(app) == "row 6 of 6"
+        await search_for(pilot, "退款", settle)
+        assert status_line(app) == "row 1 of 5"
+
+
+async def test_a_view_too_big_to_count_says_so_and_keeps_its_line_after_end(
+    desk_app, make_ticket, settle, monkeypatch
+) -> None:
+    monkeypatch.setattr(queues, "COUNT_CAP", 3)
+    for n in range(5):
+        make_ticket(f"退款 {n}")
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_all(pilot)
+        await settle(pilot)
+        assert status_line(app) == "row 1 of 3+"
+        await pilot.press("end")
+        await settle(pilot)
+        assert status_line(app) == "last rows of 3+"

@@ -24,7 +24,7 @@ from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.queues.create_ticket import CreateTicketDialog
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
-from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
+from lifer_desk.ui.queues.source import QueueSource, QueueTable, QueueView, columns_for, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.table_messages import LoadFailed, RowSelected
@@ -107,7 +107,7 @@ class QueuesScreen(DeskScreen):
             with Vertical(id="table-pane"):
                 yield StillInput(placeholder=_("/ search: words, 中文, #123, email"), id="search")
                 yield Static("", id="view-line", markup=False)
-                yield VirtualTable(
+                yield QueueTable(
                     QueueSource(self.ctx, self.view),
                     columns_for(width - QueueList.width_for(narrow)),
                     id="tickets",

@@ -55,4 +55,6 @@ def demo_command(
     typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
     settings = load_settings()
     demo = prepare_demo(settings, agent=as_agent or settings.agent or "agent", contacts=demo_contacts)
+    # Other commands read the desk's own database unless told: say how to point them at this one.
+    typer.echo(f"demo database: LIFER_DATABASE_URL={demo.settings.database_url} (for `audit verify` and others)")
     _run(demo.ctx, demo.settings, demo.sandbox_path)

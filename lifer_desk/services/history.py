@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.tickets import get_ticket
@@ -45,18 +46,24 @@ class RequesterHistory:
     more_requests: bool = False
 
 
+def _past(row: Any) -> PastTicket:
+    return PastTicket(row.id, row.status, row.subject, row.created_at)
+
+
 def requester_history(ctx: DeskContext, ticket_id: int) -> RequesterHistory:
     ticket = get_ticket(ctx, ticket_id)
     with ctx.db.read() as session:
-        own = [
-            PastTicket(*row) for row in store_history.requester_tickets(session, ticket.requester, ticket_id, SHOWN + 1)
-        ]
+        rows = store_history.requester_tickets(session, ticket.requester, ticket_id, SHOWN + 1)
+        own = [_past(row) for row in rows]
         if ticket.account_id is None:
             return RequesterHistory(tuple(own[:SHOWN]), len(own) > SHOWN)
         seen = {past.id for past in own}
         rows = store_history.account_tickets(session, ticket.account_id, ticket_id, SHOWN + 1)
-        linked = [PastTicket(*row) for row in rows if row.id not in seen]
-        requests = [PastRequest(*row) for row in store_history.account_requests(session, ticket.account_id, SHOWN + 1)]
+        linked = [_past(row) for row in rows if row.id not in seen]
+        requests = [
+            PastRequest(row.id, row.kind, row.state, row.ticket_id)
+            for row in store_history.account_requests(session, ticket.account_id, SHOWN + 1)
+        ]
     return RequesterHistory(
         tuple(own[:SHOWN]),
         len(own) > SHOWN,

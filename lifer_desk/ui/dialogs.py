@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,13 @@ from lifer_desk.i18n import _
 from lifer_desk.services.tickets import MAX_TEXT
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.still_inputs import StillTextArea
+
+
+def say_in_dialog(dialog: DeskModal[Any], problem: str | Text) -> None:
+    """Show why the dialog's input was refused in its `#dialog-error` line, where the agent is typing."""
+    error = dialog.query_one("#dialog-error", Label)
+    error.update(problem)
+    error.remove_class("-empty")
 
 
 class TextDialog(DeskModal[str | None]):
@@ -87,13 +94,12 @@ class TextDialog(DeskModal[str | None]):
 
     @on(StillTextArea.PasteRefused)
     def _paste_refused(self, event: StillTextArea.PasteRefused) -> None:
-        error = self.query_one("#dialog-error", Label)
-        error.update(
+        say_in_dialog(
+            self,
             _("Nothing was pasted: {n:,} characters would take this past its limit of {limit:,}.").format(
                 n=event.pasted, limit=event.limit
-            )
+            ),
         )
-        error.remove_class("-empty")
 
     def action_send(self) -> None:
         self._stop_pending()

@@ -11,6 +11,7 @@ from lifer_desk.ui.ticket.screen import TicketScreen
 from lifer_desk.ui.verify.account_lookup import AccountLookup
 from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
 from tests.ui.test_ui_queues import open_all, shown_ids
+from tests.ui.test_ui_ticket import open_ticket_view
 from widgets.virtual_table import VirtualTable
 
 
@@ -19,18 +20,25 @@ async def search_for(pilot, text: str, settle) -> None:
     await settle(pilot)
 
 
-async def test_a_ticket_number_with_or_without_hash_lists_that_ticket(desk_app, make_ticket, settle) -> None:
-    make_ticket("退款申请")
-    wanted = make_ticket("Cannot log in")
+async def found_by(desk_app, settle, *searches: str) -> list[list[int]]:
+    """The tickets each search lists in the All queue, in turn (escape clears each one)."""
     app = desk_app()
+    found = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_all(pilot)
-        await search_for(pilot, f"#{wanted.id}", settle)
-        assert shown_ids(app) == [wanted.id]
-        await pilot.press("escape")
-        await search_for(pilot, str(wanted.id), settle)
-        assert shown_ids(app) == [wanted.id]
+        for text in searches:
+            await search_for(pilot, text, settle)
+            found.append(sorted(shown_ids(app)))
+            await pilot.press("escape")
+            await settle(pilot)
+    return found
+
+
+async def test_a_ticket_number_with_or_without_hash_lists_that_ticket(desk_app, make_ticket, settle) -> None:
+    make_ticket("退款申请")
+    wanted = make_ticket("Cannot log in")
+    assert await found_by(desk_app, settle, f"#{wanted.id}", str(wanted.id)) == [[wanted.id], [wanted.id]]
 
 
 async def test_an_email_username_or_account_id_lists_that_requesters_tickets(
@@ -41,32 +49,14 @@ async def test_an_email_username_or_account_id_lists_that_requesters_tickets(
     by_name = make_ticket("Cannot log in", requester="xiaozhang")
     linked = make_ticket("账号", requester="other@qq.com")
     tickets.link_account(ctx, tickets.claim(ctx, linked.id), "u_0042")
-    app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_all(pilot)
-        await search_for(pilot, "wu.gang126@foxmail.com", settle)
-        assert sorted(shown_ids(app)) == sorted([first.id, second.id])
-        await pilot.press("escape")
-        await search_for(pilot, "xiaozhang", settle)
-        assert shown_ids(app) == [by_name.id]
-        await pilot.press("escape")
-        await search_for(pilot, "u_0042", settle)
-        assert shown_ids(app) == [linked.id]
+    found = await found_by(desk_app, settle, "wu.gang126@foxmail.com", "xiaozhang", "u_0042")
+    assert found == [sorted([first.id, second.id]), [by_name.id], [linked.id]]
 
 
 async def test_one_letter_or_one_chinese_character_finds_by_prefix(desk_app, make_ticket, settle) -> None:
     login = make_ticket("Cannot log in")
     refund = make_ticket("退款申请")
-    app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_all(pilot)
-        await search_for(pilot, "l", settle)
-        assert shown_ids(app) == [login.id]
-        await pilot.press("escape")
-        await search_for(pilot, "退", settle)
-        assert shown_ids(app) == [refund.id]
+    assert await found_by(desk_app, settle, "l", "退") == [[login.id], [refund.id]]
 
 
 async def test_escape_in_the_table_clears_the_search(desk_app, make_ticket, settle) -> None:
@@ -106,8 +96,7 @@ async def test_the_link_dialog_opens_with_the_requesters_username_and_finds_it(d
     ticket = make_ticket("Cannot log in", requester="xiaozhang")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_ticket(ticket.id)
-        await settle(pilot)
+        await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("l")
         await settle(pilot)
         dialog = app.screen
@@ -123,8 +112,7 @@ async def test_the_verify_dialog_opens_with_the_requesters_username(desk_app, ma
     ticket = make_ticket("退款申请", requester="xiaozhang")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_ticket(ticket.id)
-        await settle(pilot)
+        await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("v")
         await settle(pilot)
         lookup = app.screen.query_one(AccountLookup)

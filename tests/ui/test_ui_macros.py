@@ -9,7 +9,7 @@ from lifer_desk.services import macros, tickets
 from lifer_desk.services.agents import Actor
 from lifer_desk.services.macros import NewMacro
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
-from tests.ui.test_ui_ticket import header, notice
+from tests.ui.test_ui_ticket import header, notice, open_ticket_view
 
 OPERATOR = Actor("root", operator=True)
 
@@ -26,8 +26,7 @@ async def test_a_macro_fills_its_placeholders_replies_and_sets_its_status(desk_a
     tickets.claim(ctx, ticket.id)
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_ticket(ticket.id)
-        await settle(pilot)
+        await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog)
@@ -50,8 +49,7 @@ async def test_a_refused_macro_keeps_the_text_as_the_reply_draft(desk_app, make_
     ticket = make_ticket("Cannot log in", name="Jane")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_ticket(ticket.id)
-        await settle(pilot)
+        await open_ticket_view(app, pilot, ticket.id, settle)
         await pilot.press("m", "enter")
         await settle(pilot)
         await pilot.press("ctrl+s")  # not claimed: refused

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lifer_desk.services import history, tickets
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.ticket.screen import TicketScreen
-from tests.ui.test_ui_ticket import header
+from tests.ui.test_ui_ticket import header, open_ticket_view
 
 
 async def test_the_requesters_other_tickets_are_counted_listed_and_opened(desk_app, make_ticket, settle) -> None:
@@ -15,8 +15,7 @@ async def test_the_requesters_other_tickets_are_counted_listed_and_opened(desk_a
     ticket = make_ticket("又扣费了", requester="wu.gang@foxmail.com")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_ticket(ticket.id)
-        await settle(pilot)
+        await open_ticket_view(app, pilot, ticket.id, settle)
         assert "history 1 other tickets (h to list)" in header(app)
         await pilot.press("h")
         await settle(pilot)

@@ -19,6 +19,7 @@ from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_create import TicketForm
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import DeskModal
+from lifer_desk.ui.dialogs import say_in_dialog
 from lifer_desk.ui.still_inputs import StillInput, StillTextArea
 from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS
 
@@ -114,9 +115,7 @@ class CreateTicketDialog(DeskModal[TicketDetail | None]):
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
-        error = self.query_one("#dialog-error", Label)
-        error.update(Text(message.reason))
-        error.remove_class("-empty")
+        say_in_dialog(self, Text(message.reason))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from lifer_desk.services import tickets
 from lifer_desk.services.errors import NotFound
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import DeskModal
+from lifer_desk.ui.dialogs import say_in_dialog
 from lifer_desk.ui.still_inputs import StillInput
 
 
@@ -45,7 +46,7 @@ class GoToDialog(DeskModal[TicketDetail | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         ticket_id = lookup_of(event.value).ticket_id
         if ticket_id is None:
-            self._say(_("Type a ticket number, such as 3913 or #3913."))
+            say_in_dialog(self, _("Type a ticket number, such as 3913 or #3913."))
         else:
             self._open(ticket_id)
 
@@ -60,12 +61,7 @@ class GoToDialog(DeskModal[TicketDetail | None]):
 
     @on(Missing)
     def _missing(self, message: Missing) -> None:
-        self._say(message.problem)
-
-    def _say(self, problem: str) -> None:
-        error = self.query_one("#dialog-error", Label)
-        error.update(problem)
-        error.remove_class("-empty")
+        say_in_dialog(self, message.problem)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -37,7 +37,9 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sla_paused_at", lifer_desk.store.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("sla_paused_seconds", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.create_index("ix_ticket_requester", [sa.text("lower(requester)"), "id"], unique=False)
+    # Outside the batch: SQLite's batch mode cannot see an expression index, so it must not own this one. A later
+    # batch that copies the ticket table on SQLite would drop it, and must create it again.
+    op.create_index("ix_ticket_requester", "ticket", [sa.text("lower(requester)"), "id"], unique=False)
     with op.batch_alter_table("data_request", schema=None) as batch_op:
         batch_op.create_index("ix_data_request_account", ["account_id", "id"], unique=False)
     # Tickets already waiting for their customer pause from their last change, so reopening them resumes a clock.
@@ -47,8 +49,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("data_request", schema=None) as batch_op:
         batch_op.drop_index("ix_data_request_account")
+    op.drop_index("ix_ticket_requester", table_name="ticket")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
-        batch_op.drop_index("ix_ticket_requester")
         batch_op.drop_column("sla_paused_seconds")
         batch_op.drop_column("sla_paused_at")
     op.drop_table("macro")

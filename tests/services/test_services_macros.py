@@ -32,7 +32,7 @@ def test_only_a_supervisor_or_the_operator_manages_macros(db: Database) -> None:
     assert macros.add_macro(db, Actor("sue"), NewMacro("hi", "en", "Hello")).name == "hi"
     with pytest.raises(Refused, match="language is zh or en"):
         macros.add_macro(db, OPERATOR, NewMacro("hi", "fr", "Bonjour"))
-    with pytest.raises(Refused, match="There is no status .finished."):
+    with pytest.raises(Refused, match="There is no status 'finished'"):
         macros.add_macro(db, OPERATOR, NewMacro("done", "en", "Done", status="finished"))
 
 

@@ -116,7 +116,7 @@ def main() -> None:
         env.update(TERM="xterm-256color", XDG_DATA_HOME=home, COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]))
         print("preparing the demo database (5,000 tickets)…", file=sys.stderr, flush=True)
         os.environ["XDG_DATA_HOME"] = home
-        prepare_demo(load_settings(), role="agent", contacts=demo_contacts).ctx.db.dispose()
+        prepare_demo(load_settings(), agent="agent", contacts=demo_contacts).ctx.db.dispose()
         terminal = Terminal([str(executable), "demo"], env)
         try:
             first = terminal.read_until_quiet(timeout=30, quiet=1.5)

@@ -388,6 +388,8 @@ def _bytes(key: str, raw: str) -> int:
 def _text(_key: str, raw: str) -> str:
     """Free text as given; a double-quoted .env value writes its line breaks as \\n."""
     return raw
+
+
 def _directory(key: str, raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_absolute():

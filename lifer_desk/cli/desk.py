@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -22,11 +21,6 @@ from lifer_desk.services.identity import current_agent
 # between a fast typist's keys over SSH, well over the few ms between the bytes of one sequence, which a
 # terminal writes at once. An ESCDELAY already in the environment is kept.
 ESCAPE_DELAY_MS = 20
-
-
-class DemoRole(StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
 
 
 def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket_id: int | None = None) -> None:
@@ -59,7 +53,12 @@ def open_desk(ticket_id: int | None = None) -> None:
 
 
 def demo_command(
-    as_role: DemoRole = typer.Option(DemoRole.AGENT, "--as", help="Open the demo as an agent or a supervisor."),
+    as_agent: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="agent, supervisor, or any seeded agent (li.wei, emma.w...); default LIFER_AGENT, else agent.",
+    ),
 ) -> None:
     """Open the desk on a demo database with 5,000 tickets and the in-process admin-API sandbox."""
     # Imported here: the demo builds on the admin-API sandbox (FastAPI), which `lifer-desk` alone never loads.
@@ -67,5 +66,8 @@ def demo_command(
     from lifer_desk.services.demo import prepare_demo
 
     typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
-    demo = prepare_demo(load_settings(), role=as_role.value, contacts=demo_contacts)
+    settings = load_settings()
+    demo = prepare_demo(settings, agent=as_agent or settings.agent or "agent", contacts=demo_contacts)
+    # Other commands read the desk's own database unless told: say how to point them at this one.
+    typer.echo(f"demo database: LIFER_DATABASE_URL={demo.settings.database_url} (for `audit verify` and others)")
     _run(demo.ctx, demo.settings, demo.sandbox_path)

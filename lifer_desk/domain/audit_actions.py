@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     AUDIT_GUARDS_RESTORED = "audit.guards_restored"
     TICKET_OPEN = "ticket.open"
     TICKET_CLAIM = "ticket.claim"
+    # A claim taken from another agent who owned the ticket (their lease lapsed, or a supervisor took it).
+    TICKET_TAKE_OVER = "ticket.take_over"
     TICKET_RELEASE = "ticket.release"
     TICKET_REPLY = "ticket.reply"
     TICKET_NOTE = "ticket.note"
@@ -28,6 +30,10 @@ class AuditAction(StrEnum):
     TICKET_CATEGORY = "ticket.category"
     TICKET_LINK_ACCOUNT = "ticket.link_account"
     TICKETS_SEED = "tickets.seed"
+    # A macro was used on a ticket: its reply and changes are audited each, this names the macro.
+    TICKET_MACRO = "ticket.macro"
+    MACRO_ADD = "macro.add"
+    MACRO_REMOVE = "macro.remove"
     VERIFICATION_ATTEMPT = "verification.attempt"
     VERIFICATION_LOCK = "verification.lock"
     VERIFICATION_UNLOCK = "verification.unlock"

@@ -9,6 +9,9 @@ matched as a prefix while the agent is still typing it (no trailing space). Whol
 a million-ticket index fast: a prefix term merges the lists of every token it starts. For the same
 reason a one-letter prefix is taken as a whole word, and common English words are left out of a query
 that has other words to go on.
+
+A search is also read as a lookup (`lookup_of`): "#3913" is that ticket, a bare number that ticket or those
+words, and one token such as an email, username or account id that requester's tickets.
 """
 
 from __future__ import annotations
@@ -72,7 +75,32 @@ def query_terms(query: str) -> list[Term]:
                 terms.setdefault(Term(run[i : i + 2], prefix=False))
         else:
             word = run.lower()
-            typing = still_typing and n == len(runs) - 1 and len(word) > 1
+            # A lone letter is still a prefix when it is the whole search: something sensible beats nothing.
+            typing = still_typing and n == len(runs) - 1 and (len(word) > 1 or len(runs) == 1)
             terms.setdefault(Term(word, prefix=typing))
     kept = [t for t in terms if t.prefix or t.text not in STOPWORDS]
     return kept or list(terms)
+
+
+_TICKET_NUMBER = re.compile(r"(#)?(\d{1,18})")
+# An email, a username or an admin-API account id: one token of the characters they are made of.
+_CONTACT = re.compile(r"[\w.+@-]{2,320}")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a search asks for besides words: a ticket by number, or a requester by contact or account id."""
+
+    ticket_id: int | None = None
+    contact: str | None = None
+    # Whether the words of the search are looked for too: not for "#3913" nor for an email.
+    words: bool = True
+
+
+def lookup_of(query: str) -> Lookup:
+    query = query.strip()
+    if number := _TICKET_NUMBER.fullmatch(query):
+        return Lookup(ticket_id=int(number.group(2)), words=number.group(1) is None)
+    if _CONTACT.fullmatch(query) and not _is_cjk(query):
+        return Lookup(contact=query, words="@" not in query)
+    return Lookup()

@@ -169,6 +169,21 @@ def _parse_duration(key: str, text: str) -> timedelta:
     return duration
 
 
+@dataclass(frozen=True)
+class Resumed:
+    """A paused resolution clock started again: the due time it now has, and every pause so far."""
+
+    resolution_due: datetime
+    paused_seconds: int
+
+
+def resume(resolution_due: datetime, paused_at: datetime, paused_seconds: int, now: datetime) -> Resumed:
+    """The resolution clock after a pause from `paused_at` to `now`: it moves on by the time it stood still."""
+    paused = max(timedelta(0), require_aware(now, "now") - require_aware(paused_at, "paused_at"))
+    whole = int(paused.total_seconds())
+    return Resumed(resolution_due + timedelta(seconds=whole), paused_seconds + whole)
+
+
 class SlaState(StrEnum):
     OK = "ok"
     WARNING = "warning"

@@ -8,6 +8,7 @@ never a key, so an agent who types it back gets told to ask for the full value i
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -60,6 +61,24 @@ def lookup_value(kind: LookupKind, value: str) -> str:
     if "*" in value:
         raise Refused(_("a masked value cannot find an account: ask for the full value"))
     return value
+
+
+_PHONE = re.compile(r"\+?[\d\s().-]+")
+
+
+def prefilled_lookup(contact: str) -> tuple[LookupKind, str]:
+    """How a ticket's requester contact is looked up: an email by email, anything else as a username, and
+    nothing prefilled when the contact cannot be a username either (a phone number with spaces, say)."""
+    contact = contact.strip()
+    if "@" in contact:
+        return LookupKind.EMAIL, contact
+    if not contact or _PHONE.fullmatch(contact) or any(ch.isspace() for ch in contact):
+        # A phone number (the admin API looks up no account by it) or a name: the agent asks the caller.
+        return LookupKind.EMAIL, ""
+    try:
+        return LookupKind.USERNAME, normalise_username(contact)
+    except ClaimError:
+        return LookupKind.EMAIL, ""
 
 
 async def find_account(

@@ -35,6 +35,14 @@ class Refused(DeskError):
     """The request breaks a rule: an invalid transition, someone else's claim, bad input."""
 
 
+class TakeOverNeeded(Refused):
+    """The ticket belongs to another agent: claiming it takes it over from them, so the agent must confirm."""
+
+    def __init__(self, message: str, owner: str) -> None:
+        super().__init__(message)
+        self.owner = owner
+
+
 class StaleVersion(DeskError):
     """Someone else changed the record since it was read; `changes` says what differs."""
 

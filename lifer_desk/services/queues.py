@@ -15,7 +15,7 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketRow, row_view
 from lifer_desk.store import queues as store_queues
-from lifer_desk.store.queues import QueueQuery
+from lifer_desk.store.queues import QueueQuery as QueueQuery  # re-exported: the UI names the type it holds
 from lifer_desk.store.tickets import last_change
 
 COUNT_CAP = 9_999
@@ -47,15 +47,16 @@ def queue_filter(
     if assignee and not NAME_PATTERN.fullmatch(assignee):
         raise Refused(_("{name!r} is not an agent name.").format(name=assignee))
     return QueueFilter(
-        status=_choice(TicketStatus, status, _("status")),
-        category=_choice(Category, category, _("category")),
-        priority=_choice(Priority, priority, _("priority")),
+        status=choice(TicketStatus, status, _("status")),
+        category=choice(Category, category, _("category")),
+        priority=choice(Priority, priority, _("priority")),
         assignee=assignee or None,
         unassigned=unassigned,
     )
 
 
-def _choice(kind: type[Choice], value: str, name: str) -> Choice | None:
+def choice(kind: type[Choice], value: str | None, name: str) -> Choice | None:
+    """`value` as a member of `kind` (blank: None), or Refused naming the members."""
     if not value:
         return None
     try:
@@ -93,6 +94,13 @@ def page(
     with ctx.db.read() as session:
         rows = store_queues.page(session, query, limit=limit, after=after, before=before, last=last)
         return [(store_queues.sort_key(query, row), row_view(row)) for row in rows]
+
+
+def capped_total(ctx: DeskContext, query: QueueQuery, cap: int = COUNT_CAP) -> int:
+    """How many tickets one view (queue, search, filters) holds, counted no further than `cap + 1`."""
+    check_search(query.search)
+    with ctx.db.read() as session:
+        return store_queues.capped_count(session, query, cap)
 
 
 def counts(ctx: DeskContext, cap: int = COUNT_CAP) -> dict[QueueName, int]:

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.search_text import index_document
 from lifer_desk.domain.sla import SlaPolicy, SlaTarget
-from lifer_desk.domain.tickets import OPEN_STATUSES, Category, Priority
+from lifer_desk.domain.tickets import OPEN_STATUSES, Category, Priority, TicketStatus
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
@@ -59,6 +59,8 @@ def _batches(tickets: Iterator[SyntheticTicket], first_id: int) -> Iterator[Batc
                     stamp(replied),
                     stamp(t.legal_due_calendar),
                     stamp(t.legal_due_working),
+                    # Waiting for the customer since the last message: the resolution clock stands from then.
+                    stamp(t.thread[-1][3]) if t.status == TicketStatus.PENDING_CUSTOMER else None,
                     created,
                     stamp(t.thread[-1][3]),
                     1,

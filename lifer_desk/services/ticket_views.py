@@ -29,6 +29,8 @@ class TicketRow:
     assignee: str | None
     updated_at: datetime
     claim_expires_at: datetime | None
+    # The resolution clock stands still while the ticket waits for its customer.
+    sla_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class TicketDetail:
     # The newest events, in the read's window, oldest first; `earlier` is how many older ones it left out.
     events: tuple[EventView, ...]
     earlier: int
+    sla_paused: bool = False
 
     def claimed_by(self, agent: str, now: datetime) -> bool:
         return self.assignee == agent and self.claim_expires_at is not None and self.claim_expires_at >= now
@@ -120,6 +123,7 @@ def row_view(row: Any) -> TicketRow:
         assignee=row.assignee,
         updated_at=row.updated_at,
         claim_expires_at=row.claim_expires_at,
+        sla_paused=row.sla_paused_at is not None,
     )
 
 
@@ -153,4 +157,5 @@ def detail_view(ticket: Ticket, events: list[ThreadEvent], total: int) -> Ticket
             EventView(e.id, e.kind, e.author, e.body, json.loads(e.meta), e.created_at, e.length) for e in events
         ),
         earlier=total - len(events),
+        sla_paused=ticket.sla_paused_at is not None,
     )

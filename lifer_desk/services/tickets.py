@@ -8,13 +8,14 @@ when the change conflicts with it: see _REPLY_CONFLICTS).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.legal_clocks import legal_deadlines
+from lifer_desk.domain.sla import resume
 from lifer_desk.domain.text_safety import storable
 from lifer_desk.domain.tickets import (
     LEGAL_CATEGORIES,
@@ -29,7 +30,7 @@ from lifer_desk.domain.tickets import (
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail, mail_outbox
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import NotFound, Refused, StaleVersion
+from lifer_desk.services.errors import NotFound, Refused, StaleVersion, TakeOverNeeded
 from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail, detail_view
 from lifer_desk.services.writing import writing
 from lifer_desk.store import drafts as store_drafts
@@ -79,21 +80,39 @@ def _audit(session: Session, ctx: DeskContext, action: AuditAction, ticket_id: i
     audit_trail.record(session, ctx.agent, action, "ticket", ticket_id, details)
 
 
-def claim(ctx: DeskContext, ticket_id: int) -> TicketDetail:
+def claim(ctx: DeskContext, ticket_id: int, *, take_over: bool = False) -> TicketDetail:
+    """Claim a ticket. One owned by another agent is only taken with `take_over` (the agent confirmed it),
+    and one whose owner's lease is still live only by a supervisor; a take-over is audited as one."""
     now = ctx.clock()
     with writing(ctx) as session:
         ticket = _load(session, ticket_id)
         previous = ticket.assignee
-        if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
-            ticket = _load(session, ticket_id)
-            until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
-            raise Refused(
-                _("ticket #{id} is claimed by {agent} until {until}").format(
-                    id=ticket_id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
-                )
+        if previous is None or previous == ctx.agent:
+            if not store.try_claim(session, ticket_id, ctx.agent, now, ctx.lease):
+                raise _claimed_by_other(ctx, _load(session, ticket_id))
+            _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, previous_assignee=previous)
+            return _detail(session, ticket_id)
+        live = ticket.claim_expires_at is not None and ticket.claim_expires_at >= now
+        if live and not ctx.is_supervisor:
+            raise _claimed_by_other(ctx, ticket)
+        if not take_over:
+            raise TakeOverNeeded(
+                _("ticket #{id} belongs to {agent}: take over from {agent}?").format(id=ticket_id, agent=previous),
+                previous,
             )
-        _audit(session, ctx, AuditAction.TICKET_CLAIM, ticket_id, previous_assignee=previous)
+        if not store.take_claim(session, ticket_id, ctx.agent, previous, now, ctx.lease):
+            raise Refused(_("ticket #{id} changed hands meanwhile; look again").format(id=ticket_id))
+        _audit(session, ctx, AuditAction.TICKET_TAKE_OVER, ticket_id, previous_assignee=previous, live_claim=live)
         return _detail(session, ticket_id)
+
+
+def _claimed_by_other(ctx: DeskContext, ticket: Ticket) -> Refused:
+    until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
+    return Refused(
+        _("ticket #{id} is claimed by {agent} until {until}; only a supervisor may take a live claim").format(
+            id=ticket.id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
+        )
+    )
 
 
 def renew_claim(ctx: DeskContext, ticket_id: int) -> bool:
@@ -188,23 +207,30 @@ def _clean_text(body: str, what: str) -> str:
 
 def reply(ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
     """Record a reply, queue it for the customer when the ticket came by mail, and start the clock."""
+    with writing(ctx) as session:
+        reply_in(session, ctx, seen, body)
+        return _detail(session, seen.id)
+
+
+def reply_in(session: Session, ctx: DeskContext, seen: TicketDetail, body: str) -> TicketDetail:
+    """`reply` inside a caller's write transaction (a macro is a reply and field changes in one step); returns
+    the ticket as it now is, for the next step."""
     body = _clean_text(body, _("reply"))
     now = ctx.clock()
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        changes: dict[str, Any] = {}
-        if ticket.first_responded_at is None:
-            changes["first_responded_at"] = now
-        if ticket.status == TicketStatus.NEW:
-            changes["status"] = TicketStatus.OPEN
-        _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
-        event_id = store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
-        # A mail ticket's reply leaves by the mail outbox, committed with the event or not at all.
-        mail_outbox.queue_reply(session, ctx, _load(session, seen.id), event_id, body, now)
-        store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
-        _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    changes: dict[str, Any] = {}
+    if ticket.first_responded_at is None:
+        changes["first_responded_at"] = now
+    if ticket.status == TicketStatus.NEW:
+        changes["status"] = TicketStatus.OPEN
+    _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
+    event_id = store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+    # A mail ticket's reply leaves by the mail outbox, committed with the event or not at all.
+    mail_outbox.queue_reply(session, ctx, _load(session, seen.id), event_id, body, now)
+    store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)
+    _audit(session, ctx, AuditAction.TICKET_REPLY, seen.id, chars=len(body))
+    return _detail(session, seen.id)
 
 
 def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
@@ -221,66 +247,105 @@ def add_note(ctx: DeskContext, ticket_id: int, body: str) -> TicketDetail:
 
 
 def set_status(ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return status_in(session, ctx, seen, status)
+
+
+def status_in(session: Session, ctx: DeskContext, seen: TicketDetail, status: str) -> TicketDetail:
+    """`set_status` inside a caller's write transaction; returns the ticket as it now is."""
     now = ctx.clock()
     try:
         target = TicketStatus(status)
     except ValueError:
         raise Refused(_("unknown status {status!r}").format(status=status)) from None
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        try:
-            check_ticket_transition(TicketStatus(ticket.status), target)
-        except TransitionRefused as exc:
-            raise Refused(str(exc)) from None
-        # Read before the update: it expires the session, and `ticket` would then show the new status.
-        before = ticket.status
-        _update(session, ctx, seen, now, status=target)
-        store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
-        _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    try:
+        check_ticket_transition(TicketStatus(ticket.status), target)
+    except TransitionRefused as exc:
+        raise Refused(str(exc)) from None
+    # Read before the update: it expires the session, and `ticket` would then show the new status.
+    before = ticket.status
+    _update(session, ctx, seen, now, status=target, **status_clock_changes(ticket, target, now))
+    store.add_event(session, seen.id, EventKind.STATUS, ctx.agent, "", now, {"from": before, "to": target})
+    _audit(session, ctx, AuditAction.TICKET_STATUS, seen.id, **{"from": before, "to": str(target)})
+    return _detail(session, seen.id)
+
+
+def status_clock_changes(ticket: Ticket, target: TicketStatus, now: datetime) -> dict[str, Any]:
+    """What a move to `target` does to the resolution clock, as Zendesk's pausable SLAs: waiting for the
+    customer stops it, and leaving that state starts it again with the time paused added. The legal clocks
+    never pause. For any use case that changes a ticket's status (an agent's, or the customer's reply)."""
+    waiting = target == TicketStatus.PENDING_CUSTOMER
+    if waiting and ticket.sla_paused_at is None:
+        return {"sla_paused_at": now}
+    if not waiting and ticket.sla_paused_at is not None:
+        resumed = resume(ticket.resolution_due, ticket.sla_paused_at, ticket.sla_paused_seconds, now)
+        return {
+            "sla_paused_at": None,
+            "resolution_due": resumed.resolution_due,
+            "sla_paused_seconds": resumed.paused_seconds,
+        }
+    return {}
 
 
 def set_priority(ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return priority_in(session, ctx, seen, priority)
+
+
+def priority_in(session: Session, ctx: DeskContext, seen: TicketDetail, priority: str) -> TicketDetail:
+    """`set_priority` inside a caller's write transaction; returns the ticket as it now is."""
     try:
         target = Priority(priority)
     except ValueError:
         raise Refused(_("unknown priority {p!r}").format(p=priority)) from None
-    return _set_field(ctx, seen, "priority", target, category=Category(seen.category), priority=target)
+    return _set_field(session, ctx, seen, "priority", target, category=Category(seen.category), priority=target)
 
 
 def set_category(ctx: DeskContext, seen: TicketDetail, category: str) -> TicketDetail:
+    with writing(ctx) as session:
+        return category_in(session, ctx, seen, category)
+
+
+def category_in(session: Session, ctx: DeskContext, seen: TicketDetail, category: str) -> TicketDetail:
+    """`set_category` inside a caller's write transaction; returns the ticket as it now is."""
     try:
         target = Category(category)
     except ValueError:
         raise Refused(_("unknown category {c!r}").format(c=category)) from None
-    return _set_field(ctx, seen, "category", target, category=target, priority=Priority(seen.priority))
+    return _set_field(session, ctx, seen, "category", target, category=target, priority=Priority(seen.priority))
 
 
 def _set_field(
-    ctx: DeskContext, seen: TicketDetail, name: str, value: str, *, category: Category, priority: Priority
+    session: Session,
+    ctx: DeskContext,
+    seen: TicketDetail,
+    name: str,
+    value: str,
+    *,
+    category: Category,
+    priority: Priority,
 ) -> TicketDetail:
     """Change priority or category; the SLA due times follow the policy for the new pair."""
     now = ctx.clock()
-    with writing(ctx) as session:
-        ticket = _load(session, seen.id)
-        _require_claim(ticket, ctx, now)
-        old = getattr(ticket, name)
-        due = ctx.sla.due_times(category, priority, ticket.created_at)
-        changes: dict[str, Any] = {
-            name: value,
-            "first_response_due": due.first_response,
-            "resolution_due": due.resolution,
-        }
-        if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
-            legal = legal_deadlines(now)
-            changes |= {"legal_due_calendar": legal.reply_due, "legal_due_working": legal.delete_due}
-        _update(session, ctx, seen, now, **changes)
-        store.add_event(
-            session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value}
-        )
-        _audit(session, ctx, _FIELD_ACTIONS[name], seen.id, **{"from": old, "to": str(value)})
-        return _detail(session, seen.id)
+    ticket = _load(session, seen.id)
+    _require_claim(ticket, ctx, now)
+    old = getattr(ticket, name)
+    due = ctx.sla.due_times(category, priority, ticket.created_at)
+    changes: dict[str, Any] = {
+        name: value,
+        "first_response_due": due.first_response,
+        # The pauses so far still count: a new target does not take back the time the customer had.
+        "resolution_due": due.resolution + timedelta(seconds=ticket.sla_paused_seconds),
+    }
+    if category in LEGAL_CATEGORIES and ticket.legal_due_calendar is None:
+        legal = legal_deadlines(now)
+        changes |= {"legal_due_calendar": legal.reply_due, "legal_due_working": legal.delete_due}
+    _update(session, ctx, seen, now, **changes)
+    store.add_event(session, seen.id, EventKind.FIELD, ctx.agent, "", now, {"field": name, "from": old, "to": value})
+    _audit(session, ctx, _FIELD_ACTIONS[name], seen.id, **{"from": old, "to": str(value)})
+    return _detail(session, seen.id)
 
 
 def link_account(ctx: DeskContext, seen: TicketDetail, account_id: str) -> TicketDetail:

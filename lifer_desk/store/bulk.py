@@ -25,7 +25,7 @@ from lifer_desk.store.models import Ticket
 TICKET_COLUMNS = (
     "id, channel, subject, body, requester, requester_name, account_id, category, priority, priority_rank, "
     "status, is_open, assignee, claim_expires_at, first_response_due, resolution_due, first_responded_at, "
-    "legal_due_calendar, legal_due_working, created_at, updated_at, version"
+    "legal_due_calendar, legal_due_working, sla_paused_at, created_at, updated_at, version"
 )
 EVENT_COLUMNS = "ticket_id, kind, author, body, meta, created_at"
 
@@ -150,7 +150,7 @@ def _marked(marker: Path | None, total: int) -> Iterator[_Window | None]:
 
 
 def _sqlite_batch(cursor: Any, batch: Batch) -> None:
-    placeholders = ", ".join("?" * 22)
+    placeholders = ", ".join("?" * len(TICKET_COLUMNS.split(",")))
     cursor.executemany(f"INSERT INTO ticket ({TICKET_COLUMNS}) VALUES ({placeholders})", batch.tickets)
     cursor.executemany(f"INSERT INTO ticket_event ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", batch.events)
     cursor.executemany("INSERT INTO ticket_fts (rowid, doc) VALUES (?, ?)", batch.documents)

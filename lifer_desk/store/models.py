@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from lifer_desk.store.types import UTCDateTime, utcnow
@@ -43,6 +43,9 @@ class Ticket(SQLModel, table=True):
         # The dashboard's tickets opened and closed per day (store.dashboard_query), from the index alone.
         Index("ix_ticket_created", "created_at", "id"),
         Index("ix_ticket_updated_open", "updated_at", "is_open"),
+        # Searching for a requester's email or username, and the requester history of the ticket view; emails
+        # come in as their senders typed them, so the lookup ignores case.
+        Index("ix_ticket_requester", text("lower(requester)"), "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -65,9 +68,32 @@ class Ticket(SQLModel, table=True):
     first_responded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     legal_due_calendar: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     legal_due_working: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Set while the ticket waits for its customer: the resolution clock stands still, and resolution_due moves
+    # on by the time paused when the ticket reopens. The legal clocks never pause.
+    sla_paused_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Every pause so far, in seconds: a new priority or category recomputes resolution_due with it. The server
+    # default serves the bulk seed, which names its columns.
+    sla_paused_seconds: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     version: int = Field(default=1, nullable=False)
+
+
+class Macro(SQLModel, table=True):
+    """A canned reply in one language, with the status, priority and category it may also set."""
+
+    __tablename__ = "macro"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_macro_name_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str | None = Field(default=None, sa_column=Column(String(24), nullable=True))
+    priority: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    category: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    created_by: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class TicketEvent(SQLModel, table=True):
@@ -141,6 +167,8 @@ class DataRequest(SQLModel, table=True):
         Index("ix_data_request_due", "due_working", "id"),
         Index("ix_data_request_ticket", "ticket_id", "state"),
         Index("ix_data_request_expiry", "expires_at"),
+        # A linked account's requests, listed in the ticket view's requester history.
+        Index("ix_data_request_account", "account_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

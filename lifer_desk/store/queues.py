@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, text, tuple_
 from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import PageKey, QueueFilter, QueueName, SortKey
+from lifer_desk.domain.search_text import lookup_of
 from lifer_desk.store.models import Ticket
 from lifer_desk.store.search import match_filter
 
@@ -33,6 +34,7 @@ ROW_COLUMNS = (
     col(Ticket.assignee),
     col(Ticket.updated_at),
     col(Ticket.claim_expires_at),
+    col(Ticket.sla_paused_at),
 )
 
 
@@ -50,11 +52,13 @@ class QueueQuery:
 def _queue_conditions(queue: QueueName, agent: str, now: datetime) -> list[ColumnElement[bool]]:
     open_ = col(Ticket.is_open) == 1
     due = col(Ticket.resolution_due)
+    # A ticket waiting for its customer has its resolution clock paused: it is neither due nor breached.
+    running = col(Ticket.sla_paused_at).is_(None)
     return {
         QueueName.MY_OPEN: [open_, col(Ticket.assignee) == agent],
         QueueName.UNASSIGNED: [open_, col(Ticket.assignee).is_(None)],
-        QueueName.DUE_24H: [open_, due >= now, due < now + timedelta(hours=24)],
-        QueueName.BREACHED: [open_, due < now],
+        QueueName.DUE_24H: [open_, due >= now, due < now + timedelta(hours=24), running],
+        QueueName.BREACHED: [open_, due < now, running],
         QueueName.DELETION: [open_, col(Ticket.category) == "deletion"],
         QueueName.CORRECTION: [open_, col(Ticket.category) == "correction"],
         QueueName.MINORS: [open_, col(Ticket.category) == "minor_data"],
@@ -77,11 +81,24 @@ def _conditions(session: Session, query: QueueQuery) -> list[ColumnElement[bool]
     if chosen.unassigned:
         conditions.append(col(Ticket.assignee).is_(None))
     if query.search.strip():
-        found = match_filter(session.get_bind().dialect.name, query.search)
-        if found is not None:
-            clause, params = found
-            conditions.append(text(clause).bindparams(**params))  # type: ignore[arg-type]  # where() takes text() too
+        conditions.extend(_search_conditions(session, query.search))
     return conditions
+
+
+def _search_conditions(session: Session, search: str) -> list[ColumnElement[bool]]:
+    """The ticket by number, the requester's tickets, or the words: whichever of them the search can mean."""
+    lookup = lookup_of(search)
+    found: list[ColumnElement[bool]] = []
+    if lookup.ticket_id is not None:
+        found.append(col(Ticket.id) == lookup.ticket_id)
+    if lookup.contact is not None:
+        # Contacts are stored as the customer wrote them; the index is on their lower-case form.
+        found.append(func.lower(col(Ticket.requester)) == lookup.contact.lower())
+        found.append(col(Ticket.account_id) == lookup.contact)
+    if lookup.words and (words := match_filter(session.get_bind().dialect.name, search)) is not None:
+        clause, params = words
+        found.append(text(clause).bindparams(**params))  # type: ignore[arg-type]  # or_() takes text() too
+    return [or_(*found)] if found else []
 
 
 def sort_key(query: QueueQuery, row: Row[Any]) -> PageKey:

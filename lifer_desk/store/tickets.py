@@ -203,6 +203,16 @@ def try_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease
     return _changed(session, statement)
 
 
+def take_claim(session: Session, ticket_id: int, agent: str, owner: str, now: datetime, lease: timedelta) -> bool:
+    """Take the ticket from `owner`, live lease or not; False when it changed hands (or was freed) meanwhile."""
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.assignee) == owner)
+        .values(assignee=agent, claim_expires_at=now + lease, updated_at=now)
+    )
+    return _changed(session, statement)
+
+
 def renew_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease: timedelta) -> bool:
     statement = (
         update(Ticket)

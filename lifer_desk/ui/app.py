@@ -30,6 +30,7 @@ from lifer_desk.ui.audit.screen import AuditScreen
 from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
@@ -63,6 +64,7 @@ class DeskApp(App[None], WorkerFailures):
         Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
         Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
         Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
+        Binding("ctrl+g", "go_to_ticket", _("Go to ticket"), show=False, id="app.go_to"),
     ]
 
     # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
@@ -220,6 +222,17 @@ class DeskApp(App[None], WorkerFailures):
         if self.current_mode == mode:
             return
         self._check_supervisor(mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Not over a dialog: what the agent is writing there stays in front of them.
+        return action != "go_to_ticket" or not isinstance(self.screen, ModalScreen)
+
+    def action_go_to_ticket(self) -> None:
+        def chosen(detail: TicketDetail | None) -> None:
+            if detail is not None:
+                self.push_screen(TicketScreen(detail.id, detail))
+
+        self.push_screen(GoToDialog(), chosen)
 
     def action_help(self) -> None:
         screen = self.screen

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,17 +20,24 @@ from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.still_inputs import StillTextArea
 
 
+def say_in_dialog(dialog: DeskModal[Any], problem: str | Text) -> None:
+    """Show why the dialog's input was refused in its `#dialog-error` line, where the agent is typing."""
+    error = dialog.query_one("#dialog-error", Label)
+    error.update(problem)
+    error.remove_class("-empty")
+
+
 class TextDialog(DeskModal[str | None]):
     """A multi-line text; ctrl+s sends it, escape cancels. Returns the text, or None.
 
-    With `keep`, the dialog edits a draft: escape keeps what is written (`keep(text)`), ctrl+g discards it
+    With `keep`, the dialog edits a draft: escape keeps what is written (`keep(text)`), ctrl+r discards it
     (`keep("")`), and `text` is where it starts. A paste that would go past `max_length` is refused in place.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
         Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
-        Binding("ctrl+g", "discard", _("Discard draft"), id="text_dialog.discard"),
+        Binding("ctrl+r", "discard", _("Discard draft"), id="text_dialog.discard"),
     ]
 
     # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
@@ -58,7 +66,7 @@ class TextDialog(DeskModal[str | None]):
             )
             yield Label("", id="dialog-error", classes="-empty", markup=False)
             hint = (
-                _("ctrl+s send · escape keep draft · ctrl+g discard")
+                _("ctrl+s send · escape keep draft · ctrl+r discard")
                 if self._keep
                 else _("ctrl+s send · escape cancel")
             )
@@ -86,13 +94,12 @@ class TextDialog(DeskModal[str | None]):
 
     @on(StillTextArea.PasteRefused)
     def _paste_refused(self, event: StillTextArea.PasteRefused) -> None:
-        error = self.query_one("#dialog-error", Label)
-        error.update(
+        say_in_dialog(
+            self,
             _("Nothing was pasted: {n:,} characters would take this past its limit of {limit:,}.").format(
                 n=event.pasted, limit=event.limit
-            )
+            ),
         )
-        error.remove_class("-empty")
 
     def action_send(self) -> None:
         self._stop_pending()
@@ -112,7 +119,8 @@ class TextDialog(DeskModal[str | None]):
 
 
 class ChoiceDialog(DeskModal[str | None]):
-    """One value out of `choices` (label, value); enter picks, escape cancels."""
+    """One value out of `choices` (label, value); enter picks, escape cancels. A label holding customer text is a
+    `Text`, which is never read as markup."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="choice_dialog.cancel"),
@@ -120,7 +128,7 @@ class ChoiceDialog(DeskModal[str | None]):
         Binding("k", "move(-1)", show=False, id="choice_dialog.up"),
     ]
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]], empty: str = "") -> None:
+    def __init__(self, title: str, choices: Sequence[tuple[str | Text, str]], empty: str = "") -> None:
         super().__init__()
         self._title = title
         self._choices = choices

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import col, select
 
 from lifer_desk.cli import main
 from lifer_desk.store import audit
 from lifer_desk.store import db as store_db
 from lifer_desk.store.db import Database
+from lifer_desk.store.models import AuditEvent
 from tests.agent_support import log_in
 
 KEY = "a-long-enough-audit-key"
@@ -320,3 +322,33 @@ def test_a_locked_database_is_one_sentence_without_sql(
     assert (
         err == "lifer-desk: The database is busy with other desks' writes: nothing was saved, try again in a moment.\n"
     )
+
+
+def test_macros_round_trip_is_audited_and_refuses_unknown_placeholders(desk: Desk, migrated: Database) -> None:
+    assert desk("macros", "list")[1].startswith("no macros yet")
+    added = desk(
+        "macros",
+        "add",
+        "more-info",
+        "--language",
+        "zh",
+        "--text",
+        "{requester_name}您好，请补充信息。{ticket}",
+        "--status",
+        "pending_customer",
+    )
+    assert added == (0, "macro more-info (zh) added\n", "")
+    assert desk("macros", "add", "more-info", "--language", "en", "--text", "Hello {requester_name}")[0] == 0
+    code, _out, err = desk("macros", "add", "bad", "--language", "en", "--text", "Hi {customer}")
+    assert code == 2 and "unknown placeholder {customer}" in err
+    code, _out, err = desk("macros", "add", "more-info", "--language", "en", "--text", "again")
+    assert code == 2 and "--replace" in err
+    assert desk("macros", "list")[1].splitlines() == [
+        "more-info  en  Hello {requester_name}",
+        "more-info  zh  status=pending_customer  {requester_name}您好，请补充信息。{ticket}",
+    ]
+    assert desk("macros", "remove", "more-info", "--language", "en") == (0, "macro more-info (en) removed\n", "")
+    assert [line.split()[0] for line in desk("macros", "list")[1].splitlines()] == ["more-info"]
+    with migrated.read() as session:
+        actions = [event.action for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))]
+    assert actions == ["macro.add", "macro.add", "macro.remove"]

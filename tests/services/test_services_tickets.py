@@ -12,7 +12,7 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import queues, tickets
 from lifer_desk.services.agents import Actor, deactivate_agent
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import AgentDeactivated, NotFound, Refused, StaleVersion
+from lifer_desk.services.errors import AgentDeactivated, NotFound, Refused, StaleVersion, TakeOverNeeded
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import AuditEvent
@@ -76,7 +76,9 @@ def test_claim_held_by_someone_else_is_refused_until_the_lease_expires(db: Datab
     with pytest.raises(Refused, match="claimed by alice"):
         tickets.claim(bob, ticket.id)
     clock.now += timedelta(minutes=16)
-    assert tickets.claim(bob, ticket.id).assignee == "bob"
+    with pytest.raises(TakeOverNeeded, match="take over from alice"):
+        tickets.claim(bob, ticket.id)
+    assert tickets.claim(bob, ticket.id, take_over=True).assignee == "bob"
 
 
 def test_stale_write_is_refused_and_says_what_changed(db: Database, clock: Clock) -> None:
@@ -192,3 +194,31 @@ def test_a_context_for_someone_who_is_no_agent_writes_nothing(db: Database, cloc
 def _audit_count(db: Database) -> int:
     with db.read() as session:
         return len(session.exec(select(AuditEvent)).all())
+
+
+def test_a_live_claim_is_taken_over_only_by_a_supervisor_and_audited_as_a_take_over(db: Database, clock: Clock) -> None:
+    alice, bob = ctx(db, "alice", clock), ctx(db, "bob", clock)
+    enrol(db, "sue", role="supervisor")
+    sue = DeskContext(db=db, settings=Settings(database_url=db.url), agent="sue", role="supervisor", clock=clock)
+    ticket = tickets.open_ticket(alice, draft())
+    tickets.claim(alice, ticket.id)
+    with pytest.raises(Refused, match="only a supervisor may take a live claim"):
+        tickets.claim(bob, ticket.id, take_over=True)
+    with pytest.raises(TakeOverNeeded, match="take over from alice"):
+        tickets.claim(sue, ticket.id)
+    assert tickets.claim(sue, ticket.id, take_over=True).assignee == "sue"
+    with db.read() as session:
+        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert last is not None and last.action == "ticket.take_over"
+    assert json.loads(last.details) == {"live_claim": True, "previous_assignee": "alice"}
+
+
+def test_a_closed_ticket_of_another_agent_asks_before_it_is_taken(db: Database, clock: Clock) -> None:
+    alice, bob = ctx(db, "alice", clock), ctx(db, "bob", clock)
+    seen = tickets.claim(alice, tickets.open_ticket(alice, draft()).id)
+    seen = tickets.set_status(alice, tickets.reply(alice, seen, "done"), "resolved")
+    tickets.set_status(alice, seen, "closed")
+    tickets.release_claim(alice, seen.id)
+    with pytest.raises(TakeOverNeeded):
+        tickets.claim(bob, seen.id)
+    assert tickets.get_ticket(bob, seen.id).assignee == "alice"

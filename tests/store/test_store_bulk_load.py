@@ -35,6 +35,11 @@ def _counts(db: Database) -> tuple[int, int, int]:
 
 
 def _ticket_indexes(db: Database) -> set[str]:
+    if db.engine.dialect.name == "sqlite":
+        # SQLAlchemy does not reflect SQLite's expression indexes (ix_ticket_requester is on lower(requester)).
+        with db.read() as session:
+            found = session.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ticket'"))
+            return set(found.scalars())
     return {index["name"] for index in inspect(db.engine).get_indexes("ticket")}
 
 

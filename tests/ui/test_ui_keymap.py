@@ -122,3 +122,31 @@ def test_the_readme_lists_every_binding_id() -> None:
     listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", keys.split("by its binding id", 1)[1]))
     declared = {binding.id for cls in desk_classes() for binding in cls.__dict__.get("BINDINGS", ())}
     assert listed == declared
+
+
+# How the README writes a key that Textual names otherwise.
+_README_KEYS = {
+    "slash": "/",
+    "question_mark": "?",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "home": "Home",
+    "end": "End",
+    "up": "k",
+    "down": "j",
+}
+
+
+def test_the_readme_key_table_lists_every_bindings_key() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Keys", 1)[1].split("by its binding id", 1)[0]
+    written = set(re.findall(r"`([^`]+)`", table))
+    missing = []
+    for cls in desk_classes():
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if not isinstance(binding, Binding) or binding.id is None:
+                continue
+            first = binding.key.split(",")[0]
+            if _README_KEYS.get(first, first) not in written:
+                missing.append(f"{binding.id}: {first}")
+    assert missing == []

@@ -38,14 +38,14 @@ async def test_an_unauthenticated_sender_and_attachments_show_as_plain_safe_text
         assert "[link=http://x]Admin[/link]" in title and "\x1b" not in title
 
 
-async def test_quoted_history_is_collapsed_until_m(desk_app, settle, ctx) -> None:
+async def test_quoted_history_is_collapsed_until_t(desk_app, settle, ctx) -> None:
     ticket_id = _ingest(ctx, "qq_gb18030.eml")
     app = desk_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_ticket_view(app, pilot, ticket_id, settle)
         assert laid_out(screen, ".event-quoted") == []
-        assert laid_out(screen, ".event-more") == ["… quoted history, 5 lines (m shows it)"]
-        await pilot.press("m")
+        assert laid_out(screen, ".event-more") == ["… quoted history, 5 lines (t shows it)"]
+        await pilot.press("t")
         await settle(pilot)
         (quoted,) = laid_out(screen, ".event-quoted")
         assert quoted.startswith("------------------ 原始邮件")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from textual.widgets import OptionList, TextArea
+from textual.widgets import Label, OptionList, TextArea
 
 from lifer_desk.admin_api import AdminApi, Unavailable
 from lifer_desk.config import ConfigError
@@ -358,7 +358,10 @@ async def test_a_failed_write_does_not_hide_later_changes_by_others(
         assert "updated by someone else" in notice(app)
 
 
-async def test_a_released_ticket_names_its_owner_and_can_be_claimed(desk_app, make_ticket, settle, bob) -> None:
+@pytest.mark.parametrize(("answer", "owner_line"), [(("enter",), "claimed by you"), (("down", "enter"), "agent bob")])
+async def test_a_released_ticket_names_its_owner_and_taking_it_over_asks_first(
+    desk_app, make_ticket, settle, bob, answer, owner_line
+) -> None:
     ticket = make_ticket("退款申请")
     tickets.claim(bob, ticket.id)
     tickets.release_claim(bob, ticket.id)
@@ -368,7 +371,12 @@ async def test_a_released_ticket_names_its_owner_and_can_be_claimed(desk_app, ma
         assert "agent bob, not claimed (c to claim)" in header(app)
         await pilot.press("c")
         await settle(pilot)
-        assert "claimed by you" in header(app)
+        # Someone else's ticket is not taken without a word: the desk asks first, and nothing changed yet.
+        assert isinstance(app.screen, ChoiceDialog)
+        assert "take over from bob?" in str(app.screen.query_one(".dialog-title", Label).render())
+        await pilot.press(*answer)  # yes, or no
+        await settle(pilot)
+        assert owner_line in header(app)
 
 
 async def test_the_header_countdowns_follow_the_clock_while_the_ticket_stays_open(

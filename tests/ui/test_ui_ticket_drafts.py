@@ -96,7 +96,7 @@ async def test_a_reply_over_the_limit_is_kept_and_discarding_empties_the_box(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert await box(pilot, settle, "r") == long
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert await box(pilot, settle, "r") == ""
     assert drafts.load_draft(ctx, ticket.id, "reply") == ""

@@ -19,10 +19,12 @@ from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
+from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import PolledScreen, desk
+from lifer_desk.ui.queues.create_ticket import CreateTicketDialog
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
-from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
+from lifer_desk.ui.queues.source import QueueSource, QueueTable, QueueView, columns_for, queue_columns
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.table_messages import LoadFailed, RowSelected
@@ -53,6 +55,7 @@ class QueuesScreen(PolledScreen):
         Binding("o", "sort", _("Sort"), id="queues.sort"),
         Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
         Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
+        Binding("N", "create_ticket", _("New ticket"), show=False, id="queues.create"),
         # Priority, so that the focus moves as the key arrives: keys typed just after it (fast, or bunched up by
         # SSH) then go to the pane it moved to, not into the search box (see `DeskModal`).
         Binding("tab", "switch_pane", _("Queues/tickets"), show=False, priority=True, id="queues.switch_pane"),
@@ -89,9 +92,9 @@ class QueuesScreen(PolledScreen):
         with Horizontal():
             yield QueueList(tuple(QueueName), narrow=narrow, id="queues")
             with Vertical(id="table-pane"):
-                yield StillInput(placeholder=_("/ search: words, 中文"), id="search")
+                yield StillInput(placeholder=_("/ search: words, 中文, #123, email"), id="search")
                 yield Static("", id="view-line", markup=False)
-                yield VirtualTable(
+                yield QueueTable(
                     QueueSource(self.ctx, self.view),
                     columns_for(width - QueueList.width_for(narrow)),
                     id="tickets",
@@ -223,8 +226,11 @@ class QueuesScreen(PolledScreen):
         self.query_one("#search", Input).focus()
 
     def action_clear_search(self) -> None:
+        """Escape, from the search box or the table: the search ends and the table shows the whole view."""
         search = self.query_one("#search", Input)
-        if search.has_focus and search.value:
+        if search.value or self.view.search:
+            if self._debounce is not None:
+                self._debounce.stop()
             search.value = ""
             self._search("")
         self.table.focus()
@@ -247,6 +253,13 @@ class QueuesScreen(PolledScreen):
 
     def action_next_ticket(self) -> None:
         desk(self).open_next_ticket()
+
+    def action_create_ticket(self) -> None:
+        def created(detail: TicketDetail | None) -> None:
+            if detail is not None:
+                desk(self).open_ticket(detail.id)
+
+        self.app.push_screen(CreateTicketDialog(), created)
 
     def action_switch_pane(self) -> None:
         # `set_focus` moves the focus now; `Widget.focus` would only ask for it, after the keys already waiting.

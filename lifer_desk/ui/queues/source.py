@@ -13,8 +13,9 @@ from lifer_desk.domain.tickets import Category, Priority, TicketStatus
 from lifer_desk.i18n import _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.queues import QueueQuery
 from lifer_desk.services.ticket_views import TicketRow
-from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, short_time
+from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, paused_countdown, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
@@ -138,10 +139,8 @@ class QueueSource:
         self.sort = SortKey(column)
         self.descending = descending
 
-    def _page(
-        self, limit: int, *, after: PageKey | None = None, before: PageKey | None = None, last: bool = False
-    ) -> list[Row]:
-        query = queues.queue_query(
+    def _query(self) -> QueueQuery:
+        return queues.queue_query(
             self._ctx,
             self.view.queue,
             sort=self.sort,
@@ -149,6 +148,11 @@ class QueueSource:
             search=self.view.search,
             filters=self.view.filters,
         )
+
+    def _page(
+        self, limit: int, *, after: PageKey | None = None, before: PageKey | None = None, last: bool = False
+    ) -> list[Row]:
+        query = self._query()
         now = self._ctx.clock()
         return [
             self._row(key, ticket, now)
@@ -160,7 +164,7 @@ class QueueSource:
         cells = (
             Text(str(ticket.id)),
             Text(priority_label(ticket.priority)),
-            countdown(ticket.resolution_due, now),
+            paused_countdown() if ticket.sla_paused else countdown(ticket.resolution_due, now),
             Text(status_label(ticket.status)),
             customer_line(ticket.subject),
             customer_line(ticket.requester_masked),
@@ -187,5 +191,19 @@ class QueueSource:
         return self._page(limit, before=key)
 
     def estimate_count(self) -> int | None:
-        # Counting a searched or filtered million-row queue is not free; the queue list shows capped counts.
-        return None
+        """The view's size up to `COUNT_CAP`, as the queue list counts; None past it ("9,999+"), since a wrong
+        total would misplace every row after End."""
+        total = queues.capped_total(self._ctx, self._query(), queues.COUNT_CAP)
+        return total if total <= queues.COUNT_CAP else None
+
+
+class QueueTable(VirtualTable):
+    """The ticket table, whose status line says where the cursor is: "row 12 of 345", or "row 12 of 9,999+"
+    in a view too big to count (`QueueSource.estimate_count`)."""
+
+    def format_position(self, position: int | None, total: int | None) -> str:
+        cap = f"{queues.COUNT_CAP:,}+"
+        if position is None:
+            # After End in a view too big to count: the rows are the last ones, their number unknown.
+            return _("last rows of {total}").format(total=cap if total is None else f"{total:,}")
+        return _("row {n:,} of {total}").format(n=position + 1, total=cap if total is None else f"{total:,}")

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from lifer_desk.domain.sla import SlaState, sla_clock
 from lifer_desk.domain.text_safety import one_line, safe_text
+from lifer_desk.i18n import _
 
 # Meaning in the attributes too, not the colour alone: under NO_COLOR a breach is still bold and reversed out
 # (and has its minus sign), a warning underlined.
@@ -32,6 +33,11 @@ def countdown(due: datetime, now: datetime) -> Text:
     breached."""
     clock = sla_clock(due, now)
     return Text(clock.label, style=_SLA_STYLES[clock.state], end="")
+
+
+def paused_countdown() -> Text:
+    """The SLA cell of a ticket whose resolution clock is paused (it waits for its customer)."""
+    return Text(_("paused"), style="italic", end="")
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:

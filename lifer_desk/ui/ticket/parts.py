@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
+from lifer_desk.services.history import RequesterHistory
 from lifer_desk.services.ticket_views import THREAD_WINDOW, EventView, ThreadWindow, TicketDetail
 from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
@@ -42,6 +43,7 @@ def header_text(
     agent: str,
     account: str | None,
     identity: Text | None = None,
+    history: Text | None = None,
 ) -> Text:
     """The header lines. `account` is the linked account's masked summary, once the admin API gave it;
     `identity` the verification line, once it is loaded."""
@@ -67,8 +69,11 @@ def header_text(
     else:
         answered = short_time(detail.first_responded_at, now, zone)
         _field(clocks, _("first response"), _("answered {at}").format(at=answered))
-    clocks.append("  ")
-    clocks.append_text(_deadline(_("resolution"), detail.resolution_due, now, zone))
+    if detail.sla_paused:
+        _field(clocks, _("resolution"), _("paused, waiting for the customer"), "italic")
+    else:
+        clocks.append("  ")
+        clocks.append_text(_deadline(_("resolution"), detail.resolution_due, now, zone))
     lines = [top, owner, clocks]
     if detail.legal_reply_due is not None and detail.legal_delete_due is not None:
         legal = _deadline(_("legal reply"), detail.legal_reply_due, now, zone)
@@ -82,6 +87,8 @@ def header_text(
     who.append(" ")
     who.append_text(customer_line(detail.requester))
     lines.append(who)
+    if history is not None:
+        lines.append(history)
     linked = Text(end="")
     if detail.account_id is None:
         _field(linked, _("account"), _("not linked (l to link)"))
@@ -94,6 +101,34 @@ def header_text(
     _field(subject, _("subject"), customer_line(detail.subject))
     lines.append(subject)
     return Text("\n", end="").join(lines)
+
+
+def history_text(history: RequesterHistory) -> Text | None:
+    """ "history  3 other tickets · account: 2 tickets, 1 request (h to list)"; None when there is none."""
+    parts = []
+    if history.tickets:
+        count = f"{len(history.tickets)}{'+' if history.more_tickets else ''}"
+        parts.append(_("{n} other tickets").format(n=count))
+    linked = []
+    if history.account_tickets:
+        count = f"{len(history.account_tickets)}{'+' if history.more_account_tickets else ''}"
+        linked.append(_("{n} tickets").format(n=count))
+    if history.requests:
+        count = f"{len(history.requests)}{'+' if history.more_requests else ''}"
+        latest = history.requests[0]
+        linked.append(
+            _("{n} requests (latest #{id} {kind} {state})").format(
+                n=count, id=latest.id, kind=latest.kind, state=latest.state
+            )
+        )
+    if linked:
+        parts.append(_("account: {what}").format(what=", ".join(linked)))
+    if not parts:
+        return None
+    text = Text(end="")
+    _field(text, _("history"), " · ".join(parts))
+    text.append(_(" (h to list)"), style="dim")
+    return text
 
 
 _KIND_TITLES = {
@@ -173,7 +208,7 @@ class EventItem(Static):
         # A body cut in the middle of a control sequence leaves a visible placeholder, never a live escape.
         yield SafeText(customer_text(self._shown), classes="event-body")
         if self.cut:
-            more = _("… {n:,} more characters (m shows more)").format(n=event.length - len(self._shown))
+            more = _("… {n:,} more characters (t shows more)").format(n=event.length - len(self._shown))
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
         yield from mail_parts(event.meta.get("mail"), self._step)
 
@@ -184,7 +219,7 @@ def _size(n: int) -> str:
 
 def mail_parts(mail: dict[str, Any] | None, step: int) -> Iterator[SafeText]:
     """What an inbound mail shows under its text: a failed sender check, its attachments (listed, never opened),
-    and its quoted history, collapsed until `m` asks for more. Names are the customer's text, so made safe."""
+    and its quoted history, collapsed until `t` asks for more. Names are the customer's text, so made safe."""
     if not mail:
         return
     if mail.get("unauthenticated"):
@@ -201,7 +236,7 @@ def mail_parts(mail: dict[str, Any] | None, step: int) -> Iterator[SafeText]:
         yield SafeText(line, classes="event-attachment")
     quoted = str(mail.get("quoted") or "")
     if quoted and step == 1:
-        hidden = _("… quoted history, {n:,} lines (m shows it)").format(n=quoted.count("\n") + 1)
+        hidden = _("… quoted history, {n:,} lines (t shows it)").format(n=quoted.count("\n") + 1)
         yield SafeText(Text(hidden, style="dim italic"), classes="event-more")
     elif quoted:
         shown = preview(quoted[: THREAD_WINDOW.chars * step], PREVIEW_LINES * step)
@@ -232,7 +267,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.remove_children()
         items: list[Widget] = []
         if detail.earlier:
-            earlier = _("{n:,} earlier events (m shows more)").format(n=detail.earlier)
+            earlier = _("{n:,} earlier events (t shows more)").format(n=detail.earlier)
             items.append(SafeText(Text(earlier, style="dim italic"), classes="event-more"))
         events = [EventItem(event, now, zone, step) for event in detail.events]
         items.extend(events)

@@ -20,17 +20,27 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, drafts, tickets, verification
+from lifer_desk.services import accounts, drafts, history, macros, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import DeskError
+from lifer_desk.services.errors import DeskError, TakeOverNeeded
+from lifer_desk.services.history import RequesterHistory
+from lifer_desk.services.macros import MacroView
 from lifer_desk.services.request_views import RequestView
 from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail
 from lifer_desk.services.verification import CurrentVerification
 from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
-from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
-from lifer_desk.ui.ticket.parts import ThreadView, header_text
+from lifer_desk.ui.text.cells import customer_line
+from lifer_desk.ui.text.labels import (
+    CATEGORY_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    category_label,
+    priority_label,
+    status_label,
+)
+from lifer_desk.ui.ticket.parts import ThreadView, header_text, history_text
 from lifer_desk.ui.ticket.request_dialogs import CorrectionDialog, DeletionDialog, raised_notice
 from lifer_desk.ui.verify.link_dialog import LinkAccountDialog
 from lifer_desk.ui.verify.parts import identity_text
@@ -54,6 +64,21 @@ _SENDERS: dict[EventKind, Send] = {
 }
 
 
+def macro_label(macro: MacroView) -> str:
+    """ "more-info (zh) → pending": the name, its language, and what else it sets."""
+    sets = [
+        label(value)
+        for label, value in (
+            (status_label, macro.status),
+            (priority_label, macro.priority),
+            (category_label, macro.category),
+        )
+        if value
+    ]
+    label = f"{macro.name} ({macro.language})"
+    return f"{label} → {', '.join(sets)}" if sets else label
+
+
 class TicketScreen(DeskScreen):
     PALETTE_NAME: ClassVar[str] = _("ticket")
     # Most used first: the footer shows as many as 80 columns hold, in this order; help (`?`) lists them all.
@@ -70,7 +95,9 @@ class TicketScreen(DeskScreen):
         Binding("l", "link", _("Link account"), show=False, id="ticket.link"),
         Binding("d", "deletion", _("Deletion request"), show=False, id="ticket.deletion"),
         Binding("e", "correction", _("Correction request"), show=False, id="ticket.correction"),
-        Binding("m", "more", _("Show more of the thread"), show=False, id="ticket.more"),
+        Binding("m", "macro", _("Macro"), show=False, id="ticket.macro"),
+        Binding("h", "history", _("Requester history"), show=False, id="ticket.history"),
+        Binding("t", "more", _("Show more of the thread"), show=False, id="ticket.more"),
         Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
         Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
@@ -121,6 +148,31 @@ class TicketScreen(DeskScreen):
             self.kind = kind
             self.text = text
 
+    class TakeOverAsked(Message):
+        """Claiming needs the agent's word: the ticket belongs to another agent."""
+
+        def __init__(self, question: str) -> None:
+            super().__init__()
+            self.question = question
+
+    class MacrosLoaded(Message):
+        def __init__(self, macros: list[MacroView]) -> None:
+            super().__init__()
+            self.macros = macros
+
+    class MacroPrepared(Message):
+        """The macro's text filled in for this ticket, for the agent to read and edit before sending."""
+
+        def __init__(self, macro: MacroView, text: str) -> None:
+            super().__init__()
+            self.macro = macro
+            self.text = text
+
+    class HistoryLoaded(Message):
+        def __init__(self, history: RequesterHistory) -> None:
+            super().__init__()
+            self.history = history
+
     class IdentityLoaded(Message):
         def __init__(self, current: CurrentVerification | None) -> None:
             super().__init__()
@@ -134,6 +186,7 @@ class TicketScreen(DeskScreen):
         self._summary: UserSummary | None = None
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
+        self._history: RequesterHistory | None = None
         self._renewal: Timer | None = None
         # This agent's own change while it is on its way (until its result is shown), so that the watch does
         # not report it as someone else's.
@@ -236,6 +289,10 @@ class TicketScreen(DeskScreen):
     def _load_identity(self) -> None:
         self.post_message(self.IdentityLoaded(verification.current_verification(self.ctx, self.ticket_id)))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def _load_history(self) -> None:
+        self.post_message(self.HistoryLoaded(history.requester_history(self.ctx, self.ticket_id)))
+
     @work(exclusive=True, exit_on_error=False, group="account")
     async def _find_account(self, account_id: str) -> None:
         found = await accounts.find_account(
@@ -268,6 +325,7 @@ class TicketScreen(DeskScreen):
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
         self._load_identity()
+        self._load_history()
 
     @on(Worker.StateChanged)
     def _write_ended(self, event: Worker.StateChanged) -> None:
@@ -292,6 +350,12 @@ class TicketScreen(DeskScreen):
         self._summary = summary
         self._paint_header()
 
+    @on(HistoryLoaded)
+    def _show_history(self, message: HistoryLoaded) -> None:
+        if message.history != self._history:
+            self._history = message.history
+            self._paint_header()
+
     @on(IdentityLoaded)
     def _show_identity(self, message: IdentityLoaded) -> None:
         self._identity = message.current
@@ -312,7 +376,8 @@ class TicketScreen(DeskScreen):
         now, zone = ctx.clock(), ctx.settings.timezone
         self._painted_minute = countdown_minute(now)
         identity = identity_text(self._identity, self._summary, now, zone) if self._identity_loaded else None
-        text = header_text(self.detail, now, zone, ctx.agent, self._account, identity)
+        past = history_text(self._history) if self._history is not None else None
+        text = header_text(self.detail, now, zone, ctx.agent, self._account, identity, past)
         self.query_one("#ticket-header", Static).update(text)
 
     # Actions ----------------------------------------------------------------------------------------------
@@ -328,7 +393,27 @@ class TicketScreen(DeskScreen):
 
     def action_claim(self) -> None:
         if (seen := self._seen()) is not None:
-            self._change(lambda ctx, detail: tickets.claim(ctx, detail.id), seen)
+            self._change(self._claim, seen)
+
+    def _claim(self, ctx: DeskContext, seen: TicketDetail) -> TicketDetail:
+        try:
+            return tickets.claim(ctx, seen.id)
+        except TakeOverNeeded as needed:
+            # Nothing changed yet: the ticket is shown as it is while the agent decides.
+            self.post_message(self.TakeOverAsked(str(needed)))
+            return tickets.get_ticket(ctx, seen.id)
+
+    @on(TakeOverAsked)
+    def _ask_take_over(self, message: TakeOverAsked) -> None:
+        seen = self.detail
+        assert seen is not None  # the claim that asked was made on it
+
+        def answered(choice: str | None) -> None:
+            if choice == "take":
+                self._change(lambda ctx, detail: tickets.claim(ctx, detail.id, take_over=True), seen)
+
+        choices = [(_("Yes, take it over"), "take"), (_("No, leave it"), "leave")]
+        self.app.push_screen(ChoiceDialog(message.question, choices), answered)
 
     def action_next_ticket(self) -> None:
         # This ticket's claim is released when the next one replaces it (DeskApp._open_next): with no ticket
@@ -433,7 +518,7 @@ class TicketScreen(DeskScreen):
             if summary is not None:
                 self._change(lambda ctx, detail: tickets.link_account(ctx, detail, summary.id), seen)
 
-        self.app.push_screen(LinkAccountDialog(), found)
+        self.app.push_screen(LinkAccountDialog(seen.requester), found)
 
     def action_verify(self) -> None:
         if (seen := self._seen()) is None:
@@ -459,6 +544,81 @@ class TicketScreen(DeskScreen):
                 self.notify(raised_notice(request), severity="information")
 
         self.app.push_screen(dialog, raised)
+
+    def action_history(self) -> None:
+        past = self._history
+        if past is None:
+            self.notify(_("The requester's history is still loading"), severity="information")
+            return
+        choices = [
+            (
+                Text.assemble(
+                    f"#{ticket.id} ", (status_label(ticket.status), "dim"), " ", customer_line(ticket.subject)
+                ),
+                str(ticket.id),
+            )
+            for ticket in (*past.tickets, *past.account_tickets)
+        ]
+
+        def chosen(ticket_id: str | None) -> None:
+            if ticket_id is not None:
+                desk(self).open_ticket(int(ticket_id))
+
+        empty = _("No other tickets from this requester or its account.")
+        self.app.push_screen(ChoiceDialog(_("The requester's other tickets"), choices, empty), chosen)
+
+    # Macros -------------------------------------------------------------------------------------------------
+
+    def action_macro(self) -> None:
+        if self._seen() is not None:
+            self._load_macros()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="macros")
+    def _load_macros(self) -> None:
+        self.post_message(self.MacrosLoaded(macros.list_macros(self.ctx.db)))
+
+    @on(MacrosLoaded)
+    def _choose_macro(self, message: MacrosLoaded) -> None:
+        if self.app.screen is not self:
+            return
+        by_id = {str(macro.id): macro for macro in message.macros}
+        choices = [(macro_label(macro), key) for key, macro in by_id.items()]
+
+        def chosen(key: str | None) -> None:
+            if key is not None and (seen := self._seen()) is not None:
+                self._prepare_macro(seen, by_id[key].id)
+
+        empty = _("No macros yet; a supervisor adds them with `lifer-desk macros add`.")
+        self.app.push_screen(ChoiceDialog(_("Use a macro"), choices, empty), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="macros")
+    def _prepare_macro(self, seen: TicketDetail, macro_id: int) -> None:
+        self.post_message(self.MacroPrepared(*macros.prepared(self.ctx, seen, macro_id)))
+
+    @on(MacroPrepared)
+    def _edit_macro(self, message: MacroPrepared) -> None:
+        macro = message.macro
+        seen = self._seen()
+        assert seen is not None
+
+        def written(body: str | None) -> None:
+            if body is None:
+                return
+            # Kept as the reply draft until it is sent, so that a refusal loses nothing the agent wrote.
+            self._remember(EventKind.REPLY, body)
+            taken = self._take_draft()
+
+            def save_and_apply(ctx: DeskContext, detail: TicketDetail) -> TicketDetail:
+                with self._draft_lock:
+                    self._write_draft(ctx, EventKind.REPLY, body, taken)
+                    sent = macros.apply_macro(ctx, detail, macro, body)
+                self.post_message(self.DraftSent(EventKind.REPLY, body))
+                return sent
+
+            self._change(save_and_apply, seen)
+
+        title = _("Macro {label}: reply to the customer").format(label=macro_label(macro))
+        self.app.push_screen(TextDialog(title, message.text), written)
 
     def action_more(self) -> None:
         if self.query_one(ThreadView).whole:

@@ -13,7 +13,7 @@ from textual.widgets import Label
 
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.i18n import _
-from lifer_desk.services.accounts import LookupReason
+from lifer_desk.services.accounts import LookupReason, prefilled_lookup
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.text.cells import customer_line, local_time
 from lifer_desk.ui.verify.account_lookup import AccountLookup
@@ -48,14 +48,16 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
 
     AUTO_FOCUS = "#lookup"
 
-    def __init__(self) -> None:
+    def __init__(self, requester: str = "") -> None:
+        """`requester`: the ticket's requester contact, the lookup's first value (enter looks it up)."""
         super().__init__()
+        self._requester = requester
         self._found: UserSummary | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Link an account"), classes="dialog-title", markup=False)
-            yield AccountLookup(LookupReason.LINK)
+            yield AccountLookup(LookupReason.LINK, *prefilled_lookup(self._requester))
             yield Label(_("enter look up · ctrl+s link · escape cancel"), classes="dialog-hint", markup=False)
 
     @on(AccountLookup.Started)

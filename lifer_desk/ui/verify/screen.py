@@ -22,7 +22,7 @@ from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
 from lifer_desk.i18n import _
 from lifer_desk.services import minor_data, verification, verification_locks
-from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
+from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason, prefilled_lookup
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.verification import AccountCheck, AttemptUnderWay, ClaimsRefused, RateLimitedTryLater
 from lifer_desk.services.verification_locks import LockState
@@ -92,6 +92,7 @@ class VerifyDialog(DeskModal[str | None]):
     def __init__(self, ticket: TicketDetail | None = None) -> None:
         super().__init__()
         self._ticket = ticket
+        self._requester = ticket.requester if ticket else ""
         self._found: FoundAccount | None = None  # the account looked up, until its lock state is in
         self._check: AccountCheck | None = None
         self._verified: str | None = None  # the account the caller was just verified against
@@ -104,10 +105,11 @@ class VerifyDialog(DeskModal[str | None]):
         linked = self._ticket.account_id if self._ticket else None
         with VerticalScroll(classes="dialog verify"):
             yield Label(_("Verify identity"), classes="dialog-title", markup=False)
-            kind = LookupKind.ID if linked else LookupKind.EMAIL
+            # A linked ticket looks its account up at once; otherwise the requester's contact waits for enter.
+            kind, value = (LookupKind.ID, linked) if linked else prefilled_lookup(self._requester)
             prompt = Text(_("Look the account up (enter)"), style="dim")
             ticket_id = self._ticket.id if self._ticket else None
-            yield AccountLookup(LookupReason.VERIFY, kind, linked or "", prompt, ticket_id=ticket_id)
+            yield AccountLookup(LookupReason.VERIFY, kind, value, prompt, ticket_id=ticket_id)
             for name in TYPED_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)

@@ -207,8 +207,8 @@ class EventItem(Static):
         yield SafeText(title, classes="event-title")
         # A body cut in the middle of a control sequence leaves a visible placeholder, never a live escape.
         yield SafeText(customer_text(self._shown), classes="event-body")
-        if self.cut:
-            more = _("… {n:,} more characters (t shows more)").format(n=event.length - len(self._shown))
+        if (rest := event.length - len(self._shown)) > 0:
+            more = _("… {n:,} more characters (t shows more)").format(n=rest)
             yield SafeText(Text(more, style="dim italic"), classes="event-more")
         yield from mail_parts(event.meta.get("mail"), self._step)
 

@@ -24,7 +24,13 @@ from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail, mail_outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import MailUnreadable
-from lifer_desk.services.tickets import MAX_INBOUND_BODY, TicketDraft, inbound_body, open_ticket_in
+from lifer_desk.services.tickets import (
+    MAX_INBOUND_BODY,
+    TicketDraft,
+    inbound_body,
+    open_ticket_in,
+    status_clock_changes,
+)
 from lifer_desk.services.writing import writing
 from lifer_desk.store import mail as store
 from lifer_desk.store import tickets as store_tickets
@@ -120,7 +126,9 @@ def _reopen(session: Session, ticket_id: int, now: datetime) -> None:
     assert ticket is not None
     if ticket.status in (TicketStatus.PENDING_CUSTOMER, TicketStatus.RESOLVED):
         before = ticket.status
-        store_tickets.update_versioned(session, ticket_id, ticket.version, now, status=TicketStatus.OPEN)
+        # The resolution clock paused while the ticket waited on the customer runs again (issue 13's SLA pause).
+        resumed = status_clock_changes(ticket, TicketStatus.OPEN, now)
+        store_tickets.update_versioned(session, ticket_id, ticket.version, now, status=TicketStatus.OPEN, **resumed)
         meta = {"from": before, "to": TicketStatus.OPEN}
         store_tickets.add_event(session, ticket_id, EventKind.STATUS, "mail", "", now, meta)
     else:

@@ -11,18 +11,18 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.writing import HOST_ROLE
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
+from tests.request_support import Clock as SettableClock
 
 CORPUS = Path(__file__).parent / "corpus"
 TEAM = "support@lifer.example"
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
+class Clock(SettableClock):
+    """The shared settable clock, starting at T0."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self, now: datetime = T0) -> None:
+        super().__init__(now)
 
 
 def corpus(name: str) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -108,8 +110,14 @@ def test_a_customer_reply_reopens_a_ticket_waiting_on_them(db: Database, clock: 
     desk = agent(db, clock)
     tickets.claim(desk, 1)
     tickets.set_status(desk, tickets.get_ticket(desk, 1), TicketStatus.PENDING_CUSTOMER)
+    due = tickets.get_ticket(desk, 1).resolution_due
+    assert tickets.get_ticket(desk, 1).sla_paused
+    clock.advance(timedelta(hours=3))
     mail_intake.ingest(ctx, message(subject="Re: [#1]", message_id="<m2@qq.com>", body="here it is"))
-    assert tickets.get_ticket(desk, 1).status == TicketStatus.OPEN
+    reopened = tickets.get_ticket(desk, 1)
+    # Its resolution clock runs again, with the three hours it waited on the customer added.
+    assert reopened.status == TicketStatus.OPEN and not reopened.sla_paused
+    assert reopened.resolution_due == due + timedelta(hours=3)
 
 
 def test_the_thread_event_carries_quoted_history_attachments_and_authentication(db: Database, clock: Clock) -> None:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from dotenv.parser import parse_stream
 
+from lifer_desk.domain.feedback import DEFAULT_TAGS, MAX_TAG
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
 from lifer_desk.domain.sla import SlaConfigError, SlaPolicy
@@ -96,6 +97,9 @@ class Settings:
     # the binding's defaults (Textual's `App.set_keymap`). The ids are checked where the bindings are known,
     # when the desk opens (`lifer_desk.ui.key_help.checked_keymap`).
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # How often every open desk asks the admin API for new feedback, and the tags agents may give feedback.
+    feedback_sync_seconds: float = 60.0
+    feedback_tags: tuple[str, ...] = DEFAULT_TAGS
 
     @property
     def uses_sandbox(self) -> bool:
@@ -224,6 +228,15 @@ def _positive_float(key: str, raw: str) -> float:
     return value
 
 
+def _tags(key: str, raw: str) -> tuple[str, ...]:
+    tags = tuple(dict.fromkeys(tag.strip().lower() for tag in raw.split(",") if tag.strip()))
+    if not tags:
+        raise ConfigError(key, "expected a comma-separated list of tags, such as bug,praise,other")
+    if too_long := [tag for tag in tags if len(tag) > MAX_TAG]:
+        raise ConfigError(key, f"a tag can be at most {MAX_TAG} characters, got {too_long[0]!r}")
+    return tags
+
+
 def _database_url(key: str, raw: str) -> str:
     if not raw.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise ConfigError(key, "must start with sqlite:// or postgresql://")
@@ -341,6 +354,8 @@ _PARSERS = {
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
     "KEYMAP": ("keymap", _keymap),
+    "FEEDBACK_SYNC_SECONDS": ("feedback_sync_seconds", _positive_float),
+    "FEEDBACK_TAGS": ("feedback_tags", _tags),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

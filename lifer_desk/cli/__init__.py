@@ -10,6 +10,7 @@ from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
 from lifer_desk.cli.db import db_app
 from lifer_desk.cli.desk import demo_command, open_desk
+from lifer_desk.cli.feedback import feedback_app
 from lifer_desk.cli.requests import requests_app
 from lifer_desk.cli.sandbox import sandbox_app
 from lifer_desk.cli.seed import seed_command
@@ -29,6 +30,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(agents_app, name="agents")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(requests_app, name="requests")
+app.add_typer(feedback_app, name="feedback")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
 

@@ -346,3 +346,9 @@ def reveal_text(ctx: DeskContext, item_id: int, reason: str) -> str:
         record(session, ctx.agent, AuditAction.FEEDBACK_REVEAL, "feedback", item_id,
                {"field": "text", "reason": reason})  # fmt: skip
         return item.body
+
+
+def changed_since(ctx: DeskContext) -> tuple[int | None, ...]:
+    """A marker that moves with every import and triage change; Feedback mode polls it and reloads on a move."""
+    with ctx.db.read() as session:
+        return store.last_change(session)

@@ -317,3 +317,11 @@ def delete_ticket(session: Session, ticket_id: int) -> None:
         session.execute(text("DELETE FROM ticket_search WHERE ticket_id = :id"), {"id": ticket_id})
     session.execute(delete(TicketEvent).where(col(TicketEvent.ticket_id) == ticket_id))
     session.execute(delete(Ticket).where(col(Ticket.id) == ticket_id))
+
+
+def last_change(session: Session) -> tuple[int | None, int | None]:
+    """The newest item and history line: every import adds an item and every triage change (undoing a conversion
+    and removing a tag included) a history line, and each is the end of a primary-key index."""
+    newest = session.execute(select(func.max(col(FeedbackItem.id)))).scalar_one()
+    event = session.execute(select(func.max(col(FeedbackEvent.id)))).scalar_one()
+    return newest, event

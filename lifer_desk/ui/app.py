@@ -20,12 +20,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import _
-from lifer_desk.services import tickets
+from lifer_desk.services import feedback_sync, tickets
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import AgentDeactivated
+from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
+from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.text.errors import describe
@@ -36,12 +38,16 @@ log = logging.getLogger(__name__)
 
 class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {"queues": QueuesScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        "queues": QueuesScreen,
+        "feedback": FeedbackScreen,
+    }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", _("Help"), id="app.help"),
         Binding("q", "quit", _("Quit"), id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+        Binding("2", "switch_mode('feedback')", _("Feedback"), show=False, id="app.mode_feedback"),
     ]
 
     class NextTicket(Message):
@@ -64,6 +70,10 @@ class DeskApp(App[None], WorkerFailures):
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
+
+    def on_mount(self) -> None:
+        # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
+        self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
@@ -109,6 +119,15 @@ class DeskApp(App[None], WorkerFailures):
             self._release(ticket_id)
 
     # Workers and handlers -----------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="feedback-sync")
+    async def sync_feedback(self) -> None:
+        """What the feedback timer runs: import new feedback. A failure is the next timer's to retry; an outage
+        is recorded for Feedback mode's sync line, and the rest goes to desk.log rather than interrupting."""
+        try:
+            await feedback_sync.sync_feedback(self.ctx)
+        except (AdminApiError, DeskError) as failure:
+            log.warning("background feedback sync: %s", failure)
 
     @work(thread=True, exit_on_error=False, group="release")
     def _release(self, ticket_id: int) -> None:

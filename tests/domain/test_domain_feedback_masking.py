@@ -10,9 +10,7 @@ from hypothesis import strategies as st
 from lifer_desk.domain.feedback_masking import has_personal_data, mask_free_text
 
 # Surrounding text that cannot itself look like a contact: CJK, letters, spaces and punctuation, no digits or @.
-_AROUND = st.text(
-    alphabet=st.sampled_from(list("退款申请谢谢你好账号 ，。！abcXYZ ,.!?-")), max_size=12
-)
+_AROUND = st.text(alphabet=st.sampled_from(list("退款申请谢谢你好账号 ，。！abcXYZ ,.!?-")), max_size=12)
 _MOBILES = st.builds(
     lambda second, rest, sep: f"1{second}{rest[0]}{sep}{rest[1:5]}{sep}{rest[5:]}",
     st.sampled_from("3456789"),

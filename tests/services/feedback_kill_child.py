@@ -22,7 +22,9 @@ PAGE_SIZE = 100
 def main() -> None:
     url, sandbox = sys.argv[1], Path(sys.argv[2])
     settings = Settings(database_url=url)
-    ctx = DeskContext(Database(url), settings, "alice", "agent", admin=AdminApiProvider(partial(open_admin, settings, sandbox)))
+    ctx = DeskContext(
+        Database(url), settings, "alice", "agent", admin=AdminApiProvider(partial(open_admin, settings, sandbox))
+    )
     insert = store.insert_items
     calls = 0
 

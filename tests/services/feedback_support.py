@@ -12,7 +12,9 @@ from tests.fakes.admin_api import FakeAdminApi
 START = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 
 
-def items(n: int, *, text: Callable[[int], str] = lambda i: f"feedback number {i}", user: str | None = "usr_a1") -> list[FeedbackItem]:
+def items(
+    n: int, *, text: Callable[[int], str] = lambda i: f"feedback number {i}", user: str | None = "usr_a1"
+) -> list[FeedbackItem]:
     return [
         FeedbackItem(
             id=f"fb_{i:06d}",

@@ -91,7 +91,11 @@ def test_personal_data_is_masked_until_revealed_with_a_reason(db: Database) -> N
     with pytest.raises(Refused, match="Say why"):
         feedback.reveal_text(ctx, row.id, "  ")
     assert feedback.reveal_text(ctx, row.id, "customer asked for a call back") == "call me on 13812345672"
-    assert _audit(db)[-1] == ("feedback.reveal", str(row.id), {"field": "text", "reason": "customer asked for a call back"})
+    assert _audit(db)[-1] == (
+        "feedback.reveal",
+        str(row.id),
+        {"field": "text", "reason": "customer asked for a call back"},
+    )
 
 
 def test_the_figures_count_mailboxes_tags_days_and_versions(db: Database) -> None:

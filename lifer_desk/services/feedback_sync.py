@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from lifer_desk.admin_api import AdminApiError, FeedbackItem, FeedbackPage, Unavailable
+from lifer_desk.admin_api import AdminApi, AdminApiError, FeedbackItem, FeedbackPage, Unavailable
 from lifer_desk.domain.text_safety import storable
 from lifer_desk.i18n import _
 from lifer_desk.services.context import DeskContext
@@ -124,6 +124,22 @@ def _checked(ctx: DeskContext) -> None:
         cursors.mark_checked(session, FEEDBACK_CURSOR, ctx.clock())
 
 
+async def _fetch(ctx: DeskContext, api: AdminApi, after: str | None, page_size: int) -> FeedbackPage:
+    try:
+        return await api.list_feedback(after=after, limit=page_size)
+    except Unavailable:
+        await asyncio.to_thread(_failing, ctx)
+        raise
+    except AdminApiError as refused:
+        if refused.status == 422:
+            raise SyncFailed(
+                _("The admin API refused the stored feedback cursor ({detail}); the sync stopped.").format(
+                    detail=refused.detail or refused.title
+                )
+            ) from None
+        raise
+
+
 async def sync_feedback(
     ctx: DeskContext,
     *,
@@ -131,37 +147,39 @@ async def sync_feedback(
     progress: Callable[[SyncProgress], object] | None = None,
 ) -> SyncResult:
     """Import every item after the stored cursor; raises the admin API's error (recorded as an outage when it is
-    one) or SyncFailed, leaving every committed page in place."""
+    one) or SyncFailed, leaving every committed page in place.
+
+    The next page is fetched while the current one is written, so a large backlog waits on the slower of the
+    two rather than on both.
+    """
     api = await ctx.admin.get()
     after = await asyncio.to_thread(_start, ctx)
     imported = pages = 0
+    page = await _fetch(ctx, api, after, page_size)
     while True:
-        try:
-            page = await api.list_feedback(after=after, limit=page_size)
-        except Unavailable:
-            await asyncio.to_thread(_failing, ctx)
-            raise
-        except AdminApiError as refused:
-            if refused.status == 422:
-                raise SyncFailed(
-                    _("The admin API refused the stored feedback cursor ({detail}); the sync stopped.").format(
-                        detail=refused.detail or refused.title
-                    )
-                ) from None
-            raise
         cursor = _checked_cursor(page, after)
-        added = await asyncio.to_thread(_commit, ctx, after, page, cursor)
+        ahead = asyncio.ensure_future(_fetch(ctx, api, cursor, page_size)) if page.has_more else None
+        try:
+            added = await asyncio.to_thread(_commit, ctx, after, page, cursor)
+        except BaseException:
+            if ahead is not None:
+                ahead.cancel()
+            raise
         if added is None:
             # Another desk imported this page first: carry on from wherever it got to.
+            if ahead is not None:
+                ahead.cancel()
             after = await asyncio.to_thread(_current, ctx)
+            page = await _fetch(ctx, api, after, page_size)
             continue
         imported += added
         pages += 1
         after = cursor
         if progress is not None:
             progress(SyncProgress(imported, pages, page.remaining))
-        if not page.has_more:
+        if ahead is None:
             break
+        page = await ahead
     await asyncio.to_thread(_checked, ctx)
     return SyncResult(imported, pages)
 

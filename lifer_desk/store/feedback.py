@@ -73,12 +73,12 @@ def insert_items(session: Session, items: Sequence[NewItem], now: datetime) -> i
         for item in items
     ]
     # Another desk syncing the same page wrote some rows first: those are skipped, never duplicated.
+    # The table, not the model: the ORM's bulk insert would splice the RETURNING rows of every batch together.
+    table = FeedbackItem.__table__  # type: ignore[attr-defined]  # SQLModel tables have one
     statement = (
-        insert(FeedbackItem)
-        .on_conflict_do_nothing(index_elements=["external_id"])
-        .returning(col(FeedbackItem.id), col(FeedbackItem.external_id))
+        insert(table).on_conflict_do_nothing(index_elements=["external_id"]).returning(table.c.id, table.c.external_id)
     )
-    added = session.execute(statement, rows).all()
+    added = session.connection().execute(statement, rows).all()
     bodies = {item.external_id: item.body for item in items}
     documents = [{"id": row.id, "doc": index_document(bodies[row.external_id])} for row in added]
     if documents:
@@ -306,7 +306,7 @@ def ticket_untouched(session: Session, ticket_id: int) -> bool:
         ),
         {"id": ticket_id},
     ).scalar_one()
-    return events == 1 and drafts == 0 and others == 0
+    return bool(events == 1 and drafts == 0 and others == 0)
 
 
 def delete_ticket(session: Session, ticket_id: int) -> None:

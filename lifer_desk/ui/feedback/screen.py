@@ -257,7 +257,11 @@ class FeedbackScreen(DeskScreen):
 
     @on(VirtualTable.RowSelected, "#feedback")
     def _open(self, event: RowSelected) -> None:
-        self.app.push_screen(FeedbackDetailScreen(int(event.row_id)), lambda _result: self.poll())  # type: ignore[call-overload]
+        item_id = int(event.row_id)  # type: ignore[call-overload]  # rows are keyed by item id
+        self.app.push_screen(FeedbackDetailScreen(item_id), self._back_from_item)
+
+    def _back_from_item(self, _result: None) -> None:
+        self.poll()
 
     @on(VirtualTable.LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import load_settings
@@ -37,26 +37,42 @@ def _context() -> DeskContext:
     return replace(ctx, admin=AdminApiProvider(partial(open_admin, settings)))
 
 
-async def _sync(ctx: DeskContext, progress: Progress) -> SyncResult:
-    task = progress.add_task(_("importing feedback"), total=None, visible=False)
+class _Bar:
+    """A progress bar that appears only once the admin API says the backlog is large, so a routine sync prints
+    its one line and nothing else."""
 
-    def show(step: SyncProgress) -> None:
-        if step.remaining is not None and step.imported + step.remaining >= PROGRESS_FROM:
-            progress.update(task, completed=step.imported, total=step.imported + step.remaining, visible=True)
+    def __init__(self) -> None:
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
+    def __call__(self, step: SyncProgress) -> None:
+        if step.remaining is None or step.imported + step.remaining < PROGRESS_FROM:
+            return
+        if self._progress is None:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self._progress = Progress(*columns, transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(_("importing feedback"))
+        assert self._task is not None  # made with the progress
+        self._progress.update(self._task, completed=step.imported, total=step.imported + step.remaining)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+async def _sync(ctx: DeskContext, bar: _Bar) -> SyncResult:
     try:
-        return await sync_feedback(ctx, progress=show)
+        return await sync_feedback(ctx, progress=bar)
     finally:
+        bar.stop()
         await ctx.admin.aclose()
 
 
 @feedback_app.command()
 def sync() -> None:
     """Import new feedback from where the last sync stopped; safe to stop, repeat or run beside desks."""
-    ctx = _context()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as progress:
-        result = asyncio.run(_sync(ctx, progress))
+    result = asyncio.run(_sync(_context(), _Bar()))
     typer.echo(_("imported {n:,} feedback items in {pages:,} pages").format(n=result.imported, pages=result.pages))
 
 

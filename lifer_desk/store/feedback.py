@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -123,26 +123,6 @@ def conditions(session: Session, chosen: FeedbackFilter) -> list[ColumnElement[b
     return found
 
 
-def page_statement(
-    session: Session,
-    chosen: FeedbackFilter,
-    *,
-    limit: int,
-    after: int | None = None,
-    before: int | None = None,
-    last: bool = False,
-) -> Select[Any]:
-    """Newest first; walking backwards (or to the last page) reads the index the other way, then flips."""
-    backwards = before is not None or last
-    statement = select(*ROW_COLUMNS).where(*conditions(session, chosen))
-    item_id = col(FeedbackItem.id)
-    if after is not None:
-        statement = statement.where(item_id < after)
-    if before is not None:
-        statement = statement.where(item_id > before)
-    return statement.order_by(item_id.asc() if backwards else item_id.desc()).limit(limit)
-
-
 def page(
     session: Session,
     chosen: FeedbackFilter,
@@ -152,8 +132,17 @@ def page(
     before: int | None = None,
     last: bool = False,
 ) -> list[Row[Any]]:
-    rows = list(session.execute(page_statement(session, chosen, limit=limit, after=after, before=before, last=last)))
-    return rows[::-1] if before is not None or last else rows
+    """Newest first; walking backwards (or to the last page) reads the index the other way, then flips the page."""
+    backwards = before is not None or last
+    statement = select(*ROW_COLUMNS).where(*conditions(session, chosen))
+    item_id = col(FeedbackItem.id)
+    if after is not None:
+        statement = statement.where(item_id < after)
+    if before is not None:
+        statement = statement.where(item_id > before)
+    statement = statement.order_by(item_id.asc() if backwards else item_id.desc()).limit(limit)
+    rows = list(session.execute(statement))
+    return rows[::-1] if backwards else rows
 
 
 def tags_of(session: Session, item_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -31,6 +31,7 @@ from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.dialogs import BulkDialog, BulkProgressDialog, FeedbackFilterDialog
 from lifer_desk.ui.feedback.mailbox_list import MailboxList, mailbox_of
 from lifer_desk.ui.feedback.source import FeedbackSource, Picked, feedback_columns
+from lifer_desk.ui.search_as_you_type import SearchAsYouType
 from lifer_desk.ui.still_inputs import StillInput
 from widgets.table_messages import LoadFailed, RowSelected
 from widgets.virtual_table import VirtualTable
@@ -65,7 +66,7 @@ def filter_text(view: FeedbackFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class FeedbackScreen(DeskScreen):
+class FeedbackScreen(DeskScreen, SearchAsYouType):
     PALETTE_NAME: ClassVar[str] = _("feedback")
     DEFAULT_CSS = """
     #mailboxes { height: 1fr; border: none; border-right: vkey $panel; }
@@ -88,7 +89,7 @@ class FeedbackScreen(DeskScreen):
         Binding("escape", "clear", _("Clear selection/search"), show=False, id="feedback.clear"),
     ]
 
-    SEARCH_DEBOUNCE: ClassVar[float] = 0.15
+    SEARCH_BOX: ClassVar[str] = "feedback-search"
 
     class Polled(Message):
         def __init__(self, marker: tuple[int | None, ...], status: SyncStatus) -> None:
@@ -134,7 +135,6 @@ class FeedbackScreen(DeskScreen):
         self.picked = Picked()
         self._marker: tuple[int | None, ...] | None = None
         self._status: SyncStatus | None = None
-        self._debounce: Timer | None = None
         self._poller: Timer | None = None
         self._progress: BulkProgressDialog | None = None
 
@@ -267,20 +267,10 @@ class FeedbackScreen(DeskScreen):
     def _load_failed(self, event: LoadFailed) -> None:
         desk(self).show_error(event.error)
 
-    @on(Input.Changed, "#feedback-search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(self.SEARCH_DEBOUNCE, lambda: self._search(event.value))
+    def search_table(self) -> VirtualTable:
+        return self.table
 
-    @on(Input.Submitted, "#feedback-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._search(event.value)
-        self.table.focus()
-
-    def _search(self, typed: str) -> None:
+    def run_search(self, typed: str) -> None:
         try:
             typed = check_search(typed)
         except Refused as refusal:
@@ -405,7 +395,7 @@ class FeedbackScreen(DeskScreen):
         search = self.query_one("#feedback-search", Input)
         if search.has_focus and search.value:
             search.value = ""
-            self._search("")
+            self.run_search("")
         elif not self.picked.empty:
             self.picked.ids.clear()
             self.picked.all_matching = False

@@ -23,6 +23,7 @@ from lifer_desk.ui.desk_screen import DeskScreen, desk
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueView, columns_for, queue_columns
+from lifer_desk.ui.search_as_you_type import SearchAsYouType
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.table_messages import LoadFailed, RowSelected
@@ -44,7 +45,7 @@ def filters_text(filters: QueueFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class QueuesScreen(DeskScreen):
+class QueuesScreen(DeskScreen, SearchAsYouType):
     # Names this mode's commands in the palette ("queues: Search").
     PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,9 +58,6 @@ class QueuesScreen(DeskScreen):
         Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
     ]
-
-    # Long enough to skip a query per keystroke while typing, short enough to feel instant.
-    SEARCH_DEBOUNCE: ClassVar[float] = 0.15
 
     class CountsLoaded(Message):
         def __init__(self, counts: dict[QueueName, int]) -> None:
@@ -84,7 +82,6 @@ class QueuesScreen(DeskScreen):
         self._sort_before_search: tuple[str, bool] | None = None
         # The last poll's (marker, minute) that the table shows; None until the first poll.
         self._shown: tuple[datetime | None, datetime] | None = None
-        self._debounce: Timer | None = None
         self._poller: Timer | None = None
 
     @property
@@ -190,20 +187,10 @@ class QueuesScreen(DeskScreen):
     def _load_failed(self, event: LoadFailed) -> None:
         desk(self).show_error(event.error)
 
-    @on(Input.Changed, "#search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(self.SEARCH_DEBOUNCE, lambda: self._search(event.value))
+    def search_table(self) -> VirtualTable:
+        return self.table
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._search(event.value)
-        self.table.focus()
-
-    def _search(self, text: str) -> None:
+    def run_search(self, text: str) -> None:
         try:
             text = queues.check_search(text)
         except Refused as refusal:
@@ -254,7 +241,7 @@ class QueuesScreen(DeskScreen):
         search = self.query_one("#search", Input)
         if search.has_focus and search.value:
             search.value = ""
-            self._search("")
+            self.run_search("")
         self.table.focus()
 
     def action_filters(self) -> None:

@@ -55,6 +55,15 @@ STORED = {
     "request.cancel",
     "request.expire",
     "request.resubmit",
+    # Feedback triage and the reveal of personal data in feedback text (tests/services/test_services_feedback_*).
+    "feedback.review",
+    "feedback.spam",
+    "feedback.not_spam",
+    "feedback.tag",
+    "feedback.untag",
+    "feedback.convert",
+    "feedback.unconvert",
+    "feedback.reveal",
 }
 
 
@@ -85,8 +94,8 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
         agents.deactivate_agent(db, actor=agents.Actor("alice"), name="bob")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
-    aside = {action for action in STORED if action.startswith(("verification.", "request.", "audit."))}
-    assert sorted(stored) == sorted(STORED - aside), "each action once, verification's and requests' aside"
+    aside = {action for action in STORED if action.startswith(("verification.", "request.", "audit.", "feedback."))}
+    assert sorted(stored) == sorted(STORED - aside), "each action once, verification's, requests' and feedback's aside"
     assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]
     assert all(type(action) is str for action in stored)
     assert verify_chain(db).ok

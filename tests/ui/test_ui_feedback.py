@@ -110,3 +110,25 @@ async def test_space_selects_and_the_spam_mailbox_lists_what_was_moved(feedback_
         screen.query_one("#mailboxes", OptionList).highlighted = 2
         await settle(pilot)
         assert len(screen.query_one(VirtualTable).buffered_rows) == 2
+
+
+async def test_every_desk_syncs_in_the_background_whatever_mode_it_shows(ctx, settle) -> None:
+    feed = FeedbackFeed(items(30))
+    app = DeskApp(with_admin(ctx, feed))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert feedback.counts(ctx)[None] == 0
+        # What the app's timer (LIFER_FEEDBACK_SYNC_SECONDS) runs, from Queues mode.
+        app.sync_feedback()
+        await settle(pilot)
+        assert feedback.counts(ctx)[None] == 30
+
+
+async def test_an_outage_shows_when_it_began_beside_the_last_sync(feedback_app, feed, settle) -> None:
+    feed.down_at = set(range(feed.pages, feed.pages + 100))
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)

@@ -4,9 +4,9 @@ For each size: the sandbox is served over HTTP (`lifer-desk sandbox serve --feed
 fresh desk database imports everything through `services.feedback_sync` as `lifer-desk feedback sync` does
 (items per second), then a fresh desk process opens Feedback mode headless at 80x24 and times:
 
-- first page: from pressing `2` to the first frame showing feedback rows (the median of a few processes);
-- PageDown: from the key to the table's cursor on the next page, over the inbox;
-- search: two words (Chinese, English), from enter to the results shown; the debounce is not counted;
+- first page: from pressing `2` to the table holding rows on screen (the median of a few processes);
+- PageDown: from the action to the table's cursor on the next page with its rows, over the inbox;
+- search: two words (Chinese, English), from what enter runs to the results held; the debounce is not counted;
 - RSS of that process after the first page and after the moves and searches.
 
     python -m bench.feedback [--small 1000] [--large 1000000] [--presses 30] [--searches 20]
@@ -117,7 +117,6 @@ def sync_into(path: Path, url: str, token: str) -> tuple[int, float]:
 
 async def _run_child(path: str, presses: int, searches: int) -> None:
     import psutil
-    from textual.widgets import Input
 
     from lifer_desk.config import Settings
     from lifer_desk.services.context import DeskContext
@@ -130,9 +129,11 @@ async def _run_child(path: str, presses: int, searches: int) -> None:
     # No admin API: the mode's opening sync finds none and says nothing, so only the database is timed.
     app = DeskApp(DeskContext(db=open_database(settings), settings=settings, agent=BENCH_AGENT, role="agent"))
 
-    async def until(condition: Callable[[], bool], pilot: Any) -> float:
+    async def until(condition: Callable[[], bool]) -> float:
+        # Polled on the event loop rather than through Pilot, whose press and pause wait for the whole app to
+        # go idle (the mode's 1 s poll included): the figure is the desk's work, not the harness's.
         while not condition():
-            await pilot.pause(0.001)
+            await asyncio.sleep(0.001)
         return time.perf_counter()
 
     async with app.run_test(size=SIZE) as pilot:
@@ -144,30 +145,32 @@ async def _run_child(path: str, presses: int, searches: int) -> None:
             screen = app.screen
             return isinstance(screen, FeedbackScreen) and bool(screen.query_one(VirtualTable).visible_rows)
 
-        first_page = await until(rows, pilot) - started
+        first_page = await until(rows) - started
         process = psutil.Process()
         rss_first = process.memory_info().rss
-        table = app.screen.query_one(VirtualTable)
+        screen = app.screen
+        assert isinstance(screen, FeedbackScreen)
+        table = screen.query_one(VirtualTable)
+        await pilot.pause()
         page_down: list[float] = []
         for _ in range(presses):
             target = (table.cursor_position or 0) + table.page_height
             started = time.perf_counter()
-            await pilot.press("pagedown")
-            page_down.append((await until(lambda t=target: table.cursor_position == t, pilot) - started) * 1000)
+            table.action_page_down()
+            page_down.append(
+                (await until(lambda t=target: table.cursor_position == t and not table.is_loading) - started) * 1000
+            )
         search: list[float] = []
         hits: list[int] = []
-        box = app.screen.query_one("#feedback-search", Input)
         for query in (SEARCHES * 4)[:searches]:
-            await pilot.press("slash")
-            box.value = query
-            await pilot.pause()
             started = time.perf_counter()
-            await pilot.press("enter")
+            # What enter in the search box runs (the debounce before it is not counted).
+            screen.run_search(query)
 
             def found(query: str = query) -> bool:
                 return table.source.view.search == query and not table.is_loading  # type: ignore[attr-defined]
 
-            search.append((await until(found, pilot) - started) * 1000)
+            search.append((await until(found) - started) * 1000)
             hits.append(len(table.buffered_rows))
         figures = {
             "first_page": first_page,

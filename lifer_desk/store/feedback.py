@@ -7,11 +7,12 @@ Every list reads an index range: a mailbox is `(mailbox, id)`, an account `(acco
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, delete, func, select, table, text, update
+from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -123,6 +124,9 @@ def conditions(session: Session, chosen: FeedbackFilter) -> list[ColumnElement[b
     return found
 
 
+_FTS = table("feedback_fts", sql_column("rowid"))
+
+
 def page(
     session: Session,
     chosen: FeedbackFilter,
@@ -132,15 +136,31 @@ def page(
     before: int | None = None,
     last: bool = False,
 ) -> list[Row[Any]]:
-    """Newest first; walking backwards (or to the last page) reads the index the other way, then flips the page."""
+    """Newest first; walking backwards (or to the last page) reads the index the other way, then flips the page.
+
+    A search on SQLite walks the full-text index itself in id order (FTS5 hands out rowids in order), joining
+    each match to its item until the page is full: `id IN (matches)` would first collect every match, which for
+    a common word is a good part of a million items.
+    """
     backwards = before is not None or last
-    statement = select(*ROW_COLUMNS).where(*conditions(session, chosen))
     item_id = col(FeedbackItem.id)
+    terms = query_terms(chosen.search) if chosen.search.strip() else []
+    if terms and _dialect(session) == "sqlite":
+        key: Any = _FTS.c.rowid
+        narrowed = conditions(session, replace(chosen, search=""))
+        statement = (
+            select(*ROW_COLUMNS)
+            .select_from(_FTS.join(FeedbackItem, item_id == _FTS.c.rowid))
+            .where(text("feedback_fts MATCH :fts").bindparams(fts=fts5_query(terms)), *narrowed)
+        )
+    else:
+        key = item_id
+        statement = select(*ROW_COLUMNS).where(*conditions(session, chosen))
     if after is not None:
-        statement = statement.where(item_id < after)
+        statement = statement.where(key < after)
     if before is not None:
-        statement = statement.where(item_id > before)
-    statement = statement.order_by(item_id.asc() if backwards else item_id.desc()).limit(limit)
+        statement = statement.where(key > before)
+    statement = statement.order_by(key.asc() if backwards else key.desc()).limit(limit)
     rows = list(session.execute(statement))
     return rows[::-1] if backwards else rows
 

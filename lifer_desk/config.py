@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from dotenv.parser import parse_stream
 
+from lifer_desk.domain.feedback import DEFAULT_TAGS, MAX_TAG
 from lifer_desk.domain.identity import Field as IdentityField
 from lifer_desk.domain.identity import VerificationPolicy
 from lifer_desk.domain.requests import APPROVAL_WAIT, EXECUTION_WINDOW
@@ -121,6 +122,9 @@ class Settings:
     mail_dead_letter_dir: Path = field(default_factory=lambda: data_dir() / "dead-letter")
     # LIFER_MOUSE: off by default, since over SSH every mouse motion is bytes on the wire (3.1 KB each).
     mouse: bool = False
+    # How often every open desk asks the admin API for new feedback, and the tags agents may give feedback.
+    feedback_sync_seconds: float = 60.0
+    feedback_tags: tuple[str, ...] = DEFAULT_TAGS
 
     @property
     def uses_sandbox(self) -> bool:
@@ -249,6 +253,15 @@ def _positive_float(key: str, raw: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(key, f"must be a finite number greater than 0, got {raw!r}")
     return value
+
+
+def _tags(key: str, raw: str) -> tuple[str, ...]:
+    tags = tuple(dict.fromkeys(tag.strip().lower() for tag in raw.split(",") if tag.strip()))
+    if not tags:
+        raise ConfigError(key, "expected a comma-separated list of tags, such as bug,praise,other")
+    if too_long := [tag for tag in tags if len(tag) > MAX_TAG]:
+        raise ConfigError(key, f"a tag can be at most {MAX_TAG} characters, got {too_long[0]!r}")
+    return tags
 
 
 def _database_url(key: str, raw: str) -> str:
@@ -433,6 +446,8 @@ _PARSERS = {
     "MAIL_ATTACHMENT_MAX_BYTES": ("mail_attachment_max_bytes", _bytes),
     "MAIL_DEAD_LETTER_DIR": ("mail_dead_letter_dir", lambda _key, raw: Path(raw).expanduser()),
     "MOUSE": ("mouse", _bool),
+    "FEEDBACK_SYNC_SECONDS": ("feedback_sync_seconds", _positive_float),
+    "FEEDBACK_TAGS": ("feedback_tags", _tags),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

@@ -121,12 +121,15 @@ class FeedbackItem(_Model):
     submitted_at: datetime
     user_id: str | None
     text: str = Field(description="Untrusted customer text: display as plain text only.")
+    app_version: str | None = Field(default=None, max_length=32, description="The app's version, from the app.")
+    platform: str | None = Field(default=None, max_length=16, description="android, ios or web, where known.")
 
 
 class FeedbackPage(_Model):
     items: list[FeedbackItem]
     next_cursor: str | None = Field(description="Pass as `after` to continue; null only when there is nothing yet.")
     has_more: bool
+    remaining: int | None = Field(default=None, ge=0, description="About how many items follow this page.")
 
 
 class Health(_Model):

@@ -11,6 +11,7 @@ from lifer_desk.cli.audit import audit_app
 from lifer_desk.cli.dashboard import dashboard_command
 from lifer_desk.cli.db import db_app
 from lifer_desk.cli.desk import demo_command, open_desk
+from lifer_desk.cli.feedback import feedback_app
 from lifer_desk.cli.macros import macros_app
 from lifer_desk.cli.mail import mail_app
 from lifer_desk.cli.outbox import outbox_app
@@ -36,6 +37,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(mail_app, name="mail")
 app.add_typer(macros_app, name="macros")
+app.add_typer(feedback_app, name="feedback")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
 app.command("dashboard")(dashboard_command)

@@ -45,6 +45,9 @@ def serve(
         typer.Option(envvar="LIFER_ADMIN_TOKEN", show_envvar=True, help="Bearer token callers must send."),
     ] = None,
     db: Annotated[Path | None, typer.Option(help="Sandbox database (default: the data directory).")] = None,
+    feedback: Annotated[
+        int | None, typer.Option(min=0, help="Seed this many feedback items (deterministic), e.g. for benchmarks.")
+    ] = None,
 ) -> None:
     """Serve the sandbox admin API over HTTP with uvicorn."""
     if not token or not token.strip():
@@ -54,7 +57,7 @@ def serve(
 
     from lifer_desk.sandbox.app import create_app
     from lifer_desk.sandbox.faults import Faults
-    from lifer_desk.sandbox.seed import ensure_seeded
+    from lifer_desk.sandbox.seed import FEEDBACK_ITEMS, ensure_seeded
 
     try:
         faults = Faults.from_env()
@@ -62,7 +65,7 @@ def serve(
         raise _fail(str(exc)) from None
     path = db or data_dir() / "sandbox.db"
     try:
-        ensure_seeded(path)
+        ensure_seeded(path, feedback=FEEDBACK_ITEMS if feedback is None else feedback)
     except OSError as exc:
         raise _fail(f"cannot create the sandbox database at {path}: {exc.strerror}") from None
     if not _is_loopback(host):

@@ -68,3 +68,13 @@ class AuditAction(StrEnum):
     AUDIT_EXPORT = "audit.export"
     AUDIT_CHECKPOINT = "audit.checkpoint"
     AUDIT_DENIED = "audit.denied"
+    # Feedback triage (one event per item, or per batch of a bulk action with the ids in its details).
+    FEEDBACK_REVIEW = "feedback.review"
+    FEEDBACK_SPAM = "feedback.spam"
+    FEEDBACK_NOT_SPAM = "feedback.not_spam"
+    FEEDBACK_TAG = "feedback.tag"
+    FEEDBACK_UNTAG = "feedback.untag"
+    FEEDBACK_CONVERT = "feedback.convert"
+    FEEDBACK_UNCONVERT = "feedback.unconvert"
+    # An agent saw the personal data masked in a feedback text, giving a reason ("who viewed what").
+    FEEDBACK_REVEAL = "feedback.reveal"

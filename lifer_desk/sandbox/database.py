@@ -33,7 +33,9 @@ CREATE TABLE feedback (
     channel TEXT NOT NULL,
     submitted_at TEXT NOT NULL,
     user_id TEXT,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    app_version TEXT,
+    platform TEXT
 );
 CREATE INDEX feedback_user ON feedback (user_id);
 -- What the sandbox removed, kept as ids only: the receipts of erasures and image deletions.

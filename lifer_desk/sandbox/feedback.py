@@ -44,9 +44,19 @@ async def list_feedback(
     page = rows[:limit]
     items = [
         FeedbackItem(
-            id=r["id"], channel=r["channel"], submitted_at=r["submitted_at"], user_id=r["user_id"], text=r["text"]
+            id=r["id"],
+            channel=r["channel"],
+            submitted_at=r["submitted_at"],
+            user_id=r["user_id"],
+            text=r["text"],
+            app_version=r["app_version"],
+            platform=r["platform"],
         )
         for r in page
     ]
     next_cursor = encode_cursor(page[-1]["seq"]) if page else after
-    return FeedbackPage(items=items, next_cursor=next_cursor, has_more=len(rows) > limit)
+    # From the highest sequence number rather than a count, which would read every later row on each page of a
+    # large backlog; erased items make it an overestimate, hence "about".
+    last = conn.execute("SELECT max(seq) FROM feedback").fetchone()[0] or 0
+    end = page[-1]["seq"] if page else start
+    return FeedbackPage(items=items, next_cursor=next_cursor, has_more=len(rows) > limit, remaining=max(last - end, 0))

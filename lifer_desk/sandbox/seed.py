@@ -7,6 +7,7 @@ import os
 import random
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from lifer_desk.sandbox.database import SCHEMA, connect, iso
 SEED = 20240517
 ACCOUNTS = 2400
 FEEDBACK_ITEMS = 640
-SEED_VERSION = "1"
+SEED_VERSION = "2"
 
 
 def object_id(prefix: str, *parts: object) -> str:
@@ -105,21 +106,32 @@ def _content(rng: random.Random, users: list[tuple[object, ...]], now: datetime)
     return {"image": images, "diary_entry": diary, "payment_link": payments}
 
 
-def _feedback(rng: random.Random, users: list[tuple[object, ...]], now: datetime) -> list[tuple[object, ...]]:
-    rows: list[tuple[object, ...]] = []
+def _feedback(
+    rng: random.Random, users: list[tuple[object, ...]], now: datetime, count: int
+) -> Iterator[tuple[object, ...]]:
+    """`count` items over the last 60 days, every hostile and personal-data sample among them; lazily, so that a
+    million-item sandbox for the benchmark is never held in memory."""
     start = now - timedelta(days=60)
-    for seq in range(1, FEEDBACK_ITEMS + 1):
+    step = timedelta(days=60) / max(count, 1)
+    ordinary = corpus.FEEDBACK_ZH + corpus.FEEDBACK_EN
+    for seq in range(1, count + 1):
         if seq % 7 == 0:
             text = corpus.HOSTILE_FEEDBACK[(seq // 7) % len(corpus.HOSTILE_FEEDBACK)]
+        elif seq % 11 == 0:
+            text = corpus.PERSONAL_FEEDBACK[(seq // 11) % len(corpus.PERSONAL_FEEDBACK)]
         else:
-            text = rng.choice(corpus.FEEDBACK_ZH if rng.random() < 0.5 else corpus.FEEDBACK_EN)
-        user_id = rng.choice(users)[0] if rng.random() < 0.6 else None
-        at = start + timedelta(minutes=seq * 90 + rng.randint(0, 60))
-        rows.append((seq, object_id("fb", seq), rng.choice(["app", "web"]), iso(at), user_id, text))
-    return rows
+            text = ordinary[rng.randrange(len(ordinary))]
+        user_id = users[rng.randrange(len(users))][0] if rng.random() < 0.6 else None
+        at = start + step * seq
+        if rng.random() < 0.5:
+            channel, platform = "app", corpus.APP_PLATFORMS[seq % len(corpus.APP_PLATFORMS)]
+            version: str | None = corpus.APP_VERSIONS[rng.randrange(len(corpus.APP_VERSIONS))]
+        else:
+            channel, platform, version = "web", "web", None
+        yield (seq, object_id("fb", seq), channel, iso(at), user_id, text, version, platform)
 
 
-def seed(conn: sqlite3.Connection, now: datetime) -> None:
+def seed(conn: sqlite3.Connection, now: datetime, feedback: int = FEEDBACK_ITEMS) -> None:
     """Fill an empty database. Same date, same data: ages are relative to `now` so minors stay minors."""
     rng = random.Random(SEED)
     conn.executescript(SCHEMA)
@@ -133,28 +145,29 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
     for table, rows in _content(rng, users, now).items():
         width = len(rows[0])
         conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
-    conn.executemany("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?)", _feedback(rng, users, now))
-    meta = {"seed": str(SEED), "seed_version": SEED_VERSION, "seeded_at": iso(now)}
+    conn.executemany("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _feedback(rng, users, now, feedback))
+    meta = {"seed": str(SEED), "seed_version": SEED_VERSION, "seeded_at": iso(now), "feedback": str(feedback)}
     conn.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
     conn.execute("COMMIT")
 
 
-def is_seeded(path: Path) -> bool:
+def is_seeded(path: Path, feedback: int = FEEDBACK_ITEMS) -> bool:
     if not path.is_file():
         return False
     conn = connect(path)
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'seed_version'").fetchone()
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('seed_version', 'feedback')").fetchall())
     except sqlite3.DatabaseError:
         return False
     finally:
         conn.close()
-    return row is not None and row[0] == SEED_VERSION
+    return meta.get("seed_version") == SEED_VERSION and meta.get("feedback") == str(feedback)
 
 
-def ensure_seeded(path: Path, now: datetime | None = None) -> None:
-    """Seed `path` unless it already holds a sandbox; built aside and renamed, so never half-written."""
-    if is_seeded(path):
+def ensure_seeded(path: Path, now: datetime | None = None, feedback: int = FEEDBACK_ITEMS) -> None:
+    """Seed `path` (with `feedback` items) unless it already holds that sandbox; built aside and renamed, so never
+    half-written."""
+    if is_seeded(path, feedback):
         return
     # Synthetic, but kept as private as the desk's own data (mkstemp below already makes the file 0600).
     make_private_dirs(path.parent)
@@ -164,7 +177,7 @@ def ensure_seeded(path: Path, now: datetime | None = None) -> None:
     try:
         conn = connect(tmp)
         try:
-            seed(conn, now or datetime.now(UTC))
+            seed(conn, now or datetime.now(UTC), feedback)
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()

@@ -83,3 +83,10 @@ class DatabaseBusy(DeskError):
         if busy.seeding:
             return cls(_("Seeding in progress: nothing was saved, try again in a minute."))
         return cls(_("The database is busy with other desks' writes: nothing was saved, try again in a moment."))
+
+
+class SyncFailed(DeskError):
+    """The feedback sync stopped on an answer it cannot use (a malformed or refused cursor); nothing of that page
+    was written, and the next sync starts from the last committed page again."""
+
+    severity: ClassVar[Literal["information", "warning", "error"]] = "error"

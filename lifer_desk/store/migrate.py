@@ -13,13 +13,13 @@ from lifer_desk.store.db import Database
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Dialect-specific objects that the migrations create by hand and the models do not describe.
-UNMODELLED = {"ticket_fts", "ticket_search"}
+UNMODELLED = {"ticket_fts", "ticket_search", "feedback_fts", "feedback_search"}
 
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
     """Keeps autogenerate (and the drift test) away from the hand-written search tables."""
     if type_ == "table":
-        return name not in UNMODELLED and not (name or "").startswith("ticket_fts_")
+        return name not in UNMODELLED and not (name or "").startswith(("ticket_fts_", "feedback_fts_"))
     if type_ == "index":
         # The audit pane's expression indexes (migration 0011): no model can describe them on both dialects.
         return not (name or "").startswith("ix_audit_event_detail_")

@@ -200,7 +200,15 @@ class DataRequest(SQLModel, table=True):
 
 class FeedbackItem(SQLModel, table=True):
     __tablename__ = "feedback_item"
-    __table_args__ = (Index("ix_feedback_review", "reviewed_at", "id"),)
+    __table_args__ = (
+        Index("ix_feedback_review", "reviewed_at", "id"),
+        # Feedback pages are newest first by id within a mailbox (store.feedback), and the mailbox counts and
+        # the dashboard's figures read these indexes rather than the table.
+        Index("ix_feedback_mailbox", "mailbox", "id"),
+        Index("ix_feedback_account", "account_id", "id"),
+        Index("ix_feedback_day", "submitted_day"),
+        Index("ix_feedback_version", "app_version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
@@ -208,7 +216,13 @@ class FeedbackItem(SQLModel, table=True):
     account_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     body: str = Field(sa_column=Column(Text, nullable=False))
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The UTC day of `submitted_at` ("2025-03-03"): volume per day is then a GROUP BY over an index.
+    submitted_day: str = Field(sa_column=Column(String(10), nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    app_version: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    platform: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    # inbox, reviewed, spam or converted (domain.feedback.Mailbox): spam is where an item is, not a status.
+    mailbox: str = Field(sa_column=Column(String(16), nullable=False))
     reviewed_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     disposition: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
@@ -237,6 +251,28 @@ class SuppressionKey(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     key: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class FeedbackTag(SQLModel, table=True):
+    __tablename__ = "feedback_tag"
+    __table_args__ = (Index("ix_feedback_tag_tag", "tag", "item_id"),)
+
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("feedback_item.id"), primary_key=True))
+    tag: str = Field(sa_column=Column(String(32), primary_key=True))
+
+
+class FeedbackEvent(SQLModel, table=True):
+    """One triage change of one item, for its history; the audit chain holds the same change, signed."""
+
+    __tablename__ = "feedback_event"
+    __table_args__ = (Index("ix_feedback_event_item", "item_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("feedback_item.id"), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(sa_column=Column(String(64), nullable=False))
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class AuditEvent(SQLModel, table=True):
@@ -311,6 +347,9 @@ class SyncCursor(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(64), primary_key=True))
     cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The last sync that reached the admin API, and since when it has been failing (None while it works).
+    checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    failing_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class MailMessage(SQLModel, table=True):

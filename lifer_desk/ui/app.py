@@ -21,14 +21,16 @@ from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_review, outbox_deliverer, requests, tickets
+from lifer_desk.services import audit_review, feedback_sync, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import AgentDeactivated
+from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.audit.screen import AuditScreen
 from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
+from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
@@ -50,6 +52,7 @@ class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "queues": QueuesScreen,
+        "feedback": FeedbackScreen,
         "requests": RequestsScreen,
         "audit": AuditScreen,
         "dashboard": DashboardScreen,
@@ -61,6 +64,7 @@ class DeskApp(App[None], WorkerFailures):
         # Out of the footer, which at 80 columns keeps its room for each screen's own keys; help lists it.
         Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+        Binding("2", "switch_mode('feedback')", _("Feedback"), show=False, id="app.mode_feedback"),
         Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
         Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
         Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
@@ -104,6 +108,8 @@ class DeskApp(App[None], WorkerFailures):
 
     def on_mount(self) -> None:
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
+        # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
+        self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
         if self._first_ticket is not None:
             self.open_ticket(self._first_ticket)
 
@@ -167,6 +173,15 @@ class DeskApp(App[None], WorkerFailures):
     @work(exit_on_error=False, group="outbox")
     async def _deliver_outbox(self) -> None:
         await outbox_deliverer.deliver_due(self.ctx)
+
+    @work(exclusive=True, exit_on_error=False, group="feedback-sync")
+    async def sync_feedback(self) -> None:
+        """What the feedback timer runs: import new feedback. A failure is the next timer's to retry; an outage
+        is recorded for Feedback mode's sync line, and the rest goes to desk.log rather than interrupting."""
+        try:
+            await feedback_sync.sync_feedback(self.ctx)
+        except (AdminApiError, DeskError) as failure:
+            log.warning("background feedback sync: %s", failure)
 
     @work(thread=True, exit_on_error=False, group="release")
     def _release(self, ticket_id: int) -> None:

@@ -78,6 +78,15 @@ STORED = {
     "ticket.macro",
     "macro.add",
     "macro.remove",
+    # Feedback triage and the reveal of personal data in feedback text (tests/services/test_services_feedback_*).
+    "feedback.review",
+    "feedback.spam",
+    "feedback.not_spam",
+    "feedback.tag",
+    "feedback.untag",
+    "feedback.convert",
+    "feedback.unconvert",
+    "feedback.reveal",
 }
 
 
@@ -108,7 +117,7 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
         agents.deactivate_agent(db, actor=agents.Actor("alice"), name="bob")
     seed_tickets(ctx, 3, seed=1)
     stored = [event.action for event in reversed(recent(db, 100))]
-    kept_apart = ("verification.", "request.", "audit.", "account.", "person.", "mail.", "macro.")
+    kept_apart = ("verification.", "request.", "audit.", "account.", "person.", "mail.", "macro.", "feedback.")
     aside = {action for action in STORED if action.startswith(kept_apart)} | {"ticket.take_over", "ticket.macro"}
     assert sorted(stored) == sorted(STORED - aside), "each action once, those of other features aside"
     assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]

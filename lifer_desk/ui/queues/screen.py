@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 
 from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
@@ -25,6 +24,7 @@ from lifer_desk.ui.queues.create_ticket import CreateTicketDialog
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
 from lifer_desk.ui.queues.source import QueueSource, QueueTable, QueueView, columns_for, queue_columns
+from lifer_desk.ui.search_as_you_type import SearchAsYouType
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.table_messages import LoadFailed, RowSelected
@@ -46,7 +46,7 @@ def filters_text(filters: QueueFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class QueuesScreen(PolledScreen):
+class QueuesScreen(PolledScreen, SearchAsYouType):
     # Names this mode's commands in the palette ("queues: Search").
     PALETTE_NAME: ClassVar[str] = _("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,9 +63,6 @@ class QueuesScreen(PolledScreen):
         Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
     ]
 
-    # Long enough to skip a query per keystroke while typing, short enough to feel instant.
-    SEARCH_DEBOUNCE: ClassVar[float] = 0.15
-
     class CountsLoaded(Message):
         def __init__(self, counts: dict[QueueName, int]) -> None:
             super().__init__()
@@ -75,7 +72,6 @@ class QueuesScreen(PolledScreen):
         super().__init__()
         self.view = QueueView()
         self._sort_before_search: tuple[str, bool] | None = None
-        self._debounce: Timer | None = None
 
     @property
     def title_text(self) -> str:
@@ -165,20 +161,10 @@ class QueuesScreen(PolledScreen):
     def _load_failed(self, event: LoadFailed) -> None:
         desk(self).show_error(event.error)
 
-    @on(Input.Changed, "#search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(self.SEARCH_DEBOUNCE, lambda: self._search(event.value))
+    def search_table(self) -> VirtualTable:
+        return self.table
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._search(event.value)
-        self.table.focus()
-
-    def _search(self, text: str) -> None:
+    def run_search(self, text: str) -> None:
         try:
             text = queues.check_search(text)
         except Refused as refusal:
@@ -232,7 +218,7 @@ class QueuesScreen(PolledScreen):
             if self._debounce is not None:
                 self._debounce.stop()
             search.value = ""
-            self._search("")
+            self.run_search("")
         self.table.focus()
 
     def action_filters(self) -> None:

@@ -1,0 +1,194 @@
+"""Feedback sync: import new items from the admin API, a page per transaction, from the stored cursor.
+
+Resumable: a page's items and the cursor after it commit together, so a sync killed at any point resumes at the
+last committed page, and items are keyed by their external id, so nothing is imported twice. Any number of desks
+may sync at once: the cursor moves by compare-and-set (store.feedback_sync), and a desk that lost the race on a
+page reads the cursor again and goes on from there. An outage is recorded on the cursor row (since when), for
+Feedback mode to say; the admin client already retries each call, and the desks' timers retry the sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from lifer_desk.admin_api import AdminApi, AdminApiError, FeedbackItem, FeedbackPage, Unavailable
+from lifer_desk.domain.text_safety import storable
+from lifer_desk.i18n import _
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import SyncFailed
+from lifer_desk.services.suppression import is_suppressed
+from lifer_desk.services.writing import writing
+from lifer_desk.store import feedback as store
+from lifer_desk.store import feedback_sync as cursors
+from lifer_desk.store.feedback import NewItem
+from lifer_desk.store.feedback_sync import FEEDBACK_CURSOR
+
+# The admin API's largest page: fewest round trips and transactions for a large backlog.
+PAGE_SIZE = 500
+# What the admin API accepts back as `after` (64 characters, URL-safe): anything else would be refused on the
+# next call, so it is refused before it is stored.
+_CURSOR = re.compile(r"[A-Za-z0-9._~=-]{1,64}")
+MAX_VERSION = 32
+MAX_PLATFORM = 16
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    imported: int
+    pages: int
+    # About how many items are still to come, when the admin API says.
+    remaining: int | None
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    imported: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What Feedback mode says about the sync: when it last reached the admin API, and since when it fails."""
+
+    last_synced: datetime | None
+    failing_since: datetime | None
+
+
+def to_import(session: Session, item: FeedbackItem) -> NewItem | None:
+    """The one place that decides whether an item is imported, and as what (None: not at all).
+
+    Every item of every page passes here, in the page's transaction; a rule about which items the desk keeps
+    belongs here. What a person the desk forgot wrote (an erased account) is not imported again.
+    """
+    if item.user_id and is_suppressed(session, account_id=item.user_id, contact=None):
+        return None
+    return NewItem(
+        external_id=item.id,
+        channel=item.channel,
+        account_id=item.user_id,
+        body=storable(item.text),
+        submitted_at=item.submitted_at,
+        app_version=storable(item.app_version)[:MAX_VERSION] if item.app_version else None,
+        platform=storable(item.platform)[:MAX_PLATFORM] if item.platform else None,
+    )
+
+
+def _checked_cursor(page: FeedbackPage, after: str | None) -> str | None:
+    cursor = page.next_cursor
+    if cursor is None:
+        if page.items or page.has_more:
+            raise SyncFailed(_("The admin API sent feedback without a cursor to continue from; nothing was imported."))
+        return after
+    if not _CURSOR.fullmatch(cursor):
+        raise SyncFailed(_("The admin API sent a malformed feedback cursor; nothing of that page was imported."))
+    if page.has_more and not page.items:
+        raise SyncFailed(_("The admin API sent an empty page that claims more follow; the sync stopped there."))
+    return cursor
+
+
+def _commit(ctx: DeskContext, after: str | None, page: FeedbackPage, cursor: str | None) -> int | None:
+    """Write one page and move the cursor past it; None when another desk had moved the cursor first."""
+    now = ctx.clock()
+    with writing(ctx) as session:
+        if not cursors.advance(session, FEEDBACK_CURSOR, after, cursor, now):
+            return None
+        items = [new for item in page.items if (new := to_import(session, item)) is not None]
+        return store.insert_items(session, items, now)
+
+
+def _start(ctx: DeskContext) -> str | None:
+    with writing(ctx) as session:
+        cursors.ensure_cursor(session, FEEDBACK_CURSOR, ctx.clock())
+        state = cursors.read_cursor(session, FEEDBACK_CURSOR)
+        assert state is not None  # ensured just above
+        return state.cursor
+
+
+def _current(ctx: DeskContext) -> str | None:
+    with ctx.db.read() as session:
+        state = cursors.read_cursor(session, FEEDBACK_CURSOR)
+        return state.cursor if state is not None else None
+
+
+def _failing(ctx: DeskContext) -> None:
+    with writing(ctx) as session:
+        cursors.mark_failing(session, FEEDBACK_CURSOR, ctx.clock())
+
+
+def _checked(ctx: DeskContext) -> None:
+    with writing(ctx) as session:
+        cursors.mark_checked(session, FEEDBACK_CURSOR, ctx.clock())
+
+
+async def _fetch(ctx: DeskContext, api: AdminApi, after: str | None, page_size: int) -> FeedbackPage:
+    try:
+        return await api.list_feedback(after=after, limit=page_size)
+    except Unavailable:
+        await asyncio.to_thread(_failing, ctx)
+        raise
+    except AdminApiError as refused:
+        if refused.status == 422:
+            raise SyncFailed(
+                _("The admin API refused the stored feedback cursor ({detail}); the sync stopped.").format(
+                    detail=refused.detail or refused.title
+                )
+            ) from None
+        raise
+
+
+async def sync_feedback(
+    ctx: DeskContext,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Callable[[SyncProgress], object] | None = None,
+) -> SyncResult:
+    """Import every item after the stored cursor; raises the admin API's error (recorded as an outage when it is
+    one) or SyncFailed, leaving every committed page in place.
+
+    The next page is fetched while the current one is written, so a large backlog waits on the slower of the
+    two rather than on both.
+    """
+    api = await ctx.admin.get()
+    after = await asyncio.to_thread(_start, ctx)
+    imported = pages = 0
+    page = await _fetch(ctx, api, after, page_size)
+    while True:
+        cursor = _checked_cursor(page, after)
+        ahead = asyncio.ensure_future(_fetch(ctx, api, cursor, page_size)) if page.has_more else None
+        try:
+            added = await asyncio.to_thread(_commit, ctx, after, page, cursor)
+        except BaseException:
+            if ahead is not None:
+                ahead.cancel()
+            raise
+        if added is None:
+            # Another desk imported this page first: carry on from wherever it got to.
+            if ahead is not None:
+                ahead.cancel()
+            after = await asyncio.to_thread(_current, ctx)
+            page = await _fetch(ctx, api, after, page_size)
+            continue
+        imported += added
+        pages += 1
+        after = cursor
+        if progress is not None:
+            progress(SyncProgress(imported, pages, page.remaining))
+        if ahead is None:
+            break
+        page = await ahead
+    await asyncio.to_thread(_checked, ctx)
+    return SyncResult(imported, pages)
+
+
+def sync_status(ctx: DeskContext) -> SyncStatus:
+    with ctx.db.read() as session:
+        state = cursors.read_cursor(session, FEEDBACK_CURSOR)
+    if state is None:
+        return SyncStatus(None, None)
+    return SyncStatus(state.checked_at, state.failing_since)

@@ -1,0 +1,134 @@
+"""Feedback mode (key 2): mailboxes with live counts, the table, search, the detail view with masked personal data
+and reveal, triage keys, selection and bulk actions, and the sync line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from textual.widgets import OptionList
+
+from lifer_desk.domain.feedback import FeedbackFilter, Mailbox
+from lifer_desk.services import feedback
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.feedback_sync import sync_feedback
+from lifer_desk.ui import DeskApp
+from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
+from lifer_desk.ui.feedback.screen import FeedbackScreen
+from tests.fakes.admin_api import with_admin
+from tests.services.feedback_support import FeedbackFeed, items
+from tests.ui.test_ui_untrusted_text import screen_text
+from widgets.virtual_table import VirtualTable
+
+TEXTS = ("应用很好用，谢谢！", "退款申请一直没有回复", "Please add a dark mode", "请打13812345678联系我")
+
+
+@pytest.fixture
+def feed() -> FeedbackFeed:
+    return FeedbackFeed(items(12, text=lambda i: TEXTS[i % len(TEXTS)]))
+
+
+@pytest.fixture
+def feedback_app(ctx: DeskContext, feed: FeedbackFeed) -> Callable[[], DeskApp]:
+    synced = with_admin(ctx, feed)
+    asyncio.run(sync_feedback(synced))
+    return lambda: DeskApp(with_admin(ctx, feed))
+
+
+async def open_feedback(pilot, settle) -> FeedbackScreen:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FeedbackScreen)
+    return screen
+
+
+async def test_key_2_opens_the_inbox_with_counts_and_masked_text(feedback_app, settle) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        text = screen_text(app)
+        assert "Inbox" in text and "12" in text
+        assert "13812345678" not in text and "***5678" in text
+        assert "last synced" in text
+
+
+async def test_reviewing_moves_an_item_and_the_counts_follow(feedback_app, settle, ctx) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_feedback(pilot, settle)
+        first = screen.table.cursor_row
+        assert first is not None
+        await pilot.press("r")
+        await settle(pilot)
+        assert feedback.get_detail(ctx, int(first.id)).mailbox is Mailbox.REVIEWED
+        assert first.id not in {row.id for row in screen.table.buffered_rows}
+        assert " 11" in screen_text(app)
+
+
+async def test_the_detail_view_masks_until_a_reason_is_given(feedback_app, settle, ctx) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        phone = next(r.id for r in feedback.page(ctx, FeedbackFilter(), limit=20) if "5678" in r.text)
+        app.push_screen(FeedbackDetailScreen(phone))
+        await settle(pilot)
+        assert "***5678" in screen_text(app) and "13812345678" not in screen_text(app)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"caller asked", "ctrl+s")
+        await settle(pilot)
+        assert "13812345678" in screen_text(app)
+
+
+async def test_select_all_matching_asks_with_the_count_and_applies_to_all(feedback_app, settle, ctx) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "All 12 items matching this view" in text
+        assert "Not spam" not in text and "Mark reviewed" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert feedback.counts(ctx)[Mailbox.REVIEWED] == 12
+
+
+async def test_space_selects_and_the_spam_mailbox_lists_what_was_moved(feedback_app, settle, ctx) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_feedback(pilot, settle)
+        await pilot.press("space", "space", "b")
+        await settle(pilot)
+        assert "2 selected items" in screen_text(app)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert feedback.counts(ctx)[Mailbox.SPAM] == 2
+        screen.query_one("#mailboxes", OptionList).highlighted = 2
+        await settle(pilot)
+        assert len(screen.query_one(VirtualTable).buffered_rows) == 2
+
+
+async def test_every_desk_syncs_in_the_background_whatever_mode_it_shows(ctx, settle) -> None:
+    feed = FeedbackFeed(items(30))
+    app = DeskApp(with_admin(ctx, feed))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert feedback.counts(ctx)[None] == 0
+        # What the app's timer (LIFER_FEEDBACK_SYNC_SECONDS) runs, from Queues mode.
+        app.sync_feedback()
+        await settle(pilot)
+        assert feedback.counts(ctx)[None] == 30
+
+
+async def test_an_outage_shows_when_it_began_beside_the_last_sync(feedback_app, feed, settle) -> None:
+    feed.down_at = set(range(feed.pages, feed.pages + 100))
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)

@@ -96,6 +96,10 @@ class Settings:
     # the binding's defaults (Textual's `App.set_keymap`). The ids are checked where the bindings are known,
     # when the desk opens (`lifer_desk.ui.key_help.checked_keymap`).
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # The service account's authorized_keys, where `agents add --ssh-key` installs keys; None: its ~/.ssh.
+    authorized_keys: Path | None = None
+    # Minutes without a key before the desk hides customer data behind its privacy screen.
+    idle_lock_minutes: float = 10.0
 
     @property
     def uses_sandbox(self) -> bool:
@@ -321,6 +325,13 @@ def _keymap(key: str, raw: str) -> Mapping[str, str]:
     return MappingProxyType(dict(parsed))
 
 
+def _path(key: str, raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(key, f"must be an absolute path, got {raw!r}")
+    return path
+
+
 def _secret(key: str, raw: str) -> Secret:
     if not raw.strip():
         raise ConfigError(key, "is empty")
@@ -341,6 +352,8 @@ _PARSERS = {
     "LANG": ("lang", _lang),
     "SLA_POLICY": ("sla_policy", _sla_policy),
     "KEYMAP": ("keymap", _keymap),
+    "AUTHORIZED_KEYS": ("authorized_keys", _path),
+    "IDLE_LOCK_MINUTES": ("idle_lock_minutes", _positive_float),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

@@ -9,6 +9,7 @@ import typer
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
 from lifer_desk.cli.db import db_app
+from lifer_desk.cli.deploy import deploy_app
 from lifer_desk.cli.desk import demo_command, open_desk
 from lifer_desk.cli.requests import requests_app
 from lifer_desk.cli.sandbox import sandbox_app
@@ -29,15 +30,23 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(agents_app, name="agents")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(requests_app, name="requests")
+app.add_typer(deploy_app, name="deploy")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
 
 
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context) -> None:
+def root(
+    ctx: typer.Context,
+    agent: str | None = typer.Option(
+        None, "--agent", metavar="NAME", help="The agent of an SSH key (the service account's forced command only)."
+    ),
+) -> None:
     """Without a command, open the desk for the agent at the keyboard."""
     if ctx.invoked_subcommand is None:
-        open_desk()
+        open_desk(agent)
+    elif agent is not None:
+        fail("--agent only opens the desk; it takes no command")
 
 
 def fail(message: str, code: int = 2) -> None:

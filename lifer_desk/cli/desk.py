@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import replace
 from enum import StrEnum
 from functools import partial
@@ -12,8 +14,10 @@ import typer
 from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.desk_log import default_log_path, log_to_file
+from lifer_desk.i18n import _
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
+from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.identity import current_agent
 
 
@@ -37,11 +41,18 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None) -> Non
         raise typer.Exit(code)
 
 
-def open_desk() -> None:
-    """Open the desk as the OS user, who must be an active agent."""
+def open_desk(as_agent: str | None = None) -> None:
+    """Open the desk as the OS user, who must be an active agent; or, as the service account under sshd, as the
+    agent its forced command names."""
     settings = load_settings()
+    if as_agent is not None and os.environ.get("SSH_ORIGINAL_COMMAND") is not None:
+        # The key opens the desk and nothing else: a command the client asked for is refused, not run or ignored,
+        # so that `ssh lifer@host id` says why instead of opening a desk on a terminal-less channel.
+        raise PermissionDenied(_("this SSH key opens the desk only; connect without a command (ssh -t lifer@HOST)"))
+    if as_agent is not None and not sys.stdin.isatty():
+        raise PermissionDenied(_("the desk needs a terminal; connect with ssh -t"))
     db = open_database(settings)
-    agent = current_agent(db, settings)
+    agent = current_agent(db, settings, as_agent=as_agent)
     _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None)
 
 

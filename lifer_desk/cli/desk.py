@@ -49,10 +49,10 @@ def open_desk(as_agent: str | None = None) -> None:
         # The key opens the desk and nothing else: a command the client asked for is refused, not run or ignored,
         # so that `ssh lifer@host id` says why instead of opening a desk on a terminal-less channel.
         raise PermissionDenied(_("this SSH key opens the desk only; connect without a command (ssh -t lifer@HOST)"))
-    if as_agent is not None and not sys.stdin.isatty():
-        raise PermissionDenied(_("the desk needs a terminal; connect with ssh -t"))
     db = open_database(settings)
     agent = current_agent(db, settings, as_agent=as_agent)
+    if as_agent is not None and not sys.stdin.isatty():
+        raise PermissionDenied(_("the desk needs a terminal; connect with ssh -t"))
     _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None)
 
 

@@ -127,11 +127,15 @@ def update_versioned(session: Session, ticket_id: int, version: int, at: datetim
     return _changed(session, statement)
 
 
-def _changed(session: Session, statement: Any) -> bool:
+def _rows(session: Session, statement: Any) -> int:
     result = session.execute(statement.execution_options(synchronize_session=False))
     session.expire_all()
     assert isinstance(result, CursorResult)  # an UPDATE's result, which counts the rows it matched
-    return result.rowcount == 1
+    return result.rowcount
+
+
+def _changed(session: Session, statement: Any) -> bool:
+    return _rows(session, statement) == 1
 
 
 def touch(session: Session, ticket_id: int, at: datetime) -> None:
@@ -181,10 +185,7 @@ def expire_claims_of(session: Session, agent: str, now: datetime) -> int:
         .where(col(Ticket.assignee) == agent, col(Ticket.claim_expires_at) >= now)
         .values(claim_expires_at=now, updated_at=now)
     )
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    session.expire_all()
-    assert isinstance(result, CursorResult)  # an UPDATE's result, which counts the rows it matched
-    return result.rowcount
+    return _rows(session, statement)
 
 
 def next_unclaimed_id(session: Session, now: datetime) -> int | None:

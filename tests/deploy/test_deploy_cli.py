@@ -115,6 +115,10 @@ def _host(tmp_path: Path, sqlite_url: str, sshd: str) -> tuple[Path, Path]:
     return settings, sshd_config
 
 
+def _check(tmp_path: Path, sqlite_url: str, sshd_config: Path, settings: Path) -> subprocess.CompletedProcess[str]:
+    return _run(tmp_path, sqlite_url, "deploy", "check", "--sshd-config", str(sshd_config), LIFER_ENV_FILE=str(settings))
+
+
 @pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
 def test_deploy_check_passes_a_ready_host(tmp_path: Path, sqlite_url: str) -> None:
     settings, sshd_config = _host(tmp_path, sqlite_url, GOOD_SSHD)

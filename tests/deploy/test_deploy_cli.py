@@ -116,7 +116,8 @@ def _host(tmp_path: Path, sqlite_url: str, sshd: str) -> tuple[Path, Path]:
 
 
 def _check(tmp_path: Path, sqlite_url: str, sshd_config: Path, settings: Path) -> subprocess.CompletedProcess[str]:
-    return _run(tmp_path, sqlite_url, "deploy", "check", "--sshd-config", str(sshd_config), LIFER_ENV_FILE=str(settings))
+    args = ("deploy", "check", "--sshd-config", str(sshd_config))
+    return _run(tmp_path, sqlite_url, *args, LIFER_ENV_FILE=str(settings))
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")

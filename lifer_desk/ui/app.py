@@ -4,8 +4,10 @@ a screen: the claims this agent holds, and how failures are shown. The admin API
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import signal
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -27,11 +29,16 @@ from lifer_desk.services.errors import AgentDeactivated
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
+
+# A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
+# desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
+HANG_UP_RELEASE_SECONDS = 1.5
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -42,6 +49,7 @@ class DeskApp(App[None], WorkerFailures):
         Binding("question_mark", "help", _("Help"), id="app.help"),
         Binding("q", "quit", _("Quit"), id="app.quit"),
         Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
+        Binding("f12", "lock", _("Hide the screen"), show=False, id="app.lock"),
     ]
 
     class NextTicket(Message):
@@ -65,10 +73,31 @@ class DeskApp(App[None], WorkerFailures):
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
+    def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._hang_up)
+        # One timer, reset by every key: it wakes once per idle period, and draws nothing until then.
+        self._idle = self.set_interval(self.ctx.settings.idle_lock_minutes * 60, self.action_lock, name="idle-lock")
+
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
         # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
         gc.freeze()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._idle.reset()
+            if isinstance(self.screen, PrivacyScreen):
+                # The key only brings the desk back: it must not also act on the screen it uncovers.
+                self.pop_screen()
+                return
+        await super().on_event(event)
+
+    def action_lock(self) -> None:
+        """Hide every customer now, as an idle desk does by itself after LIFER_IDLE_LOCK_MINUTES."""
+        if not isinstance(self.screen, PrivacyScreen):
+            self.push_screen(PrivacyScreen(self.ctx.agent))
 
     # What screens ask of the app --------------------------------------------------------------------------
 
@@ -153,6 +182,21 @@ class DeskApp(App[None], WorkerFailures):
     async def action_quit(self) -> None:
         """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk
         exits."""
+        await self._give_back_claims()
+        await self.ctx.admin.aclose()
+        self.exit()
+
+    def _hang_up(self) -> None:
+        self.run_worker(self._leave_after_hang_up(), group="hang-up", exclusive=True, exit_on_error=False)
+
+    async def _leave_after_hang_up(self) -> None:
+        # Nobody is at the terminal any more: give the claims back as far as the time allows, then go, so that a
+        # database stalled by someone else's lock cannot keep a dead session alive.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._give_back_claims(), HANG_UP_RELEASE_SECONDS)
+        self.exit(return_code=1)
+
+    async def _give_back_claims(self) -> None:
         for taking in self._taking_next():
             with suppress(WorkerFailed, WorkerCancelled):
                 if (detail := await taking.wait()) is not None:
@@ -163,8 +207,6 @@ class DeskApp(App[None], WorkerFailures):
             with suppress(WorkerFailed):
                 await worker.wait()
         self._held.clear()
-        await self.ctx.admin.aclose()
-        self.exit()
 
     def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
         yield from palette_commands(self, screen)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lifer_desk.config import Settings
+from lifer_desk.domain import sshd_config
 from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.identity import current_agent
 from lifer_desk.store.db import Database
@@ -147,3 +148,10 @@ def test_deploy_check_finds_a_loose_mode_a_missing_pty_and_no_client_alive(tmp_p
         "set ClientAliveInterval 15 and ClientAliveCountMax 4",
         f"problem: {sshd_config}: AcceptEnv LIFER_* lets a client set the desk's LIFER_* settings; accept none of them",
     ]
+
+
+def test_the_readme_sshd_snippet_passes_deploy_check() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("# /etc/ssh/sshd_config.d/lifer-desk.conf\n", 1)[1].split("```", 1)[0]
+    assert "ClientAliveInterval 15" in snippet
+    assert sshd_config.problems(snippet) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_a_key_already_there_is_refused_inside_or_outside_the_block(tmp_path: Pa
     key = ssh_keys.read_public_key(pub)
     ssh_keys.install_key(keys_file, "alice", key, "/usr/bin/lifer-desk")
     written = keys_file.read_text()
-    with pytest.raises(Refused, match=f"the key {fingerprint} is already in .* for agent 'alice'"):
+    with pytest.raises(Refused, match=rf"the key {re.escape(fingerprint)} is already in .* for agent 'alice'"):
         ssh_keys.install_key(keys_file, "bob", key, "/usr/bin/lifer-desk")
     operator = ssh_keys.read_public_key(tmp_path / "operator.pub")
     with pytest.raises(Refused, match="for a line outside the lifer-desk block"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.identity import current_agent
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
+from tests.cli.test_cli_identity import _run as run_cli
 from tests.deploy.keys_support import make_key
 
 REAL_USER = pwd.getpwuid(os.getuid()).pw_name
@@ -24,22 +24,7 @@ GOOD_SSHD = "ClientAliveInterval 15\nClientAliveCountMax 4\nPermitTTY yes\nAccep
 
 
 def _run(tmp_path: Path, db_url: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIFER_", "SSH_"))}
-    env |= {
-        "LIFER_DATABASE_URL": db_url,
-        "LIFER_AUTHORIZED_KEYS": str(tmp_path / "ssh" / "authorized_keys"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        **extra,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "lifer_desk", *args],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(tmp_path, db_url, *args, LIFER_AUTHORIZED_KEYS=str(tmp_path / "ssh" / "authorized_keys"), **extra)
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="the host's operator is root here")

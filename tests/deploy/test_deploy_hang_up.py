@@ -9,7 +9,6 @@ import fcntl
 import os
 import pty
 import pwd
-import select
 import signal
 import struct
 import subprocess
@@ -25,19 +24,11 @@ from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
+from tests.cli.test_cli_desk_deactivated import WAIT
+from tests.cli.test_cli_desk_deactivated import _read as _read
 
 REAL_USER = pwd.getpwuid(os.getuid()).pw_name
-WAIT = 60.0
 SUBJECT = "退款申请 hang-up"
-
-
-def _read(master: int) -> bytes:
-    ready, _, _ = select.select([master], [], [], WAIT)
-    assert ready, "the desk wrote nothing for a minute"
-    try:
-        return os.read(master, 65536)
-    except OSError:  # EIO: the child closed its side
-        return b""
 
 
 def desk_env(tmp_path: Path, sqlite_url: str) -> dict[str, str]:

@@ -125,6 +125,10 @@ class Settings:
     # How often every open desk asks the admin API for new feedback, and the tags agents may give feedback.
     feedback_sync_seconds: float = 60.0
     feedback_tags: tuple[str, ...] = DEFAULT_TAGS
+    # The service account's authorized_keys, where `agents add --ssh-key` installs keys; None: its ~/.ssh.
+    authorized_keys: Path | None = None
+    # Minutes without a key before the desk hides customer data behind its privacy screen.
+    idle_lock_minutes: float = 10.0
 
     @property
     def uses_sandbox(self) -> bool:
@@ -403,7 +407,7 @@ def _text(_key: str, raw: str) -> str:
     return raw
 
 
-def _directory(key: str, raw: str) -> Path:
+def _absolute_path(key: str, raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         raise ConfigError(key, f"must be an absolute path, got {raw!r}")
@@ -424,7 +428,7 @@ _PARSERS = {
     "AGENT": ("agent", _name),
     "SERVICE_ACCOUNT": ("service_account", _name),
     "AUDIT_KEY": ("audit_key", _secret),
-    "AUDIT_CHECKPOINT_DIR": ("audit_checkpoint_dir", _directory),
+    "AUDIT_CHECKPOINT_DIR": ("audit_checkpoint_dir", _absolute_path),
     "ADMIN_CONNECT_TIMEOUT": ("admin_connect_timeout", _positive_float),
     "ADMIN_READ_TIMEOUT": ("admin_read_timeout", _positive_float),
     "VERIFICATION_TTL_HOURS": ("verification_ttl_hours", _positive_float),
@@ -448,6 +452,8 @@ _PARSERS = {
     "MOUSE": ("mouse", _bool),
     "FEEDBACK_SYNC_SECONDS": ("feedback_sync_seconds", _positive_float),
     "FEEDBACK_TAGS": ("feedback_tags", _tags),
+    "AUTHORIZED_KEYS": ("authorized_keys", _absolute_path),
+    "IDLE_LOCK_MINUTES": ("idle_lock_minutes", _positive_float),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

@@ -10,6 +10,7 @@ from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
 from lifer_desk.cli.dashboard import dashboard_command
 from lifer_desk.cli.db import db_app
+from lifer_desk.cli.deploy import deploy_app
 from lifer_desk.cli.desk import demo_command, open_desk
 from lifer_desk.cli.feedback import feedback_app
 from lifer_desk.cli.macros import macros_app
@@ -38,6 +39,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(mail_app, name="mail")
 app.add_typer(macros_app, name="macros")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(deploy_app, name="deploy")
 app.command("seed")(seed_command)
 app.command("demo")(demo_command)
 app.command("dashboard")(dashboard_command)
@@ -47,10 +49,15 @@ app.command("dashboard")(dashboard_command)
 def root(
     ctx: typer.Context,
     ticket: int | None = typer.Option(None, "--ticket", min=1, help="Open the desk on this ticket."),
+    agent: str | None = typer.Option(
+        None, "--agent", metavar="NAME", help="The agent of an SSH key (the service account's forced command only)."
+    ),
 ) -> None:
     """Without a command, open the desk for the agent at the keyboard."""
     if ctx.invoked_subcommand is None:
-        open_desk(ticket)
+        open_desk(ticket, agent)
+    elif agent is not None:
+        fail("--agent only opens the desk; it takes no command")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -6,12 +6,16 @@ and audit refusals, and a refusal ends here as one line with exit code 2 (see `c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.cells import cell_len
 
 from lifer_desk.config import load_settings
+from lifer_desk.services import ssh_keys
 from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_role
 from lifer_desk.services.database import open_database
+from lifer_desk.services.deployment import end_sessions
 from lifer_desk.services.identity import host_actor
 
 agents_app = typer.Typer(
@@ -36,13 +40,28 @@ def add_command(
     name: str = typer.Argument(..., metavar="NAME", help="The agent's OS user name."),
     role: str = typer.Option(..., "--role", help="agent or supervisor."),
     display_name: str | None = typer.Option(None, "--display-name", help="Shown in the desk; defaults to NAME."),
+    ssh_key: Path | None = typer.Option(
+        None, "--ssh-key", metavar="FILE", help="Their public key: installed in the service account's authorized_keys."
+    ),
 ) -> None:
     """Add an agent (or bring back a deactivated one)."""
     settings = load_settings()
     actor = host_actor(settings)
-    outcome = add_agent(open_database(settings), actor=actor, name=name, role=role, display_name=display_name)
+    install = None
+    if ssh_key is not None:
+        key, keys_file = ssh_keys.read_public_key(ssh_key), ssh_keys.authorized_keys_path(settings)
+        # Refused before the agent is added, so that a duplicate key changes nothing.
+        ssh_keys.check_installable(keys_file, key)
+
+        def install() -> str:
+            return ssh_keys.install_key(keys_file, name, key, ssh_keys.desk_program()).key.fingerprint
+
+    db = open_database(settings)
+    outcome = add_agent(db, actor=actor, name=name, role=role, display_name=display_name, install_key=install)
     verb = "reactivated" if outcome.reactivated else "added"
     typer.echo(f"agent {outcome.agent.name} {verb} as {outcome.agent.role.value}")
+    if ssh_key is not None:
+        typer.echo(f"key installed in {ssh_keys.authorized_keys_path(settings)}")
 
 
 @agents_app.command("list")
@@ -58,10 +77,35 @@ def list_command() -> None:
 
 @agents_app.command("deactivate")
 def deactivate_command(name: str = typer.Argument(..., metavar="NAME", help="The agent's name.")) -> None:
-    """Deactivate an agent: they can no longer use the desk (an open desk stops at its next change)."""
+    """Deactivate an agent: their SSH keys are removed, their open desks end, their claims are passed on."""
     settings = load_settings()
-    agent = deactivate_agent(open_database(settings), actor=host_actor(settings), name=name)
-    typer.echo(f"agent {agent.name} deactivated")
+    keys_file = ssh_keys.authorized_keys_path(settings)
+
+    def remove() -> list[str]:
+        return [entry.key.fingerprint for entry in ssh_keys.remove_keys(keys_file, name)]
+
+    agent = deactivate_agent(
+        open_database(settings),
+        actor=host_actor(settings),
+        name=name,
+        remove_keys=remove if keys_file.exists() else None,
+    )
+    ended = end_sessions(agent.name)
+    typer.echo(f"agent {agent.name} deactivated" + (f"; {ended} open desk(s) ended" if ended else ""))
+
+
+@agents_app.command("keys")
+def keys_command(name: str | None = typer.Argument(None, metavar="[NAME]", help="Only this agent's keys.")) -> None:
+    """List the agents' SSH keys in the service account's authorized_keys, by fingerprint."""
+    keys_file = ssh_keys.authorized_keys_path(load_settings())
+    entries = ssh_keys.list_keys(keys_file, name)
+    if not entries:
+        typer.echo(f"no lifer-desk keys in {keys_file}" + (f" for {name}" if name else ""))
+        return
+    rows = [("AGENT", "TYPE", "FINGERPRINT"), *((e.agent, e.key.kind, e.key.fingerprint) for e in entries)]
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(2)]
+    for row in rows:
+        typer.echo("  ".join((_pad(row[0], widths[0]), _pad(row[1], widths[1]), row[2])))
 
 
 @agents_app.command("role")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -12,9 +13,11 @@ import typer
 from lifer_desk.cli.sandbox import open_admin
 from lifer_desk.config import Settings, load_settings
 from lifer_desk.desk_log import default_log_path, log_to_file
+from lifer_desk.i18n import _
 from lifer_desk.services import tickets
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.database import open_database
+from lifer_desk.services.errors import PermissionDenied
 from lifer_desk.services.identity import current_agent
 
 # Textual's ESCDELAY, in ms: how long a lone Escape waits for the rest of an escape sequence. Under the 30 ms
@@ -44,11 +47,18 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket
         raise typer.Exit(code)
 
 
-def open_desk(ticket_id: int | None = None) -> None:
-    """Open the desk as the OS user, who must be an active agent (on ticket `ticket_id` when given)."""
+def open_desk(ticket_id: int | None = None, as_agent: str | None = None) -> None:
+    """Open the desk as the OS user, who must be an active agent; or, as the service account under sshd, as the
+    agent its forced command names. On ticket `ticket_id` when given."""
     settings = load_settings()
+    if as_agent is not None and os.environ.get("SSH_ORIGINAL_COMMAND") is not None:
+        # The key opens the desk and nothing else: a command the client asked for is refused, not run or ignored,
+        # so that `ssh lifer@host id` says why instead of opening a desk on a terminal-less channel.
+        raise PermissionDenied(_("this SSH key opens the desk only; connect without a command (ssh -t lifer@HOST)"))
     db = open_database(settings)
-    agent = current_agent(db, settings)
+    agent = current_agent(db, settings, as_agent=as_agent)
+    if as_agent is not None and not sys.stdin.isatty():
+        raise PermissionDenied(_("the desk needs a terminal; connect with ssh -t"))
     _run(DeskContext(db=db, settings=settings, agent=agent.name, role=agent.role), settings, None, ticket_id)
 
 

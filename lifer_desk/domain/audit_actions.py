@@ -14,6 +14,9 @@ class AuditAction(StrEnum):
     AGENT_REACTIVATE = "agent.reactivate"
     AGENT_DEACTIVATE = "agent.deactivate"
     AGENT_ROLE = "agent.role"
+    # An SSH key of the service-account deployment installed for, or removed from, an agent (by fingerprint).
+    AGENT_KEY_ADD = "agent.key_add"
+    AGENT_KEY_REMOVE = "agent.key_remove"
     # A refused attempt to manage agents: who tried what, and why it was refused.
     AGENT_DENIED = "agent.denied"
     # `db upgrade` found the append-only guards missing and put them back.

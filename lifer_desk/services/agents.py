@@ -9,7 +9,7 @@ deactivated a moment ago is refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,8 +21,10 @@ from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.errors import AgentDeactivated, NotFound, PermissionDenied, Refused
+from lifer_desk.store import tickets as store_tickets
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import Agent
+from lifer_desk.store.types import utcnow
 
 # Names are OS user names (DESIGN 4: the SSH login is the authentication), so they follow the same rules.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
@@ -148,11 +150,21 @@ class AddOutcome:
     reactivated: bool
 
 
-def add_agent(db: Database, *, actor: Actor, name: str, role: str, display_name: str | None = None) -> AddOutcome:
+def add_agent(
+    db: Database,
+    *,
+    actor: Actor,
+    name: str,
+    role: str,
+    display_name: str | None = None,
+    install_key: Callable[[], str] | None = None,
+) -> AddOutcome:
     """Add an active agent; an active agent of that name is refused, a deactivated one comes back.
 
     Bringing a deactivated agent back through `add` keeps one command for "let this person in", which
-    is the command the identity refusal names.
+    is the command the identity refusal names. `install_key` (the service-account deployment's SSH key)
+    runs inside the transaction once the agent is in, and returns the key's fingerprint: if it fails,
+    the agent is not added either.
     """
     name = validate_name(name)
     checked_role = validate_role(role)
@@ -171,6 +183,10 @@ def add_agent(db: Database, *, actor: Actor, name: str, role: str, display_name:
             session.flush()
             action = AuditAction.AGENT_REACTIVATE if reactivated else AuditAction.AGENT_ADD
             audit_trail.record(session, actor.name, action, "agent", name, {"role": checked_role.value})
+            if install_key is not None:
+                fingerprint = install_key()
+                details = {"fingerprint": fingerprint}
+                audit_trail.record(session, actor.name, AuditAction.AGENT_KEY_ADD, "agent", name, details)
             return AddOutcome(_info(row), reactivated)
     except IntegrityError:
         # Another process added the same name between our check and our insert.
@@ -194,14 +210,27 @@ def _active_row(session: Session, name: str, inactive: str) -> Agent:
     return row
 
 
-def deactivate_agent(db: Database, *, actor: Actor, name: str) -> AgentInfo:
-    """Deactivate an agent: their open desk is refused at its next write (`require_active`)."""
+def deactivate_agent(
+    db: Database, *, actor: Actor, name: str, remove_keys: Callable[[], list[str]] | None = None
+) -> AgentInfo:
+    """Deactivate an agent: their open desk is refused at its next write (`require_active`).
+
+    `remove_keys` (the service-account deployment) takes the agent's SSH keys out inside the transaction and
+    returns their fingerprints, so that a refused or failed deactivation leaves the keys, and the keys never
+    outlive the agent.
+    """
     with _managing(db, actor, "agent.deactivate", name) as session:
         row = _active_row(session, name, "agent {name!r} is already deactivated")
         row.active = False
         session.add(row)
         session.flush()
-        audit_trail.record(session, actor.name, AuditAction.AGENT_DEACTIVATE, "agent", name)
+        # Their claims cannot be given back as them any more: run them out now, so `n` passes them on first.
+        released = store_tickets.expire_claims_of(session, name, utcnow())
+        details = {"claims_released": released} if released else None
+        audit_trail.record(session, actor.name, AuditAction.AGENT_DEACTIVATE, "agent", name, details)
+        for fingerprint in remove_keys() if remove_keys is not None else []:
+            removed = {"fingerprint": fingerprint}
+            audit_trail.record(session, actor.name, AuditAction.AGENT_KEY_REMOVE, "agent", name, removed)
         return _info(row)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Mapping
 
 from lifer_desk.config import Settings
 from lifer_desk.services.agents import ADD_HINT, Actor, AgentInfo, find_agent
@@ -38,7 +39,24 @@ def host_actor(settings: Settings) -> Actor:
     return Actor(name, operator=operator)
 
 
-def current_agent(db: Database, settings: Settings, *, demo: bool = False, as_agent: str | None = None) -> AgentInfo:
+def under_service_account_sshd(settings: Settings, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is the service account's, started by sshd: the only place `--agent NAME` counts.
+
+    sshd sets `SSH_CONNECTION` for the forced command; the account's own files decide which key names which
+    agent, and nobody but the account can write them.
+    """
+    env = os.environ if environ is None else environ
+    return settings.service_account is not None and os_user() == settings.service_account and "SSH_CONNECTION" in env
+
+
+def current_agent(
+    db: Database,
+    settings: Settings,
+    *,
+    demo: bool = False,
+    as_agent: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AgentInfo:
     """The active agent this session acts as; refused with the command that adds agents otherwise."""
     if demo:
         name = as_agent or settings.agent
@@ -46,8 +64,13 @@ def current_agent(db: Database, settings: Settings, *, demo: bool = False, as_ag
             raise UnknownAgent("demo mode needs an agent: set LIFER_AGENT=NAME or pick one of the seeded agents")
     else:
         name = os_user()
-        if as_agent is not None and as_agent != name:
-            raise PermissionDenied(f"only demo mode may act as another agent ({as_agent!r}); you are {name!r}")
+        if as_agent is not None and under_service_account_sshd(settings, environ):
+            name = as_agent
+        elif as_agent is not None and as_agent != name:
+            raise PermissionDenied(
+                f"only demo mode, or the service account {settings.service_account or '(LIFER_SERVICE_ACCOUNT)'} "
+                f"under sshd, may act as another agent ({as_agent!r}); you are {name!r}"
+            )
     agent = find_agent(db, name)
     if agent is None or not agent.active:
         state = "is not a lifer-desk agent" if agent is None else "is a deactivated lifer-desk agent"

@@ -175,11 +175,15 @@ def update_versioned(session: Session, ticket_id: int, version: int, at: datetim
     return _changed(session, statement)
 
 
-def _changed(session: Session, statement: Any) -> bool:
+def _rows(session: Session, statement: Any) -> int:
     result = session.execute(statement.execution_options(synchronize_session=False))
     session.expire_all()
     assert isinstance(result, CursorResult)  # an UPDATE's result, which counts the rows it matched
-    return result.rowcount == 1
+    return result.rowcount
+
+
+def _changed(session: Session, statement: Any) -> bool:
+    return _rows(session, statement) == 1
 
 
 def touch(session: Session, ticket_id: int, at: datetime) -> None:
@@ -232,8 +236,19 @@ def release_claim(session: Session, ticket_id: int, agent: str, now: datetime) -
     return _changed(session, statement)
 
 
+def expire_claims_of(session: Session, agent: str, now: datetime) -> int:
+    """End every live lease of `agent` as if it had run out, so that `n` offers those tickets to others first."""
+    statement = (
+        update(Ticket)
+        .where(col(Ticket.assignee) == agent, col(Ticket.claim_expires_at) >= now)
+        .values(claim_expires_at=now, updated_at=now)
+    )
+    return _rows(session, statement)
+
+
 def next_unclaimed_id(session: Session, now: datetime) -> int | None:
-    """The open ticket due soonest that nobody holds: unassigned first, then abandoned leases.
+    """The open ticket nobody holds: abandoned leases first (a crashed or dropped session's ticket must not wait
+    behind the whole queue), then the unassigned ticket due soonest.
 
     On PostgreSQL, SKIP LOCKED lets concurrent agents pass each other's candidate rows; on SQLite
     the caller's BEGIN IMMEDIATE already makes the pick and the claim one atomic step.
@@ -241,11 +256,11 @@ def next_unclaimed_id(session: Session, now: datetime) -> int | None:
     skip_locked = session.get_bind().dialect.name != "sqlite"
     candidates = (
         select(Ticket.id)
-        .where(col(Ticket.is_open) == 1, col(Ticket.assignee).is_(None))
+        .where(col(Ticket.claim_expires_at) < now, col(Ticket.is_open) == 1)
         .order_by(col(Ticket.resolution_due), col(Ticket.id)),
         select(Ticket.id)
-        .where(col(Ticket.claim_expires_at) < now, col(Ticket.is_open) == 1)
-        .order_by(col(Ticket.claim_expires_at)),
+        .where(col(Ticket.is_open) == 1, col(Ticket.assignee).is_(None))
+        .order_by(col(Ticket.resolution_due), col(Ticket.id)),
     )
     for statement in candidates:
         statement = statement.limit(1)

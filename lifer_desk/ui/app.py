@@ -4,8 +4,10 @@ app owns what outlives a screen: the claims this agent holds, and how failures a
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import signal
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -32,6 +34,7 @@ from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
@@ -46,6 +49,9 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY = 2.0
 # How often an open desk marks requests past either expiry (issue 9); a cheap read when none is due.
 EXPIRE_REQUESTS_EVERY = 60.0
+# A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
+# desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
+HANG_UP_RELEASE_SECONDS = 1.5
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -69,6 +75,7 @@ class DeskApp(App[None], WorkerFailures):
         Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
         Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
         Binding("ctrl+g", "go_to_ticket", _("Go to ticket"), show=False, id="app.go_to"),
+        Binding("f12", "lock", _("Hide the screen"), show=False, id="app.lock"),
     ]
 
     # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
@@ -110,6 +117,11 @@ class DeskApp(App[None], WorkerFailures):
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._hang_up)
+        # One timer, reset by every key: it wakes once per idle period, and draws nothing until then.
+        self._idle = self.set_interval(self.ctx.settings.idle_lock_minutes * 60, self.action_lock, name="idle-lock")
         if self._first_ticket is not None:
             self.open_ticket(self._first_ticket)
 
@@ -124,6 +136,20 @@ class DeskApp(App[None], WorkerFailures):
         gc.freeze()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._idle.reset()
+            if isinstance(self.screen, PrivacyScreen):
+                # The key only brings the desk back: it must not also act on the screen it uncovers.
+                self.pop_screen()
+                return
+        await super().on_event(event)
+
+    def action_lock(self) -> None:
+        """Hide every customer now, as an idle desk does by itself after LIFER_IDLE_LOCK_MINUTES."""
+        if not isinstance(self.screen, PrivacyScreen):
+            self.push_screen(PrivacyScreen(self.ctx.agent))
 
     # What screens ask of the app --------------------------------------------------------------------------
 
@@ -275,6 +301,23 @@ class DeskApp(App[None], WorkerFailures):
     async def action_quit(self) -> None:
         """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk
         exits."""
+        await self._give_back_claims()
+        # The deliverer first: it must not open the admin API again while it is being closed.
+        self.workers.cancel_group(self, "outbox")
+        await self.ctx.admin.aclose()
+        self.exit()
+
+    def _hang_up(self) -> None:
+        self.run_worker(self._leave_after_hang_up(), group="hang-up", exclusive=True, exit_on_error=False)
+
+    async def _leave_after_hang_up(self) -> None:
+        # Nobody is at the terminal any more: give the claims back as far as the time allows, then go, so that a
+        # database stalled by someone else's lock cannot keep a dead session alive.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._give_back_claims(), HANG_UP_RELEASE_SECONDS)
+        self.exit(return_code=1)
+
+    async def _give_back_claims(self) -> None:
         for taking in self._taking_next():
             with suppress(WorkerFailed, WorkerCancelled):
                 if (detail := await taking.wait()) is not None:
@@ -285,9 +328,6 @@ class DeskApp(App[None], WorkerFailures):
             with suppress(WorkerFailed):
                 await worker.wait()
         self._held.clear()
-        self.workers.cancel_group(self, "outbox")
-        await self.ctx.admin.aclose()
-        self.exit()
 
     def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
         yield from palette_commands(self, screen)

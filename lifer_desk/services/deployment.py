@@ -1,0 +1,133 @@
+"""The service-account deployment on this host (issue 16 item 1): `deploy check`, and ending an agent's sessions.
+
+Every desk of that deployment is a process of the service account running `lifer-desk --agent NAME` (the
+forced command of NAME's key), so an agent's sessions are found by their command line and ended with SIGTERM,
+on which the desk gives back its claims and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from lifer_desk.config import Settings, find_env_file
+from lifer_desk.domain import sshd_config
+from lifer_desk.domain.authorized_keys import KeyFileError, parse_authorized_keys
+from lifer_desk.services.ssh_keys import authorized_keys_path
+
+DEFAULT_SSHD_CONFIG = Path("/etc/ssh/sshd_config")
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: str
+    problem: str
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _check_private(path: Path, owner: str, mode: int, findings: list[Finding]) -> None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        findings.append(Finding(str(path), "does not exist"))
+        return
+    loose = stat.S_IMODE(status.st_mode) & ~mode
+    if loose:
+        findings.append(Finding(str(path), f"mode {stat.S_IMODE(status.st_mode):04o}; make it {mode:04o}"))
+    if _owner_name(status.st_uid) != owner:
+        findings.append(Finding(str(path), f"owned by {_owner_name(status.st_uid)}, not {owner}"))
+
+
+def _database_file(settings: Settings) -> Path | None:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    return Path(url.database.removeprefix("file:").split("?", 1)[0])
+
+
+def _check_keys(path: Path, findings: list[Finding]) -> None:
+    try:
+        keys = parse_authorized_keys(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        findings.append(Finding(str(path), f"cannot be read: {getattr(exc, 'strerror', None) or exc}"))
+        return
+    except KeyFileError as exc:
+        findings.append(Finding(str(path), str(exc)))
+        return
+    if not keys.entries:
+        findings.append(Finding(str(path), "holds no lifer-desk key yet (lifer-desk agents add NAME --ssh-key FILE)"))
+    for entry in keys.entries:
+        if entry.missing_options:
+            missing = ", ".join(entry.missing_options)
+            findings.append(
+                Finding(str(path), f"the key of {entry.agent} lacks {missing} (the line needs restrict,pty)")
+            )
+
+
+def check_host(settings: Settings, sshd_config_path: Path = DEFAULT_SSHD_CONFIG) -> list[Finding]:
+    """Everything wrong with this host for the service-account deployment; empty when it is ready."""
+    findings: list[Finding] = []
+    owner = settings.service_account or _owner_name(os.getuid())
+    if settings.service_account is None:
+        findings.append(Finding("LIFER_SERVICE_ACCOUNT", "is not set (in a root-owned settings file)"))
+    database = _database_file(settings)
+    if database is not None:
+        _check_private(database.parent, owner, 0o700, findings)
+        _check_private(database, owner, 0o600, findings)
+    env_file, _legacy = find_env_file(dict(os.environ))
+    if env_file is not None and settings.admin_token is not None:
+        # The file with the admin token: only the account may read it (root owning it is fine too).
+        status = env_file.stat()
+        if stat.S_IMODE(status.st_mode) & 0o077:
+            findings.append(Finding(str(env_file), f"mode {stat.S_IMODE(status.st_mode):04o}; make it 0600"))
+    keys = authorized_keys_path(settings)
+    _check_private(keys.parent, owner, 0o700, findings)
+    _check_private(keys, owner, 0o600, findings)
+    if keys.exists():
+        _check_keys(keys, findings)
+    try:
+        sshd_text = sshd_config_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        findings.append(Finding(str(sshd_config_path), f"cannot be read: {exc.strerror or exc}"))
+    else:
+        findings += [Finding(str(sshd_config_path), problem) for problem in sshd_config.problems(sshd_text)]
+    return findings
+
+
+def _desk_agent(pid: str) -> str | None:
+    """The agent of a `lifer-desk --agent NAME` process, or None for any other process."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    words = [word.decode(errors="replace") for word in argv]
+    if "--agent" not in words or not any(Path(word).name == "lifer-desk" for word in words):
+        return None
+    index = words.index("--agent")
+    return words[index + 1] if index + 1 < len(words) else None
+
+
+def end_sessions(agent: str) -> int:
+    """Send SIGTERM to every desk of `agent` this user may signal; returns how many were told to stop."""
+    ended = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid() or _desk_agent(pid) != agent:
+            continue
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            continue
+        ended += 1
+    return ended

@@ -1,0 +1,1 @@
+"""The idle privacy screen (issue 16 item 2)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select, table, text, update
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, table, text, update
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -98,7 +98,7 @@ def _match(session: Session, search: str) -> ColumnElement[bool] | None:
         clause = "feedback_item.id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :fts)"
         return text(clause).bindparams(fts=fts5_query(terms))  # type: ignore[return-value]  # where() takes text()
     clause = "feedback_item.id IN (SELECT item_id FROM feedback_search WHERE tsv @@ CAST(:fts AS tsquery))"
-    return text(clause).bindparams(fts=tsquery(terms))  # type: ignore[return-value]
+    return text(clause).bindparams(fts=tsquery(terms))  # type: ignore[return-value]  # where() takes text()
 
 
 def conditions(session: Session, chosen: FeedbackFilter) -> list[ColumnElement[bool]]:
@@ -246,7 +246,7 @@ def add_tag(session: Session, item_ids: Sequence[int], tag: str) -> list[int]:
     )
     new = [item_id for item_id in item_ids if item_id not in have]
     if new:
-        session.execute(FeedbackTag.__table__.insert(), [{"item_id": item_id, "tag": tag} for item_id in new])  # type: ignore[attr-defined]
+        session.execute(insert(FeedbackTag), [{"item_id": item_id, "tag": tag} for item_id in new])
     return new
 
 
@@ -268,7 +268,7 @@ def add_events(
 ) -> None:
     if item_ids:
         session.execute(
-            FeedbackEvent.__table__.insert(),  # type: ignore[attr-defined]
+            insert(FeedbackEvent),
             [{"item_id": i, "at": at, "actor": actor, "action": action, "detail": detail} for i in item_ids],
         )
 

@@ -4,6 +4,7 @@ history, other feedback from the same account, and the triage keys."""
 from __future__ import annotations
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -45,12 +46,12 @@ def detail_header(detail: FeedbackDetail, zone: object) -> Text:
     return line
 
 
-def history_text(detail: FeedbackDetail, zone: object) -> Text:
+def history_text(detail: FeedbackDetail, zone: ZoneInfo) -> Text:
     text = Text(_("History"), style="bold", end="")
     for entry in detail.history:
         label = HISTORY_LABELS.get(entry.action, entry.action)
         extra = f" {entry.detail}" if entry.detail else ""
-        when = local_time(entry.at, zone)  # type: ignore[arg-type]
+        when = local_time(entry.at, zone)
         text.append(f"\n{when}  {entry.actor}  {label}{extra}")
     return text
 

@@ -55,6 +55,9 @@ STORED = {
     "request.cancel",
     "request.expire",
     "request.resubmit",
+    # SSH keys installed and removed with an agent (tests/deploy).
+    "agent.key_add",
+    "agent.key_remove",
     # The audit pane and lookups (tests/services/test_services_audit_review.py).
     "account.lookup",
     "audit.export",

@@ -94,6 +94,8 @@ def _feedback(db: Database, external_id: str, account_id: str, body: str, at: da
             FeedbackItem(
                 external_id=external_id,
                 channel="app",
+                mailbox="inbox",
+                submitted_day=at.date().isoformat(),
                 account_id=account_id,
                 body=body,
                 submitted_at=at,

@@ -134,6 +134,7 @@ _README_KEYS = {
     "end": "End",
     "up": "k",
     "down": "j",
+    "f1": "F1",
 }
 
 

@@ -209,7 +209,7 @@ async def test_a_supervisor_retries_a_failed_request_with_r_and_an_agent_is_refu
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        assert notice(app) == f"Request #{made[1]} is now executing"
+        assert notice(app) == f"Request #{made[1]} is now running"
     assert state_of(ctx, made[1]) is RequestState.EXECUTING
 
 

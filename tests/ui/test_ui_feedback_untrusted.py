@@ -7,6 +7,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import select
 import struct
 import subprocess
 import sys
@@ -85,7 +86,15 @@ def test_the_desk_writes_hostile_feedback_to_the_terminal_as_text(tmp_path: Path
             assert chunk, "the desk closed before showing the queues"
             output += chunk
         os.write(master, b"2")
+        presses = 1
         while b"Click here for a refund" not in output:
+            if not select.select([master], [], [], 15)[0]:
+                # On a loaded CI host a key sent this early was seen lost once in a while (the desk kept showing
+                # the queues); an agent would press it again, and so does this test, at most twice more.
+                assert presses < 3, "the desk did not switch to Feedback mode"
+                os.write(master, b"2")
+                presses += 1
+                continue
             chunk = _read(master)
             assert chunk, "the desk closed before showing the feedback"
             output += chunk

@@ -42,11 +42,14 @@ def read_cursor(session: Session, name: str) -> CursorState | None:
 
 
 def advance(session: Session, name: str, expected: str | None, new: str | None, now: datetime) -> bool:
-    """Move the cursor from `expected` to `new`; False (and nothing written) when another sync moved it first."""
+    """Move the cursor from `expected` to `new`; False (and nothing written) when another sync moved it first.
+
+    An outage stays recorded until a whole sync ends well (`mark_checked`): the next page is fetched while this
+    one is written, and its failure may be recorded before this commit, which must not wipe it."""
     moved = session.execute(
         update(SyncCursor)
         .where(col(SyncCursor.name) == name, col(SyncCursor.cursor).is_not_distinct_from(expected))
-        .values(cursor=new, updated_at=now, checked_at=now, failing_since=None)
+        .values(cursor=new, updated_at=now, checked_at=now)
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
 

@@ -55,7 +55,10 @@ def main() -> None:
         ctx = _open(url)
         draft = tickets.TicketDraft(Channel.PHONE, "回电", "请回电", "a@qq.com", "张三", Category.OTHER, Priority.LOW)
         ticket_id = tickets.open_ticket(ctx, draft).id
-        env = {**os.environ, "LIFER_DATABASE_URL": url, "LIFER_ENV_FILE": os.devnull}
+        # An empty settings file of its own: the seed reads nothing of the host's.
+        settings = Path(tmp) / "settings.env"
+        settings.touch(mode=0o600)
+        env = {**os.environ, "LIFER_DATABASE_URL": url, "LIFER_ENV_FILE": str(settings)}
         seed = subprocess.Popen(
             [sys.executable, "-m", "lifer_desk", "seed", "--tickets", str(args.tickets)],
             env=env,

@@ -164,15 +164,18 @@ def _is_secret(key: str, value: str) -> bool:
     return False
 
 
-def _group_is_only_me(gid: int) -> bool:
-    """Whether nobody but the running user is in group `gid` (a user-private group, or a service account's)."""
-    me = _owner(os.getuid())
+def group_holds_only(gid: int, user: str) -> bool:
+    """Whether nobody but `user` is in group `gid` (a user-private group, or a service account's)."""
     try:
         members = set(grp.getgrgid(gid).gr_mem)
     except KeyError:
         return False
     members |= {entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == gid}
-    return members <= {me}
+    return members <= {user}
+
+
+def _group_is_only_me(gid: int) -> bool:
+    return group_holds_only(gid, _owner(os.getuid()))
 
 
 def _check_file(path: Path, status: os.stat_result) -> None:

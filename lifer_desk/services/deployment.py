@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from lifer_desk.config import Settings, find_env_file
+from lifer_desk.config import Settings, find_env_file, group_holds_only
 from lifer_desk.domain import sshd_config
 from lifer_desk.domain.authorized_keys import KeyFileError, parse_authorized_keys
 from lifer_desk.services.ssh_keys import authorized_keys_path
@@ -50,6 +50,19 @@ def _check_private(path: Path, owner: str, mode: int, findings: list[Finding]) -
         findings.append(Finding(str(path), f"owned by {_owner_name(status.st_uid)}, not {owner}"))
 
 
+def _check_token_file(path: Path, owner: str, findings: list[Finding]) -> None:
+    """The settings file with the admin token: only the account may read it. Root owns it (only root may name
+    the service account), so the account reads it as owner of the file or through a group of its own."""
+    status = path.stat()
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o007 or (mode & 0o070 and not group_holds_only(status.st_gid, owner)):
+        findings.append(
+            Finding(
+                str(path), f"mode {mode:04o} lets others read the admin token; make it 0640 in a group of {owner} alone"
+            )
+        )
+
+
 def _database_file(settings: Settings) -> Path | None:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database:
@@ -69,6 +82,15 @@ def _check_keys(path: Path, findings: list[Finding]) -> None:
     if not keys.entries:
         findings.append(Finding(str(path), "holds no lifer-desk key yet (lifer-desk agents add NAME --ssh-key FILE)"))
     for entry in keys.entries:
+        if not (Path(entry.program).is_file() and os.access(entry.program, os.X_OK)):
+            # sshd would run it and fail: written by an `agents add` from an install this account cannot reach.
+            findings.append(
+                Finding(
+                    str(path),
+                    f"the key of {entry.agent} runs {entry.program}, which is not a program this account can run; "
+                    "add the key again with the service account's lifer-desk",
+                )
+            )
         if entry.missing_options:
             missing = ", ".join(entry.missing_options)
             findings.append(
@@ -88,10 +110,7 @@ def check_host(settings: Settings, sshd_config_path: Path = DEFAULT_SSHD_CONFIG)
         _check_private(database, owner, 0o600, findings)
     env_file, _legacy = find_env_file(dict(os.environ))
     if env_file is not None and settings.admin_token is not None:
-        # The file with the admin token: only the account may read it (root owning it is fine too).
-        status = env_file.stat()
-        if stat.S_IMODE(status.st_mode) & 0o077:
-            findings.append(Finding(str(env_file), f"mode {stat.S_IMODE(status.st_mode):04o}; make it 0600"))
+        _check_token_file(env_file, owner, findings)
     keys = authorized_keys_path(settings)
     _check_private(keys.parent, owner, 0o700, findings)
     _check_private(keys, owner, 0o600, findings)

@@ -38,6 +38,7 @@ class SshdHost:
     desk: str
     known_hosts: str
     database_url: str
+    sshd_config: str
 
     def as_account(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`lifer-desk ARGS` run by the service account, with the environment its SSH sessions get."""
@@ -86,6 +87,7 @@ def sshd_host(keys: Path) -> SshdHost:
         desk=os.environ["LIFER_TEST_SSHD_DESK"],
         known_hosts=os.environ["LIFER_TEST_SSHD_KNOWN_HOSTS"],
         database_url=os.environ["LIFER_TEST_SSHD_DATABASE_URL"],
+        sshd_config=os.environ["LIFER_TEST_SSHD_CONFIG"],
     )
     keys.chmod(0o700)
     return host

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from tests.cli.test_cli_identity import _run as run_cli
 from tests.deploy.keys_support import make_key
 
 REAL_USER = pwd.getpwuid(os.getuid()).pw_name
+# The desk's own program, as `agents add` writes it into a forced command.
+DESK = str(Path(sys.executable).with_name("lifer-desk"))
 GOOD_SSHD = "ClientAliveInterval 15\nClientAliveCountMax 4\nPermitTTY yes\nAcceptEnv LANG LC_*\n"
 
 
@@ -92,8 +95,7 @@ def _host(tmp_path: Path, sqlite_url: str, sshd: str) -> tuple[Path, Path]:
     pub, _fingerprint = make_key(tmp_path, "alice")
     kind, blob = pub.read_text().split()[:2]
     (keys_dir / "authorized_keys").write_text(
-        f'# lifer-desk start\ncommand="/usr/bin/lifer-desk --agent alice",restrict,pty {kind} {blob}\n'
-        "# lifer-desk end\n"
+        f'# lifer-desk start\ncommand="{DESK} --agent alice",restrict,pty {kind} {blob}\n# lifer-desk end\n'
     )
     (keys_dir / "authorized_keys").chmod(0o600)
     Path(sqlite_url.removeprefix("sqlite:///")).chmod(0o600)
@@ -132,6 +134,35 @@ def test_deploy_check_finds_a_loose_mode_a_missing_pty_and_no_client_alive(tmp_p
         f"problem: {sshd_config}: ClientAliveInterval is not set: a dropped connection keeps its claims; "
         "set ClientAliveInterval 15 and ClientAliveCountMax 4",
         f"problem: {sshd_config}: AcceptEnv LIFER_* lets a client set the desk's LIFER_* settings; accept none of them",
+    ]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
+def test_deploy_check_passes_a_token_readable_by_the_service_accounts_group_alone(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    # Root owns the file (it names the service account), so the account reads it through its own group:
+    # the layout the real sshd deployment needs, where 0600 would lock the desk out of its settings.
+    settings, sshd_config = _host(tmp_path, sqlite_url, GOOD_SSHD)
+    settings.write_text(settings.read_text() + "LIFER_ADMIN_TOKEN=s3cret-token\n")
+    os.chown(settings, 0, pwd.getpwnam(REAL_USER).pw_gid)
+    settings.chmod(0o640)
+    result = _check(tmp_path, sqlite_url, sshd_config, settings)
+    assert (result.returncode, result.stdout) == (0, "ok: this host is ready for the service-account deployment\n")
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
+def test_deploy_check_finds_a_forced_command_that_cannot_run(tmp_path: Path, sqlite_url: str) -> None:
+    settings, sshd_config = _host(tmp_path, sqlite_url, GOOD_SSHD)
+    keys_file = tmp_path / "ssh" / "authorized_keys"
+    # An `agents add` run from an install the account cannot reach (root's own venv) writes its path.
+    keys_file.write_text(keys_file.read_text().replace(DESK, "/nowhere/bin/lifer-desk"))
+    result = _check(tmp_path, sqlite_url, sshd_config, settings)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"problem: {keys_file}: the key of alice runs /nowhere/bin/lifer-desk, which is not a program this account "
+        "can run; add the key again with the service account's lifer-desk"
     ]
 
 

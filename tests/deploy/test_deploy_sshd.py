@@ -62,6 +62,12 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
     return seeded
 
 
+def test_deploy_check_passes_the_host_the_tests_run_on(desk: Desk) -> None:
+    # Its sshd_config ends with the README's snippet; the settings file with the token is root's, group-readable.
+    checked = desk.host.as_account("deploy", "check", "--sshd-config", desk.host.sshd_config)
+    assert (checked.returncode, checked.stdout) == (0, "ok: this host is ready for the service-account deployment\n")
+
+
 def test_each_key_opens_the_desk_as_its_own_agent(desk: Desk) -> None:
     for name, role, key in (
         (desk.agent, "agent", desk.agent_key),

@@ -74,3 +74,22 @@ def test_privacy_screen_80x24(snap_compare, make_ticket, desk_app, settle) -> No
         await wait_for_lock(pilot)
 
     assert snap_compare(desk_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_no_notification_is_shown_over_the_privacy_screen(desk_app, settle) -> None:
+    # A toast can quote a customer (a failed reply, a sync error); it waits for the agent's return.
+    app = desk_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Reply to 张三 is on its way", markup=False)
+        await pilot.press("f12")
+        await wait_for_lock(pilot)
+        app.notify("Reply to 李四 failed", severity="error", markup=False)
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "张三" not in shown and "李四" not in shown
+        assert "Press any key to return." in shown
+        await pilot.press("space")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "张三" in shown and "李四" in shown

@@ -25,4 +25,10 @@ class DeskParser(XTermParser):
 
 def use_desk_parser() -> None:
     """Have Textual's Linux driver (the one a terminal over SSH gets) read keys with `DeskParser`."""
+    # Patched by name because Textual 8 offers no seam for it: `LinuxDriver.run_input_thread` builds its
+    # parser from the module's global `XTermParser` inside its own select loop, with no factory, class attribute
+    # or setting to choose another. The public seams (`App(driver_class=...)` with a subclass overriding
+    # `run_input_thread`) would mean a copy of that loop (select, UTF-8 decoding, shutdown) to keep in step with
+    # every Textual release by hand; one name keeps Textual's loop. Should Textual rename it, this assignment
+    # does nothing, and tests/ui/test_ui_terminal.py (Escape then `j` 30 ms apart, in a real terminal) fails.
     linux_driver.XTermParser = DeskParser  # type: ignore[misc]  # the driver builds its parser by this name

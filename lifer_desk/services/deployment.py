@@ -7,6 +7,7 @@ on which the desk gives back its claims and exits.
 
 from __future__ import annotations
 
+import glob
 import os
 import pwd
 import signal
@@ -21,7 +22,10 @@ from lifer_desk.domain import sshd_config
 from lifer_desk.domain.authorized_keys import KeyFileError, parse_authorized_keys
 from lifer_desk.services.ssh_keys import authorized_keys_path
 
-DEFAULT_SSHD_CONFIG = Path("/etc/ssh/sshd_config")
+SSHD_DIR = Path("/etc/ssh")
+DEFAULT_SSHD_CONFIG = SSHD_DIR / "sshd_config"
+# sshd's own limit on nested Include files.
+MAX_INCLUDE_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,23 @@ def _check_keys(path: Path, findings: list[Finding]) -> None:
             )
 
 
+def read_sshd_config(path: Path, depth: int = 0) -> str:
+    """sshd_config as sshd reads it: each `Include` replaced where it stands by the files it names (globs,
+    sorted; a relative path is under /etc/ssh). Debian's own file includes sshd_config.d/*.conf first thing."""
+    if depth > MAX_INCLUDE_DEPTH:
+        raise ValueError(f"Include nests more than {MAX_INCLUDE_DEPTH} deep")
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.split("#", 1)[0].replace("=", " ", 1).split()
+        if not words or words[0].lower() != "include":
+            lines.append(line)
+            continue
+        for pattern in words[1:]:
+            for included in sorted(glob.glob(str(SSHD_DIR / pattern))):
+                lines.append(read_sshd_config(Path(included), depth + 1))
+    return "\n".join(lines)
+
+
 def check_host(settings: Settings, sshd_config_path: Path = DEFAULT_SSHD_CONFIG) -> list[Finding]:
     """Everything wrong with this host for the service-account deployment; empty when it is ready."""
     findings: list[Finding] = []
@@ -117,9 +138,9 @@ def check_host(settings: Settings, sshd_config_path: Path = DEFAULT_SSHD_CONFIG)
     if keys.exists():
         _check_keys(keys, findings)
     try:
-        sshd_text = sshd_config_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        findings.append(Finding(str(sshd_config_path), f"cannot be read: {exc.strerror or exc}"))
+        sshd_text = read_sshd_config(sshd_config_path)
+    except (OSError, ValueError) as exc:
+        findings.append(Finding(str(sshd_config_path), f"cannot be read: {getattr(exc, 'strerror', None) or exc}"))
     else:
         findings += [Finding(str(sshd_config_path), problem) for problem in sshd_config.problems(sshd_text)]
     return findings

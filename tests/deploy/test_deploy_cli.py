@@ -166,6 +166,17 @@ def test_deploy_check_finds_a_forced_command_that_cannot_run(tmp_path: Path, sql
     ]
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
+def test_deploy_check_reads_the_files_sshd_config_includes(tmp_path: Path, sqlite_url: str) -> None:
+    # Debian's sshd_config includes sshd_config.d/*.conf first thing, where the README puts the desk's settings.
+    settings, sshd_config = _host(tmp_path, sqlite_url, "")
+    (tmp_path / "sshd_config.d").mkdir()
+    (tmp_path / "sshd_config.d" / "lifer-desk.conf").write_text(GOOD_SSHD)
+    sshd_config.write_text(f"Include {tmp_path}/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\n")
+    result = _check(tmp_path, sqlite_url, sshd_config, settings)
+    assert (result.returncode, result.stdout) == (0, "ok: this host is ready for the service-account deployment\n")
+
+
 def test_the_readme_sshd_snippet_passes_deploy_check() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     snippet = readme.split("# /etc/ssh/sshd_config.d/lifer-desk.conf\n", 1)[1].split("```", 1)[0]

@@ -103,10 +103,12 @@ def test_port_forwarding_is_refused(desk: Desk) -> None:
     assert client.stderr is not None
     said = []
     try:
-        # ssh says when it listens; a connection then asks the server to open a channel to sshd's own port.
-        while f"listening on 127.0.0.1 port {local}." not in (line := client.stderr.readline().decode()):
-            assert line, "ssh ended before listening:\n" + "".join(said)
-            said.append(line)
+        # ssh says when it listens: the listener channel it makes for the IPv4 address comes after listen().
+        # A connection then asks the server to open a channel to sshd's own port.
+        for awaited in (f"listening on 127.0.0.1 port {local}.", "new port-listener"):
+            while awaited not in (line := client.stderr.readline().decode()):
+                assert line, "ssh ended before listening:\n" + "".join(said)
+                said.append(line)
         with socket.create_connection(("127.0.0.1", local), timeout=WAIT) as connection:
             # Forwarded, this would be sshd's banner; refused, ssh closes the connection.
             assert connection.recv(256) == b""

@@ -71,7 +71,7 @@ class SshdHost:
         return subprocess.run(run, capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL, check=False)
 
 
-def sshd_host(keys: Path) -> SshdHost:
+def sshd_host() -> SshdHost:
     """The host `.ci/sshd` configured, or a skip when there is none; unreachable, the test fails."""
     port = os.environ.get("LIFER_TEST_SSHD_PORT")
     if not port:
@@ -80,7 +80,7 @@ def sshd_host(keys: Path) -> SshdHost:
         socket.create_connection(("127.0.0.1", int(port)), timeout=5).close()
     except OSError as exc:
         pytest.fail(f"LIFER_TEST_SSHD_PORT is set but nothing answers on 127.0.0.1:{port}: {exc}")
-    host = SshdHost(
+    return SshdHost(
         port=int(port),
         user=os.environ["LIFER_TEST_SSHD_USER"],
         home=Path(os.environ["LIFER_TEST_SSHD_HOME"]),
@@ -89,8 +89,6 @@ def sshd_host(keys: Path) -> SshdHost:
         database_url=os.environ["LIFER_TEST_SSHD_DATABASE_URL"],
         sshd_config=os.environ["LIFER_TEST_SSHD_CONFIG"],
     )
-    keys.chmod(0o700)
-    return host
 
 
 def unique(name: str) -> str:

@@ -48,8 +48,8 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
+    host = sshd_host()
     keys = tmp_path_factory.mktemp("ssh-keys")
-    host = sshd_host(keys)
     agent, supervisor = unique("alice"), unique("boss")
     agent_key = host.add_agent(agent, "agent", keys)
     supervisor_key = host.add_agent(supervisor, "supervisor", keys)
@@ -68,17 +68,14 @@ def test_deploy_check_passes_the_host_the_tests_run_on(desk: Desk) -> None:
     assert (checked.returncode, checked.stdout) == (0, "ok: this host is ready for the service-account deployment\n")
 
 
-def test_each_key_opens_the_desk_as_its_own_agent(desk: Desk) -> None:
-    for name, role, key in (
-        (desk.agent, "agent", desk.agent_key),
-        (desk.supervisor, "supervisor", desk.supervisor_key),
-    ):
-        with ssh_session(desk.host, key) as session:
-            shown = f"{name} ({role})"
-            session.terminal.wait_for(lambda lines, shown=shown: shown in lines[0], shown)
-            assert session.terminal.screen.display[0].startswith(" Queues")
-            session.terminal.send(b"q")
-            assert session.wait_closed() == 0
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_each_key_opens_the_desk_as_its_own_agent(desk: Desk, role: str) -> None:
+    name, key = (desk.agent, desk.agent_key) if role == "agent" else (desk.supervisor, desk.supervisor_key)
+    with ssh_session(desk.host, key) as session:
+        session.terminal.wait_for(lambda lines: f"{name} ({role})" in lines[0], f"{name} ({role})")
+        assert session.terminal.screen.display[0].startswith(" Queues")
+        session.terminal.send(b"q")
+        assert session.wait_closed() == 0
 
 
 @pytest.mark.parametrize(
@@ -101,7 +98,7 @@ def test_port_forwarding_is_refused(desk: Desk) -> None:
     args = desk.host.ssh_args(desk.agent_key, "-v", "-N", "-L", forward)
     client = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert client.stderr is not None
-    said = []
+    said: list[str] = []
     try:
         # ssh says when it listens: the listener channel it makes for the IPv4 address comes after listen().
         # A connection then asks the server to open a channel to sshd's own port.

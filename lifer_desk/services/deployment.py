@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from lifer_desk.config import Settings, find_env_file, group_holds_only
 from lifer_desk.domain import sshd_config
 from lifer_desk.domain.authorized_keys import KeyFileError, parse_authorized_keys
+from lifer_desk.i18n import _
 from lifer_desk.services.ssh_keys import authorized_keys_path
 
 SSHD_DIR = Path("/etc/ssh")
@@ -60,11 +61,8 @@ def _check_token_file(path: Path, owner: str, findings: list[Finding]) -> None:
     status = path.stat()
     mode = stat.S_IMODE(status.st_mode)
     if mode & 0o007 or (mode & 0o070 and not group_holds_only(status.st_gid, owner)):
-        findings.append(
-            Finding(
-                str(path), f"mode {mode:04o} lets others read the admin token; make it 0640 in a group of {owner} alone"
-            )
-        )
+        problem = _("mode {mode} lets others read the admin token; make it 0640 in a group of {owner} alone")
+        findings.append(Finding(str(path), problem.format(mode=f"{mode:04o}", owner=owner)))
 
 
 def _database_file(settings: Settings) -> Path | None:
@@ -88,13 +86,11 @@ def _check_keys(path: Path, findings: list[Finding]) -> None:
     for entry in keys.entries:
         if not (Path(entry.program).is_file() and os.access(entry.program, os.X_OK)):
             # sshd would run it and fail: written by an `agents add` from an install this account cannot reach.
-            findings.append(
-                Finding(
-                    str(path),
-                    f"the key of {entry.agent} runs {entry.program}, which is not a program this account can run; "
-                    "add the key again with the service account's lifer-desk",
-                )
+            problem = _(
+                "the key of {agent} runs {program}, which is not a program this account can run; "
+                "add the key again with the service account's lifer-desk"
             )
+            findings.append(Finding(str(path), problem.format(agent=entry.agent, program=entry.program)))
         if entry.missing_options:
             missing = ", ".join(entry.missing_options)
             findings.append(
@@ -106,7 +102,7 @@ def read_sshd_config(path: Path, depth: int = 0) -> str:
     """sshd_config as sshd reads it: each `Include` replaced where it stands by the files it names (globs,
     sorted; a relative path is under /etc/ssh). Debian's own file includes sshd_config.d/*.conf first thing."""
     if depth > MAX_INCLUDE_DEPTH:
-        raise ValueError(f"Include nests more than {MAX_INCLUDE_DEPTH} deep")
+        raise ValueError(_("Include nests more than {depth} deep").format(depth=MAX_INCLUDE_DEPTH))
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
         words = line.split("#", 1)[0].replace("=", " ", 1).split()

@@ -317,8 +317,26 @@ def chain_status(ctx: DeskContext, progress: Callable[[int], object] | None = No
     require_supervisor(ctx, "verify")
     report = verify(ctx.db, progress=progress)
     checkpoint = latest_checkpoint(ctx)
-    stale = checkpoint is None or ctx.clock() - checkpoint.signed_at > CHECKPOINT_STALE
-    return ChainStatus(report, checkpoint, stale)
+    return ChainStatus(report, checkpoint, _stale(ctx, checkpoint))
+
+
+def _stale(ctx: DeskContext, checkpoint: CheckpointInfo | None) -> bool:
+    return checkpoint is None or ctx.clock() - checkpoint.signed_at > CHECKPOINT_STALE
+
+
+def checkpoint_overdue(ctx: DeskContext) -> bool:
+    """Whether to warn `ctx.agent` that no checkpoint was signed in the last CHECKPOINT_STALE.
+
+    Only a supervisor is warned (an agent is neither warned nor refused: the desk asks this of everyone on
+    start), and only where the desk keeps its checkpoints (LIFER_AUDIT_CHECKPOINT_DIR): elsewhere they are
+    written by cron to where the desk cannot see them.
+    """
+    if ctx.settings.audit_checkpoint_dir is None:
+        return False
+    info = find_agent(ctx.db, ctx.agent)
+    if info is None or not info.active or not info.is_supervisor:
+        return False
+    return _stale(ctx, latest_checkpoint(ctx))
 
 
 def write_checkpoint_file(ctx: DeskContext) -> CheckpointInfo:

@@ -332,12 +332,15 @@ def checkpoint_overdue(ctx: DeskContext) -> bool:
     start), and only where the desk keeps its checkpoints (LIFER_AUDIT_CHECKPOINT_DIR): elsewhere they are
     written by cron to where the desk cannot see them.
     """
-    if ctx.settings.audit_checkpoint_dir is None:
-        return False
     info = find_agent(ctx.db, ctx.agent)
     if info is None or not info.active or not info.is_supervisor:
         return False
-    return _stale(ctx, latest_checkpoint(ctx))
+    return checkpoint_stale(ctx)
+
+
+def checkpoint_stale(ctx: DeskContext) -> bool:
+    """`checkpoint_overdue` for a caller that has checked the role already (the dashboard)."""
+    return ctx.settings.audit_checkpoint_dir is not None and _stale(ctx, latest_checkpoint(ctx))
 
 
 def write_checkpoint_file(ctx: DeskContext) -> CheckpointInfo:

@@ -15,11 +15,11 @@ from typing import Any
 from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import QueueName
-from lifer_desk.services.audit_review import checkpoint_overdue, require_supervisor
+from lifer_desk.services.audit_review import checkpoint_stale, require_supervisor
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.feedback_stats import feedback_stats
 from lifer_desk.services.queues import COUNT_CAP
 from lifer_desk.store import dashboard_query as q
+from lifer_desk.store import feedback_stats as feedback_store
 from lifer_desk.store import queues as store_queues
 from lifer_desk.store.models import DataRequest
 from lifer_desk.store.queues import QueueQuery
@@ -146,13 +146,14 @@ class DashboardReader:
         now = ctx.clock()
         days, bounds = _day_bounds(ctx, now, TREND_DAYS)
         with ctx.db.read() as session:
+            open_figures = q.open_figures(session, now, bounds[-2], bounds[-1])
             if self._past is not None and self._past[0] == tuple(days):
-                today = _series(session, bounds[-2:])
+                today = _series(session, bounds[-2:], open_figures[2])
                 series = {name: [*self._past[1][name], *today[name]] for name in SERIES}
             else:
-                series = _series(session, bounds)
+                series = _series(session, bounds, open_figures[2])
             self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
-            return _figures(ctx, session, now, days, series)
+            return _figures(ctx, session, now, days, series, open_figures)
 
 
 def figures(ctx: DeskContext) -> DashboardFigures:
@@ -160,30 +161,38 @@ def figures(ctx: DeskContext) -> DashboardFigures:
     return DashboardReader().figures(ctx)
 
 
-def _series(session: Session, bounds: list[datetime]) -> dict[str, list[int]]:
+def _series(session: Session, bounds: list[datetime], breached_today: int) -> dict[str, list[int]]:
+    """Each day series over `bounds`; today's breaches come counted already (`store.dashboard_query.open_figures`)."""
     return {
         "opened": q.created_per_day(session, bounds),
         "closed": q.closed_per_day(session, bounds),
-        "breaches": q.breaches_per_day(session, bounds),
+        "breaches": [*q.breaches_per_day(session, bounds[:-1]), breached_today],
     }
 
 
 def _figures(
-    ctx: DeskContext, session: Session, now: datetime, days: list[str], series: dict[str, list[int]]
+    ctx: DeskContext,
+    session: Session,
+    now: datetime,
+    days: list[str],
+    series: dict[str, list[int]],
+    open_figures: tuple[int, int, int],
 ) -> DashboardFigures:
     queues = {
         str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP) for queue in QUEUES
     }
-    clocks = (("calendar_30d", col(DataRequest.due_calendar)), ("working_15d", col(DataRequest.due_working)))
-    requests = {clock: ClockDue(*q.requests_due(session, column, now, now + DUE_SOON)) for clock, column in clocks}
+    clocks = {"calendar_30d": col(DataRequest.due_calendar), "working_15d": col(DataRequest.due_working)}
+    due = q.requests_due(session, list(clocks.values()), now, now + DUE_SOON)
+    requests = {clock: ClockDue(*counts) for clock, counts in zip(clocks, due, strict=True)}
     failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
     open_by_agent = q.open_by_agent(session)
     claimed = q.claimed_by_agent(session, now)
+    open_now, breached, _today = open_figures
     return DashboardFigures(
         tuple(days),
         queues,
-        _open_trend(q.open_count(session), series["opened"], series["closed"]),
-        q.breached_now(session, now),
+        _open_trend(open_now, series["opened"], series["closed"]),
+        breached,
         tuple(series["breaches"]),
         requests,
         flag_outliers(failures),
@@ -192,15 +201,16 @@ def _figures(
             for agent in sorted(open_by_agent.keys() | claimed.keys())
         ),
         tuple(series["closed"]),
-        _feedback(ctx, days),
-        checkpoint_overdue(ctx),
+        _feedback(session, days),
+        checkpoint_stale(ctx),
     )
 
 
-def _feedback(ctx: DeskContext, days: list[str]) -> FeedbackVolume:
-    stats = feedback_stats(ctx)
-    ranked = sorted(stats.by_tag.items(), key=lambda item: (-item[1], item[0]))
-    return FeedbackVolume(tuple(stats.by_day.get(day, 0) for day in days), tuple(ranked))
+def _feedback(session: Session, days: list[str]) -> FeedbackVolume:
+    # The two feedback figures the panel shows, from the feedback stats' own queries, in the dashboard's session.
+    by_day = feedback_store.per_day(session)
+    ranked = sorted(feedback_store.per_tag(session).items(), key=lambda item: (-item[1], item[0]))
+    return FeedbackVolume(tuple(by_day.get(day, 0) for day in days), tuple(ranked))
 
 
 def _open_trend(open_now: int, opened: list[int], closed: list[int]) -> tuple[int, ...]:

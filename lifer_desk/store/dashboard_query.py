@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlmodel import Session, col
 
 from lifer_desk.domain.requests import RequestState
@@ -33,12 +33,19 @@ def per_day(session: Session, column: Any, bounds: Sequence[datetime], *conditio
     return [_count(session, column >= start, column < end, *conditions) for start, end in pairwise(bounds)]
 
 
-def open_count(session: Session) -> int:
-    return _count(session, col(Ticket.is_open) == 1)
+def _counted(condition: ColumnElement[bool]) -> Any:
+    return func.count(case((condition, 1)))
 
 
-def breached_now(session: Session, now: datetime) -> int:
-    return _count(session, col(Ticket.is_open) == 1, col(Ticket.resolution_due) < now)
+def open_figures(session: Session, now: datetime, day_start: datetime, day_end: datetime) -> tuple[int, int, int]:
+    """(open tickets, breached now, breaches falling in [day_start, day_end)) in one pass over the open tickets'
+    deadline index (`ix_ticket_open_due` holds all three columns), rather than a pass for each."""
+    due = col(Ticket.resolution_due)
+    statement = select(func.count(), _counted(due < now), _counted((due >= day_start) & (due < day_end))).where(
+        col(Ticket.is_open) == 1
+    )
+    opened, breached, today = session.execute(statement).one()
+    return int(opened), int(breached), int(today)
 
 
 def created_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
@@ -79,12 +86,15 @@ def claimed_by_agent(session: Session, now: datetime) -> dict[str, int]:
     return {str(agent): int(count) for agent, count in session.execute(statement).all()}
 
 
-def requests_due(session: Session, column: Any, now: datetime, until: datetime) -> tuple[int, int]:
-    """(due between now and `until`, overdue) among the requests still in progress, by one legal clock."""
-    base = (col(DataRequest.state).not_in(FINISHED_REQUESTS), column.is_not(None))
-    due = select(func.count()).select_from(DataRequest).where(*base, column >= now, column < until)
-    overdue = select(func.count()).select_from(DataRequest).where(*base, column < now)
-    return int(session.execute(due).scalar_one()), int(session.execute(overdue).scalar_one())
+def requests_due(session: Session, columns: Sequence[Any], now: datetime, until: datetime) -> list[tuple[int, int]]:
+    """(due between now and `until`, overdue) among the requests still in progress, for each legal clock's
+    deadline column, in one pass over those requests."""
+    counts = []
+    for column in columns:
+        counts += [_counted((column >= now) & (column < until)), _counted(column < now)]
+    statement = select(*counts).where(col(DataRequest.state).not_in(FINISHED_REQUESTS))
+    row = session.execute(statement).one()
+    return [(int(row[i]), int(row[i + 1])) for i in range(0, len(row), 2)]
 
 
 def verification_failures_by_agent(session: Session, since: datetime) -> dict[str, int]:

@@ -146,14 +146,13 @@ class DashboardReader:
         now = ctx.clock()
         days, bounds = _day_bounds(ctx, now, TREND_DAYS)
         with ctx.db.read() as session:
-            open_figures = q.open_figures(session, now, bounds[-2], bounds[-1])
             if self._past is not None and self._past[0] == tuple(days):
-                today = _series(session, bounds[-2:], open_figures[2])
+                today = _series(session, bounds[-2:])
                 series = {name: [*self._past[1][name], *today[name]] for name in SERIES}
             else:
-                series = _series(session, bounds, open_figures[2])
+                series = _series(session, bounds)
             self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
-            return _figures(ctx, session, now, days, series, open_figures)
+            return _figures(ctx, session, now, days, series)
 
 
 def figures(ctx: DeskContext) -> DashboardFigures:
@@ -161,22 +160,16 @@ def figures(ctx: DeskContext) -> DashboardFigures:
     return DashboardReader().figures(ctx)
 
 
-def _series(session: Session, bounds: list[datetime], breached_today: int) -> dict[str, list[int]]:
-    """Each day series over `bounds`; today's breaches come counted already (`store.dashboard_query.open_figures`)."""
+def _series(session: Session, bounds: list[datetime]) -> dict[str, list[int]]:
     return {
         "opened": q.created_per_day(session, bounds),
         "closed": q.closed_per_day(session, bounds),
-        "breaches": [*q.breaches_per_day(session, bounds[:-1]), breached_today],
+        "breaches": q.breaches_per_day(session, bounds),
     }
 
 
 def _figures(
-    ctx: DeskContext,
-    session: Session,
-    now: datetime,
-    days: list[str],
-    series: dict[str, list[int]],
-    open_figures: tuple[int, int, int],
+    ctx: DeskContext, session: Session, now: datetime, days: list[str], series: dict[str, list[int]]
 ) -> DashboardFigures:
     queues = {
         str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP) for queue in QUEUES
@@ -187,12 +180,11 @@ def _figures(
     failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
     open_by_agent = q.open_by_agent(session)
     claimed = q.claimed_by_agent(session, now)
-    open_now, breached, _today = open_figures
     return DashboardFigures(
         tuple(days),
         queues,
-        _open_trend(open_now, series["opened"], series["closed"]),
-        breached,
+        _open_trend(q.open_count(session), series["opened"], series["closed"]),
+        q.breached_now(session, now),
         tuple(series["breaches"]),
         requests,
         flag_outliers(failures),

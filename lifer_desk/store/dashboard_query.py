@@ -37,15 +37,14 @@ def _counted(condition: ColumnElement[bool]) -> Any:
     return func.count(case((condition, 1)))
 
 
-def open_figures(session: Session, now: datetime, day_start: datetime, day_end: datetime) -> tuple[int, int, int]:
-    """(open tickets, breached now, breaches falling in [day_start, day_end)) in one pass over the open tickets'
-    deadline index (`ix_ticket_open_due` holds all three columns), rather than a pass for each."""
-    due = col(Ticket.resolution_due)
-    statement = select(func.count(), _counted(due < now), _counted((due >= day_start) & (due < day_end))).where(
-        col(Ticket.is_open) == 1
-    )
-    opened, breached, today = session.execute(statement).one()
-    return int(opened), int(breached), int(today)
+def open_count(session: Session) -> int:
+    # A plain count, not folded into the others: over half a million open tickets SQLite counts index entries
+    # twice as fast as it evaluates a CASE on each.
+    return _count(session, col(Ticket.is_open) == 1)
+
+
+def breached_now(session: Session, now: datetime) -> int:
+    return _count(session, col(Ticket.is_open) == 1, col(Ticket.resolution_due) < now)
 
 
 def created_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:

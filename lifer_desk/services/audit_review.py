@@ -38,6 +38,7 @@ CHECKPOINT_STALE = timedelta(hours=24)
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_FIELDS = ("seq", "ts", "actor", "action", "entity_type", "entity_id", "details", "prev_hash", "hash")
 MAX_PAGE = 500
+_NAME_CACHE = 10_000
 # What each problem `verify` names means, for the CLI and the audit pane.
 CHAIN_PROBLEMS = {
     "edited": "the event was changed after it was written",
@@ -317,8 +318,29 @@ def chain_status(ctx: DeskContext, progress: Callable[[int], object] | None = No
     require_supervisor(ctx, "verify")
     report = verify(ctx.db, progress=progress)
     checkpoint = latest_checkpoint(ctx)
-    stale = checkpoint is None or ctx.clock() - checkpoint.signed_at > CHECKPOINT_STALE
-    return ChainStatus(report, checkpoint, stale)
+    return ChainStatus(report, checkpoint, _stale(ctx, checkpoint))
+
+
+def _stale(ctx: DeskContext, checkpoint: CheckpointInfo | None) -> bool:
+    return checkpoint is None or ctx.clock() - checkpoint.signed_at > CHECKPOINT_STALE
+
+
+def checkpoint_overdue(ctx: DeskContext) -> bool:
+    """Whether to warn `ctx.agent` that no checkpoint was signed in the last CHECKPOINT_STALE.
+
+    Only a supervisor is warned (an agent is neither warned nor refused: the desk asks this of everyone on
+    start), and only where the desk keeps its checkpoints (LIFER_AUDIT_CHECKPOINT_DIR): elsewhere they are
+    written by cron to where the desk cannot see them.
+    """
+    info = find_agent(ctx.db, ctx.agent)
+    if info is None or not info.active or not info.is_supervisor:
+        return False
+    return checkpoint_stale(ctx)
+
+
+def checkpoint_stale(ctx: DeskContext) -> bool:
+    """`checkpoint_overdue` for a caller that has checked the role already (the dashboard)."""
+    return ctx.settings.audit_checkpoint_dir is not None and _stale(ctx, latest_checkpoint(ctx))
 
 
 def write_checkpoint_file(ctx: DeskContext) -> CheckpointInfo:
@@ -389,15 +411,16 @@ def export(
     with writing(ctx) as session:
         details = {"format": fmt, **_filter_details(chosen)}
         audit_trail.record(session, ctx.agent, AuditAction.AUDIT_EXPORT, "audit_event", "export", details)
-    writer = csv.DictWriter(out, EXPORT_FIELDS) if fmt == "csv" else None
+    writer = csv.writer(out) if fmt == "csv" else None
     if writer is not None:
-        writer.writeheader()
+        writer.writerow(EXPORT_FIELDS)
+    jsonl = _JsonLines()
     count, first, last = 0, None, None
     for batch in _rows(ctx, chosen):
         if writer is not None:
-            writer.writerows(dict(zip(EXPORT_FIELDS, row, strict=True)) for row in batch)
+            writer.writerows(batch)
         else:
-            out.write("".join(map(_jsonl, batch)))
+            out.write("".join(map(jsonl.line, batch)))
         count += len(batch)
         first = batch[0][0] if first is None else first
         last = batch[-1][0]
@@ -426,15 +449,30 @@ def export_to_file(
         return export(ctx, chosen, handle, fmt, progress)
 
 
-def _jsonl(row: Sequence[Any]) -> str:
-    """One export line: what `json.dumps` of the row's fields gives, written out by hand, since an export writes a
-    million of them and the generic encoder took most of its time."""
-    seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
-    e = encode_basestring
-    return (
-        f'{{"seq": {seq}, "ts": {e(ts)}, "actor": {e(actor)}, "action": {e(action)}, "entity_type": {e(entity_type)}, '
-        f'"entity_id": {e(entity_id)}, "details": {e(details)}, "prev_hash": {e(prev_hash)}, "hash": {e(digest)}}}\n'
-    )
+class _JsonLines:
+    """Export lines: what `json.dumps` of a row's fields gives, written out by hand, since an export writes a million
+    of them and the generic encoder took most of its time. Actors, actions and entity types are few, so their
+    encodings are kept rather than made again for every line."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+
+    def _name(self, value: str) -> str:
+        if (encoded := self._names.get(value)) is None:
+            if len(self._names) > _NAME_CACHE:
+                # A trail with unbounded distinct names (a tampered one) must not grow this without end.
+                self._names.clear()
+            encoded = self._names[value] = encode_basestring(value)
+        return encoded
+
+    def line(self, row: Sequence[Any]) -> str:
+        seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
+        e, name = encode_basestring, self._name
+        return (
+            f'{{"seq": {seq}, "ts": {e(ts)}, "actor": {name(actor)}, "action": {name(action)}, '
+            f'"entity_type": {name(entity_type)}, "entity_id": {e(entity_id)}, "details": {e(details)}, '
+            f'"prev_hash": {e(prev_hash)}, "hash": {e(digest)}}}\n'
+        )
 
 
 def _filter_details(chosen: AuditFilter) -> dict[str, Any]:

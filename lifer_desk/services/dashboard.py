@@ -15,10 +15,11 @@ from typing import Any
 from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import QueueName
-from lifer_desk.services.audit_review import require_supervisor
+from lifer_desk.services.audit_review import checkpoint_stale, require_supervisor
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.queues import COUNT_CAP
 from lifer_desk.store import dashboard_query as q
+from lifer_desk.store import feedback_stats as feedback_store
 from lifer_desk.store import queues as store_queues
 from lifer_desk.store.models import DataRequest
 from lifer_desk.store.queues import QueueQuery
@@ -55,6 +56,17 @@ class AgentLoad:
 
 
 @dataclass(frozen=True)
+class FeedbackVolume:
+    """Feedback submitted on each of the dashboard's days, and the items under each tag (most first).
+
+    The feedback stats count submissions per UTC day, so a day here is the UTC day of the same date.
+    """
+
+    per_day: tuple[int, ...]
+    by_tag: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class DashboardFigures:
     days: tuple[str, ...]  # the local dates of every series, oldest first
     queues: dict[str, int]  # capped at COUNT_CAP + 1, as the queue list shows them
@@ -65,6 +77,8 @@ class DashboardFigures:
     verification_failures: tuple[AgentFailures, ...]
     workload: tuple[AgentLoad, ...]
     closed_per_day: tuple[int, ...]
+    feedback: FeedbackVolume
+    checkpoint_overdue: bool  # no signed checkpoint in the last 24 h (see audit_review.checkpoint_overdue)
 
     def to_json(self) -> dict[str, Any]:
         """The figures for scripts: the keys the issue names, each a plain JSON value."""
@@ -81,6 +95,9 @@ class DashboardFigures:
             },
             "workload": {row.agent: {"claimed": row.claimed, "open": row.open} for row in self.workload},
             "closed_per_day": list(self.closed_per_day),
+            "feedback_per_day": list(self.feedback.per_day),
+            "feedback_by_tag": dict(self.feedback.by_tag),
+            "checkpoint_overdue": self.checkpoint_overdue,
         }
 
     def part(self, name: str) -> Any:
@@ -157,8 +174,9 @@ def _figures(
     queues = {
         str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP) for queue in QUEUES
     }
-    clocks = (("calendar_30d", col(DataRequest.due_calendar)), ("working_15d", col(DataRequest.due_working)))
-    requests = {clock: ClockDue(*q.requests_due(session, column, now, now + DUE_SOON)) for clock, column in clocks}
+    clocks = {"calendar_30d": col(DataRequest.due_calendar), "working_15d": col(DataRequest.due_working)}
+    due = q.requests_due(session, list(clocks.values()), now, now + DUE_SOON)
+    requests = {clock: ClockDue(*counts) for clock, counts in zip(clocks, due, strict=True)}
     failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
     open_by_agent = q.open_by_agent(session)
     claimed = q.claimed_by_agent(session, now)
@@ -175,7 +193,16 @@ def _figures(
             for agent in sorted(open_by_agent.keys() | claimed.keys())
         ),
         tuple(series["closed"]),
+        _feedback(session, days),
+        checkpoint_stale(ctx),
     )
+
+
+def _feedback(session: Session, days: list[str]) -> FeedbackVolume:
+    # The two feedback figures the panel shows, from the feedback stats' own queries, in the dashboard's session.
+    by_day = feedback_store.per_day(session)
+    ranked = sorted(feedback_store.per_tag(session).items(), key=lambda item: (-item[1], item[0]))
+    return FeedbackVolume(tuple(by_day.get(day, 0) for day in days), tuple(ranked))
 
 
 def _open_trend(open_now: int, opened: list[int], closed: list[int]) -> tuple[int, ...]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, literal, or_, select, text, type_coerce
+from sqlalchemy import ColumnElement, Select, String, func, literal, or_, select, text, type_coerce
 from sqlmodel import Session, col
 
 from lifer_desk.domain.audit_filter import VIEW_ACTIONS, AuditFilter
-from lifer_desk.store.audit import TS_FORMAT
 from lifer_desk.store.models import AuditEvent
 from lifer_desk.store.types import UTCDateTime
 
@@ -141,27 +140,27 @@ def one(session: Session, seq: int) -> AuditRow | None:
     return None if row is None else AuditRow(*row)
 
 
+# `store.audit.TS_FORMAT` in PostgreSQL's words: the time as `append` hashed it, printed by the database.
+_PG_TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.US"
+
+
 def stream(session: Session, chosen: AuditFilter, batch: int = 5_000) -> Iterator[Sequence[tuple[Any, ...]]]:
     """Every matching event oldest first as plain tuples in COLUMNS' order, `ts` as the text the chain hashed, a
-    batch at a time by keyset, so a million rows are never held.
+    batch at a time from one streamed query (a server-side cursor on PostgreSQL), so a million rows are never held.
 
-    Plain tuples because an export reads a million of them: a datetime and a dataclass per row, only to print
-    the time again, made it several times slower.
+    Plain tuples from the Core connection, the time printed by the database: an export reads a million of them,
+    and an ORM row, a datetime and a dataclass per row (only to print the time again) made it several times slower.
     """
     dialect = session.get_bind().dialect.name
     seq = col(AuditEvent.seq)
-    raw = (seq, type_coerce(col(AuditEvent.ts), String), *COLUMNS[2:])
-    after = 0
-    while True:
-        statement = select(*raw).where(*conditions(dialect, chosen), seq > after).order_by(seq.asc()).limit(batch)
-        rows = session.execute(statement).all()
-        if not rows:
-            return
-        # SQLite hands back the stored text; PostgreSQL a datetime, printed as `append` printed it.
-        yield [
-            tuple(row) if isinstance(row[1], str) else (row[0], row[1].strftime(TS_FORMAT), *row[2:]) for row in rows
-        ]
-        after = rows[-1][0]
+    ts = (
+        type_coerce(col(AuditEvent.ts), String)
+        if dialect == "sqlite"
+        else func.to_char(col(AuditEvent.ts), _PG_TS_FORMAT)
+    )
+    statement = select(seq, ts, *COLUMNS[2:]).where(*conditions(dialect, chosen)).order_by(seq.asc())
+    result = session.connection().execution_options(yield_per=batch).execute(statement)
+    yield from result.partitions()
 
 
 def head_seq(session: Session) -> int:

@@ -29,7 +29,7 @@ from lifer_desk.services import audit_review, feedback_sync, outbox_deliverer, r
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
-from lifer_desk.ui.audit.screen import AuditScreen
+from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE, AuditScreen
 from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.feedback.screen import FeedbackScreen
@@ -37,6 +37,7 @@ from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, pa
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.requests.detail import RequestDetailScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
@@ -136,6 +137,7 @@ class DeskApp(App[None], WorkerFailures):
         gc.freeze()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
+        self._warn_of_old_checkpoint()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -169,6 +171,11 @@ class DeskApp(App[None], WorkerFailures):
 
     def open_ticket(self, ticket_id: int) -> None:
         self.push_screen(TicketScreen(ticket_id))
+
+    def open_request(self, request_id: int) -> None:
+        """A request link (the audit pane's): Requests mode, with the request open over its table."""
+        self.switch_mode("requests")
+        self.push_screen(RequestDetailScreen(request_id))
 
     def open_next_ticket(self) -> None:
         # One at a time: a second `n` while the first is on its way would claim a ticket nobody is shown.
@@ -216,6 +223,12 @@ class DeskApp(App[None], WorkerFailures):
     @work(thread=True, exit_on_error=False, exclusive=True, group="expire")
     def _expire_requests(self) -> None:
         requests.expire_due(self.ctx)
+
+    @work(thread=True, exit_on_error=False, group="checkpoint-warning")
+    def _warn_of_old_checkpoint(self) -> None:
+        # Issue 11: the desk warns supervisors (only them; the service decides) as they start, not only in Audit.
+        if audit_review.checkpoint_overdue(self.ctx):
+            self.notify(CHECKPOINT_OVERDUE + " " + _("Write one in Audit (4, then C)."), severity="warning")
 
     @work(thread=True, exit_on_error=False, group="next")
     def _take_next(self) -> TicketDetail | None:

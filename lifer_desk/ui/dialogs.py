@@ -1,9 +1,10 @@
-"""Small modal dialogs: write a text (reply, note) and pick one of a few choices (status, priority...)."""
+"""Small modal dialogs: write a text (reply, note), pick one of a few choices (status, priority...), and the
+base of the filter forms (queues, audit)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -15,9 +16,65 @@ from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from lifer_desk.i18n import _
+from lifer_desk.services.errors import DeskError
 from lifer_desk.services.tickets import MAX_TEXT
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.still_inputs import StillTextArea
+
+Chosen = TypeVar("Chosen")
+
+
+def filter_bindings(namespace: str) -> list[BindingType]:
+    """A filter form's keys, under its own binding ids (`namespace.apply`, ...)."""
+    return [
+        Binding("ctrl+s", "apply", _("Apply"), id=f"{namespace}.apply"),
+        Binding("ctrl+r", "clear", _("Clear"), id=f"{namespace}.clear"),
+        Binding("escape", "cancel", _("Cancel"), id=f"{namespace}.cancel"),
+    ]
+
+
+class FilterForm(DeskModal[Chosen | None], Generic[Chosen]):
+    """A filter form: a title, the fields, and a hint line. ctrl+s (or enter in a field) applies what was typed,
+    ctrl+r clears every filter, escape cancels (None).
+
+    Subclasses give the title, the fields, the filter they read (`chosen`, raising the services' refusal for
+    what cannot be a filter) and the empty filter (`cleared`).
+    """
+
+    TITLE_TEXT: ClassVar[str] = ""
+
+    def fields(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def chosen(self) -> Chosen:
+        raise NotImplementedError
+
+    def cleared(self) -> Chosen:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.TITLE_TEXT, classes="dialog-title", markup=False)
+            yield from self.fields()
+            yield Label(_("ctrl+s apply · ctrl+r clear · escape cancel"), classes="dialog-hint", markup=False)
+
+    def action_apply(self) -> None:
+        try:
+            chosen = self.chosen()
+        except DeskError as refusal:
+            # Said where it was typed, and the form stays open with what was typed.
+            self.query_one(".dialog-hint", Label).update(Text(str(refusal), style="bold yellow"))
+            return
+        self.dismiss(chosen)
+
+    def on_input_submitted(self) -> None:
+        self.action_apply()
+
+    def action_clear(self) -> None:
+        self.dismiss(self.cleared())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def say_in_dialog(dialog: DeskModal[Any], problem: str | Text) -> None:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 from sqlalchemy import text
 
 from lifer_desk.config import Settings
-from lifer_desk.services import dashboard
+from lifer_desk.domain.feedback import FeedbackFilter, Mailbox, TriageAction
+from lifer_desk.services import dashboard, feedback
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.feedback_sync import sync_feedback
 from lifer_desk.services.seed import seed_tickets
 from lifer_desk.store import verifications
 from lifer_desk.store.db import Database
 from lifer_desk.store.models import DataRequest
 from tests.agent_support import enrol
+from tests.fakes.admin_api import with_admin
+from tests.services.feedback_support import START, FeedbackFeed, items
 
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 
@@ -147,3 +154,25 @@ def test_a_refresh_reads_only_today_again_and_agrees_with_a_fresh_read(db: Datab
     refreshed = reader.figures(ctx)
     # Ticket 1 now counts as opened today: a refresh that kept today's counts too would miss it.
     assert refreshed == dashboard.figures(ctx) and refreshed.open_trend != first.open_trend
+
+
+def test_the_feedback_panel_counts_the_days_and_tags_and_a_stale_checkpoint_is_flagged(
+    db: Database, tmp_path: Path
+) -> None:
+    alice = with_admin(
+        DeskContext(db, Settings(database_url=db.url), "alice", "agent", clock=lambda: START), FeedbackFeed(items(6))
+    )
+    enrol(db, "alice")
+    asyncio.run(sync_feedback(alice))
+    first = feedback.page(alice, FeedbackFilter(mailbox=Mailbox.INBOX), limit=1)[0].id
+    feedback.triage(alice, first, TriageAction.TAG, "praise")
+    enrol(db, "sue", "supervisor")
+    later = START + timedelta(days=3)
+    sue = DeskContext(db, Settings(database_url=db.url), "sue", "supervisor", clock=lambda: later)
+    shown = dashboard.figures(sue)
+    assert shown.feedback.per_day[shown.days.index("2025-03-01")] == 6 and sum(shown.feedback.per_day) == 6
+    assert shown.feedback.by_tag == (("praise", 1),)
+    # Without a checkpoint directory the desk cannot see the checkpoints, so it does not warn.
+    assert shown.checkpoint_overdue is False
+    kept = replace(sue, settings=replace(sue.settings, audit_checkpoint_dir=tmp_path))
+    assert dashboard.figures(kept).to_json()["checkpoint_overdue"] is True

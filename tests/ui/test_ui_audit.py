@@ -16,6 +16,8 @@ from textual.pilot import Pilot
 
 from lifer_desk.config import Secret
 from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.domain.requests import DeletionScope
+from lifer_desk.services import audit_review, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store import verifications
 from lifer_desk.store.db import Database
@@ -23,9 +25,12 @@ from lifer_desk.ui import DeskApp
 from lifer_desk.ui.audit.screen import AuditScreen
 from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.queues.screen import QueuesScreen
+from lifer_desk.ui.requests.detail import RequestDetailScreen
+from lifer_desk.ui.requests.screen import RequestsScreen
 from tests.agent_support import enrol
 from tests.audit_support import Event, drop_triggers, load_chain
 from tests.fakes.admin_api import FakeAdminApi, with_admin
+from tests.ui.requests.request_ui_support import admin_with_images, verified_ticket
 from tests.ui.ui_support import NOW, Notices
 
 
@@ -186,3 +191,51 @@ async def test_the_dashboard_redraws_nothing_when_nothing_changed(sam: DeskConte
         screen.refresh_figures()
         await settle(pilot)
         assert queues.render() is before
+
+
+async def test_the_request_link_opens_the_request_in_requests_mode(sam: DeskContext, settle) -> None:
+    ticket_id = verified_ticket(sam)
+    request_id = requests.raise_deletion(sam, ticket_id, DeletionScope.ACCOUNT, etag='"1"').id
+    # The newest event, so the first row: one about the request.
+    load_chain(sam.db, [Event(NOW, "sam", AuditAction.REQUEST_APPROVE, "data_request", str(request_id))])
+    app = DeskApp(with_admin(sam, admin_with_images()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await settle(pilot)
+        assert f"request #{request_id}" in str(app.screen.query_one("#audit-detail").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestDetailScreen) and app.current_mode == "requests"
+        assert app.screen.title_text == f"Request #{request_id}"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+
+
+async def test_a_supervisor_is_warned_of_a_stale_checkpoint_on_start_and_on_the_dashboard(
+    sam: DeskContext, settle
+) -> None:
+    notices = Notices()
+    app = app_for(sam)
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+        await settle(pilot)
+        assert any("No audit checkpoint in the last 24 h" in message for message in notices.messages)
+        await pilot.press("5")
+        await settle(pilot)
+        assert "No audit checkpoint in the last 24 h" in str(app.screen.query_one("#dash-title").render())
+
+
+async def _checkpoint_notices(ctx: DeskContext, settle) -> list[str]:
+    notices = Notices()
+    async with app_for(ctx).run_test(size=(80, 24), message_hook=notices) as pilot:
+        await settle(pilot)
+    return [message for message in notices.messages if "checkpoint" in message]
+
+
+async def test_no_checkpoint_warning_for_an_agent_nor_after_a_fresh_checkpoint(
+    sam: DeskContext, ctx: DeskContext, settle
+) -> None:
+    assert await _checkpoint_notices(replace(ctx, settings=sam.settings), settle) == []
+    audit_review.write_checkpoint_file(sam)
+    assert await _checkpoint_notices(sam, settle) == []

@@ -16,8 +16,8 @@ from textual.widgets import Checkbox, Input, Label, Select
 from lifer_desk.domain.audit_filter import ENTITY_KINDS, AuditFilter
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_review
-from lifer_desk.services.errors import DeskError
 from lifer_desk.ui.desk_screen import DeskModal
+from lifer_desk.ui.dialogs import FilterForm, filter_bindings
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.cells import local_time
 
@@ -26,65 +26,47 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else local_time(moment, zone)
 
 
-class AuditFilterDialog(DeskModal[AuditFilter | None]):
+class AuditFilterDialog(FilterForm[AuditFilter]):
     """Returns the filter for `services.audit_review.page`, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", _("Apply"), id="audit_filters.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id="audit_filters.clear"),
-        Binding("escape", "cancel", _("Cancel"), id="audit_filters.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = filter_bindings("audit_filters")
+    TITLE_TEXT: ClassVar[str] = _("Audit filters")
 
     def __init__(self, current: AuditFilter) -> None:
         super().__init__()
         self._current = current
 
-    def compose(self) -> ComposeResult:
+    def fields(self) -> ComposeResult:
         current = self._current
         zone = self.ctx.settings.timezone
         entity = ""
         if current.entity_id is not None:
             entity = f"{ENTITY_KINDS.get(current.entity_type or '', current.entity_type)}:{current.entity_id}"
-        with Vertical(classes="dialog"):
-            yield Label(_("Audit filters"), classes="dialog-title", markup=False)
-            yield StillInput(current.actor or "", placeholder=_("actor (agent name)"), id="audit-actor")
-            yield StillInput(
-                current.action or "", placeholder=_("action, or a prefix such as verification."), id="audit-action"
-            )
-            yield StillInput(entity, placeholder=_("entity: ticket:12, request:3, account:u_0001"), id="audit-entity")
-            yield StillInput(_local(current.since, zone), placeholder=_("from (2026-11-30 09:00)"), id="audit-since")
-            yield StillInput(_local(current.until, zone), placeholder=_("before (2026-12-01)"), id="audit-until")
-            yield Checkbox(_("only who viewed what (reveals and lookups)"), current.viewed, id="audit-viewed")
-            yield Label(_("ctrl+s apply · ctrl+r clear · escape cancel"), classes="dialog-hint", markup=False)
+        yield StillInput(current.actor or "", placeholder=_("actor (agent name)"), id="audit-actor")
+        yield StillInput(
+            current.action or "", placeholder=_("action, or a prefix such as verification."), id="audit-action"
+        )
+        yield StillInput(entity, placeholder=_("entity: ticket:12, request:3, account:u_0001"), id="audit-entity")
+        yield StillInput(_local(current.since, zone), placeholder=_("from (2026-11-30 09:00)"), id="audit-since")
+        yield StillInput(_local(current.until, zone), placeholder=_("before (2026-12-01)"), id="audit-until")
+        yield Checkbox(_("only who viewed what (reveals and lookups)"), current.viewed, id="audit-viewed")
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#audit-{name}", Input).value
 
-    def action_apply(self) -> None:
+    def chosen(self) -> AuditFilter:
         zone = self.ctx.settings.timezone
-        try:
-            chosen = audit_review.audit_filter(
-                actor=self._typed("actor"),
-                action=self._typed("action"),
-                entity=self._typed("entity"),
-                since=audit_review.parse_moment(self._typed("since"), zone, _("from")),
-                until=audit_review.parse_moment(self._typed("until"), zone, _("before")),
-                viewed=self.query_one("#audit-viewed", Checkbox).value,
-            )
-        except DeskError as refusal:
-            # Said where it was typed; the dialog stays open with what the supervisor typed.
-            self.query_one(".dialog-hint", Label).update(Text(str(refusal), style="bold yellow"))
-            return
-        self.dismiss(chosen)
+        return audit_review.audit_filter(
+            actor=self._typed("actor"),
+            action=self._typed("action"),
+            entity=self._typed("entity"),
+            since=audit_review.parse_moment(self._typed("since"), zone, _("from")),
+            until=audit_review.parse_moment(self._typed("until"), zone, _("before")),
+            viewed=self.query_one("#audit-viewed", Checkbox).value,
+        )
 
-    def on_input_submitted(self) -> None:
-        self.action_apply()
-
-    def action_clear(self) -> None:
-        self.dismiss(AuditFilter())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def cleared(self) -> AuditFilter:
+        return AuditFilter()
 
 
 class ExportDialog(DeskModal[tuple[Path, str] | None]):

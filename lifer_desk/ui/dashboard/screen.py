@@ -1,4 +1,5 @@
-"""Dashboard mode (supervisors): queue depth, SLA breaches, legal deadlines, verification failures and workload.
+"""Dashboard mode (supervisors): queue depth, SLA breaches, legal deadlines, verification failures, workload and
+feedback volume, and a warning when no audit checkpoint was signed in the last 24 h.
 
 It reads the figures every 30 s and redraws only the panels whose figures changed, so an idle dashboard sends
 nothing over SSH (no clock on screen either). Sparklines carry the small trends and a `textual-plot` line the
@@ -23,6 +24,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import dashboard
 from lifer_desk.services.dashboard import DashboardFigures
 from lifer_desk.services.queues import COUNT_CAP
+from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE
 from lifer_desk.ui.desk_screen import DeskScreen
 
 REFRESH_EVERY = 30.0
@@ -78,6 +80,26 @@ def workload_text(figures: DashboardFigures) -> Text:
     return text
 
 
+def feedback_text(figures: DashboardFigures) -> Text:
+    volume = figures.feedback
+    text = Text(_("Feedback, 14 d: {n}").format(n=sum(volume.per_day)) + "\n", style="bold")
+    if not volume.by_tag:
+        text.append(_("no tags"), style="dim")
+    for tag, items in volume.by_tag[:4]:
+        # Tags are the desk's own words, but typed by agents: plain text all the same.
+        text.append(f"{tag[:12]:<12} {items:>5}\n")
+    return text
+
+
+def title_text(figures: DashboardFigures | None) -> Text:
+    if figures is None or not figures.checkpoint_overdue:
+        return Text(_("Dashboard · updates every 30 s"), style="bold")
+    text = Text(_("Dashboard") + " · ", style="bold")
+    # In words and reversed: it must read under NO_COLOR too.
+    text.append(CHECKPOINT_OVERDUE + " " + _("Audit (4), then C."), style="bold reverse")
+    return text
+
+
 class DashboardScreen(DeskScreen):
     PALETTE_NAME: ClassVar[str] = _("dashboard")
 
@@ -97,7 +119,7 @@ class DashboardScreen(DeskScreen):
         return _("Dashboard")
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(_("Dashboard · updates every 30 s"), style="bold"), id="dash-title")
+        yield Static(title_text(None), id="dash-title")
         with Horizontal(classes="dash-row"):
             yield Static("", id="dash-queues", classes="dash-panel")
             with Vertical(classes="dash-panel"):
@@ -120,6 +142,9 @@ class DashboardScreen(DeskScreen):
             with Vertical(classes="dash-panel"):
                 yield Static("", id="dash-workload")
                 yield Sparkline([], id="dash-closed-spark")
+            with Vertical(classes="dash-panel", id="dash-feedback-panel"):
+                yield Static("", id="dash-feedback")
+                yield Sparkline([], id="dash-feedback-spark")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -153,6 +178,8 @@ class DashboardScreen(DeskScreen):
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         figures = message.figures
+        if self._changed(figures, "checkpoint_overdue"):
+            self.query_one("#dash-title", Static).update(title_text(figures))
         if self._changed(figures, "queues"):
             self.query_one("#dash-queues", Static).update(queues_text(figures))
         if self._changed(figures, "breached", "breaches_per_day"):
@@ -167,6 +194,9 @@ class DashboardScreen(DeskScreen):
         if self._changed(figures, "workload", "closed_per_day"):
             self.query_one("#dash-workload", Static).update(workload_text(figures))
             self.query_one("#dash-closed-spark", Sparkline).data = list(figures.closed_per_day)
+        if self._changed(figures, "feedback"):
+            self.query_one("#dash-feedback", Static).update(feedback_text(figures))
+            self.query_one("#dash-feedback-spark", Sparkline).data = list(figures.feedback.per_day)
 
     def _show_open_trend(self, trend: tuple[int, ...]) -> None:
         title = Text(_("Open tickets, 14 d"), style="bold")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,51 +15,45 @@ from textual.widgets.option_list import Option
 from lifer_desk.domain.feedback import FeedbackChannel, FeedbackFilter, TriageAction
 from lifer_desk.i18n import _
 from lifer_desk.services import feedback
-from lifer_desk.services.errors import DeskError
 from lifer_desk.services.feedback_bulk import BulkProgress
 from lifer_desk.ui.desk_screen import DeskModal
+from lifer_desk.ui.dialogs import FilterForm, filter_bindings
 from lifer_desk.ui.still_inputs import StillInput
 
 
-class FeedbackFilterDialog(DeskModal[FeedbackFilter | None]):
+class FeedbackFilterDialog(FilterForm[FeedbackFilter]):
     """Tag, channel, app version, platform and date range; returns the new view (same mailbox and search)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", _("Apply"), id="feedback_filters.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id="feedback_filters.clear"),
-        Binding("escape", "cancel", _("Cancel"), id="feedback_filters.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = filter_bindings("feedback_filters")
+    TITLE_TEXT: ClassVar[str] = _("Feedback filters")
 
     def __init__(self, current: FeedbackFilter, tags: tuple[str, ...]) -> None:
         super().__init__()
         self._current = current
         self._tags = tags
 
-    def compose(self) -> ComposeResult:
+    def fields(self) -> ComposeResult:
         current = self._current
-        with Vertical(classes="dialog"):
-            yield Label(_("Feedback filters"), classes="dialog-title", markup=False)
-            yield Select(
-                [(tag, tag) for tag in self._tags],
-                prompt=_("any tag"),
-                value=current.tag or Select.NULL,
-                id="filter-tag",
-            )
-            yield Select(
-                [(channel.value, channel.value) for channel in FeedbackChannel],
-                prompt=_("any channel"),
-                value=current.channel.value if current.channel else Select.NULL,
-                id="filter-channel",
-            )
-            yield StillInput(current.app_version or "", placeholder=_("app version (blank: any)"), id="filter-version")
-            yield StillInput(current.platform or "", placeholder=_("platform: android, ios, web"), id="filter-platform")
-            yield StillInput(
-                current.since.isoformat() if current.since else "", placeholder=_("from 2025-03-01"), id="filter-since"
-            )
-            yield StillInput(
-                current.until.isoformat() if current.until else "", placeholder=_("to 2025-03-31"), id="filter-until"
-            )
-            yield Label(_("ctrl+s apply · ctrl+r clear · escape cancel"), classes="dialog-hint", markup=False)
+        yield Select(
+            [(tag, tag) for tag in self._tags],
+            prompt=_("any tag"),
+            value=current.tag or Select.NULL,
+            id="filter-tag",
+        )
+        yield Select(
+            [(channel.value, channel.value) for channel in FeedbackChannel],
+            prompt=_("any channel"),
+            value=current.channel.value if current.channel else Select.NULL,
+            id="filter-channel",
+        )
+        yield StillInput(current.app_version or "", placeholder=_("app version (blank: any)"), id="filter-version")
+        yield StillInput(current.platform or "", placeholder=_("platform: android, ios, web"), id="filter-platform")
+        yield StillInput(
+            current.since.isoformat() if current.since else "", placeholder=_("from 2025-03-01"), id="filter-since"
+        )
+        yield StillInput(
+            current.until.isoformat() if current.until else "", placeholder=_("to 2025-03-31"), id="filter-until"
+        )
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#filter-{name}", Input).value
@@ -69,33 +62,21 @@ class FeedbackFilterDialog(DeskModal[FeedbackFilter | None]):
         value = self.query_one(f"#filter-{name}", Select).value
         return "" if value is Select.NULL else str(value)
 
-    def action_apply(self) -> None:
-        try:
-            chosen = feedback.feedback_filter(
-                mailbox=self._current.mailbox,
-                tag=self._picked("tag"),
-                channel=self._picked("channel"),
-                app_version=self._typed("version"),
-                platform=self._typed("platform"),
-                since=self._typed("since"),
-                until=self._typed("until"),
-                search=self._current.search,
-                tags=self._tags,
-            )
-        except DeskError as refusal:
-            # Said where it was typed; the dialog keeps the agent's choices.
-            self.query_one(".dialog-hint", Label).update(Text(str(refusal), style="bold yellow"))
-            return
-        self.dismiss(chosen)
+    def chosen(self) -> FeedbackFilter:
+        return feedback.feedback_filter(
+            mailbox=self._current.mailbox,
+            tag=self._picked("tag"),
+            channel=self._picked("channel"),
+            app_version=self._typed("version"),
+            platform=self._typed("platform"),
+            since=self._typed("since"),
+            until=self._typed("until"),
+            search=self._current.search,
+            tags=self._tags,
+        )
 
-    def on_input_submitted(self) -> None:
-        self.action_apply()
-
-    def action_clear(self) -> None:
-        self.dismiss(FeedbackFilter(mailbox=self._current.mailbox, search=self._current.search))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def cleared(self) -> FeedbackFilter:
+        return FeedbackFilter(mailbox=self._current.mailbox, search=self._current.search)
 
 
 class BulkDialog(DeskModal[TriageAction | None]):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import sqlite3
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from lifer_desk.admin_api.models import FeedbackItem, FeedbackPage
+from lifer_desk.admin_api.models import FeedbackPage
 from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.problems import ProblemError, problem_docs
 from lifer_desk.sandbox.runtime import database
@@ -33,30 +34,32 @@ def decode_cursor(cursor: str) -> int:
     raise ProblemError(422, "after: not a cursor this API returned")
 
 
+_ITEM = ("id", "channel", "submitted_at", "user_id", "text", "app_version", "platform")
+
+
 @router.get("/feedback", response_model=FeedbackPage, responses=problem_docs())
 async def list_feedback(
     conn: Annotated[sqlite3.Connection, Depends(database)],
     after: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> FeedbackPage:
+) -> Response:
     start = decode_cursor(after) if after is not None else 0
-    rows = conn.execute("SELECT * FROM feedback WHERE seq > ? ORDER BY seq LIMIT ?", (start, limit + 1)).fetchall()
+    rows = conn.execute(
+        f"SELECT seq, {', '.join(_ITEM)} FROM feedback WHERE seq > ? ORDER BY seq LIMIT ?", (start, limit + 1)
+    ).fetchall()
     page = rows[:limit]
-    items = [
-        FeedbackItem(
-            id=r["id"],
-            channel=r["channel"],
-            submitted_at=r["submitted_at"],
-            user_id=r["user_id"],
-            text=r["text"],
-            app_version=r["app_version"],
-            platform=r["platform"],
-        )
-        for r in page
-    ]
     next_cursor = encode_cursor(page[-1]["seq"]) if page else after
     # From the highest sequence number rather than a count, which would read every later row on each page of a
     # large backlog; erased items make it an overestimate, hence "about".
     last = conn.execute("SELECT max(seq) FROM feedback").fetchone()[0] or 0
     end = page[-1]["seq"] if page else start
-    return FeedbackPage(items=items, next_cursor=next_cursor, has_more=len(rows) > limit, remaining=max(last - end, 0))
+    body = {
+        "items": [dict(zip(_ITEM, row[1:], strict=True)) for row in page],
+        "next_cursor": next_cursor,
+        "has_more": len(rows) > limit,
+        "remaining": max(last - end, 0),
+    }
+    # The rows as stored, in the shape of `FeedbackPage` (the response model the contract and the OpenAPI file
+    # are checked against): a model per item, built and then serialised, was most of the cost of a page in the
+    # benchmark's million-item first sync.
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json")

@@ -37,6 +37,8 @@ class LookupReason(StrEnum):
     LINK = "link_account"
     TICKET = "ticket_header"
     MINOR_DATA = "minor_data_check"
+    # A mail ticket's sender address, looked up to offer linking its account (services.mail_link_offer).
+    LINK_OFFER = "link_offer"
 
 
 @dataclass(frozen=True)

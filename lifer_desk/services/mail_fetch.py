@@ -85,31 +85,50 @@ def mailbox(ctx: DeskContext) -> Iterator[BaseMailBox]:
 
 
 def fetch_once(ctx: DeskContext, box: BaseMailBox, on_ingested: Callable[[int], object] | None = None) -> FetchReport:
-    """Ingest every unprocessed message of the folder, oldest first, marking each once it is committed."""
+    """Ingest every unprocessed message of the folder, oldest first, marking them once they are committed.
+
+    Marking is one IMAP command per `BULK` committed messages rather than one (a MOVE, or COPY, STORE and EXPUNGE)
+    per message, which cost more than the ingest. A message is marked only after its ingest committed; one that
+    committed and was not marked yet when the process died is fetched again next time and found a duplicate.
+    """
     done_folder = ctx.settings.imap_done_folder
     criteria = _unprocessed(ctx)
     if done_folder and not box.folder.exists(done_folder):
         box.folder.create(done_folder)
     ingested = duplicates = unreadable = 0
-    for message in box.fetch(criteria, mark_seen=False, bulk=BULK):
-        assert isinstance(message, _RawMessage)
-        try:
-            result = ingest(ctx, message.raw)
-        except MailUnreadable:
-            dead_letter.keep(ctx.settings, message.raw)
-            unreadable += 1
-        else:
-            duplicates += result.outcome == "duplicate"
-            ingested += result.outcome != "duplicate"
-        if message.uid is None:
-            continue
-        if done_folder:
-            box.move(message.uid, done_folder)
-        else:
-            box.flag(message.uid, DONE_KEYWORD, True)
-        if on_ingested is not None:
-            on_ingested(ingested + duplicates + unreadable)
+    committed: list[str] = []
+    try:
+        for message in box.fetch(criteria, mark_seen=False, bulk=BULK):
+            assert isinstance(message, _RawMessage)
+            try:
+                result = ingest(ctx, message.raw)
+            except MailUnreadable:
+                dead_letter.keep(ctx.settings, message.raw)
+                unreadable += 1
+            else:
+                duplicates += result.outcome == "duplicate"
+                ingested += result.outcome != "duplicate"
+            if message.uid is not None:
+                committed.append(message.uid)
+            if len(committed) >= BULK:
+                _mark(box, committed, done_folder)
+            if on_ingested is not None:
+                on_ingested(ingested + duplicates + unreadable)
+    finally:
+        # Also when an ingest failed: what committed before it is marked, so it is not fetched again.
+        _mark(box, committed, done_folder)
     return FetchReport(ingested, duplicates, unreadable)
+
+
+def _mark(box: BaseMailBox, uids: list[str], done_folder: str | None) -> None:
+    """Move or flag `uids` (every one committed) in one command, and forget them."""
+    if not uids:
+        return
+    if done_folder:
+        box.move(uids, done_folder)
+    else:
+        box.flag(uids, DONE_KEYWORD, True)
+    uids.clear()
 
 
 def _unprocessed(ctx: DeskContext) -> AND:

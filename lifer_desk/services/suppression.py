@@ -29,6 +29,18 @@ def is_suppressed(session: Session, *, account_id: str | None, contact: str | No
     return store.any_of(session, digests)
 
 
+def suppressed_accounts(session: Session, account_ids: Iterable[str]) -> set[str]:
+    """Which of `account_ids` belong to people the desk forgot: a whole page of them in one read, as a feedback
+    sync page asks (the key once, the digests in one query)."""
+    secret = store.key(session)
+    digests = {
+        suppression_digest(secret, SuppressedKind.ACCOUNT, account): account
+        for account in set(account_ids)
+        if account.strip()
+    }
+    return {digests[digest] for digest in store.known(session, digests)}
+
+
 def suppress(session: Session, *, account_id: str, contacts: Iterable[str], request_id: int, at: datetime) -> int:
     """Record the account id and each contact as suppressed, for the erasure `request_id`; returns how many
     digests were new."""

@@ -58,6 +58,7 @@ def insert_items(session: Session, items: Sequence[NewItem], now: datetime) -> i
     if not items:
         return 0
     insert = sqlite_insert if _dialect(session) == "sqlite" else pg_insert
+    inbox = Mailbox.INBOX.value  # once: an enum member's value is a descriptor call, paid per row otherwise
     rows = [
         {
             "external_id": item.external_id,
@@ -69,7 +70,7 @@ def insert_items(session: Session, items: Sequence[NewItem], now: datetime) -> i
             "received_at": now,
             "app_version": item.app_version,
             "platform": item.platform,
-            "mailbox": Mailbox.INBOX.value,
+            "mailbox": inbox,
         }
         for item in items
     ]

@@ -27,6 +27,12 @@ def seen(session: Session, dedup_key: str) -> MailMessage | None:
     return session.exec(select(MailMessage).where(MailMessage.dedup_key == dedup_key)).first()
 
 
+def received_for(session: Session, ticket_id: int) -> bool:
+    """Whether a mail that came in started or joined this ticket."""
+    found = select(MailMessage.id).where(MailMessage.ticket_id == ticket_id).limit(1)
+    return session.exec(found).first() is not None
+
+
 def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> int | None:
     """The ticket that one of `message_ids` (ours or the customer's) belongs to; the newest id wins."""
     if not message_ids:

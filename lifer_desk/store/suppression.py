@@ -27,6 +27,14 @@ def add(session: Session, digests: Mapping[str, str], request_id: int | None, at
     return len(new)
 
 
+def known(session: Session, digests: Iterable[str]) -> set[str]:
+    """Which of `digests` are recorded: one indexed read for a whole page of them."""
+    wanted = list(dict.fromkeys(digests))
+    if not wanted:
+        return set()
+    return set(session.exec(select(Suppression.digest).where(col(Suppression.digest).in_(wanted))))
+
+
 def any_of(session: Session, digests: Iterable[str]) -> bool:
     wanted = list(digests)
     if not wanted:

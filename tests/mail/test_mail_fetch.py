@@ -90,6 +90,34 @@ def test_ingest_killed_mid_message_leaves_the_mail_unflagged_on_the_server_and_t
     assert _flagged(imap_folder) == [True]
 
 
+def test_a_fetch_stopped_mid_batch_marks_what_committed_before_it_and_only_that(
+    sqlite_url: str, clock: Clock, imap_folder: ImapFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(sqlite_url)
+    ctx = _ctx(db, clock, imap_folder)
+    for n in range(3):
+        _put(imap_folder, message(subject=f"problem {n}", message_id=f"<batch{n}@qq.com>"))
+    real = mail_intake.store.add_attachments
+    calls = 0
+
+    def killed_on_the_third(*args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        if calls == 3:
+            raise KeyboardInterrupt  # stopped before the third message's commit
+
+    monkeypatch.setattr(mail_intake.store, "add_attachments", killed_on_the_third)
+    with mail_fetch.mailbox(ctx) as box, pytest.raises(KeyboardInterrupt):
+        mail_fetch.fetch_once(ctx, box)
+    assert _flagged(imap_folder) == [True, True, False]
+    monkeypatch.undo()
+    with mail_fetch.mailbox(ctx) as box:
+        report = mail_fetch.fetch_once(ctx, box)
+    assert (report.ingested, report.duplicates) == (1, 0)
+    assert _flagged(imap_folder) == [True, True, True]
+
+
 def test_a_wrong_password_is_one_clear_error(sqlite_url: str, clock: Clock, imap_folder: ImapFolder) -> None:
     ctx = host(Database(sqlite_url), clock, imap_url=imap_folder.url, imap_password=Secret("wrong"))
     with pytest.raises(MailboxUnavailable, match="refused the login"), mail_fetch.mailbox(ctx):

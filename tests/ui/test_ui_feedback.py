@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from textual.widgets import OptionList
 
 from lifer_desk.domain.feedback import FeedbackFilter, Mailbox
 from lifer_desk.services import feedback
-from lifer_desk.services.context import DeskContext
+from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.feedback_sync import sync_feedback
 from lifer_desk.ui import DeskApp
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
@@ -132,3 +133,21 @@ async def test_an_outage_shows_when_it_began_beside_the_last_sync(feedback_app, 
         await pilot.press("s")
         await settle(pilot)
         assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
+
+
+async def test_the_opening_sync_opens_the_admin_api_once_the_first_page_is_shown(ctx: DeskContext, settle) -> None:
+    # Opening the admin API (importing httpx, building its TLS context) and syncing compete with the first page
+    # for the CPU: on a loaded host they held the mode's rows back for seconds, so the sync waits for the rows.
+    feed = FeedbackFeed(items(12, text=lambda i: TEXTS[i % len(TEXTS)]))
+    await sync_feedback(with_admin(ctx, feed))
+    shown: list[str] = []
+
+    def open_admin() -> FeedbackFeed:
+        shown.append(screen_text(app))
+        return feed
+
+    app = DeskApp(replace(ctx, admin=AdminApiProvider(open_admin)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        assert shown, "Feedback mode did not sync on opening"
+        assert TEXTS[1] in shown[0]

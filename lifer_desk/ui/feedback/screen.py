@@ -129,6 +129,9 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
     class Changed(Message):
         """One item changed from this screen: reload what shows it."""
 
+    class FirstPageRead(Message):
+        """The table's first page has been read: the opening sync may start."""
+
     def __init__(self) -> None:
         super().__init__()
         self.view = FeedbackFilter()
@@ -153,7 +156,9 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
                 yield StillInput(placeholder=_("/ search: words, 中文"), id="feedback-search")
                 yield Static("", id="feedback-view", markup=False)
                 yield VirtualTable(
-                    FeedbackSource(self.ctx, self.view, self.picked),
+                    FeedbackSource(
+                        self.ctx, self.view, self.picked, first_read=lambda: self.post_message(self.FirstPageRead())
+                    ),
                     feedback_columns(),
                     id="feedback",
                     empty_message=_("No feedback here"),
@@ -165,7 +170,6 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self.sync_now(quiet=True)
         self.poll()
         self._poller = self.set_interval(POLL_EVERY, self.poll)
 
@@ -235,6 +239,13 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
         if message.status != self._status:
             self._status = message.status
             self.query_one("#feedback-sync", Static).update(sync_line(message.status, self.ctx.settings.timezone))
+
+    @on(FirstPageRead)
+    def _sync_once_shown(self) -> None:
+        # Opening the admin API (importing httpx, building its TLS context) and the sync's work compete with the
+        # first page for the CPU: on a loaded host they held the rows back for seconds, during which the desk
+        # showed nothing new. So the opening sync starts once the first page has been painted.
+        self.call_after_refresh(self.sync_now, quiet=True)
 
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -46,10 +46,14 @@ class Picked:
 class FeedbackSource:
     """Pages of one feedback view, newest first; called from the table's worker thread."""
 
-    def __init__(self, ctx: DeskContext, view: FeedbackFilter, picked: Picked) -> None:
+    def __init__(
+        self, ctx: DeskContext, view: FeedbackFilter, picked: Picked, first_read: Callable[[], object] | None = None
+    ) -> None:
         self._ctx = ctx
         self.view = view
         self._picked = picked
+        # Told once, when the table's first read has ended (rows or not), from the table's thread.
+        self._first_read = first_read
 
     def _rows(self, rows: Collection[FeedbackRow]) -> list[Row]:
         now = self._ctx.clock()
@@ -74,7 +78,12 @@ class FeedbackSource:
         ]
 
     def first_page(self, limit: int) -> list[Row]:
-        return self._rows(feedback.page(self._ctx, self.view, limit=limit))
+        try:
+            return self._rows(feedback.page(self._ctx, self.view, limit=limit))
+        finally:
+            told, self._first_read = self._first_read, None
+            if told is not None:
+                told()
 
     def last_page(self, limit: int) -> list[Row]:
         return self._rows(feedback.page(self._ctx, self.view, limit=limit, last=True))

@@ -20,7 +20,7 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, drafts, history, macros, tickets, verification
+from lifer_desk.services import accounts, drafts, history, macros, mail_link_offer, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, TakeOverNeeded
@@ -178,6 +178,13 @@ class TicketScreen(DeskScreen):
             super().__init__()
             self.current = current
 
+    class LinkOffered(Message):
+        """The account that uses a mail ticket's sender address, if any: offered for linking, never trusted."""
+
+        def __init__(self, account: FoundAccount | None) -> None:
+            super().__init__()
+            self.account = account
+
     def __init__(self, ticket_id: int, detail: TicketDetail | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
@@ -187,6 +194,8 @@ class TicketScreen(DeskScreen):
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
         self._history: RequesterHistory | None = None
+        # The sender's address is looked up once per opening, to offer its account (mail tickets only).
+        self._offer_looked_up = False
         self._renewal: Timer | None = None
         # This agent's own change while it is on its way (until its result is shown), so that the watch does
         # not report it as someone else's.
@@ -209,6 +218,7 @@ class TicketScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(_("Loading…")), id="ticket-header")
         yield Static("", id="ticket-notice", classes="-empty", markup=False)
+        yield Static("", id="ticket-offer", classes="-empty", markup=False)
         yield ThreadView(id="thread")
         yield Footer(compact=self.app.size.width < COMPACT_FOOTER_BELOW)
 
@@ -300,6 +310,10 @@ class TicketScreen(DeskScreen):
         )
         self.post_message(self.AccountFound(found))
 
+    @work(exclusive=True, exit_on_error=False, group="link-offer")
+    async def _look_up_offer(self, detail: TicketDetail) -> None:
+        self.post_message(self.LinkOffered(await mail_link_offer.account_to_offer(self.ctx, detail)))
+
     # Handlers ---------------------------------------------------------------------------------------------
 
     @on(Loaded)
@@ -324,6 +338,12 @@ class TicketScreen(DeskScreen):
         self.query_one(ThreadView).show(detail, message.window, now, self.ctx.settings.timezone)
         if detail.account_id and self._account is None:
             self._find_account(detail.account_id)
+        if not self._offer_looked_up and mail_link_offer.may_offer(detail):
+            self._offer_looked_up = True
+            self._look_up_offer(detail)
+        elif detail.account_id is not None:
+            # Linked (by the offer or otherwise): nothing is left to offer.
+            self.query_one("#ticket-offer", Static).set_class(True, "-empty")
         self._load_identity()
         self._load_history()
 
@@ -349,6 +369,19 @@ class TicketScreen(DeskScreen):
         self._account = f"{summary.email_masked} · {summary.username_masked} · {summary.id}{sandbox}"
         self._summary = summary
         self._paint_header()
+
+    @on(LinkOffered)
+    def _offer_link(self, message: LinkOffered) -> None:
+        found = message.account
+        if found is None or (self.detail is not None and self.detail.account_id is not None):
+            return
+        summary = found.summary
+        text = Text(_("An account uses the sender's address: "), style="bold", end="")
+        text.append_text(customer_line(f"{summary.email_masked} · {summary.username_masked} · {summary.id}"))
+        text.append(_(". Press l to link it; the sender is not verified by this."))
+        offer = self.query_one("#ticket-offer", Static)
+        offer.update(text)
+        offer.set_class(False, "-empty")
 
     @on(HistoryLoaded)
     def _show_history(self, message: HistoryLoaded) -> None:

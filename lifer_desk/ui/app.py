@@ -8,7 +8,7 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_review, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.services import audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
@@ -108,6 +108,7 @@ class DeskApp(App[None], WorkerFailures):
         # `lifer-desk --ticket N`: the ticket opened over the first mode, so escape leads to the queues.
         self._first_ticket = ticket_id
         self._held: set[int] = set()
+        self._outbox_emptied: Hashable | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
@@ -126,9 +127,13 @@ class DeskApp(App[None], WorkerFailures):
             self.open_ticket(self._first_ticket)
 
     def deliver_outbox(self) -> None:
-        """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle)."""
+        """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle), or
+        nothing was committed since a pass last found the outbox empty (an idle desk reads no table)."""
+        seen = changes.version(self.ctx)
+        if seen == self._outbox_emptied:
+            return
         if not any(worker.group == "outbox" and not worker.is_finished for worker in self.workers):
-            self._deliver_outbox()
+            self._deliver_outbox(seen)
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
@@ -197,8 +202,10 @@ class DeskApp(App[None], WorkerFailures):
     # Workers and handlers -----------------------------------------------------------------------------------
 
     @work(exit_on_error=False, group="outbox")
-    async def _deliver_outbox(self) -> None:
+    async def _deliver_outbox(self, seen: Hashable) -> None:
         await outbox_deliverer.deliver_due(self.ctx)
+        # It returns once nothing is pending, as read after `seen`: the outbox stays empty until a commit.
+        self._outbox_emptied = seen
 
     @work(exclusive=True, exit_on_error=False, group="feedback-sync")
     async def sync_feedback(self) -> None:

@@ -16,7 +16,7 @@ from lifer_desk.store.migrate import alembic_config, upgrade
 from lifer_desk.store.schema_version import database_revision
 from tests.agent_support import enrol
 
-ADD_AGENT = "INSERT INTO agent (name, display_name, role, active, created_at) VALUES (:name, :name, 'agent', true, now())"
+ADD_AGENT = "INSERT INTO agent (name, display_name, role, active, created_at) VALUES (:n, :n, 'agent', true, now())"
 # A safety net for the waits below, not a timing check: bench/ssh_sessions.py measures how soon a change shows.
 WAIT_S = 10.0
 
@@ -77,7 +77,7 @@ def test_0015_notifies_each_commit_once_on_postgresql_and_downgrades(pg_url: str
     try:
         with db.write() as session:
             for name in ("a", "b", "c"):
-                session.execute(text(ADD_AGENT), {"name": name})
+                session.execute(text(ADD_AGENT), {"n": name})
         got = list(listener.notifies(timeout=WAIT_S, stop_after=1))
         assert [notice.channel for notice in got] == [CHANNEL]
         # Folded into one per transaction.

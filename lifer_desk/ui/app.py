@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import signal
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -29,19 +30,17 @@ from lifer_desk.services import audit_review, changes, feedback_sync, outbox_del
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
-from lifer_desk.ui.audit.screen import AuditScreen
-from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
-from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
-from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
-from lifer_desk.ui.ticket.screen import TicketScreen
+
+if TYPE_CHECKING:
+    from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +51,44 @@ EXPIRE_REQUESTS_EVERY = 60.0
 # A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
 # desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
 HANG_UP_RELEASE_SECONDS = 1.5
+# What the first queue page does not need, by module: the other modes' screens, and the ticket screen. Each loads
+# when first shown, and all of them in the background once the first page is drawn (issue 16: start-up within
+# 1.0 s), so that the first `n` or `2` does not wait for its imports either.
+LATER_SCREENS = {
+    "feedback": ("lifer_desk.ui.feedback.screen", "FeedbackScreen"),
+    "requests": ("lifer_desk.ui.requests.screen", "RequestsScreen"),
+    "audit": ("lifer_desk.ui.audit.screen", "AuditScreen"),
+    "dashboard": ("lifer_desk.ui.dashboard.screen", "DashboardScreen"),
+    "ticket": ("lifer_desk.ui.ticket.screen", "TicketScreen"),
+}
+
+
+def later_screen(name: str) -> type[Screen[None]]:
+    module, screen = LATER_SCREENS[name]
+    return cast(type[Screen[None]], getattr(importlib.import_module(module), screen))
+
+
+def load_later_screens() -> None:
+    for name in LATER_SCREENS:
+        later_screen(name)
+
+
+def _mode(name: str) -> Callable[[], Screen[None]]:
+    return lambda: later_screen(name)()
+
+
+def ticket_screen() -> type[TicketScreen]:
+    return cast("type[TicketScreen]", later_screen("ticket"))
 
 
 class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "queues": QueuesScreen,
-        "feedback": FeedbackScreen,
-        "requests": RequestsScreen,
-        "audit": AuditScreen,
-        "dashboard": DashboardScreen,
+        "feedback": _mode("feedback"),
+        "requests": _mode("requests"),
+        "audit": _mode("audit"),
+        "dashboard": _mode("dashboard"),
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -111,7 +138,10 @@ class DeskApp(App[None], WorkerFailures):
         self._outbox_emptied: Hashable | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
-        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
+        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
+        # bindings must be loaded for that.
+        if ctx.settings.keymap:
+            load_later_screens()
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
     def on_mount(self) -> None:
@@ -139,6 +169,7 @@ class DeskApp(App[None], WorkerFailures):
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
         # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
         gc.freeze()
+        self._load_later_screens()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
 
@@ -173,7 +204,7 @@ class DeskApp(App[None], WorkerFailures):
         self.notify(report.text, title=report.title, severity=report.severity, markup=False)
 
     def open_ticket(self, ticket_id: int) -> None:
-        self.push_screen(TicketScreen(ticket_id))
+        self.push_screen(ticket_screen()(ticket_id))
 
     def open_next_ticket(self) -> None:
         # One at a time: a second `n` while the first is on its way would claim a ticket nobody is shown.
@@ -200,6 +231,10 @@ class DeskApp(App[None], WorkerFailures):
             self._release(ticket_id)
 
     # Workers and handlers -----------------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="later-screens")
+    def _load_later_screens(self) -> None:
+        load_later_screens()
 
     @work(exit_on_error=False, group="outbox")
     async def _deliver_outbox(self, seen: Hashable) -> None:
@@ -253,9 +288,9 @@ class DeskApp(App[None], WorkerFailures):
             self.notify(_("No unclaimed tickets"), severity="information")
             return
         self.track_claim(detail.id, True)
-        screen = TicketScreen(detail.id, detail)
+        screen = ticket_screen()(detail.id, detail)
         replaced = self.screen
-        if isinstance(replaced, TicketScreen):
+        if isinstance(replaced, ticket_screen()):
             # The ticket this screen replaces leaves the agent's sight, so it gives its claim back.
             if replaced.ticket_id != detail.id:
                 self.release_claim(replaced.ticket_id)
@@ -278,7 +313,7 @@ class DeskApp(App[None], WorkerFailures):
     def action_go_to_ticket(self) -> None:
         def chosen(detail: TicketDetail | None) -> None:
             if detail is not None:
-                self.push_screen(TicketScreen(detail.id, detail))
+                self.push_screen(ticket_screen()(detail.id, detail))
 
         self.push_screen(GoToDialog(), chosen)
 
@@ -301,7 +336,7 @@ class DeskApp(App[None], WorkerFailures):
             self.switch_mode(mode)
             return
         while len(self.screen_stack) > 1:
-            if isinstance(screen := self.screen, TicketScreen):
+            if isinstance(screen := self.screen, ticket_screen()):
                 self.release_claim(screen.ticket_id)
             await self.pop_screen()
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 
 import pytest
 from textual.widgets import OptionList
 
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.feedback import FeedbackFilter, Mailbox
 from lifer_desk.services import feedback
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.errors import DeskError
 from lifer_desk.services.feedback_sync import sync_feedback
 from lifer_desk.ui import DeskApp
+from lifer_desk.ui.desk_screen import PolledScreen
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.screen import FeedbackScreen
 from tests.fakes.admin_api import with_admin
@@ -132,3 +136,30 @@ async def test_an_outage_shows_when_it_began_beside_the_last_sync(feedback_app, 
         await pilot.press("s")
         await settle(pilot)
         assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
+
+
+async def test_an_idle_inbox_reads_no_table_and_another_desks_outage_reaches_its_sync_line(
+    feedback_app, settle, bob, looks
+) -> None:
+    """Feedback mode polls as every mode does (PolledScreen): nothing read while nothing is committed, and its
+    marker holds the sync's health, so an outage another desk's sync recorded shows here."""
+    polled: list[object] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, PolledScreen.Polled):
+            polled.append(message)
+
+    app = feedback_app()
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await open_feedback(pilot, settle)
+        polled.clear()
+        await looks.wait(pilot, ticks=4)
+        assert polled == [], "nothing was committed: no poll"
+        down = FeedbackFeed([])
+        down.down_at = set(range(100))
+        with suppress(AdminApiError, DeskError):
+            await sync_feedback(with_admin(bob, down))
+        while "unreachable" not in screen_text(app):
+            await looks.wait(pilot)
+        assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
+        assert polled

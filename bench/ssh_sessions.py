@@ -47,6 +47,8 @@ from lifer_desk.ui.queues.screen import POLL_EVERY
 
 SIZE = (80, 24)
 TICKETS = 5_000
+# Tickets each agent holds when its desk opens, so that its first page (My open) has rows to move through.
+MY_OPEN = 40
 # Output stops for this long: the screen is drawn.
 QUIET_S = 0.8
 KIB = 1024
@@ -57,6 +59,7 @@ TARGETS = {
     "idle": 0,
     "pss": 60 * 1024 * KIB,
     "cpu": 0.1,  # % of a core
+    "next": 0.1,  # s
 }
 # A new minute reaches the screen at the next poll tick: the repaint it causes lands within this after the boundary.
 MINUTE_REPAINT_S = POLL_EVERY + 1.0
@@ -95,7 +98,7 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while not shown(self.text()):
             if time.monotonic() >= deadline:
-                raise RuntimeError("the queue rows never showed:\n" + self.text()[-2000:])
+                raise RuntimeError("the awaited screen never showed:\n" + self.text()[-2000:])
             self.read_once(deadline - time.monotonic())
         return time.monotonic() - self.started
 
@@ -149,6 +152,21 @@ class Terminal:
         os.close(self.fd)
 
 
+def give_work(url: str, agent: str) -> None:
+    """Claim `MY_OPEN` tickets for `agent`: the first queue page is the agent's own open tickets."""
+    from lifer_desk.config import Settings
+    from lifer_desk.services import tickets
+    from lifer_desk.services.context import DeskContext
+
+    db = Database(url)
+    ctx = DeskContext(db=db, settings=Settings(database_url=url), agent=agent, role="agent")
+    try:
+        for _ in range(MY_OPEN):
+            tickets.next_unclaimed(ctx)
+    finally:
+        db.dispose()
+
+
 def rows_shown(text: str) -> bool:
     """The queue's first page: its masked requester contacts are drawn."""
     return "***" in text
@@ -185,6 +203,7 @@ def local_launcher(home: Path) -> Launcher:
     db = Database(url)
     ensure_agents(db, [user])
     db.dispose()
+    give_work(url, user)
     env = _env() | {"LIFER_DATABASE_URL": url, "XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(home)}
     desk = str(Path(sys.executable).with_name("lifer-desk"))
     # The OS user is the agent: one name only, so every session is that one agent.
@@ -194,6 +213,11 @@ def local_launcher(home: Path) -> Launcher:
 def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
     """Sessions through the sshd of `.ci/sshd`, and their peer: the same account's desk on a local pty."""
     from tests.deploy.sshd_support import SshdHost, desk_pid
+
+    def peer_pid(terminal: Terminal, _agent: str) -> int:
+        # runuser's own command line names the agent too: the desk is runuser's one child.
+        (child,) = Path(f"/proc/{terminal.pid}/task/{terminal.pid}/children").read_text().split()
+        return int(child)
 
     host = SshdHost(
         port=int(os.environ["LIFER_TEST_SSHD_PORT"]),
@@ -222,6 +246,7 @@ def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
         for index in range(len(made), n):
             name = f"bench-{os.getpid()}-{index}"
             key_of[name] = host.add_agent(name, "agent", keys)
+            give_work(host.database_url, name)
             made[index] = name
         return [made[index] for index in range(n)]
 
@@ -237,7 +262,7 @@ def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
         return ["/usr/sbin/runuser", "-u", host.user, "--", "/usr/bin/env", "-i", *session_env,
                 host.desk, "--agent", agent]  # fmt: skip
 
-    peer = Launcher(peer_argv, _env(), agents, lambda _terminal, agent: desk_pid(agent))
+    peer = Launcher(peer_argv, _env(), agents, peer_pid)
 
     def deactivate() -> None:
         for name in made.values():
@@ -286,6 +311,7 @@ class Figures:
     move: int = 0
     page: int = 0
     help: int = 0
+    next_s: float = 0.0
     minute: int = 0
     idle: int = 0
     idle_s: float = 0.0
@@ -310,6 +336,15 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         figures.page = terminal.read_until_quiet(timeout=5)
         terminal.send(b"?")
         figures.help = terminal.read_until_quiet(timeout=5)
+        terminal.send(b"\x1b")
+        terminal.read_until_quiet(timeout=5)
+        # `n`: from the key to the claimed ticket on screen; escape gives it back.
+        terminal.screen = b""
+        sent = time.monotonic()
+        terminal.send(b"n")
+        terminal.read_until(lambda text: "Ticket #" in text, timeout=30)
+        figures.next_s = time.monotonic() - sent
+        terminal.read_until_quiet(timeout=5)
         terminal.send(b"\x1b")
         terminal.read_until_quiet(timeout=5)
         figures.rss, figures.pss = memory(pid)
@@ -374,6 +409,7 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         ("j", "{:,}".format, "move", "(none)", None),
         ("PageDown", "{:,}".format, "page", "(none)", None),
         ("? (help)", "{:,}".format, "help", "<= 10 KiB", t["help"]),
+        ("n, key to the ticket on screen", "{:.3f} s".format, "next_s", "<= 0.100 s (locally)", t["next"]),
         (f"idle {figures.idle_s:.0f} s, off the minute", "{:,}".format, "idle", "0 B", t["idle"]),
         ("idle, the minute boundary's repaint", "{:,}".format, "minute", "countdown labels only", None),
         ("idle CPU, median 10 s slice", "{:.3f} %".format, "cpu_median", "<= 0.1 % of a core", t["cpu"]),

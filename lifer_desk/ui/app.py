@@ -52,8 +52,9 @@ EXPIRE_REQUESTS_EVERY = 60.0
 # desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
 HANG_UP_RELEASE_SECONDS = 1.5
 # What the first queue page does not need, by module: the other modes' screens, and the ticket screen. Each loads
-# when first shown, and all of them in the background once the first page is drawn (issue 16: start-up within
-# 1.0 s), so that the first `n` or `2` does not wait for its imports either.
+# when first shown (issue 16: start-up within 1.0 s), and all but the dashboard in the background once the first
+# page is drawn, so that the first `n` or `2` does not wait for its imports either. The dashboard's plots bring
+# numpy, 17 MB of every desk's memory: only a supervisor who opens it pays for them.
 LATER_SCREENS = {
     "feedback": ("lifer_desk.ui.feedback.screen", "FeedbackScreen"),
     "requests": ("lifer_desk.ui.requests.screen", "RequestsScreen"),
@@ -68,8 +69,11 @@ def later_screen(name: str) -> type[Screen[None]]:
     return cast(type[Screen[None]], getattr(importlib.import_module(module), screen))
 
 
-def load_later_screens() -> None:
-    for name in LATER_SCREENS:
+PRELOADED = ("ticket", "feedback", "requests", "audit")
+
+
+def load_later_screens(names: Iterable[str] = LATER_SCREENS) -> None:
+    for name in names:
         later_screen(name)
 
 
@@ -234,7 +238,7 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(thread=True, exit_on_error=False, group="later-screens")
     def _load_later_screens(self) -> None:
-        load_later_screens()
+        load_later_screens(PRELOADED)
 
     @work(exit_on_error=False, group="outbox")
     async def _deliver_outbox(self, seen: Hashable) -> None:

@@ -23,6 +23,7 @@ from lifer_desk.ui.feedback.screen import FeedbackScreen
 from tests.fakes.admin_api import with_admin
 from tests.services.feedback_support import FeedbackFeed, items
 from tests.ui.test_ui_untrusted_text import screen_text
+from tests.ui.ui_support import MAX_LOOKS
 from widgets.virtual_table import VirtualTable
 
 TEXTS = ("应用很好用，谢谢！", "退款申请一直没有回复", "Please add a dark mode", "请打13812345678联系我")
@@ -159,7 +160,9 @@ async def test_an_idle_inbox_reads_no_table_and_another_desks_outage_reaches_its
         down.down_at = set(range(100))
         with suppress(AdminApiError, DeskError):
             await sync_feedback(with_admin(bob, down))
-        while "unreachable" not in screen_text(app):
+        for _ in range(MAX_LOOKS):
+            if "unreachable" in screen_text(app):
+                break
             await looks.wait(pilot)
         assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
         assert polled

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from lifer_desk.domain.queues import QueueName, SortKey
-from lifer_desk.domain.tickets import Category, Priority
+from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
+from lifer_desk.services.tickets import TicketDraft, open_ticket
+from lifer_desk.store.db import Database
+from lifer_desk.ui import DeskApp
 from lifer_desk.ui.queues import source as queue_source
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
-from tests.ui.ui_support import Notices
+from tests.fakes.admin_api import with_admin
+from tests.ui.ui_support import MAX_LOOKS, NOW, Notices, context
 from widgets.virtual_table import VirtualTable
 
 
@@ -352,8 +359,38 @@ async def test_an_idle_queue_reads_no_table_and_another_agents_commit_reloads_it
         await looks.wait(pilot, ticks=4)
         assert posted == [], "nothing was committed: no poll, no reload"
         tickets.claim(bob, ticket.id)
-        while not any(isinstance(message, QueuesScreen.CountsLoaded) for message in posted):
+        for _ in range(MAX_LOOKS):
+            if any(isinstance(message, QueuesScreen.CountsLoaded) for message in posted):
+                break
             await looks.wait(pilot)
         assert isinstance(posted[0], QueuesScreen.Polled)
         assert app.screen.query_one(QueueList).counts[QueueName.UNASSIGNED] == 0
         assert app.screen.query_one(VirtualTable).buffered_rows[0].cells[6].plain == "bob"
+
+
+async def test_on_postgresql_another_agents_claim_shows_through_the_notifications(
+    pg_url, fake_admin, settle, looks
+) -> None:
+    """As on SQLite, by the poll alone: PostgreSQL's notifications (migration 0015) move the change version."""
+    database = Database(pg_url)
+    try:
+        ctx, bob = context(database), context(database, "bob")
+        opened = replace(ctx, clock=lambda: NOW - timedelta(hours=1))
+        draft = TicketDraft(Channel.EMAIL, "退款申请", "请尽快处理", "zhang.san@qq.com", "张三", Category.PAYMENT,
+                            Priority.NORMAL)  # fmt: skip
+        ticket = open_ticket(opened, draft)
+        app = DeskApp(with_admin(ctx, fake_admin))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_all(pilot)
+            await settle(pilot)
+            table = app.screen.query_one(VirtualTable)
+            assert table.buffered_rows[0].cells[6].plain == "—"
+            tickets.claim(bob, ticket.id)
+            for _ in range(MAX_LOOKS):
+                if table.buffered_rows[0].cells[6].plain == "bob":
+                    break
+                await looks.wait(pilot)
+            assert table.buffered_rows[0].cells[6].plain == "bob"
+    finally:
+        database.dispose()

@@ -277,7 +277,12 @@ def sessions(launcher: Launcher, agents: list[str]) -> Iterator[list[Terminal]]:
     terminals: list[Terminal] = []
     try:
         for agent in agents:
-            terminals.append(Terminal(launcher.argv(agent), launcher.env))
+            terminal = Terminal(launcher.argv(agent), launcher.env)
+            terminals.append(terminal)
+            # One at a time through authentication: sshd drops connections beyond MaxStartups (10) still at it.
+            deadline = time.monotonic() + 60
+            while not terminal.chunks and time.monotonic() < deadline:
+                terminal.read_once(deadline - time.monotonic())
         yield terminals
     finally:
         for terminal in terminals:

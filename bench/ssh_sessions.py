@@ -324,6 +324,8 @@ class Figures:
     cpu_all: float = 0.0
     rss: int = 0
     pss: int = 0
+    # What the desk wrote while idle: (seconds after the minute boundary, bytes).
+    idle_writes: list[tuple[float, int]] = field(default_factory=list)
 
 
 def one_session(launcher: Launcher, idle_s: float) -> Figures:
@@ -370,6 +372,7 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         for moment, size in terminal.chunks:
             if moment < start:
                 continue
+            figures.idle_writes.append((moment - boundary, size))
             if boundary - 0.2 <= moment <= boundary + MINUTE_REPAINT_S:
                 figures.minute += size
             else:
@@ -429,6 +432,8 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         judged = f"{target}: {verdict(value, limit)}" if limit is not None else target
         beside = shown(getattr(peer, attribute)) if peer else ""
         print(f"  {label:<38}{shown(value):>14}  {judged:<36}{beside}")
+    writes = ", ".join(f"{offset:+.1f} s: {size:,} B" for offset, size in figures.idle_writes)
+    print(f"  idle writes, from the minute boundary: {writes or 'none'}")
 
 
 def main() -> None:

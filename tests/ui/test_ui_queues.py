@@ -44,6 +44,16 @@ async def open_all(pilot) -> None:
     await pilot.press("tab", *["j"] * 8, "tab")
 
 
+async def unassigned_in_all(pilot, settle) -> VirtualTable:
+    """The All queue's table, once shown, its first ticket claimed by nobody."""
+    await settle(pilot)
+    await open_all(pilot)
+    await settle(pilot)
+    table = pilot.app.screen.query_one(VirtualTable)
+    assert table.buffered_rows[0].cells[6].plain == "—"
+    return table
+
+
 async def searched(pilot, text: str, settle) -> None:
     """Wait for the debounced search to run (no typing for a moment), then for its rows."""
     for _ in range(500):
@@ -172,11 +182,7 @@ async def test_another_agents_claim_shows_in_the_open_queue(desk_app, make_ticke
     ticket = make_ticket("退款申请")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_all(pilot)
-        await settle(pilot)
-        table = app.screen.query_one(VirtualTable)
-        assert table.buffered_rows[0].cells[6].plain == "—"
+        table = await unassigned_in_all(pilot, settle)
         tickets.claim(bob, ticket.id)
         app.screen.poll_changes()
         await settle(pilot)
@@ -381,11 +387,7 @@ async def test_on_postgresql_another_agents_claim_shows_through_the_notification
         ticket = open_ticket(opened, draft)
         app = DeskApp(with_admin(ctx, fake_admin))
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await open_all(pilot)
-            await settle(pilot)
-            table = app.screen.query_one(VirtualTable)
-            assert table.buffered_rows[0].cells[6].plain == "—"
+            table = await unassigned_in_all(pilot, settle)
             tickets.claim(bob, ticket.id)
             for _ in range(MAX_LOOKS):
                 if table.buffered_rows[0].cells[6].plain == "bob":

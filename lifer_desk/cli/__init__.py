@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 
 import typer
 
-from lifer_desk.cli.agents import agents_app
-from lifer_desk.cli.audit import audit_app
-from lifer_desk.cli.dashboard import dashboard_command
-from lifer_desk.cli.db import db_app
-from lifer_desk.cli.deploy import deploy_app
-from lifer_desk.cli.desk import demo_command, open_desk
-from lifer_desk.cli.feedback import feedback_app
-from lifer_desk.cli.macros import macros_app
-from lifer_desk.cli.mail import mail_app
-from lifer_desk.cli.outbox import outbox_app
-from lifer_desk.cli.requests import requests_app
-from lifer_desk.cli.sandbox import sandbox_app
-from lifer_desk.cli.seed import seed_command
+from lifer_desk.cli.desk import open_desk
 from lifer_desk.config import ConfigError
 from lifer_desk.services.database import database_failure
 from lifer_desk.services.errors import DeskError
@@ -30,19 +19,52 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(audit_app, name="audit")
-app.add_typer(agents_app, name="agents")
-app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(requests_app, name="requests")
-app.add_typer(outbox_app, name="outbox")
-app.add_typer(mail_app, name="mail")
-app.add_typer(macros_app, name="macros")
-app.add_typer(feedback_app, name="feedback")
-app.add_typer(deploy_app, name="deploy")
-app.command("seed")(seed_command)
-app.command("demo")(demo_command)
-app.command("dashboard")(dashboard_command)
+# Options of the desk itself that take a value: `lifer-desk --agent NAME` opens the desk, with no command.
+DESK_OPTIONS = ("--ticket", "--agent")
+
+
+@cache
+def add_commands() -> None:
+    """Every subcommand. Not when the command line only opens the desk: their modules (mail, seeding, the
+    dashboard's figures...) would cost the desk's start-up a few tenths of a second (issue 16)."""
+    from lifer_desk.cli.agents import agents_app
+    from lifer_desk.cli.audit import audit_app
+    from lifer_desk.cli.dashboard import dashboard_command
+    from lifer_desk.cli.db import db_app
+    from lifer_desk.cli.deploy import deploy_app
+    from lifer_desk.cli.desk import demo_command
+    from lifer_desk.cli.feedback import feedback_app
+    from lifer_desk.cli.macros import macros_app
+    from lifer_desk.cli.mail import mail_app
+    from lifer_desk.cli.outbox import outbox_app
+    from lifer_desk.cli.requests import requests_app
+    from lifer_desk.cli.sandbox import sandbox_app
+    from lifer_desk.cli.seed import seed_command
+
+    app.add_typer(db_app, name="db")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(agents_app, name="agents")
+    app.add_typer(sandbox_app, name="sandbox")
+    app.add_typer(requests_app, name="requests")
+    app.add_typer(outbox_app, name="outbox")
+    app.add_typer(mail_app, name="mail")
+    app.add_typer(macros_app, name="macros")
+    app.add_typer(feedback_app, name="feedback")
+    app.add_typer(deploy_app, name="deploy")
+    app.command("seed")(seed_command)
+    app.command("demo")(demo_command)
+    app.command("dashboard")(dashboard_command)
+
+
+def opens_the_desk(args: list[str]) -> bool:
+    """Whether the command line is the desk's alone (no command, no --help): `lifer-desk [--agent NAME]`."""
+    words = iter(args)
+    for word in words:
+        if word in DESK_OPTIONS:
+            next(words, None)
+        elif not word.startswith(tuple(f"{option}=" for option in DESK_OPTIONS)):
+            return False
+    return True
 
 
 @app.callback(invoke_without_command=True)
@@ -66,6 +88,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def main() -> None:
+    if not opens_the_desk(sys.argv[1:]):
+        add_commands()
     try:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.
         result = app(prog_name="lifer-desk", standalone_mode=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from sqlmodel import Session, create_engine
 
 from lifer_desk.private_files import create_private_file, make_private_dirs, readable_by_others
 from lifer_desk.store import seed_window, writer_queue
+from lifer_desk.store.changes import ChangeWatch, watch_for
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +238,17 @@ class Database:
             _prepare_postgresql(self.engine)
         else:
             raise DatabaseUnavailable(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
+        self._changes: ChangeWatch | None = None
+        self._changes_lock = threading.Lock()
+
+    @property
+    def changes(self) -> ChangeWatch:
+        """What tells whether anything was committed since a look (see store.changes), opened on first use: only
+        a desk that polls needs one."""
+        with self._changes_lock:
+            if self._changes is None:
+                self._changes = watch_for(self.engine, self.sqlite_path)
+            return self._changes
 
     @property
     def is_sqlite(self) -> bool:
@@ -290,4 +303,8 @@ class Database:
             raise self._on_busy(busy) from None
 
     def dispose(self) -> None:
+        with self._changes_lock:
+            watch, self._changes = self._changes, None
+        if watch is not None:
+            watch.close()
         self.engine.dispose()

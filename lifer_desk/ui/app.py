@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,24 +26,21 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_review, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.services import audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
-from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE, AuditScreen
-from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
-from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
-from lifer_desk.ui.requests.detail import RequestDetailScreen
-from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
-from lifer_desk.ui.ticket.screen import TicketScreen
+
+if TYPE_CHECKING:
+    from lifer_desk.ui.ticket.screen import TicketScreen
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +51,48 @@ EXPIRE_REQUESTS_EVERY = 60.0
 # A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
 # desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
 HANG_UP_RELEASE_SECONDS = 1.5
+# What the first queue page does not need, by module: the other modes' screens, and the ticket screen. Each loads
+# when first shown (issue 16: start-up within 1.0 s), and all but the dashboard in the background once the first
+# page is drawn, so that the first `n` or `2` does not wait for its imports either. The dashboard's plots bring
+# numpy, 17 MB of every desk's memory: only a supervisor who opens it pays for them.
+LATER_SCREENS = {
+    "feedback": ("lifer_desk.ui.feedback.screen", "FeedbackScreen"),
+    "requests": ("lifer_desk.ui.requests.screen", "RequestsScreen"),
+    "audit": ("lifer_desk.ui.audit.screen", "AuditScreen"),
+    "dashboard": ("lifer_desk.ui.dashboard.screen", "DashboardScreen"),
+    "ticket": ("lifer_desk.ui.ticket.screen", "TicketScreen"),
+}
+
+
+def later_screen(name: str) -> type[Screen[None]]:
+    module, screen = LATER_SCREENS[name]
+    return cast(type[Screen[None]], getattr(importlib.import_module(module), screen))
+
+
+PRELOADED = ("ticket", "feedback", "requests", "audit")
+
+
+def load_later_screens(names: Iterable[str] = LATER_SCREENS) -> None:
+    for name in names:
+        later_screen(name)
+
+
+def _mode(name: str) -> Callable[[], Screen[None]]:
+    return lambda: later_screen(name)()
+
+
+def ticket_screen() -> type[TicketScreen]:
+    return cast("type[TicketScreen]", later_screen("ticket"))
 
 
 class DeskApp(App[None], WorkerFailures):
     CSS_PATH = Path(__file__).with_name("desk.tcss")
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "queues": QueuesScreen,
-        "feedback": FeedbackScreen,
-        "requests": RequestsScreen,
-        "audit": AuditScreen,
-        "dashboard": DashboardScreen,
+        "feedback": _mode("feedback"),
+        "requests": _mode("requests"),
+        "audit": _mode("audit"),
+        "dashboard": _mode("dashboard"),
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,9 +139,13 @@ class DeskApp(App[None], WorkerFailures):
         # `lifer-desk --ticket N`: the ticket opened over the first mode, so escape leads to the queues.
         self._first_ticket = ticket_id
         self._held: set[int] = set()
+        self._outbox_emptied: Hashable | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
-        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word.
+        # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
+        # bindings must be loaded for that.
+        if ctx.settings.keymap:
+            load_later_screens()
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
     def on_mount(self) -> None:
@@ -127,14 +161,19 @@ class DeskApp(App[None], WorkerFailures):
             self.open_ticket(self._first_ticket)
 
     def deliver_outbox(self) -> None:
-        """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle)."""
+        """Run by the outbox timer: a delivery pass, unless the last one is still going (it runs until idle), or
+        nothing was committed since a pass last found the outbox empty (an idle desk reads no table)."""
+        seen = changes.version(self.ctx)
+        if seen == self._outbox_emptied:
+            return
         if not any(worker.group == "outbox" and not worker.is_finished for worker in self.workers):
-            self._deliver_outbox()
+            self._deliver_outbox(seen)
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
         # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
         gc.freeze()
+        self._load_later_screens()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
         self._warn_of_old_checkpoint()
@@ -170,10 +209,13 @@ class DeskApp(App[None], WorkerFailures):
         self.notify(report.text, title=report.title, severity=report.severity, markup=False)
 
     def open_ticket(self, ticket_id: int) -> None:
-        self.push_screen(TicketScreen(ticket_id))
+        self.push_screen(ticket_screen()(ticket_id))
 
     def open_request(self, request_id: int) -> None:
         """A request link (the audit pane's): Requests mode, with the request open over its table."""
+        # Imported here, as the other modes' screens are loaded later (start-up, issue 16).
+        from lifer_desk.ui.requests.detail import RequestDetailScreen
+
         self.switch_mode("requests")
         self.push_screen(RequestDetailScreen(request_id))
 
@@ -203,9 +245,15 @@ class DeskApp(App[None], WorkerFailures):
 
     # Workers and handlers -----------------------------------------------------------------------------------
 
+    @work(thread=True, exit_on_error=False, group="later-screens")
+    def _load_later_screens(self) -> None:
+        load_later_screens(PRELOADED)
+
     @work(exit_on_error=False, group="outbox")
-    async def _deliver_outbox(self) -> None:
+    async def _deliver_outbox(self, seen: Hashable) -> None:
         await outbox_deliverer.deliver_due(self.ctx)
+        # It returns once nothing is pending, as read after `seen`: the outbox stays empty until a commit.
+        self._outbox_emptied = seen
 
     @work(exclusive=True, exit_on_error=False, group="feedback-sync")
     async def sync_feedback(self) -> None:
@@ -228,6 +276,8 @@ class DeskApp(App[None], WorkerFailures):
     def _warn_of_old_checkpoint(self) -> None:
         # Issue 11: the desk warns supervisors (only them; the service decides) as they start, not only in Audit.
         if audit_review.checkpoint_overdue(self.ctx):
+            from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE  # loaded later, as Audit mode is
+
             self.notify(CHECKPOINT_OVERDUE + " " + _("Write one in Audit (4, then C)."), severity="warning")
 
     @work(thread=True, exit_on_error=False, group="next")
@@ -259,9 +309,9 @@ class DeskApp(App[None], WorkerFailures):
             self.notify(_("No unclaimed tickets"), severity="information")
             return
         self.track_claim(detail.id, True)
-        screen = TicketScreen(detail.id, detail)
+        screen = ticket_screen()(detail.id, detail)
         replaced = self.screen
-        if isinstance(replaced, TicketScreen):
+        if isinstance(replaced, ticket_screen()):
             # The ticket this screen replaces leaves the agent's sight, so it gives its claim back.
             if replaced.ticket_id != detail.id:
                 self.release_claim(replaced.ticket_id)
@@ -284,7 +334,7 @@ class DeskApp(App[None], WorkerFailures):
     def action_go_to_ticket(self) -> None:
         def chosen(detail: TicketDetail | None) -> None:
             if detail is not None:
-                self.push_screen(TicketScreen(detail.id, detail))
+                self.push_screen(ticket_screen()(detail.id, detail))
 
         self.push_screen(GoToDialog(), chosen)
 
@@ -307,7 +357,7 @@ class DeskApp(App[None], WorkerFailures):
             self.switch_mode(mode)
             return
         while len(self.screen_stack) > 1:
-            if isinstance(screen := self.screen, TicketScreen):
+            if isinstance(screen := self.screen, ticket_screen()):
                 self.release_claim(screen.ticket_id)
             await self.pop_screen()
 

@@ -15,6 +15,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.i18n import _
+from lifer_desk.services import changes
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui.identity import IdentityLine, identity_text
 
@@ -83,8 +84,10 @@ class PolledScreen(DeskScreen):
     the screen comes back, every `poll_every` seconds in between, and not at all while another screen covers
     it (a hidden mode costs no queries).
 
-    The poll worker only reads a marker (`read_marker`, in a thread); the handler repaints (`show_changes`)
-    only when the marker moved, so an idle mode writes no bytes.
+    Each tick first looks, on the UI's thread, whether anything was committed since the last one
+    (`services.changes`: SQLite's data_version, PostgreSQL's notifications; no table is read) or the screen's
+    `clock_marker` moved. Only then does the poll worker read the marker (`read_marker`, in a thread), and the
+    handler repaints (`show_changes`) only when the marker moved: an idle mode reads no table and writes no bytes.
     """
 
     class Polled(Message):
@@ -101,29 +104,42 @@ class PolledScreen(DeskScreen):
     _poller: Timer | None = None
     # The marker the screen shows; None until the first poll.
     _shown: Hashable | None = None
+    # What the last tick saw (the database's change version and the clock marker); None until the first.
+    _seen: Hashable | None = None
 
     def read_marker(self) -> Hashable:
         """What the screen's content depends on, read in the poll worker's thread."""
         raise NotImplementedError
 
-    def show_changes(self) -> None:
-        """Repaint after the marker moved."""
+    def clock_marker(self) -> Hashable:
+        """What the screen shows that moves with the clock alone (the minute of its countdowns), read every tick."""
+        return None
+
+    def show_changes(self, marker: Hashable, before: Hashable | None) -> None:
+        """Repaint after the marker moved from `before` (None on the first poll) to `marker`."""
         raise NotImplementedError
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def poll_changes(self) -> None:
-        """What the poll timer runs: read the marker and post it as `Polled`."""
+        """Read the marker and post it as `Polled`: on a tick that saw a change, or now (after this desk's own)."""
         self.post_message(self.Polled(self.read_marker()))
+
+    def _tick(self) -> None:
+        # The version first: a commit after it is read moves it again, so the next tick sees that one.
+        seen = (changes.version(self.ctx), self.clock_marker())
+        if seen != self._seen:
+            self._seen = seen
+            self.poll_changes()
 
     @on(Polled)
     def _polled(self, message: Polled) -> None:
         if message.marker != self._shown:
-            self._shown = message.marker
-            self.show_changes()
+            before, self._shown = self._shown, message.marker
+            self.show_changes(message.marker, before)
 
     def start_polling(self, poll_every: float) -> None:
-        self.poll_changes()
-        self._poller = self.set_interval(poll_every, self.poll_changes)
+        self._tick()
+        self._poller = self.set_interval(poll_every, self._tick)
 
     def on_screen_suspend(self) -> None:
         if self._poller is not None:
@@ -132,7 +148,7 @@ class PolledScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         if self._poller is not None:
             self._poller.resume()
-            self.poll_changes()
+            self._tick()
 
 
 class DeskModal(ModalScreen[ResultType], WorkerFailures):

@@ -3,7 +3,8 @@ a fake admin API (and the real in-process sandbox where a test needs it), and a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
@@ -14,6 +15,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from lifer_desk.domain.tickets import Category, Channel, Priority
+from lifer_desk.services import changes
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.services.tickets import TicketDraft, open_ticket
@@ -95,3 +97,37 @@ async def settle(pilot: Pilot[Any]) -> None:
 @pytest.fixture(name="settle")
 def settle_fixture() -> Callable[[Pilot[Any]], Awaitable[None]]:
     return settle
+
+
+LOOK_TIMEOUT_S = 30.0
+
+
+class ChangeLooks:
+    """Counts the desk's looks at the database's change version (`services.changes.version`, read by every poll
+    tick before any query), so that a test can wait for ticks without waiting on the clock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._looked = asyncio.Event()
+        real = changes.version
+
+        def counted(ctx: DeskContext) -> Hashable:
+            self._looked.set()
+            return real(ctx)
+
+        monkeypatch.setattr(changes, "version", counted)
+
+    async def wait(self, pilot: Pilot[Any], ticks: int = 1) -> None:
+        """Wait for `ticks` more looks, and for what they started."""
+        for _ in range(ticks):
+            self._looked.clear()
+            # Not a timing check: a desk that never looks (polls by querying) fails here rather than hanging.
+            try:
+                await asyncio.wait_for(self._looked.wait(), LOOK_TIMEOUT_S)
+            except TimeoutError:
+                raise AssertionError("the desk never looked at the database's change version") from None
+        await settle(pilot)
+
+
+@pytest.fixture
+def looks(monkeypatch: pytest.MonkeyPatch) -> ChangeLooks:
+    return ChangeLooks(monkeypatch)

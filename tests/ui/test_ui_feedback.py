@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 
 import pytest
 from textual.widgets import OptionList
 
+from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.feedback import FeedbackFilter, Mailbox
 from lifer_desk.services import feedback
 from lifer_desk.services.context import AdminApiProvider, DeskContext
+from lifer_desk.services.errors import DeskError
 from lifer_desk.services.feedback_sync import sync_feedback
 from lifer_desk.ui import DeskApp
+from lifer_desk.ui.desk_screen import PolledScreen
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.screen import FeedbackScreen
 from tests.fakes.admin_api import with_admin
 from tests.services.feedback_support import FeedbackFeed, items
 from tests.ui.test_ui_untrusted_text import screen_text
+from tests.ui.ui_support import MAX_LOOKS
 from widgets.virtual_table import VirtualTable
 
 TEXTS = ("应用很好用，谢谢！", "退款申请一直没有回复", "Please add a dark mode", "请打13812345678联系我")
@@ -151,3 +156,32 @@ async def test_the_opening_sync_opens_the_admin_api_once_the_first_page_is_shown
         await open_feedback(pilot, settle)
         assert shown, "Feedback mode did not sync on opening"
         assert TEXTS[1] in shown[0]
+
+
+async def test_an_idle_inbox_reads_no_table_and_another_desks_outage_reaches_its_sync_line(
+    feedback_app, settle, bob, looks
+) -> None:
+    """Feedback mode polls as every mode does (PolledScreen): nothing read while nothing is committed, and its
+    marker holds the sync's health, so an outage another desk's sync recorded shows here."""
+    polled: list[object] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, PolledScreen.Polled):
+            polled.append(message)
+
+    app = feedback_app()
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await open_feedback(pilot, settle)
+        polled.clear()
+        await looks.wait(pilot, ticks=4)
+        assert polled == [], "nothing was committed: no poll"
+        down = FeedbackFeed([])
+        down.down_at = set(range(100))
+        with suppress(AdminApiError, DeskError):
+            await sync_feedback(with_admin(bob, down))
+        for _ in range(MAX_LOOKS):
+            if "unreachable" in screen_text(app):
+                break
+            await looks.wait(pilot)
+        assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
+        assert polled

@@ -8,12 +8,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from lifer_desk.admin_api import AdminApi, Image
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.requests import DeletionScope, RequestState
-from lifer_desk.services import requests
+from lifer_desk.services import outbox, requests
 from lifer_desk.services.context import AdminApiProvider, DeskContext
 from lifer_desk.services.request_views import get_request
 from lifer_desk.store.db import Database
@@ -77,3 +78,32 @@ async def test_a_delivery_that_cannot_start_is_shown_as_one_line(
         app.deliver_outbox()
         await settle(pilot)
     assert any("LIFER_ADMIN_TOKEN" in message for message in notices.messages)
+
+
+async def test_an_outbox_found_empty_is_read_again_only_after_a_commit(
+    database: Database, ctx: DeskContext, settle: Callable[[Pilot[Any]], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox timer runs every 2 s in every desk: while nothing is committed, it reads no table."""
+    looked: list[object] = []
+    real = outbox.next_due
+
+    def counted(context: DeskContext) -> datetime | None:
+        looked.append(context)
+        return real(context)
+
+    monkeypatch.setattr(outbox, "next_due", counted)
+    app = DeskApp(with_admin(ctx, FakeAdminApi()))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.deliver_outbox()
+        await settle(pilot)
+        seen = len(looked)
+        assert seen >= 1
+        app.deliver_outbox()
+        app.deliver_outbox()
+        await settle(pilot)
+        assert len(looked) == seen, "nothing was committed, yet the outbox was read again"
+        enrol(database, "bob")
+        app.deliver_outbox()
+        await settle(pilot)
+        assert len(looked) == seen + 1

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import replace
+from datetime import timedelta
 
 from lifer_desk.domain.queues import QueueName, SortKey
-from lifer_desk.domain.tickets import Category, Priority
+from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
+from lifer_desk.services.tickets import TicketDraft, open_ticket
+from lifer_desk.store.db import Database
+from lifer_desk.ui import DeskApp
 from lifer_desk.ui.queues import source as queue_source
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
-from tests.ui.ui_support import Notices
+from tests.fakes.admin_api import with_admin
+from tests.ui.ui_support import MAX_LOOKS, NOW, Notices, context
 from widgets.virtual_table import VirtualTable
 
 
@@ -37,6 +42,16 @@ async def test_counts_and_queue_switching(desk_app, make_ticket, settle) -> None
 
 async def open_all(pilot) -> None:
     await pilot.press("tab", *["j"] * 8, "tab")
+
+
+async def unassigned_in_all(pilot, settle) -> VirtualTable:
+    """The All queue's table, once shown, its first ticket claimed by nobody."""
+    await settle(pilot)
+    await open_all(pilot)
+    await settle(pilot)
+    table = pilot.app.screen.query_one(VirtualTable)
+    assert table.buffered_rows[0].cells[6].plain == "—"
+    return table
 
 
 async def searched(pilot, text: str, settle) -> None:
@@ -167,11 +182,7 @@ async def test_another_agents_claim_shows_in_the_open_queue(desk_app, make_ticke
     ticket = make_ticket("退款申请")
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_all(pilot)
-        await settle(pilot)
-        table = app.screen.query_one(VirtualTable)
-        assert table.buffered_rows[0].cells[6].plain == "—"
+        table = await unassigned_in_all(pilot, settle)
         tickets.claim(bob, ticket.id)
         app.screen.poll_changes()
         await settle(pilot)
@@ -332,35 +343,56 @@ async def test_search_shows_newest_first_in_one_query_and_clearing_restores_the_
         assert shown_ids(app)[0] == urgent.id
 
 
-async def test_the_poll_posts_what_it_saw_and_only_a_change_reloads(desk_app, make_ticket, settle, bob) -> None:
-    """The poll worker only reads the change marker; the screen's handler decides to reload (table and counts)."""
+async def test_an_idle_queue_reads_no_table_and_another_agents_commit_reloads_it(
+    desk_app, make_ticket, settle, bob, looks
+) -> None:
+    """Each tick looks at the database's change version only: the poll worker reads the marker after a commit, and
+    the screen's handler reloads (table and counts) only when the marker moved."""
     ticket = make_ticket("退款申请")
     posted: list[object] = []
-    polled = asyncio.Event()
 
     def hook(message: object) -> None:
         if isinstance(message, QueuesScreen.Polled | QueuesScreen.CountsLoaded):
             posted.append(message)
-        if isinstance(message, QueuesScreen.Polled):
-            polled.set()
-
-    async def next_poll(pilot) -> None:
-        polled.clear()
-        await polled.wait()  # the screen polls every second
-        await settle(pilot)
 
     app = desk_app()
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
         await settle(pilot)
-        await next_poll(pilot)
+        await open_all(pilot)
+        await settle(pilot)
         posted.clear()
-        await next_poll(pilot)
-        kinds = {type(message) for message in posted}
-        assert kinds == {QueuesScreen.Polled}, "nothing changed: polled, and no reload"
-        before = posted[0].marker
+        # Four looks hold at least one tick of the screen's (each second) beside the outbox's (every 2 s).
+        await looks.wait(pilot, ticks=4)
+        assert posted == [], "nothing was committed: no poll, no reload"
         tickets.claim(bob, ticket.id)
-        posted.clear()
-        await next_poll(pilot)
-        assert QueuesScreen.CountsLoaded in {type(message) for message in posted}
-        assert posted[0].marker != before
+        for _ in range(MAX_LOOKS):
+            if any(isinstance(message, QueuesScreen.CountsLoaded) for message in posted):
+                break
+            await looks.wait(pilot)
+        assert isinstance(posted[0], QueuesScreen.Polled)
         assert app.screen.query_one(QueueList).counts[QueueName.UNASSIGNED] == 0
+        assert app.screen.query_one(VirtualTable).buffered_rows[0].cells[6].plain == "bob"
+
+
+async def test_on_postgresql_another_agents_claim_shows_through_the_notifications(
+    pg_url, fake_admin, settle, looks
+) -> None:
+    """As on SQLite, by the poll alone: PostgreSQL's notifications (migration 0015) move the change version."""
+    database = Database(pg_url)
+    try:
+        ctx, bob = context(database), context(database, "bob")
+        opened = replace(ctx, clock=lambda: NOW - timedelta(hours=1))
+        draft = TicketDraft(Channel.EMAIL, "退款申请", "请尽快处理", "zhang.san@qq.com", "张三", Category.PAYMENT,
+                            Priority.NORMAL)  # fmt: skip
+        ticket = open_ticket(opened, draft)
+        app = DeskApp(with_admin(ctx, fake_admin))
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = await unassigned_in_all(pilot, settle)
+            tickets.claim(bob, ticket.id)
+            for _ in range(MAX_LOOKS):
+                if table.buffered_rows[0].cells[6].plain == "bob":
+                    break
+                await looks.wait(pilot)
+            assert table.buffered_rows[0].cells[6].plain == "bob"
+    finally:
+        database.dispose()

@@ -16,6 +16,10 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
 
+# How many looks at the change version (the `looks` fixture) a test waits for a change to show: it shows at the
+# first poll tick after its commit.
+MAX_LOOKS = 10
+
 # Monday 2025-03-03, 12:00 in Shanghai: a normal working day, well inside the holiday calendar.
 NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
 

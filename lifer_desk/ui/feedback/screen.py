@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 
 from lifer_desk.domain.feedback import FeedbackFilter, Mailbox, TriageAction
@@ -25,7 +24,7 @@ from lifer_desk.services.errors import Refused
 from lifer_desk.services.feedback_bulk import BulkProgress, BulkResult, Selection, SelectionSummary, run_bulk, summarise
 from lifer_desk.services.feedback_sync import SyncStatus
 from lifer_desk.services.queues import check_search
-from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.dialogs import BulkDialog, BulkProgressDialog, FeedbackFilterDialog
@@ -66,7 +65,10 @@ def filter_text(view: FeedbackFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class FeedbackScreen(DeskScreen, SearchAsYouType):
+FeedbackMarker = tuple[tuple[int | None, ...], SyncStatus]
+
+
+class FeedbackScreen(PolledScreen, SearchAsYouType):
     PALETTE_NAME: ClassVar[str] = _("feedback")
     DEFAULT_CSS = """
     #mailboxes { height: 1fr; border: none; border-right: vkey $panel; }
@@ -90,15 +92,6 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
     ]
 
     SEARCH_BOX: ClassVar[str] = "feedback-search"
-
-    class Polled(Message):
-        def __init__(self, marker: tuple[int | None, ...], status: SyncStatus) -> None:
-            super().__init__()
-            self.marker = marker
-            self.status = status
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, FeedbackScreen.Polled)
 
     class CountsLoaded(Message):
         def __init__(self, counts: dict[Mailbox | None, int]) -> None:
@@ -136,9 +129,6 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
         super().__init__()
         self.view = FeedbackFilter()
         self.picked = Picked()
-        self._marker: tuple[int | None, ...] | None = None
-        self._status: SyncStatus | None = None
-        self._poller: Timer | None = None
         self._progress: BulkProgressDialog | None = None
 
     @property
@@ -170,24 +160,22 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
     def on_mount(self) -> None:
         self._describe_view()
         self.table.focus()
-        self.poll()
-        self._poller = self.set_interval(POLL_EVERY, self.poll)
-
-    def on_screen_suspend(self) -> None:
-        if self._poller is not None:
-            self._poller.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._poller is not None:
-            self._poller.resume()
-            self.poll()
+        self.start_polling(POLL_EVERY)
 
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="feedback-poll")
-    def poll(self) -> None:
-        """What the poll timer runs: read the change marker and the sync's health, and post them."""
-        self.post_message(self.Polled(feedback.changed_since(self.ctx), feedback_sync.sync_status(self.ctx)))
+    def read_marker(self) -> FeedbackMarker:
+        """The items' change marker and the sync's health (for the sync line): both move only with a commit."""
+        return feedback.changed_since(self.ctx), feedback_sync.sync_status(self.ctx)
+
+    def show_changes(self, marker: object, before: object) -> None:
+        items, status = cast(FeedbackMarker, marker)
+        shown = cast(FeedbackMarker | None, before)
+        if shown is None or items != shown[0]:
+            self.table.reload()
+            self.reload_counts()
+        if shown is None or status != shown[1]:
+            self.query_one("#feedback-sync", Static).update(sync_line(status, self.ctx.settings.timezone))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="feedback-counts")
     def reload_counts(self) -> None:
@@ -202,7 +190,7 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
         except Exception:
             if not quiet:
                 raise
-        self.poll()
+        self.poll_changes()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="feedback-change")
     def change(self, item_id: int, action: TriageAction, tag: str | None = None) -> None:
@@ -230,16 +218,6 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
 
     # Handlers ---------------------------------------------------------------------------------------------
 
-    @on(Polled)
-    def _polled(self, message: Polled) -> None:
-        if message.marker != self._marker:
-            self._marker = message.marker
-            self.table.reload()
-            self.reload_counts()
-        if message.status != self._status:
-            self._status = message.status
-            self.query_one("#feedback-sync", Static).update(sync_line(message.status, self.ctx.settings.timezone))
-
     @on(FirstPageRead)
     def _sync_once_shown(self) -> None:
         # Opening the admin API (importing httpx, building its TLS context) and the sync's work compete with the
@@ -253,7 +231,7 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
 
     @on(Changed)
     def _changed(self) -> None:
-        self.poll()
+        self.poll_changes()
 
     @on(OptionList.OptionHighlighted, "#mailboxes")
     def _mailbox_chosen(self, event: OptionList.OptionHighlighted) -> None:
@@ -272,7 +250,7 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
         self.app.push_screen(FeedbackDetailScreen(item_id), self._back_from_item)
 
     def _back_from_item(self, _result: None) -> None:
-        self.poll()
+        self.poll_changes()
 
     @on(VirtualTable.LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
@@ -330,7 +308,7 @@ class FeedbackScreen(DeskScreen, SearchAsYouType):
         self.picked.ids.clear()
         self.picked.all_matching = False
         self._describe_view()
-        self.poll()
+        self.poll_changes()
 
     # Helpers ----------------------------------------------------------------------------------------------
 

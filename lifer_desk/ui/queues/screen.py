@@ -122,7 +122,10 @@ class QueuesScreen(PolledScreen, SearchAsYouType):
         so a new minute is a change too; anything else is idle (no bytes)."""
         return queues.changed_since(self.ctx), countdown_minute(self.ctx.clock())
 
-    def show_changes(self) -> None:
+    def clock_marker(self) -> datetime:
+        return countdown_minute(self.ctx.clock())
+
+    def show_changes(self, marker: object, before: object) -> None:
         self.table.reload()
         self.reload_counts()
 

@@ -105,10 +105,12 @@ class RequestsScreen(PolledScreen):
 
     def read_marker(self) -> tuple[Marker, str]:
         """The requests' change marker and today's date (the days left move with it)."""
-        day = self.ctx.clock().astimezone(self.ctx.settings.timezone).date().isoformat()
-        return request_queues.changed_since(self.ctx), day
+        return request_queues.changed_since(self.ctx), self.clock_marker()
 
-    def show_changes(self) -> None:
+    def clock_marker(self) -> str:
+        return self.ctx.clock().astimezone(self.ctx.settings.timezone).date().isoformat()
+
+    def show_changes(self, marker: object, before: object) -> None:
         self.table.reload()
         self.reload_counts()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import ClassVar
 
@@ -20,7 +20,7 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import _
-from lifer_desk.services import accounts, drafts, history, macros, mail_link_offer, tickets, verification
+from lifer_desk.services import accounts, changes, drafts, history, macros, mail_link_offer, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, TakeOverNeeded
@@ -224,13 +224,15 @@ class TicketScreen(DeskScreen):
 
     # Someone else's change to an open ticket shows within this many seconds (as in the queues).
     WATCH_EVERY: ClassVar[float] = 2.0
+    # The database's change version the last watch tick saw; None until the first.
+    _watched: Hashable | None = None
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def on_mount(self) -> None:
         self._renewal = self.set_interval(RENEW_EVERY, self.renew_claim, pause=True)
-        self.set_interval(self.WATCH_EVERY, self.check_for_changes)
+        self.set_interval(self.WATCH_EVERY, self._watch_tick)
         self.set_interval(CLOCK_EVERY, self.repaint_countdowns)
         if self.detail is not None:
             self.post_message(self.Loaded(self.detail))
@@ -245,6 +247,13 @@ class TicketScreen(DeskScreen):
         the one on screen)."""
         window = window or self._window
         self.post_message(self.Loaded(tickets.get_ticket(self.ctx, self.ticket_id, window), notice, window=window))
+
+    def _watch_tick(self) -> None:
+        # As the modes poll (PolledScreen): the ticket is read again only after something was committed.
+        seen = changes.version(self.ctx)
+        if seen != self._watched:
+            self._watched = seen
+            self.check_for_changes()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def check_for_changes(self) -> None:

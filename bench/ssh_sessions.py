@@ -1,0 +1,483 @@
+"""Issue 16 item 5: bytes, start-up, memory and idle CPU of desks reached through the real sshd, at 80x24, 256 colours.
+
+Through the sshd `.ci/sshd` starts (as root: `. .ci/sshd && sshd_start`, then this bench), on its service account's
+database, seeded here with 5,000 tickets; each session is `ssh -tt` on a pseudo-terminal of its own, its agent
+added with a fresh key as an operator would (`agents add --ssh-key`). Without that sshd (`--local`), the desk runs
+on a local pty instead, as the OS user, on a database of its own. Either way the peer, measured in the same run, is
+the same desk on a local pty (the sshd's own cost is the difference).
+
+- first paint: time from starting `ssh` to the first queue rows on screen, and bytes until the screen is quiet;
+- bytes for `j`, PageDown and `?` (help), each until quiet;
+- idle for 70 s, which always spans a minute boundary: bytes within a moment after the boundary (countdowns
+  under a day show minutes, so only their labels should be redrawn) and bytes at any other time (none);
+- idle CPU per desk: the desk process's own CPU time over that window (the median 10 s slice, and all of it:
+  the window also holds the desk's background feedback sync, once a minute);
+- RSS and PSS per desk (/proc/PID/smaps_rollup) with 1 session and with 20 at once, and idle CPU with 20.
+
+    python -m bench.ssh_sessions [--sessions 20] [--idle 70] [--local]
+    python -m bench.ssh_sessions --quick      # 5 sessions, 20 s idle
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import pwd
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.seeded import ensure_agents, seed_into
+from lifer_desk.store.db import Database
+from lifer_desk.ui.queues.screen import POLL_EVERY
+
+SIZE = (80, 24)
+TICKETS = 5_000
+# Tickets each agent holds when its desk opens, so that its first page (My open) has rows to move through.
+MY_OPEN = 40
+# Output stops for this long: the screen is drawn.
+QUIET_S = 0.8
+KIB = 1024
+TARGETS = {
+    "first paint time": 1.0,  # s
+    "first paint": 12 * KIB,
+    "help": 10 * KIB,
+    "idle": 0,
+    "pss": 60 * 1024 * KIB,
+    "cpu": 0.1,  # % of a core
+    "next": 0.1,  # s
+}
+# A new minute reaches the screen at the next poll tick: the repaint it causes lands within this after the boundary.
+MINUTE_REPAINT_S = POLL_EVERY + 1.0
+ANSI = re.compile(rb"\x1b(\[[0-9;?<=>$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>NOM78c])")
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Terminal:
+    """A process on a pseudo-terminal of `SIZE`; counts and timestamps what it writes."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.started = time.monotonic()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the terminal is its stdin, stdout and stderr
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+            os.execve(argv[0], argv, env)
+        self.pid, self.fd = pid, fd
+        self.screen = b""
+        # (monotonic time, bytes) of every read.
+        self.chunks: list[tuple[float, int]] = []
+
+    def read_for(self, seconds: float) -> int:
+        """Bytes written during the next `seconds`."""
+        return self._read(deadline=time.monotonic() + seconds, quiet=None)
+
+    def read_until_quiet(self, timeout: float, quiet: float = QUIET_S) -> int:
+        """Bytes written until nothing more comes for `quiet` seconds."""
+        return self._read(deadline=time.monotonic() + timeout, quiet=quiet)
+
+    def read_until(self, shown: Callable[[str], bool], timeout: float) -> float:
+        """Read until `shown(text)`; the time it took from the start of the process."""
+        deadline = time.monotonic() + timeout
+        while not shown(self.text()):
+            if time.monotonic() >= deadline:
+                raise RuntimeError("the awaited screen never showed:\n" + self.text()[-2000:])
+            self.read_once(deadline - time.monotonic())
+        return time.monotonic() - self.started
+
+    def read_once(self, wait: float) -> int:
+        """What one read brings within `wait` seconds."""
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, wait))
+        if not ready:
+            return 0
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:  # the process is gone
+            return 0
+        self.chunks.append((time.monotonic(), len(chunk)))
+        self.screen = (self.screen + chunk)[-200_000:]
+        return len(chunk)
+
+    def _read(self, deadline: float, quiet: float | None) -> int:
+        count = 0
+        last = time.monotonic()
+        while (now := time.monotonic()) < deadline:
+            wait = deadline - now if quiet is None else min(deadline - now, last + quiet - now)
+            if wait <= 0:
+                break
+            got = self.read_once(wait)
+            if got:
+                count += got
+                last = time.monotonic()
+        return count
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def text(self) -> str:
+        return ANSI.sub(b"", self.screen).decode("utf-8", "replace")
+
+    def bytes_since(self, start: float) -> int:
+        return sum(size for moment, size in self.chunks if moment >= start)
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.send(b"q")
+            self.read_until_quiet(timeout=5)
+        for _ in range(50):
+            pid, _status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def give_work(url: str, agent: str) -> None:
+    """Claim `MY_OPEN` tickets for `agent`: the first queue page is the agent's own open tickets."""
+    from lifer_desk.config import Settings
+    from lifer_desk.services import tickets
+    from lifer_desk.services.context import DeskContext
+
+    db = Database(url)
+    ctx = DeskContext(db=db, settings=Settings(database_url=url), agent=agent, role="agent")
+    try:
+        for _ in range(MY_OPEN):
+            tickets.next_unclaimed(ctx)
+    finally:
+        db.dispose()
+
+
+def rows_shown(text: str) -> bool:
+    """The queue's first page: its masked requester contacts are drawn."""
+    return "***" in text
+
+
+@dataclass
+class Launcher:
+    """How one desk session is started: through ssh with an agent's key, or on a local pty."""
+
+    argv: Callable[[str], list[str]]
+    env: dict[str, str]
+    agents: Callable[[int], list[str]]
+    # The process that runs the desk, for its CPU time and memory.
+    desk_pid: Callable[[Terminal, str], int]
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+
+def _local_desk_pid(terminal: Terminal, _agent: str) -> int:
+    return terminal.pid
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIFER_", "NO_COLOR", "TEXTUAL", "COLORTERM"))}
+    env.update(TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]))
+    return env
+
+
+def local_launcher(home: Path) -> Launcher:
+    """The desk as the OS user on a pty, on a database of its own in `home`."""
+    url = f"sqlite:///{home / 'desk.db'}"
+    say(f"seeding {TICKETS:,} tickets for the local desk…")
+    seed_into(url, TICKETS, seed=16)
+    user = pwd.getpwuid(os.getuid()).pw_name
+    db = Database(url)
+    ensure_agents(db, [user])
+    db.dispose()
+    give_work(url, user)
+    env = _env() | {"LIFER_DATABASE_URL": url, "XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(home)}
+    desk = str(Path(sys.executable).with_name("lifer-desk"))
+    # The OS user is the agent: one name only, so every session is that one agent.
+    return Launcher(lambda _agent: [desk], env, lambda n: [user] * n, _local_desk_pid)
+
+
+def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
+    """Sessions through the sshd of `.ci/sshd`, and their peer: the same account's desk on a local pty."""
+    from tests.deploy.sshd_support import SshdHost, desk_pid
+
+    def peer_pid(terminal: Terminal, _agent: str) -> int:
+        # runuser's own command line names the agent too: the desk is runuser's one child.
+        (child,) = Path(f"/proc/{terminal.pid}/task/{terminal.pid}/children").read_text().split()
+        return int(child)
+
+    host = SshdHost(
+        port=int(os.environ["LIFER_TEST_SSHD_PORT"]),
+        user=os.environ["LIFER_TEST_SSHD_USER"],
+        home=Path(os.environ["LIFER_TEST_SSHD_HOME"]),
+        desk=os.environ["LIFER_TEST_SSHD_DESK"],
+        known_hosts=os.environ["LIFER_TEST_SSHD_KNOWN_HOSTS"],
+        database_url=os.environ["LIFER_TEST_SSHD_DATABASE_URL"],
+    )
+    db = Database(host.database_url)
+    with db.read() as session:
+        from sqlalchemy import func, select
+
+        from lifer_desk.store.models import Ticket
+
+        count = session.execute(select(func.count()).select_from(Ticket)).scalar_one()
+    db.dispose()
+    if count < TICKETS:
+        say(f"seeding {TICKETS - count:,} tickets into the service account's database…")
+        seed_into(host.database_url, TICKETS - count, seed=16)
+    keys.chmod(0o700)
+    made: dict[int, str] = {}
+    key_of: dict[str, Path] = {}
+
+    def agents(n: int) -> list[str]:
+        for index in range(len(made), n):
+            name = f"bench-{os.getpid()}-{index}"
+            key_of[name] = host.add_agent(name, "agent", keys)
+            give_work(host.database_url, name)
+            made[index] = name
+        return [made[index] for index in range(n)]
+
+    def argv(agent: str) -> list[str]:
+        return [shutil.which("ssh") or "/usr/bin/ssh", *host.ssh_args(key_of[agent], "-tt")[1:]]
+
+    env = _env() | {"HOME": str(keys)}
+    ssh = Launcher(argv, env, agents, lambda _terminal, agent: desk_pid(agent))
+
+    def peer_argv(agent: str) -> list[str]:
+        # What sshd runs for the agent's key, as sshd runs it (SSH_CONNECTION set), on a local pty instead.
+        session_env = [f"HOME={host.home}", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "SSH_CONNECTION=bench"]
+        return ["/usr/sbin/runuser", "-u", host.user, "--", "/usr/bin/env", "-i", *session_env,
+                host.desk, "--agent", agent]  # fmt: skip
+
+    peer = Launcher(peer_argv, _env(), agents, peer_pid)
+
+    def deactivate() -> None:
+        for name in made.values():
+            host.as_account("agents", "deactivate", name)
+
+    ssh.cleanup.append(deactivate)
+    return ssh, peer
+
+
+@contextmanager
+def sessions(launcher: Launcher, agents: list[str]) -> Iterator[list[Terminal]]:
+    terminals: list[Terminal] = []
+    try:
+        for agent in agents:
+            terminal = Terminal(launcher.argv(agent), launcher.env)
+            terminals.append(terminal)
+            # One at a time through authentication: sshd drops connections beyond MaxStartups (10) still at it.
+            deadline = time.monotonic() + 60
+            while not terminal.chunks and time.monotonic() < deadline:
+                terminal.read_once(deadline - time.monotonic())
+        yield terminals
+    finally:
+        for terminal in terminals:
+            terminal.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK  # utime, stime
+
+
+def memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS in bytes."""
+    found = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("Rss", "Pss"):
+            found[name] = int(value.split()[0]) * 1024
+    return found["Rss"], found["Pss"]
+
+
+def seconds_to_next_minute() -> float:
+    now = datetime.now(UTC)
+    return 60 - now.second - now.microsecond / 1e6
+
+
+@dataclass
+class Figures:
+    first_paint_s: float = 0.0
+    first_paint: int = 0
+    move: int = 0
+    page: int = 0
+    help: int = 0
+    next_s: float = 0.0
+    minute: int = 0
+    idle: int = 0
+    idle_s: float = 0.0
+    cpu_median: float = 0.0
+    cpu_all: float = 0.0
+    rss: int = 0
+    pss: int = 0
+    # What the desk wrote while idle: (seconds after the minute boundary, bytes).
+    idle_writes: list[tuple[float, int]] = field(default_factory=list)
+
+
+def one_session(launcher: Launcher, idle_s: float) -> Figures:
+    figures = Figures()
+    (agent,) = launcher.agents(1)
+    with sessions(launcher, [agent]) as (terminal,):
+        figures.first_paint_s = terminal.read_until(rows_shown, timeout=60)
+        terminal.read_until_quiet(timeout=30, quiet=1.5)
+        figures.first_paint = terminal.bytes_since(0)
+        terminal.read_until_quiet(timeout=10, quiet=1.5)  # anything still settling (the first counts, a poll)
+        pid = launcher.desk_pid(terminal, agent)
+        terminal.send(b"j")
+        figures.move = terminal.read_until_quiet(timeout=5)
+        terminal.send(b"\x1b[6~")
+        figures.page = terminal.read_until_quiet(timeout=5)
+        terminal.send(b"?")
+        figures.help = terminal.read_until_quiet(timeout=5)
+        terminal.send(b"\x1b")
+        terminal.read_until_quiet(timeout=5)
+        # `n`: from the key to the claimed ticket on screen; escape gives it back.
+        terminal.screen = b""
+        sent = time.monotonic()
+        terminal.send(b"n")
+        terminal.read_until(lambda text: "Ticket #" in text, timeout=30)
+        figures.next_s = time.monotonic() - sent
+        terminal.read_until_quiet(timeout=5)
+        terminal.send(b"\x1b")
+        terminal.read_until_quiet(timeout=5)
+        figures.rss, figures.pss = memory(pid)
+        say(f"idle for {idle_s:.0f} s…")
+        start = time.monotonic()
+        boundary = start + seconds_to_next_minute()
+        used_at_start = cpu_seconds(pid)
+        slices: list[float] = []
+        used = cpu_seconds(pid)
+        while (left := start + idle_s - time.monotonic()) > 0:
+            began = time.monotonic()
+            terminal.read_for(min(10.0, left))
+            slices.append(100 * (cpu_seconds(pid) - used) / (time.monotonic() - began))
+            used = cpu_seconds(pid)
+        figures.idle_s = time.monotonic() - start
+        figures.cpu_all = 100 * (cpu_seconds(pid) - used_at_start) / figures.idle_s
+        figures.cpu_median = statistics.median(slices)
+        for moment, size in terminal.chunks:
+            if moment < start:
+                continue
+            figures.idle_writes.append((moment - boundary, size))
+            if boundary - 0.2 <= moment <= boundary + MINUTE_REPAINT_S:
+                figures.minute += size
+            else:
+                figures.idle += size
+    return figures
+
+
+def many_sessions(launcher: Launcher, count: int, idle_s: float) -> tuple[list[tuple[int, int]], float]:
+    agents = launcher.agents(count)
+    say(f"opening {count} sessions at once…")
+    with sessions(launcher, agents) as terminals:
+        for terminal in terminals:
+            terminal.read_until(rows_shown, timeout=180)
+        for terminal in terminals:
+            terminal.read_until_quiet(timeout=30, quiet=1.0)
+        pids = [launcher.desk_pid(terminal, agent) for terminal, agent in zip(terminals, agents, strict=True)]
+        memories = [memory(pid) for pid in pids]
+        before = [cpu_seconds(pid) for pid in pids]
+        started = time.monotonic()
+        deadline = started + idle_s
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([t.fd for t in terminals], [], [], left)
+            for terminal in terminals:
+                if terminal.fd in ready:
+                    terminal.read_once(0)
+        elapsed = time.monotonic() - started
+        cpu = statistics.mean(100 * (cpu_seconds(pid) - b) / elapsed for pid, b in zip(pids, before, strict=True))
+    return memories, cpu
+
+
+def verdict(value: float, target: float) -> str:
+    return "meets" if value <= target else "MISSES"
+
+
+def report(name: str, figures: Figures, peer: Figures | None) -> None:
+    mib = 1024 * KIB
+    t = TARGETS
+    # (label, how a figure is shown, the figure's attribute, the target as said, the target's value or None)
+    rows: list[tuple[str, Callable[[float], str], str, str, float | None]] = [
+        ("first paint, time", "{:.2f} s".format, "first_paint_s", "<= 1.0 s", t["first paint time"]),
+        ("first paint, bytes", "{:,}".format, "first_paint", "<= 12 KiB", t["first paint"]),
+        ("j", "{:,}".format, "move", "(none)", None),
+        ("PageDown", "{:,}".format, "page", "(none)", None),
+        ("? (help)", "{:,}".format, "help", "<= 10 KiB", t["help"]),
+        ("n, key to the ticket on screen", "{:.3f} s".format, "next_s", "<= 0.100 s (locally)", t["next"]),
+        (f"idle {figures.idle_s:.0f} s, off the minute", "{:,}".format, "idle", "0 B", t["idle"]),
+        ("idle, the minute boundary's repaint", "{:,}".format, "minute", "countdown labels only", None),
+        ("idle CPU, median 10 s slice", "{:.3f} %".format, "cpu_median", "<= 0.1 % of a core", t["cpu"]),
+        ("idle CPU, the whole window", "{:.3f} %".format, "cpu_all", "(holds the feedback sync)", None),
+        ("RSS, 1 session", lambda v: f"{v / mib:.1f} MiB", "rss", "(none)", None),
+        ("PSS, 1 session", lambda v: f"{v / mib:.1f} MiB", "pss", "<= 60 MiB", t["pss"]),
+    ]
+    print(f"{name}:")
+    print(f"  {'':<38}{'':>14}  {'target (issue 16)':<36}{'peer: local pty' if peer else ''}")
+    for label, shown, attribute, target, limit in rows:
+        value = getattr(figures, attribute)
+        judged = f"{target}: {verdict(value, limit)}" if limit is not None else target
+        beside = shown(getattr(peer, attribute)) if peer else ""
+        print(f"  {label:<38}{shown(value):>14}  {judged:<36}{beside}")
+    writes = ", ".join(f"{offset:+.1f} s: {size:,} B" for offset, size in figures.idle_writes)
+    print(f"  idle writes, from the minute boundary: {writes or 'none'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--idle", type=float, default=70.0, help="seconds of idle for one session")
+    parser.add_argument("--quick", action="store_true", help="5 sessions and 20 s idle")
+    parser.add_argument("--local", action="store_true", help="a local pty, without the sshd of .ci/sshd")
+    args = parser.parse_args()
+    if args.quick:
+        args.sessions, args.idle = 5, 20.0
+    load = os.getloadavg()
+    through_ssh = not args.local and bool(os.environ.get("LIFER_TEST_SSHD_PORT"))
+    if not args.local and not through_ssh:
+        say("LIFER_TEST_SSHD_PORT is not set (as root: `. .ci/sshd && sshd_start`): measuring on a local pty")
+    with tempfile.TemporaryDirectory(prefix="lifer-bench-ssh-") as home:
+        if through_ssh:
+            launcher, peer_launcher = sshd_launcher(Path(home))
+        else:
+            launcher, peer_launcher = local_launcher(Path(home)), None
+        try:
+            peer = one_session(peer_launcher, idle_s=10.0) if peer_launcher else None
+            figures = one_session(launcher, args.idle)
+            memories, cpu = many_sessions(launcher, args.sessions, idle_s=min(args.idle, 20.0))
+        finally:
+            for cleanup in launcher.cleanup:
+                cleanup()
+    mib = 1024 * KIB
+    how = "through the real sshd (ssh -tt)" if through_ssh else "on a local pty"
+    print(f"lifer-desk {how}, {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color, {TICKETS:,} tickets")
+    print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)")
+    report("one session", figures, peer)
+    pss = [p for _r, p in memories]
+    rss = [r for r, _p in memories]
+    print(f"{args.sessions} sessions at once:")
+    print(f"  {'RSS per desk, mean (max)':<38}{statistics.mean(rss) / mib:>10.1f} MiB  ({max(rss) / mib:.1f})")
+    print(
+        f"  {'PSS per desk, mean (max)':<38}{statistics.mean(pss) / mib:>10.1f} MiB  ({max(pss) / mib:.1f})"
+        f"  <= 60 MiB: {verdict(statistics.mean(pss), TARGETS['pss'])}"
+    )
+    print(f"  {'idle CPU per desk, mean':<38}{cpu:>12.3f} %  <= {TARGETS['cpu']} %: {verdict(cpu, TARGETS['cpu'])}")
+    if peer:
+        print(f"ratio: first paint time ssh / local pty {figures.first_paint_s / max(peer.first_paint_s, 1e-9):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

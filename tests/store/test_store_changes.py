@@ -7,13 +7,14 @@ from collections.abc import Callable, Hashable
 
 import psycopg
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from lifer_desk.store.changes import CHANNEL
 from lifer_desk.store.db import Database
 from lifer_desk.store.migrate import alembic_config, upgrade
-from lifer_desk.store.schema_version import database_revision
+from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 from tests.agent_support import enrol
 
 ADD_AGENT = "INSERT INTO agent (name, display_name, role, active, created_at) VALUES (:n, :n, 'agent', true, now())"
@@ -71,6 +72,13 @@ def _listener(url: str) -> psycopg.Connection[tuple[object, ...]]:
     return conn
 
 
+def _before_0015(db: Database) -> str:
+    """The revision 0015 follows, whatever later migrations were chained in since."""
+    before = ScriptDirectory.from_config(alembic_config(db)).get_revision("0015").down_revision
+    assert isinstance(before, str)
+    return before
+
+
 def test_0015_notifies_each_commit_once_on_postgresql_and_downgrades(pg_url: str) -> None:
     db = Database(pg_url)
     listener = _listener(pg_url)
@@ -82,8 +90,8 @@ def test_0015_notifies_each_commit_once_on_postgresql_and_downgrades(pg_url: str
         assert [notice.channel for notice in got] == [CHANNEL]
         # Folded into one per transaction.
         assert list(listener.notifies(timeout=0.2)) == []
-        command.downgrade(alembic_config(db), "0013")
-        assert database_revision(db) == "0013"
+        command.downgrade(alembic_config(db), _before_0015(db))
+        assert database_revision(db) == _before_0015(db)
         enrol(db, "d")
         assert list(listener.notifies(timeout=0.5)) == []
         upgrade(db)
@@ -97,10 +105,10 @@ def test_0015_notifies_each_commit_once_on_postgresql_and_downgrades(pg_url: str
 def test_0015_is_nothing_on_sqlite_and_downgrades(sqlite_url: str) -> None:
     db = Database(sqlite_url)
     try:
-        command.downgrade(alembic_config(db), "0013")
-        assert database_revision(db) == "0013"
+        command.downgrade(alembic_config(db), _before_0015(db))
+        assert database_revision(db) == _before_0015(db)
         upgrade(db)
-        assert database_revision(db) == "0015"
+        assert database_revision(db) == HEAD_REVISION
     finally:
         db.dispose()
 

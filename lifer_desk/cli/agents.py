@@ -12,11 +12,15 @@ import typer
 from rich.cells import cell_len
 
 from lifer_desk.config import load_settings
+from lifer_desk.i18n import LANGUAGES
 from lifer_desk.services import ssh_keys
-from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_role
+from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_language, set_role
 from lifer_desk.services.database import open_database
 from lifer_desk.services.deployment import end_sessions
 from lifer_desk.services.identity import host_actor
+
+# `agents set NAME --lang default`: the agent follows the host's LIFER_LANG again.
+FOLLOW_SETTING = "default"
 
 agents_app = typer.Typer(
     help="Add, list and deactivate the desk's agents, and change their roles.", no_args_is_help=True
@@ -43,6 +47,7 @@ def add_command(
     ssh_key: Path | None = typer.Option(
         None, "--ssh-key", metavar="FILE", help="Their public key: installed in the service account's authorized_keys."
     ),
+    lang: str | None = typer.Option(None, "--lang", help="Their interface language (en or zh_CN); default LIFER_LANG."),
 ) -> None:
     """Add an agent (or bring back a deactivated one)."""
     settings = load_settings()
@@ -57,7 +62,9 @@ def add_command(
             return ssh_keys.install_key(keys_file, name, key, ssh_keys.desk_program()).key.fingerprint
 
     db = open_database(settings)
-    outcome = add_agent(db, actor=actor, name=name, role=role, display_name=display_name, install_key=install)
+    outcome = add_agent(
+        db, actor=actor, name=name, role=role, display_name=display_name, lang=lang, install_key=install
+    )
     verb = "reactivated" if outcome.reactivated else "added"
     typer.echo(f"agent {outcome.agent.name} {verb} as {outcome.agent.role.value}")
     if ssh_key is not None:
@@ -117,3 +124,17 @@ def role_command(
     settings = load_settings()
     agent = set_role(open_database(settings), actor=host_actor(settings), name=name, role=role)
     typer.echo(f"agent {agent.name} is now {agent.role.value}")
+
+
+@agents_app.command("set")
+def set_command(
+    name: str = typer.Argument(..., metavar="NAME", help="The agent's name."),
+    lang: str = typer.Option(
+        ..., "--lang", help=f"Their interface language ({', '.join(LANGUAGES)}), or {FOLLOW_SETTING!r} for LIFER_LANG."
+    ),
+) -> None:
+    """Change an active agent's settings: their interface language, from their next session (desk and CLI)."""
+    settings = load_settings()
+    chosen = None if lang == FOLLOW_SETTING else lang
+    agent = set_language(open_database(settings), actor=host_actor(settings), name=name, lang=chosen)
+    typer.echo(f"agent {agent.name} now works in {agent.lang or f'LIFER_LANG ({settings.lang})'}")

@@ -10,7 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
@@ -18,7 +18,7 @@ import typer
 from lifer_desk.config import load_settings
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
-from lifer_desk.i18n import _
+from lifer_desk.i18n import _, format_moment
 from lifer_desk.services import outbox, request_intake, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
@@ -61,7 +61,7 @@ def _choice(enum: type[Any], value: str, option: str) -> Any:
 
 
 def _at(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    return format_moment(value, UTC) if value else "-"
 
 
 def _line(view: RequestView) -> str:

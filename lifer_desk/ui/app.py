@@ -24,8 +24,8 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError
-from lifer_desk.i18n import _
-from lifer_desk.services import audit_review, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.i18n import N_, _, install_language
+from lifer_desk.services import agents, audit_review, feedback_sync, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
@@ -66,16 +66,16 @@ class DeskApp(App[None], WorkerFailures):
     DEFAULT_MODE: ClassVar[str] = "queues"
     BINDINGS: ClassVar[list[BindingType]] = [
         # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
-        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
+        Binding("question_mark,f1", "help", N_("Help"), id="app.help"),
         # Out of the footer, which at 80 columns keeps its room for each screen's own keys; help lists it.
-        Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
-        Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
-        Binding("2", "switch_mode('feedback')", _("Feedback"), show=False, id="app.mode_feedback"),
-        Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
-        Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
-        Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
-        Binding("ctrl+g", "go_to_ticket", _("Go to ticket"), show=False, id="app.go_to"),
-        Binding("f12", "lock", _("Hide the screen"), show=False, id="app.lock"),
+        Binding("q", "quit", N_("Quit"), show=False, id="app.quit"),
+        Binding("1", "switch_mode('queues')", N_("Queues"), show=False, id="app.mode_queues"),
+        Binding("2", "switch_mode('feedback')", N_("Feedback"), show=False, id="app.mode_feedback"),
+        Binding("3", "switch_mode('requests')", N_("Requests"), show=False, id="app.mode_requests"),
+        Binding("4", "supervisor_mode('audit')", N_("Audit"), show=False, id="app.mode_audit"),
+        Binding("5", "supervisor_mode('dashboard')", N_("Dashboard"), show=False, id="app.mode_dashboard"),
+        Binding("ctrl+g", "go_to_ticket", N_("Go to ticket"), show=False, id="app.go_to"),
+        Binding("f12", "lock", N_("Hide the screen"), show=False, id="app.lock"),
     ]
 
     # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
@@ -101,6 +101,9 @@ class DeskApp(App[None], WorkerFailures):
             self.in_process = in_process
 
     def __init__(self, ctx: DeskContext, *, ticket_id: int | None = None) -> None:
+        # A session speaks its agent's language (`agents set NAME --lang`), read as it opens: a change made
+        # meanwhile shows in the agent's next session. Every string is translated where it is shown (i18n).
+        install_language(agents.agent_language(ctx.db, ctx.agent, ctx.settings.lang))
         super().__init__()
         self.register_theme(DESK_THEME)
         self.theme = DESK_THEME.name

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from lifer_desk.config import KEYMAP_KEY, ConfigError
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.ui.desk_screen import DeskModal
 
 
@@ -56,7 +56,7 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
 def palette_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
     """The screen's keys as palette commands, each named after its mode ("queues: Search", "desk: Quit"), so
     that one search across every mode still finds the right one."""
-    mode = getattr(screen, "PALETTE_NAME", "")
+    mode = _(getattr(screen, "PALETTE_NAME", ""))
     for entry in screen_keys(app, screen):
         prefix = _("desk") if entry.node is app else mode
         title = _("{mode}: {action}").format(mode=prefix, action=entry.description) if prefix else entry.description
@@ -107,7 +107,7 @@ def _key_table(entries: Iterable[KeyAction]) -> Text:
 
 class HelpScreen(DeskModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss_help", _("Close"), id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss_help", N_("Close"), id="help.close"),
     ]
 
     def __init__(self, title: str, entries: list[KeyAction]) -> None:

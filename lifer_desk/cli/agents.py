@@ -12,7 +12,7 @@ import typer
 from rich.cells import cell_len
 
 from lifer_desk.config import load_settings
-from lifer_desk.i18n import LANGUAGES
+from lifer_desk.i18n import LANGUAGES, _
 from lifer_desk.services import ssh_keys
 from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_language, set_role
 from lifer_desk.services.database import open_database
@@ -65,10 +65,10 @@ def add_command(
     outcome = add_agent(
         db, actor=actor, name=name, role=role, display_name=display_name, lang=lang, install_key=install
     )
-    verb = "reactivated" if outcome.reactivated else "added"
-    typer.echo(f"agent {outcome.agent.name} {verb} as {outcome.agent.role.value}")
+    message = _("agent {name} reactivated as {role}") if outcome.reactivated else _("agent {name} added as {role}")
+    typer.echo(message.format(name=outcome.agent.name, role=outcome.agent.role.value))
     if ssh_key is not None:
-        typer.echo(f"key installed in {ssh_keys.authorized_keys_path(settings)}")
+        typer.echo(_("key installed in {path}").format(path=ssh_keys.authorized_keys_path(settings)))
 
 
 @agents_app.command("list")
@@ -76,7 +76,7 @@ def list_command() -> None:
     """List every agent, deactivated ones included."""
     agents = list_agents(open_database(load_settings()))
     if not agents:
-        typer.echo("no agents yet; add one with `lifer-desk agents add NAME --role agent`")
+        typer.echo(_("no agents yet; add one with `lifer-desk agents add NAME --role agent`"))
         return
     for line in _table(agents):
         typer.echo(line)
@@ -123,7 +123,7 @@ def role_command(
     """Change an active agent's role."""
     settings = load_settings()
     agent = set_role(open_database(settings), actor=host_actor(settings), name=name, role=role)
-    typer.echo(f"agent {agent.name} is now {agent.role.value}")
+    typer.echo(_("agent {name} is now {role}").format(name=agent.name, role=agent.role.value))
 
 
 @agents_app.command("set")
@@ -137,4 +137,5 @@ def set_command(
     settings = load_settings()
     chosen = None if lang == FOLLOW_SETTING else lang
     agent = set_language(open_database(settings), actor=host_actor(settings), name=name, lang=chosen)
-    typer.echo(f"agent {agent.name} now works in {agent.lang or f'LIFER_LANG ({settings.lang})'}")
+    language = agent.lang or _("LIFER_LANG ({lang})").format(lang=settings.lang)
+    typer.echo(_("agent {name} now works in {language}").format(name=agent.name, language=language))

@@ -130,11 +130,12 @@ def show_command(
     shown = detail.request.to_json()
     for key in ("id", "kind", "state", "priority", "account_id", "ticket_id", "requested_by", "approved_by"):
         typer.echo(f"{key}: {shown[key] if shown[key] is not None else '-'}")
-    typer.echo(f"due_working: {_at(detail.request.due_working)}  due_calendar: {_at(detail.request.due_calendar)}")
-    typer.echo(f"payload: {json.dumps(shown['payload'], ensure_ascii=False, sort_keys=True)}")
-    typer.echo(f"payload_hash: {shown['payload_hash'] or '-'}")
+    due = _("due_working: {working}  due_calendar: {calendar}")
+    typer.echo(due.format(working=_at(detail.request.due_working), calendar=_at(detail.request.due_calendar)))
+    typer.echo(_("payload: {payload}").format(payload=json.dumps(shown["payload"], ensure_ascii=False, sort_keys=True)))
+    typer.echo(_("payload_hash: {digest}").format(digest=shown["payload_hash"] or "-"))
     if detail.request.reject_reason:
-        typer.echo(f"reject_reason: {detail.request.reject_reason}")
+        typer.echo(_("reject_reason: {reason}").format(reason=detail.request.reject_reason))
     for entry in detail.history:
         typer.echo(f"  {_at(entry.at)}  {entry.actor}  {entry.action}")
 

@@ -8,7 +8,7 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette, Provider
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
@@ -34,12 +35,14 @@ from lifer_desk.ui.dashboard.screen import DashboardScreen
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.feedback.screen import FeedbackScreen
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.palette import DeskCommands, translated_system_commands
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
+from lifer_desk.ui.textual_strings import PALETTE_PLACEHOLDER
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 from lifer_desk.ui.ticket.screen import TicketScreen
 
@@ -64,6 +67,7 @@ class DeskApp(App[None], WorkerFailures):
         "dashboard": DashboardScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {DeskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
         Binding("question_mark,f1", "help", N_("Help"), id="app.help"),
@@ -332,9 +336,19 @@ class DeskApp(App[None], WorkerFailures):
                 await worker.wait()
         self._held.clear()
 
-    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+    def bilingual_commands(self, screen: Screen[None]) -> Iterator[tuple[SystemCommand, str]]:
+        """The palette's commands in the agent's language, each with its English name (`ui.palette`)."""
         yield from palette_commands(self, screen)
-        yield from super().get_system_commands(screen)
+        yield from translated_system_commands(super().get_system_commands(screen))
+
+    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+        for command, _english in self.bilingual_commands(screen):
+            yield command
+
+    def action_command_palette(self) -> None:
+        # Textual's own, but with its placeholder in the agent's language.
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=_(PALETTE_PLACEHOLDER), id="--command-palette"))
 
 
 def run_desk(ctx: DeskContext, ticket_id: int | None = None) -> int:

@@ -1,8 +1,8 @@
-"""Textual's own strings that the desk shows: its bindings' descriptions (in the footer, help and the command
-palette), its system commands, and the palette's placeholder. They are written in English inside Textual; listed
-here with `N_` so that `pybabel extract` puts them in the catalogue, and translated where the desk shows them
-(`ui.desk_screen.translated_bindings`, `ui.palette`). `tests/i18n` checks the list against the Textual installed,
-so that an upgrade adding a string cannot leave it in English unseen.
+"""Strings written in English outside lifer_desk that the desk shows: Textual's bindings' descriptions (in the
+footer, help and the command palette), its system commands and the palette's placeholder, and the bindings of
+the generic `widgets`. Listed here with `N_` so that `pybabel extract` puts them in the catalogue; translated
+where the desk shows them (`ui.desk_screen.translated_bindings`, `ui.palette`). `tests/i18n` checks the lists
+against the code installed, so that an upgrade adding a string cannot leave it in English unseen.
 """
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from lifer_desk.i18n import N_
 
 # The command palette's search field (`textual.command.CommandPalette`).
 PALETTE_PLACEHOLDER = N_("Search for commands…")
+
+# The palette's own key, which `App.__init__` adds to the app's bindings (so no class lists it).
+PALETTE_BINDING = (N_("palette"), N_("Open the command palette"))
+
+# The bindings of the desk's generic widgets (`widgets/`, which import nothing of lifer_desk).
+WIDGET_DESCRIPTIONS = (N_("Up"), N_("Down"), N_("Page up"), N_("Page down"), N_("First"), N_("Last"), N_("Open"))
 
 # `App.get_system_commands`: titles and their help lines.
 SYSTEM_COMMANDS = (

@@ -10,6 +10,7 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from lifer_desk.domain.identity import field_label
@@ -99,6 +100,11 @@ def days_left(due: datetime | None, now: datetime, *, running: bool) -> Text:
         # Past due is always at least a day late, so that the sign shows at once.
         return Text(f"{OVERDUE_MARK}-{format_units(max(-days, 1), 'day')}", style="bold red reverse", end="")
     return Text(format_units(days, "day"), style="yellow" if days < 3 else "", end="")
+
+
+def days_cells() -> int:
+    """How wide a column of `days_left` must be in the agent's language: "!-99d" is 5 cells, "!-99天" 6."""
+    return cell_len(f"{OVERDUE_MARK}-{format_units(99, 'day')}")
 
 
 def age_text(created: datetime, now: datetime) -> Text:

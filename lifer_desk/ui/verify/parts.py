@@ -28,6 +28,12 @@ _RESULT_STYLES = {
     FieldResult.MISMATCH: "bold underline red",
     FieldResult.ABSENT: "yellow",
 }
+# Said in the agent's language: a mismatch must read at a glance, in either.
+_RESULT_LABELS = {
+    FieldResult.MATCH: N_("match"),
+    FieldResult.MISMATCH: N_("mismatch"),
+    FieldResult.ABSENT: N_("absent"),
+}
 _OUTCOME_STYLES = {
     Outcome.VERIFIED: "bold green",
     Outcome.FAILED: "bold red reverse",
@@ -92,7 +98,7 @@ def result_text(result: VerificationResult) -> Text:
         if name in result.results:
             answer = result.results[name]
             text.append(f"  {field_label(name)} ")
-            text.append(str(answer), style=_RESULT_STYLES[answer])
+            text.append(_(_RESULT_LABELS[answer]), style=_RESULT_STYLES[answer])
     text.append("\n" + result.explanation)
     if result.outcome is Outcome.FAILED and not result.locked:
         text.append("\n" + _("attempts left: {n}").format(n=result.attempts_left), style="dim")

@@ -90,6 +90,8 @@ STORED = {
     "feedback.convert",
     "feedback.unconvert",
     "feedback.reveal",
+    # An agent's interface language chosen (issue 15; tests/i18n/test_i18n_agent_language.py).
+    "agent.lang",
 }
 
 

@@ -16,7 +16,7 @@ from lifer_desk.store import audit
 from tests.i18n.zh_support import speak
 from tests.ui.requests.request_ui_support import MINOR, raise_deletions, supervisor, verified_ticket
 from tests.ui.requests.test_ui_request_snapshots import desk_as
-from tests.ui.test_ui_audit import _dashboard_data, app_for
+from tests.ui.test_ui_audit import _dashboard_data, app_for, pressing
 from tests.ui.test_ui_audit import sam as sam  # a fixture
 from tests.ui.test_ui_feedback_snapshots import in_feedback
 from tests.ui.test_ui_feedback_snapshots import seeded_app as seeded_app  # a fixture
@@ -32,16 +32,6 @@ SIZE = (80, 24)
 def fixed_audit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     # Choosing the language is audited; at the desk's fixed time, so the audit pane reads the same every run.
     monkeypatch.setattr(audit, "utcnow", lambda: NOW)
-
-
-def pressing(settle, *keys: str):
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-
-    return run_before
 
 
 class TestQueuesAndTicketInChinese:

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from lifer_desk.store.db import Database
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 
 def database_revision(db: Database) -> str | None:

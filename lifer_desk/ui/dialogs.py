@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.tickets import MAX_TEXT
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.still_inputs import StillTextArea
@@ -35,9 +35,9 @@ class TextDialog(DeskModal[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
-        Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
-        Binding("ctrl+r", "discard", _("Discard draft"), id="text_dialog.discard"),
+        Binding("ctrl+s", "send", N_("Send"), id="text_dialog.send"),
+        Binding("escape", "cancel", N_("Cancel"), id="text_dialog.cancel"),
+        Binding("ctrl+r", "discard", N_("Discard draft"), id="text_dialog.discard"),
     ]
 
     # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
@@ -123,7 +123,7 @@ class ChoiceDialog(DeskModal[str | None]):
     `Text`, which is never read as markup."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="choice_dialog.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="choice_dialog.cancel"),
         Binding("j", "move(1)", show=False, id="choice_dialog.down"),
         Binding("k", "move(-1)", show=False, id="choice_dialog.up"),
     ]

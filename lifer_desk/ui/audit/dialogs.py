@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Label, Select
 
 from lifer_desk.domain.audit_filter import ENTITY_KINDS, AuditFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import audit_review
 from lifer_desk.services.errors import DeskError
 from lifer_desk.ui.desk_screen import DeskModal
@@ -30,9 +30,9 @@ class AuditFilterDialog(DeskModal[AuditFilter | None]):
     """Returns the filter for `services.audit_review.page`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", _("Apply"), id="audit_filters.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id="audit_filters.clear"),
-        Binding("escape", "cancel", _("Cancel"), id="audit_filters.cancel"),
+        Binding("ctrl+s", "apply", N_("Apply"), id="audit_filters.apply"),
+        Binding("ctrl+r", "clear", N_("Clear"), id="audit_filters.clear"),
+        Binding("escape", "cancel", N_("Cancel"), id="audit_filters.cancel"),
     ]
 
     def __init__(self, current: AuditFilter) -> None:
@@ -91,8 +91,8 @@ class ExportDialog(DeskModal[tuple[Path, str] | None]):
     """Returns (file, format) for the export of the filtered range, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "export", _("Export"), id="audit_export.confirm"),
-        Binding("escape", "cancel", _("Cancel"), id="audit_export.cancel"),
+        Binding("ctrl+s", "export", N_("Export"), id="audit_export.confirm"),
+        Binding("escape", "cancel", N_("Cancel"), id="audit_export.cancel"),
     ]
 
     AUTO_FOCUS = "#export-path"

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, OptionList, ProgressBar, Select
 from textual.widgets.option_list import Option
 
 from lifer_desk.domain.feedback import FeedbackChannel, FeedbackFilter, TriageAction
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import feedback
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.feedback_bulk import BulkProgress
@@ -26,9 +26,9 @@ class FeedbackFilterDialog(DeskModal[FeedbackFilter | None]):
     """Tag, channel, app version, platform and date range; returns the new view (same mailbox and search)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", _("Apply"), id="feedback_filters.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id="feedback_filters.clear"),
-        Binding("escape", "cancel", _("Cancel"), id="feedback_filters.cancel"),
+        Binding("ctrl+s", "apply", N_("Apply"), id="feedback_filters.apply"),
+        Binding("ctrl+r", "clear", N_("Clear"), id="feedback_filters.clear"),
+        Binding("escape", "cancel", N_("Cancel"), id="feedback_filters.cancel"),
     ]
 
     def __init__(self, current: FeedbackFilter, tags: tuple[str, ...]) -> None:
@@ -102,7 +102,7 @@ class BulkDialog(DeskModal[TriageAction | None]):
     """The confirmation of a bulk action: how many items, and only the actions valid for every one of them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="bulk.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="bulk.cancel"),
         Binding("j", "move(1)", show=False, id="bulk.down"),
         Binding("k", "move(-1)", show=False, id="bulk.up"),
     ]
@@ -142,7 +142,7 @@ class BulkProgressDialog(DeskModal[None]):
     """Progress of a running bulk action; escape asks it to stop after the batch in hand."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", _("Stop after this batch"), id="bulk_progress.stop"),
+        Binding("escape", "stop", N_("Stop after this batch"), id="bulk_progress.stop"),
     ]
 
     def __init__(self, title: str, total: int, stop: threading.Event) -> None:

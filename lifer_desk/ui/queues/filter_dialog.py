@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Select
 
 from lifer_desk.domain.queues import QueueFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import DeskError
 from lifer_desk.ui.desk_screen import DeskModal
@@ -32,9 +32,9 @@ class FilterDialog(DeskModal[QueueFilter | None]):
     """Returns the filter for `services.queues.queue_query`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", _("Apply"), id="filters.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id="filters.clear"),
-        Binding("escape", "cancel", _("Cancel"), id="filters.cancel"),
+        Binding("ctrl+s", "apply", N_("Apply"), id="filters.apply"),
+        Binding("ctrl+r", "clear", N_("Clear"), id="filters.clear"),
+        Binding("escape", "cancel", N_("Cancel"), id="filters.cancel"),
     ]
 
     def __init__(self, current: QueueFilter) -> None:
@@ -49,7 +49,7 @@ class FilterDialog(DeskModal[QueueFilter | None]):
             for name, choices in _CHOICES.items():
                 value = chosen[name]
                 yield Select(
-                    [(label, choice.value) for choice, label in choices.items()],
+                    [(_(label), choice.value) for choice, label in choices.items()],
                     prompt=_("any {name}").format(name=_(name)),
                     value=Select.NULL if value is None else value.value,
                     id=f"filter-{name}",

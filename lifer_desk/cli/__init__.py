@@ -20,6 +20,7 @@ from lifer_desk.cli.requests import requests_app
 from lifer_desk.cli.sandbox import sandbox_app
 from lifer_desk.cli.seed import seed_command
 from lifer_desk.config import ConfigError
+from lifer_desk.i18n import _
 from lifer_desk.services.database import database_failure
 from lifer_desk.services.errors import DeskError
 
@@ -57,7 +58,7 @@ def root(
     if ctx.invoked_subcommand is None:
         open_desk(ticket, agent)
     elif agent is not None:
-        fail("--agent only opens the desk; it takes no command")
+        fail(_("--agent only opens the desk; it takes no command"))
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -70,17 +71,17 @@ def main() -> None:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.
         result = app(prog_name="lifer-desk", standalone_mode=False)
     except typer.Abort:
-        fail("aborted", 1)
+        fail(_("aborted"), 1)
     except typer.TyperException as exc:  # usage errors: unknown option, missing parameter, bad value
         context = getattr(exc, "ctx", None)
-        hint = f"; see `{context.command_path} --help`" if context else ""
+        hint = _("; see `{command} --help`").format(command=context.command_path) if context else ""
         fail(f"{exc.format_message().rstrip('.')}{hint}")
     except ConfigError as exc:
-        fail(f"configuration error: {exc}")
+        fail(_("configuration error: {error}").format(error=exc))
     except DeskError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail(_("interrupted"), 130)
     except Exception as exc:
         message = database_failure(exc)
         if message is None:

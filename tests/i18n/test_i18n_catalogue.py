@@ -44,7 +44,7 @@ TEXTUAL_CLASSES = (
 UPDATE = (
     "pybabel extract -F babel.cfg -c Translators: --sort-by-file --project lifer-desk --version 0.1.0 "
     "-o lifer_desk/locale/lifer_desk.pot . && pybabel update -i lifer_desk/locale/lifer_desk.pot "
-    "-d lifer_desk/locale -D lifer_desk -l zh_CN --no-fuzzy-matching"
+    "-d lifer_desk/locale -D lifer_desk -l zh_CN --no-fuzzy-matching -w 120"
 )
 
 

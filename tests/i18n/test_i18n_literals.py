@@ -35,6 +35,8 @@ SHOWN_BY = {
     "NotFound",
     "Conflict",
     "BadParameter",
+    # cli.fail: one line on stderr, then the exit code.
+    "fail",
 }
 SHOWN_KEYWORDS = {"placeholder", "prompt", "title", "tooltip", "description"}
 WORDS = re.compile(r"[A-Za-z]{2}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 
 import typer
+import typer.main
 
+from lifer_desk.cli import help_text
 from lifer_desk.cli.agents import agents_app
 from lifer_desk.cli.audit import audit_app
 from lifer_desk.cli.dashboard import dashboard_command
@@ -19,7 +22,7 @@ from lifer_desk.cli.outbox import outbox_app
 from lifer_desk.cli.requests import requests_app
 from lifer_desk.cli.sandbox import sandbox_app
 from lifer_desk.cli.seed import seed_command
-from lifer_desk.config import ConfigError
+from lifer_desk.config import ConfigError, load_settings
 from lifer_desk.i18n import _
 from lifer_desk.services.database import database_failure
 from lifer_desk.services.errors import DeskError
@@ -66,10 +69,20 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _install_settings_language() -> None:
+    """The language of `LIFER_LANG` for the help, before any agent is known; settings that do not load are the
+    command's to report, where it loads them."""
+    with suppress(ConfigError):
+        load_settings(announce=False)
+
+
 def main() -> None:
     try:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.
-        result = app(prog_name="lifer-desk", standalone_mode=False)
+        command = typer.main.get_command(app)
+        _install_settings_language()
+        help_text.translate(command)
+        result = command.main(prog_name="lifer-desk", standalone_mode=False)
     except typer.Abort:
         fail(_("aborted"), 1)
     except typer.TyperException as exc:  # usage errors: unknown option, missing parameter, bad value

@@ -490,11 +490,14 @@ def find_env_file(environ: dict[str, str]) -> tuple[Path | None, bool]:
     return (legacy, True) if legacy.is_file() else (None, False)
 
 
-def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+def load_settings(
+    env: dict[str, str] | None = None, env_file: Path | None = None, *, announce: bool = True
+) -> Settings:
     """Build settings from `env` (default: the process environment) over the settings file.
 
     The settings file is `env_file` if given, else the one `find_env_file` picks. Loading settings also
-    installs their interface language, so that a `LIFER_LANG` written in the file takes effect.
+    installs their interface language, so that a `LIFER_LANG` written in the file takes effect. `announce`
+    off leaves the deprecation of a working directory's `.env` to the next load (the CLI loads twice).
     """
     environ = dict(os.environ if env is None else env)
     if environ.get(SERVICE_ACCOUNT_KEY):
@@ -503,7 +506,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
     merged: dict[str, str] = {}
     if path is not None and path.is_file():
         merged.update(read_env_file(path))
-    if legacy:
+    if legacy and announce:
         # Only once the file proved safe and readable: a refusal stays one line.
         print(
             f"lifer-desk: reading {path} from the working directory is deprecated; move it to {user_env_file()} "

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from functools import cache
 
 import typer
+import typer.main
 
+from lifer_desk.cli import help_text
 from lifer_desk.cli.desk import open_desk
-from lifer_desk.config import ConfigError
+from lifer_desk.config import ConfigError, load_settings
+from lifer_desk.i18n import _
 from lifer_desk.services.database import database_failure
 from lifer_desk.services.errors import DeskError
 
@@ -79,7 +83,7 @@ def root(
     if ctx.invoked_subcommand is None:
         open_desk(ticket, agent)
     elif agent is not None:
-        fail("--agent only opens the desk; it takes no command")
+        fail(_("--agent only opens the desk; it takes no command"))
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -87,24 +91,34 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _install_settings_language() -> None:
+    """The language of `LIFER_LANG` for the help, before any agent is known; settings that do not load are the
+    command's to report, where it loads them."""
+    with suppress(ConfigError):
+        load_settings(announce=False)
+
+
 def main() -> None:
     if not opens_the_desk(sys.argv[1:]):
         add_commands()
     try:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.
-        result = app(prog_name="lifer-desk", standalone_mode=False)
+        command = typer.main.get_command(app)
+        _install_settings_language()
+        help_text.translate(command)
+        result = command.main(prog_name="lifer-desk", standalone_mode=False)
     except typer.Abort:
-        fail("aborted", 1)
+        fail(_("aborted"), 1)
     except typer.TyperException as exc:  # usage errors: unknown option, missing parameter, bad value
         context = getattr(exc, "ctx", None)
-        hint = f"; see `{context.command_path} --help`" if context else ""
+        hint = _("; see `{command} --help`").format(command=context.command_path) if context else ""
         fail(f"{exc.format_message().rstrip('.')}{hint}")
     except ConfigError as exc:
-        fail(f"configuration error: {exc}")
+        fail(_("configuration error: {error}").format(error=exc))
     except DeskError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail(_("interrupted"), 130)
     except Exception as exc:
         message = database_failure(exc)
         if message is None:

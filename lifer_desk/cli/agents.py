@@ -12,11 +12,15 @@ import typer
 from rich.cells import cell_len
 
 from lifer_desk.config import load_settings
+from lifer_desk.i18n import LANGUAGES, _
 from lifer_desk.services import ssh_keys
-from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_role
+from lifer_desk.services.agents import AgentInfo, add_agent, deactivate_agent, list_agents, set_language, set_role
 from lifer_desk.services.database import open_database
 from lifer_desk.services.deployment import end_sessions
 from lifer_desk.services.identity import host_actor
+
+# `agents set NAME --lang default`: the agent follows the host's LIFER_LANG again.
+FOLLOW_SETTING = "default"
 
 agents_app = typer.Typer(
     help="Add, list and deactivate the desk's agents, and change their roles.", no_args_is_help=True
@@ -43,6 +47,7 @@ def add_command(
     ssh_key: Path | None = typer.Option(
         None, "--ssh-key", metavar="FILE", help="Their public key: installed in the service account's authorized_keys."
     ),
+    lang: str | None = typer.Option(None, "--lang", help="Their interface language (en or zh_CN); default LIFER_LANG."),
 ) -> None:
     """Add an agent (or bring back a deactivated one)."""
     settings = load_settings()
@@ -57,11 +62,13 @@ def add_command(
             return ssh_keys.install_key(keys_file, name, key, ssh_keys.desk_program()).key.fingerprint
 
     db = open_database(settings)
-    outcome = add_agent(db, actor=actor, name=name, role=role, display_name=display_name, install_key=install)
-    verb = "reactivated" if outcome.reactivated else "added"
-    typer.echo(f"agent {outcome.agent.name} {verb} as {outcome.agent.role.value}")
+    outcome = add_agent(
+        db, actor=actor, name=name, role=role, display_name=display_name, lang=lang, install_key=install
+    )
+    message = _("agent {name} reactivated as {role}") if outcome.reactivated else _("agent {name} added as {role}")
+    typer.echo(message.format(name=outcome.agent.name, role=outcome.agent.role.value))
     if ssh_key is not None:
-        typer.echo(f"key installed in {ssh_keys.authorized_keys_path(settings)}")
+        typer.echo(_("key installed in {path}").format(path=ssh_keys.authorized_keys_path(settings)))
 
 
 @agents_app.command("list")
@@ -69,7 +76,7 @@ def list_command() -> None:
     """List every agent, deactivated ones included."""
     agents = list_agents(open_database(load_settings()))
     if not agents:
-        typer.echo("no agents yet; add one with `lifer-desk agents add NAME --role agent`")
+        typer.echo(_("no agents yet; add one with `lifer-desk agents add NAME --role agent`"))
         return
     for line in _table(agents):
         typer.echo(line)
@@ -116,4 +123,19 @@ def role_command(
     """Change an active agent's role."""
     settings = load_settings()
     agent = set_role(open_database(settings), actor=host_actor(settings), name=name, role=role)
-    typer.echo(f"agent {agent.name} is now {agent.role.value}")
+    typer.echo(_("agent {name} is now {role}").format(name=agent.name, role=agent.role.value))
+
+
+@agents_app.command("set")
+def set_command(
+    name: str = typer.Argument(..., metavar="NAME", help="The agent's name."),
+    lang: str = typer.Option(
+        ..., "--lang", help=f"Their interface language ({', '.join(LANGUAGES)}), or {FOLLOW_SETTING!r} for LIFER_LANG."
+    ),
+) -> None:
+    """Change an active agent's settings: their interface language, from their next session (desk and CLI)."""
+    settings = load_settings()
+    chosen = None if lang == FOLLOW_SETTING else lang
+    agent = set_language(open_database(settings), actor=host_actor(settings), name=name, lang=chosen)
+    language = agent.lang or _("LIFER_LANG ({lang})").format(lang=settings.lang)
+    typer.echo(_("agent {name} now works in {language}").format(name=agent.name, language=language))

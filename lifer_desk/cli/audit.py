@@ -94,7 +94,7 @@ def checkpoint_command(
         out.write_text(signed, encoding="utf-8")
     except OSError as exc:
         raise DeskError(f"cannot write checkpoint {out}: {exc.strerror or exc}") from None
-    typer.echo(f"checkpoint written to {out}")
+    typer.echo(_("checkpoint written to {path}").format(path=out))
 
 
 @audit_app.command("export")

@@ -36,7 +36,10 @@ def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket
         log_to_file(default_log_path())
     except OSError as exc:
         # A home without a writable log directory must not keep the agent from working.
-        typer.echo(f"lifer-desk: not logging to {default_log_path()}: {exc.strerror or exc}", err=True)
+        message = _("lifer-desk: not logging to {path}: {error}").format(
+            path=default_log_path(), error=exc.strerror or exc
+        )
+        typer.echo(message, err=True)
     if ticket_id is not None:
         # An unknown ticket is one line on the terminal (NotFound), before the desk takes the screen.
         tickets.get_ticket(ctx, ticket_id)
@@ -75,9 +78,13 @@ def demo_command(
     from lifer_desk.sandbox import demo_contacts
     from lifer_desk.services.demo import prepare_demo
 
-    typer.echo("preparing the demo desk (first run seeds 5,000 tickets)…")
+    typer.echo(_("preparing the demo desk (first run seeds 5,000 tickets)…"))
     settings = load_settings()
     demo = prepare_demo(settings, agent=as_agent or settings.agent or "agent", contacts=demo_contacts)
     # Other commands read the desk's own database unless told: say how to point them at this one.
-    typer.echo(f"demo database: LIFER_DATABASE_URL={demo.settings.database_url} (for `audit verify` and others)")
+    typer.echo(
+        _("demo database: LIFER_DATABASE_URL={url} (for `audit verify` and others)").format(
+            url=demo.settings.database_url
+        )
+    )
     _run(demo.ctx, demo.settings, demo.sandbox_path)

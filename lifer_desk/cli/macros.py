@@ -11,6 +11,7 @@ import typer
 
 from lifer_desk.config import load_settings
 from lifer_desk.domain.macros import Placeholder
+from lifer_desk.i18n import _
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import host_actor
 from lifer_desk.services.macros import NewMacro, add_macro, list_macros, remove_macro
@@ -38,7 +39,8 @@ def add_command(
     settings = load_settings()
     new = NewMacro(name, language, body, status, priority, category)
     macro = add_macro(open_database(settings), host_actor(settings), new, replace=replace)
-    typer.echo(f"macro {macro.name} ({macro.language}) {'replaced' if replace else 'added'}")
+    message = _("macro {name} ({language}) replaced") if replace else _("macro {name} ({language}) added")
+    typer.echo(message.format(name=macro.name, language=macro.language))
 
 
 @macros_app.command("list")
@@ -46,7 +48,7 @@ def list_command() -> None:
     """List every macro: name, language, what it also sets, and the start of its text."""
     macros = list_macros(open_database(load_settings()))
     if not macros:
-        typer.echo("no macros yet; add one with `lifer-desk macros add NAME --language en --text ...`")
+        typer.echo(_("no macros yet; add one with `lifer-desk macros add NAME --language en --text ...`"))
         return
     for macro in macros:
         sets = " ".join(
@@ -66,4 +68,4 @@ def remove_command(
     """Remove a macro."""
     settings = load_settings()
     for macro in remove_macro(open_database(settings), host_actor(settings), name, language):
-        typer.echo(f"macro {macro.name} ({macro.language}) removed")
+        typer.echo(_("macro {name} ({language}) removed").format(name=macro.name, language=macro.language))

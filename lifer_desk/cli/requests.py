@@ -10,7 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
@@ -18,7 +18,7 @@ import typer
 from lifer_desk.config import load_settings
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
-from lifer_desk.i18n import _
+from lifer_desk.i18n import _, format_moment
 from lifer_desk.services import outbox, request_intake, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
@@ -61,7 +61,7 @@ def _choice(enum: type[Any], value: str, option: str) -> Any:
 
 
 def _at(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    return format_moment(value, UTC) if value else "-"
 
 
 def _line(view: RequestView) -> str:
@@ -130,11 +130,12 @@ def show_command(
     shown = detail.request.to_json()
     for key in ("id", "kind", "state", "priority", "account_id", "ticket_id", "requested_by", "approved_by"):
         typer.echo(f"{key}: {shown[key] if shown[key] is not None else '-'}")
-    typer.echo(f"due_working: {_at(detail.request.due_working)}  due_calendar: {_at(detail.request.due_calendar)}")
-    typer.echo(f"payload: {json.dumps(shown['payload'], ensure_ascii=False, sort_keys=True)}")
-    typer.echo(f"payload_hash: {shown['payload_hash'] or '-'}")
+    due = _("due_working: {working}  due_calendar: {calendar}")
+    typer.echo(due.format(working=_at(detail.request.due_working), calendar=_at(detail.request.due_calendar)))
+    typer.echo(_("payload: {payload}").format(payload=json.dumps(shown["payload"], ensure_ascii=False, sort_keys=True)))
+    typer.echo(_("payload_hash: {digest}").format(digest=shown["payload_hash"] or "-"))
     if detail.request.reject_reason:
-        typer.echo(f"reject_reason: {detail.request.reject_reason}")
+        typer.echo(_("reject_reason: {reason}").format(reason=detail.request.reject_reason))
     for entry in detail.history:
         typer.echo(f"  {_at(entry.at)}  {entry.actor}  {entry.action}")
 

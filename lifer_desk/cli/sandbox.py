@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lifer_desk.config import ConfigError, Secret, Settings, data_dir
+from lifer_desk.i18n import _
 
 if TYPE_CHECKING:
     from lifer_desk.admin_api import AdminClient
@@ -23,7 +24,7 @@ sandbox_app = typer.Typer(help="Run the admin-API sandbox.", no_args_is_help=Tru
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(_("error: {message}").format(message=message), err=True)
     return typer.Exit(code=2)
 
 
@@ -69,8 +70,8 @@ def serve(
     except OSError as exc:
         raise _fail(f"cannot create the sandbox database at {path}: {exc.strerror}") from None
     if not _is_loopback(host):
-        typer.echo(f"warning: binding {host}, reachable beyond this machine", err=True)
-    typer.echo(f"sandbox admin API on http://{host}:{port} (database {path})")
+        typer.echo(_("warning: binding {host}, reachable beyond this machine").format(host=host), err=True)
+    typer.echo(_("sandbox admin API on http://{host}:{port} (database {path})").format(host=host, port=port, path=path))
     uvicorn.run(create_app(path, Secret(token), faults=faults), host=host, port=port, log_level="warning")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lifer_desk.config import load_settings
+from lifer_desk.i18n import _
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import open_database
 from lifer_desk.services.identity import os_user
@@ -29,4 +30,4 @@ def seed_command(
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("seed", total=tickets)
         first = seed_tickets(ctx, tickets, seed=seed, on_progress=lambda n: progress.advance(task, n))
-    typer.echo(f"added tickets #{first}..#{first + tickets - 1}")
+    typer.echo(_("added tickets #{first}..#{last}").format(first=first, last=first + tickets - 1))

@@ -14,6 +14,7 @@ class AuditAction(StrEnum):
     AGENT_REACTIVATE = "agent.reactivate"
     AGENT_DEACTIVATE = "agent.deactivate"
     AGENT_ROLE = "agent.role"
+    AGENT_LANG = "agent.lang"
     # An SSH key of the service-account deployment installed for, or removed from, an agent (by fingerprint).
     AGENT_KEY_ADD = "agent.key_add"
     AGENT_KEY_REMOVE = "agent.key_remove"

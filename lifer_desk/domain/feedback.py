@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 
 DEFAULT_TAGS = ("bug", "praise", "privacy", "payment", "feature request", "crash", "other")
 MAX_TAG = 32
@@ -26,14 +26,14 @@ class Mailbox(StrEnum):
 
     @property
     def label(self) -> str:
-        return _MAILBOX_LABELS[self]
+        return _(_MAILBOX_LABELS[self])
 
 
 _MAILBOX_LABELS = {
-    Mailbox.INBOX: _("Inbox"),
-    Mailbox.REVIEWED: _("Reviewed"),
-    Mailbox.SPAM: _("Spam"),
-    Mailbox.CONVERTED: _("Converted"),
+    Mailbox.INBOX: N_("Inbox"),
+    Mailbox.REVIEWED: N_("Reviewed"),
+    Mailbox.SPAM: N_("Spam"),
+    Mailbox.CONVERTED: N_("Converted"),
 }
 
 
@@ -53,17 +53,17 @@ class TriageAction(StrEnum):
 
     @property
     def label(self) -> str:
-        return _ACTION_LABELS[self]
+        return _(_ACTION_LABELS[self])
 
 
 _ACTION_LABELS = {
-    TriageAction.REVIEW: _("Mark reviewed"),
-    TriageAction.SPAM: _("Move to spam"),
-    TriageAction.NOT_SPAM: _("Not spam"),
-    TriageAction.TAG: _("Add tag"),
-    TriageAction.UNTAG: _("Remove tag"),
-    TriageAction.CONVERT: _("Convert to ticket"),
-    TriageAction.UNCONVERT: _("Undo convert"),
+    TriageAction.REVIEW: N_("Mark reviewed"),
+    TriageAction.SPAM: N_("Move to spam"),
+    TriageAction.NOT_SPAM: N_("Not spam"),
+    TriageAction.TAG: N_("Add tag"),
+    TriageAction.UNTAG: N_("Remove tag"),
+    TriageAction.CONVERT: N_("Convert to ticket"),
+    TriageAction.UNCONVERT: N_("Undo convert"),
 }
 
 # Which mailboxes an action may start from, and where it puts the item (None: it stays where it is).

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 
 
 class QueueName(StrEnum):
@@ -23,19 +23,19 @@ class QueueName(StrEnum):
 
     @property
     def label(self) -> str:
-        return _QUEUE_LABELS[self]
+        return _(_QUEUE_LABELS[self])
 
 
 _QUEUE_LABELS = {
-    QueueName.MY_OPEN: _("My open"),
-    QueueName.UNASSIGNED: _("Unassigned"),
-    QueueName.DUE_24H: _("Due in 24 h"),
-    QueueName.BREACHED: _("Breached"),
-    QueueName.DELETION: _("Deletion"),
-    QueueName.CORRECTION: _("Correction"),
-    QueueName.MINORS: _("Minors"),
-    QueueName.PENDING: _("Pending customer"),
-    QueueName.ALL: _("All"),
+    QueueName.MY_OPEN: N_("My open"),
+    QueueName.UNASSIGNED: N_("Unassigned"),
+    QueueName.DUE_24H: N_("Due in 24 h"),
+    QueueName.BREACHED: N_("Breached"),
+    QueueName.DELETION: N_("Deletion"),
+    QueueName.CORRECTION: N_("Correction"),
+    QueueName.MINORS: N_("Minors"),
+    QueueName.PENDING: N_("Pending customer"),
+    QueueName.ALL: N_("All"),
 }
 
 

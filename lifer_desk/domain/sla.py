@@ -24,7 +24,7 @@ from types import MappingProxyType
 
 from lifer_desk.domain.tickets import Category, Priority
 from lifer_desk.domain.timeutil import require_aware
-from lifer_desk.i18n import _
+from lifer_desk.i18n import _, format_duration
 
 WARNING_WITHIN = timedelta(hours=4)
 
@@ -210,23 +210,24 @@ def sla_clock(due: datetime, now: datetime, warning_within: timedelta = WARNING_
     return SlaClock(due, remaining, state, countdown_label(remaining))
 
 
-def countdown_label(remaining: timedelta) -> str:
-    """A countdown of at most 7 cells: "45m", "3h12m", "2d4h", "12d"; overdue time gets a minus sign.
+def countdown_label(remaining: timedelta, *, units: int = 2, minus: bool = False) -> str:
+    """A countdown in the agent's language: "45m", "3h12m", "2d4h", "12d" (at most 7 cells) / "2天4小时";
+    overdue time reads "-1d2h" / "逾期1天2小时".
 
     Minutes are rounded down, so the label never promises more time than is left and any breach,
-    however recent, reads at least "-1m".
+    however recent, reads at least "-1m". A narrow column asks for fewer `units`, and for a `minus` sign
+    rather than the language's word for overdue.
     """
     minutes = math.floor(remaining / timedelta(minutes=1))
-    sign = "-" if minutes < 0 else ""
-    days, rest = divmod(abs(minutes), 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days >= 10:
-        return f"{sign}{days}d"
-    if days:
-        return f"{sign}{days}d{hours}h"
-    if hours:
-        return f"{sign}{hours}h{minutes:02d}m"
-    return f"{sign}{minutes}m"
+    length = timedelta(minutes=abs(minutes))
+    # Ten days and more need no hours: the column stays narrow, and nobody counts hours that far out.
+    duration = format_duration(length, units=1 if length >= timedelta(days=10) else units)
+    if minutes < 0 and minus:
+        return "-" + duration
+    if minutes < 0:
+        # Translators: an overdue countdown; the English column has room for a minus sign only.
+        return _("-{duration}").format(duration=duration)
+    return duration
 
 
 def countdown_minute(now: datetime) -> datetime:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lifer_desk.domain.audit_actions import AuditAction
-from lifer_desk.i18n import _
+from lifer_desk.i18n import LANGUAGES, _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.errors import AgentDeactivated, NotFound, PermissionDenied, Refused
 from lifer_desk.store import tickets as store_tickets
@@ -43,6 +43,8 @@ class AgentInfo:
     display_name: str
     role: Role
     active: bool
+    # The interface language chosen for them; None follows LIFER_LANG.
+    lang: str | None = None
 
     @property
     def is_supervisor(self) -> bool:
@@ -58,7 +60,7 @@ class Actor:
 
 
 def _info(row: Agent) -> AgentInfo:
-    return AgentInfo(row.name, row.display_name, Role(row.role), row.active)
+    return AgentInfo(row.name, row.display_name, Role(row.role), row.active, row.lang)
 
 
 def validate_name(name: str) -> str:
@@ -72,6 +74,14 @@ def validate_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         raise Refused(f"invalid role {role!r}: choose agent or supervisor") from None
+
+
+def validate_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise Refused(
+            _("unsupported language {lang!r}: choose {languages}").format(lang=lang, languages=" or ".join(LANGUAGES))
+        )
+    return lang
 
 
 def validate_display_name(display_name: str | None, name: str) -> str:
@@ -157,6 +167,7 @@ def add_agent(
     name: str,
     role: str,
     display_name: str | None = None,
+    lang: str | None = None,
     install_key: Callable[[], str] | None = None,
 ) -> AddOutcome:
     """Add an active agent; an active agent of that name is refused, a deactivated one comes back.
@@ -169,6 +180,7 @@ def add_agent(
     name = validate_name(name)
     checked_role = validate_role(role)
     shown = validate_display_name(display_name, name)
+    language = validate_language(lang) if lang is not None else None
     try:
         with _managing(db, actor, "agent.add", name) as session:
             row = _find(session, name)
@@ -176,13 +188,15 @@ def add_agent(
                 raise Refused(f"agent {name!r} already exists (role {row.role})")
             reactivated = row is not None
             if row is None:
-                row = Agent(name=name, display_name=shown, role=checked_role.value, active=True)
+                row = Agent(name=name, display_name=shown, role=checked_role.value, active=True, lang=language)
             else:
-                row.display_name, row.role, row.active = shown, checked_role.value, True
+                row.display_name, row.role, row.active, row.lang = shown, checked_role.value, True, language
             session.add(row)
             session.flush()
             action = AuditAction.AGENT_REACTIVATE if reactivated else AuditAction.AGENT_ADD
-            audit_trail.record(session, actor.name, action, "agent", name, {"role": checked_role.value})
+            # The language code, never a translated name: audit details stay language-neutral.
+            added = {"role": checked_role.value, **({"lang": language} if language else {})}
+            audit_trail.record(session, actor.name, action, "agent", name, added)
             if install_key is not None:
                 fingerprint = install_key()
                 details = {"fingerprint": fingerprint}
@@ -208,6 +222,9 @@ def _active_row(session: Session, name: str, inactive: str) -> Agent:
     if not row.active:
         raise Refused(inactive.format(name=name))
     return row
+
+
+_BRING_BACK = "agent {name!r} is deactivated; `lifer-desk agents add {name} --role ROLE` brings them back"
 
 
 def deactivate_agent(
@@ -238,9 +255,7 @@ def set_role(db: Database, *, actor: Actor, name: str, role: str) -> AgentInfo:
     """Promote an agent to supervisor or back; a deactivated agent comes back through `add_agent` instead."""
     checked_role = validate_role(role)
     with _managing(db, actor, "agent.role", name) as session:
-        row = _active_row(
-            session, name, "agent {name!r} is deactivated; `lifer-desk agents add {name} --role ROLE` brings them back"
-        )
+        row = _active_row(session, name, _BRING_BACK)
         if row.role == checked_role.value:
             raise Refused(f"agent {name!r} already has the role {checked_role.value}")
         before, row.role = row.role, checked_role.value
@@ -249,3 +264,22 @@ def set_role(db: Database, *, actor: Actor, name: str, role: str) -> AgentInfo:
         details = {"from": before, "to": checked_role.value}
         audit_trail.record(session, actor.name, AuditAction.AGENT_ROLE, "agent", name, details)
         return _info(row)
+
+
+def set_language(db: Database, *, actor: Actor, name: str, lang: str | None) -> AgentInfo:
+    """Choose an active agent's interface language (None: back to LIFER_LANG); their next session speaks it."""
+    language = validate_language(lang) if lang is not None else None
+    with _managing(db, actor, "agent.lang", name) as session:
+        row = _active_row(session, name, _BRING_BACK)
+        before, row.lang = row.lang, language
+        session.add(row)
+        session.flush()
+        # Codes, not names: audit details stay language-neutral.
+        audit_trail.record(session, actor.name, AuditAction.AGENT_LANG, "agent", name, {"from": before, "to": language})
+        return _info(row)
+
+
+def agent_language(db: Database, name: str, default: str) -> str:
+    """The language agent `name` works in: their own choice, else `default` (LIFER_LANG)."""
+    agent = find_agent(db, name)
+    return agent.lang if agent is not None and agent.lang else default

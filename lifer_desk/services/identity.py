@@ -15,6 +15,7 @@ import pwd
 from collections.abc import Mapping
 
 from lifer_desk.config import Settings
+from lifer_desk.i18n import install_language
 from lifer_desk.services.agents import ADD_HINT, Actor, AgentInfo, find_agent
 from lifer_desk.services.errors import PermissionDenied, UnknownAgent
 from lifer_desk.store.db import Database
@@ -75,4 +76,6 @@ def current_agent(
     if agent is None or not agent.active:
         state = "is not a lifer-desk agent" if agent is None else "is a deactivated lifer-desk agent"
         raise UnknownAgent(f"{name!r} {state}; an administrator can add it with `{ADD_HINT.replace('NAME', name)}`")
+    # From here on, this process speaks the agent's language (the CLI's messages, then the desk's screens).
+    install_language(agent.lang or settings.lang)
     return agent

@@ -14,14 +14,14 @@ from typing import Protocol
 from lifer_desk.admin_api import Image, NotFound, UserSummary
 from lifer_desk.domain.identity import ClaimError, Field, normalise_username
 from lifer_desk.domain.requests import DeletionScope
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.request_views import RequestView
 from lifer_desk.services.verification import ClaimsRefused
 
-USERNAME_TAKEN = _("already taken by another account")
+USERNAME_TAKEN = N_("already taken by another account")
 
 
 class RequestApi(Protocol):
@@ -79,5 +79,5 @@ async def raise_correction(
     username = new_values.get(Field.USERNAME, "")
     if username.strip() and await username_taken(api, summary.id, username):
         # Said before approval: a PATCH to a taken username would only fail with 409 once approved.
-        raise ClaimsRefused(_("Check the highlighted fields."), {Field.USERNAME: USERNAME_TAKEN})
+        raise ClaimsRefused(_("Check the highlighted fields."), {Field.USERNAME: _(USERNAME_TAKEN)})
     return await asyncio.to_thread(requests.raise_correction, ctx, ticket_id, new_values, etag=summary.etag)

@@ -136,7 +136,7 @@ async def preview_correction(ctx: DeskContext, ticket_id: int, new_values: Mappi
             errors.update(exc.errors)
     username = changes.get(Field.USERNAME)
     if username is not None and await request_intake.username_taken(api, account.summary.id, username):
-        errors[Field.USERNAME] = request_intake.USERNAME_TAKEN
+        errors[Field.USERNAME] = _(request_intake.USERNAME_TAKEN)
     lines = tuple(ChangeLine(name, _old_masked(account.summary, name), value) for name, value in changes.items())
     approval = needs_approval(RequestKind.CORRECT, frozenset(changes))
     return CorrectionPreview(account, lines, errors, approval)

@@ -12,7 +12,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from lifer_desk.domain.requests import RequestState
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.request_views import RequestDetail, RequestView, get_request, request_view
 from lifer_desk.store import request_queues as store
@@ -36,18 +36,18 @@ class RequestQueue(StrEnum):
 
     @property
     def label(self) -> str:
-        return _QUEUE_LABELS[self]
+        return _(_QUEUE_LABELS[self])
 
 
 _QUEUE_LABELS = {
     # Ten cells at most, so that the narrow queue list shows them whole.
-    RequestQueue.ALL: _("All"),
-    RequestQueue.AWAITING_VERIFICATION: _("To verify"),
-    RequestQueue.AWAITING_MY_APPROVAL: _("To approve"),
-    RequestQueue.APPROVED: _("Approved"),
-    RequestQueue.EXECUTING: _("Executing"),
-    RequestQueue.FAILED: _("Failed"),
-    RequestQueue.COMPLETED_TODAY: _("Done today"),
+    RequestQueue.ALL: N_("All"),
+    RequestQueue.AWAITING_VERIFICATION: N_("To verify"),
+    RequestQueue.AWAITING_MY_APPROVAL: N_("To approve"),
+    RequestQueue.APPROVED: N_("Approved"),
+    RequestQueue.EXECUTING: N_("Executing"),
+    RequestQueue.FAILED: N_("Failed"),
+    RequestQueue.COMPLETED_TODAY: N_("Done today"),
 }
 
 _STATES = {

@@ -27,7 +27,7 @@ from lifer_desk.domain.tickets import (
     TransitionRefused,
     check_ticket_transition,
 )
-from lifer_desk.i18n import _
+from lifer_desk.i18n import _, format_clock
 from lifer_desk.services import audit_trail, mail_outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion, TakeOverNeeded
@@ -107,10 +107,10 @@ def claim(ctx: DeskContext, ticket_id: int, *, take_over: bool = False) -> Ticke
 
 
 def _claimed_by_other(ctx: DeskContext, ticket: Ticket) -> Refused:
-    until = ticket.claim_expires_at.astimezone(ctx.settings.timezone) if ticket.claim_expires_at else None
+    until = ticket.claim_expires_at
     return Refused(
         _("ticket #{id} is claimed by {agent} until {until}; only a supervisor may take a live claim").format(
-            id=ticket.id, agent=ticket.assignee, until=until.strftime("%H:%M") if until else "?"
+            id=ticket.id, agent=ticket.assignee, until=format_clock(until, ctx.settings.timezone) if until else "?"
         )
     )
 

@@ -23,6 +23,8 @@ class Agent(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(16), nullable=False))
     active: bool = Field(default=True, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # The agent's interface language ("en", "zh_CN"); None follows LIFER_LANG (migration 0014).
+    lang: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
 
 
 class Ticket(SQLModel, table=True):

@@ -9,7 +9,7 @@ import gc
 import importlib
 import logging
 import signal
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -19,24 +19,27 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette, Provider
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError
-from lifer_desk.i18n import _
-from lifer_desk.services import audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.i18n import N_, _, install_language
+from lifer_desk.services import agents, audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
 from lifer_desk.ui.desk_screen import WorkerFailures
 from lifer_desk.ui.key_help import HelpScreen, checked_keymap, desk_bindings, palette_commands, screen_keys
+from lifer_desk.ui.palette import DeskCommands, translated_system_commands
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
+from lifer_desk.ui.textual_strings import PALETTE_PLACEHOLDER
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 
 if TYPE_CHECKING:
@@ -95,18 +98,19 @@ class DeskApp(App[None], WorkerFailures):
         "dashboard": _mode("dashboard"),
     }
     DEFAULT_MODE: ClassVar[str] = "queues"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {DeskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         # F1 too, as in every dialog (`DeskModal`), where `?` is typed into the field.
-        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
+        Binding("question_mark,f1", "help", N_("Help"), id="app.help"),
         # Out of the footer, which at 80 columns keeps its room for each screen's own keys; help lists it.
-        Binding("q", "quit", _("Quit"), show=False, id="app.quit"),
-        Binding("1", "switch_mode('queues')", _("Queues"), show=False, id="app.mode_queues"),
-        Binding("2", "switch_mode('feedback')", _("Feedback"), show=False, id="app.mode_feedback"),
-        Binding("3", "switch_mode('requests')", _("Requests"), show=False, id="app.mode_requests"),
-        Binding("4", "supervisor_mode('audit')", _("Audit"), show=False, id="app.mode_audit"),
-        Binding("5", "supervisor_mode('dashboard')", _("Dashboard"), show=False, id="app.mode_dashboard"),
-        Binding("ctrl+g", "go_to_ticket", _("Go to ticket"), show=False, id="app.go_to"),
-        Binding("f12", "lock", _("Hide the screen"), show=False, id="app.lock"),
+        Binding("q", "quit", N_("Quit"), show=False, id="app.quit"),
+        Binding("1", "switch_mode('queues')", N_("Queues"), show=False, id="app.mode_queues"),
+        Binding("2", "switch_mode('feedback')", N_("Feedback"), show=False, id="app.mode_feedback"),
+        Binding("3", "switch_mode('requests')", N_("Requests"), show=False, id="app.mode_requests"),
+        Binding("4", "supervisor_mode('audit')", N_("Audit"), show=False, id="app.mode_audit"),
+        Binding("5", "supervisor_mode('dashboard')", N_("Dashboard"), show=False, id="app.mode_dashboard"),
+        Binding("ctrl+g", "go_to_ticket", N_("Go to ticket"), show=False, id="app.go_to"),
+        Binding("f12", "lock", N_("Hide the screen"), show=False, id="app.lock"),
     ]
 
     # Read by App.__init__ for Rich's named colours; see lifer_desk/ui/theme.py.
@@ -132,6 +136,9 @@ class DeskApp(App[None], WorkerFailures):
             self.in_process = in_process
 
     def __init__(self, ctx: DeskContext, *, ticket_id: int | None = None) -> None:
+        # A session speaks its agent's language (`agents set NAME --lang`), read as it opens: a change made
+        # meanwhile shows in the agent's next session. Every string is translated where it is shown (i18n).
+        install_language(agents.agent_language(ctx.db, ctx.agent, ctx.settings.lang))
         super().__init__()
         self.register_theme(DESK_THEME)
         self.theme = DESK_THEME.name
@@ -392,9 +399,19 @@ class DeskApp(App[None], WorkerFailures):
                 await worker.wait()
         self._held.clear()
 
-    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+    def bilingual_commands(self, screen: Screen[None]) -> Iterator[tuple[SystemCommand, str]]:
+        """The palette's commands in the agent's language, each with its English name (`ui.palette`)."""
         yield from palette_commands(self, screen)
-        yield from super().get_system_commands(screen)
+        yield from translated_system_commands(super().get_system_commands(screen))
+
+    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+        for command, _english in self.bilingual_commands(screen):
+            yield command
+
+    def action_command_palette(self) -> None:
+        # Textual's own, but with its placeholder in the agent's language.
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=_(PALETTE_PLACEHOLDER), id="--command-palette"))
 
 
 def run_desk(ctx: DeskContext, ticket_id: int | None = None) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
+from functools import lru_cache
 from typing import ClassVar, Protocol, TypeVar, cast
 
 from textual import events, on, work
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -14,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _, current_language
 from lifer_desk.services import changes
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui.identity import IdentityLine, identity_text
@@ -61,8 +63,34 @@ class WorkerFailures(DOMNode):
             desk(self).show_error(event.worker.error)
 
 
+@lru_cache(maxsize=1024)
+def _translated(binding: Binding, lang: str) -> Binding:
+    # `lang` is part of the cache key: one binding reads differently in each language.
+    tooltip = _(binding.tooltip) if binding.tooltip else binding.tooltip
+    return replace(binding, description=_(binding.description) if binding.description else "", tooltip=tooltip)
+
+
+def translated_bindings(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """`bindings` in the agent's language, the desk's (marked with `N_`) and Textual's own alike.
+
+    Bindings are made once, when their class is, in English; what the footer, help and the command palette
+    show is read from here (`Screen.active_bindings`), so each session shows its agent's language.
+    """
+    lang = current_language()
+    return {
+        key: active._replace(
+            binding=_translated(active.binding, lang), tooltip=_(active.tooltip) if active.tooltip else ""
+        )
+        for key, active in bindings.items()
+    }
+
+
 class DeskScreen(Screen[None], WorkerFailures):
     """A main desk screen. Each gets the identity line, so that a screen added later cannot leave it out."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated_bindings(super().active_bindings)
 
     @property
     def ctx(self) -> DeskContext:
@@ -156,13 +184,17 @@ class DeskModal(ModalScreen[ResultType], WorkerFailures):
     dialog's keys here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "app.help", _("Help"), id="dialog.help"),
+        Binding("f1", "app.help", N_("Help"), id="dialog.help"),
         # Priority, so that the app moves the focus as the key arrives. Textual hands every other key to the
         # widget focused when it arrives, in that widget's queue: "X", Tab, "Y" in one read of the terminal
         # (fast typing, a paste, a laggy SSH link) all went to the first field, as "XY".
         Binding("tab", "app.focus_next", show=False, priority=True, id="dialog.next_field"),
         Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="dialog.previous_field"),
     ]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated_bindings(super().active_bindings)
 
     @property
     def ctx(self) -> DeskContext:

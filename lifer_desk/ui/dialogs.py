@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.tickets import MAX_TEXT
 from lifer_desk.ui.desk_screen import DeskModal
@@ -27,9 +27,9 @@ Chosen = TypeVar("Chosen")
 def filter_bindings(namespace: str) -> list[BindingType]:
     """A filter form's keys, under its own binding ids (`namespace.apply`, ...)."""
     return [
-        Binding("ctrl+s", "apply", _("Apply"), id=f"{namespace}.apply"),
-        Binding("ctrl+r", "clear", _("Clear"), id=f"{namespace}.clear"),
-        Binding("escape", "cancel", _("Cancel"), id=f"{namespace}.cancel"),
+        Binding("ctrl+s", "apply", N_("Apply"), id=f"{namespace}.apply"),
+        Binding("ctrl+r", "clear", N_("Clear"), id=f"{namespace}.clear"),
+        Binding("escape", "cancel", N_("Cancel"), id=f"{namespace}.cancel"),
     ]
 
 
@@ -54,7 +54,7 @@ class FilterForm(DeskModal[Chosen | None], Generic[Chosen]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.TITLE_TEXT, classes="dialog-title", markup=False)
+            yield Label(_(self.TITLE_TEXT), classes="dialog-title", markup=False)
             yield from self.fields()
             yield Label(_("ctrl+s apply · ctrl+r clear · escape cancel"), classes="dialog-hint", markup=False)
 
@@ -92,9 +92,9 @@ class TextDialog(DeskModal[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", _("Send"), id="text_dialog.send"),
-        Binding("escape", "cancel", _("Cancel"), id="text_dialog.cancel"),
-        Binding("ctrl+r", "discard", _("Discard draft"), id="text_dialog.discard"),
+        Binding("ctrl+s", "send", N_("Send"), id="text_dialog.send"),
+        Binding("escape", "cancel", N_("Cancel"), id="text_dialog.cancel"),
+        Binding("ctrl+r", "discard", N_("Discard draft"), id="text_dialog.discard"),
     ]
 
     # A draft is also kept this long after the last keystroke, so that a dropped SSH session loses little.
@@ -180,7 +180,7 @@ class ChoiceDialog(DeskModal[str | None]):
     `Text`, which is never read as markup."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="choice_dialog.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="choice_dialog.cancel"),
         Binding("j", "move(1)", show=False, id="choice_dialog.down"),
         Binding("k", "move(-1)", show=False, id="choice_dialog.up"),
     ]

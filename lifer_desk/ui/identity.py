@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from lifer_desk.config import Settings
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 
 
 def admin_api_name(settings: Settings) -> str:
@@ -24,11 +24,14 @@ def admin_api_name(settings: Settings) -> str:
     return parts.netloc.rpartition("@")[2] or settings.admin_url
 
 
+ROLE_NAMES = {"agent": N_("agent"), "supervisor": N_("supervisor")}
+
+
 def identity_text(where: str, agent: str, role: str, settings: Settings) -> Text:
     """One line: "Ticket #12 · alice (supervisor) · admin API: sandbox"; the agent's name bold."""
     text = Text(f"{where} · " if where else "", no_wrap=True, overflow="ellipsis", end="")
     text.append(agent, style="bold")
-    text.append(f" ({role})")
+    text.append(f" ({_(ROLE_NAMES.get(role, role))})")
     text.append(" · " + _("admin API: {name}").format(name=admin_api_name(settings)))
     return text
 

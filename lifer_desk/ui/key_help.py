@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, ClassVar
 
@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from lifer_desk.config import KEYMAP_KEY, ConfigError
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.ui.desk_screen import DeskModal
 
 
@@ -27,16 +27,19 @@ class KeyAction:
     description: str
     action: str
     node: DOMNode
+    # The description in English, the source language: the palette matches it too (`ui.palette`).
+    english: str = ""
 
 
 def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
-    """The keys active on `screen` that have a description, one line per action.
+    """The keys active on `screen` that have a description, one line per action, in the agent's language.
 
     The desk's own bindings (those with an id) may carry their full name as the tooltip, used here while the
     footer shows the short description; Textual's tooltips are sentences, so its bindings keep the description.
     """
     seen: dict[tuple[int, str], KeyAction] = {}
-    for active in screen.active_bindings.values():
+    # Textual's own property, not the desk screens' translated one: the English is kept for the palette.
+    for active in Screen.active_bindings.__get__(screen).values():
         binding = active.binding
         if not binding.description or binding.system:
             continue
@@ -44,27 +47,28 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyAction]:
         ident = (id(active.node), binding.action)
         if ident in seen:
             previous = seen[ident]
-            seen[ident] = KeyAction(f"{previous.keys}, {shown}", previous.description, binding.action, active.node)
+            seen[ident] = replace(previous, keys=f"{previous.keys}, {shown}")
         else:
             name = binding.tooltip if binding.id is not None and binding.tooltip else binding.description
-            seen[ident] = KeyAction(shown, name, binding.action, active.node)
+            seen[ident] = KeyAction(shown, _(name), binding.action, active.node, name)
     # The screen's own actions first, then the desk-wide ones, then those of the focused widget.
     rank = {screen: 0, app: 1}
     return sorted(seen.values(), key=lambda entry: rank.get(entry.node, 2))
 
 
-def palette_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+def palette_commands(app: App[Any], screen: Screen[Any]) -> Iterator[tuple[SystemCommand, str]]:
     """The screen's keys as palette commands, each named after its mode ("queues: Search", "desk: Quit"), so
-    that one search across every mode still finds the right one."""
+    that one search across every mode still finds the right one; each with its English name, which the
+    palette matches as well."""
     mode = getattr(screen, "PALETTE_NAME", "")
     for entry in screen_keys(app, screen):
-        prefix = _("desk") if entry.node is app else mode
-        title = _("{mode}: {action}").format(mode=prefix, action=entry.description) if prefix else entry.description
-        yield SystemCommand(
-            title,
-            _("key: {keys}").format(keys=entry.keys),
-            partial(app.run_action, entry.action, entry.node),
+        prefix = N_("desk") if entry.node is app else mode
+        title = _("{mode}: {action}").format(mode=_(prefix), action=entry.description) if prefix else entry.description
+        english = f"{prefix}: {entry.english}" if prefix else entry.english
+        command = SystemCommand(
+            title, _("key: {keys}").format(keys=entry.keys), partial(app.run_action, entry.action, entry.node)
         )
+        yield command, english
 
 
 def desk_bindings(base: type[DOMNode] = DOMNode) -> dict[str, Binding]:
@@ -107,7 +111,7 @@ def _key_table(entries: Iterable[KeyAction]) -> Text:
 
 class HelpScreen(DeskModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss_help", _("Close"), id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss_help", N_("Close"), id="help.close"),
     ]
 
     def __init__(self, title: str, entries: list[KeyAction]) -> None:

@@ -90,6 +90,8 @@ STORED = {
     "feedback.convert",
     "feedback.unconvert",
     "feedback.reveal",
+    # An agent's interface language chosen (issue 15; tests/i18n/test_i18n_agent_language.py).
+    "agent.lang",
 }
 
 
@@ -122,7 +124,7 @@ def test_every_service_event_is_stored_under_its_named_action(db: Database) -> N
     stored = [event.action for event in reversed(recent(db, 100))]
     kept_apart = ("verification.", "request.", "audit.", "account.", "person.", "mail.", "macro.", "feedback.")
     aside = {action for action in STORED if action.startswith(kept_apart)}
-    aside |= {"ticket.take_over", "ticket.macro", "agent.key_add", "agent.key_remove"}
+    aside |= {"ticket.take_over", "ticket.macro", "agent.key_add", "agent.key_remove", "agent.lang"}
     assert sorted(stored) == sorted(STORED - aside), "each action once, those of other features aside"
     assert stored[:3] == ["agent.add", "ticket.open", "ticket.claim"]
     assert all(type(action) is str for action in stored)

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Label, Select
 
 from lifer_desk.domain.audit_filter import ENTITY_KINDS, AuditFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import audit_review
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.dialogs import FilterForm, filter_bindings
@@ -30,7 +30,7 @@ class AuditFilterDialog(FilterForm[AuditFilter]):
     """Returns the filter for `services.audit_review.page`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = filter_bindings("audit_filters")
-    TITLE_TEXT: ClassVar[str] = _("Audit filters")
+    TITLE_TEXT: ClassVar[str] = N_("Audit filters")
 
     def __init__(self, current: AuditFilter) -> None:
         super().__init__()
@@ -73,8 +73,8 @@ class ExportDialog(DeskModal[tuple[Path, str] | None]):
     """Returns (file, format) for the export of the filtered range, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "export", _("Export"), id="audit_export.confirm"),
-        Binding("escape", "cancel", _("Cancel"), id="audit_export.cancel"),
+        Binding("ctrl+s", "export", N_("Export"), id="audit_export.confirm"),
+        Binding("escape", "cancel", N_("Cancel"), id="audit_export.cancel"),
     ]
 
     AUTO_FOCUS = "#export-path"

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from lifer_desk.domain.audit_filter import ENTITY_KINDS, AuditFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import audit_review
 from lifer_desk.services.audit_review import CHAIN_PROBLEMS, AuditDetail, ChainStatus, CheckpointInfo, ExportResult
 from lifer_desk.ui.audit.dialogs import AuditFilterDialog, ExportDialog
@@ -46,17 +46,17 @@ def filter_text(chosen: AuditFilter, start_at: int | None) -> str:
 
 
 class AuditScreen(DeskScreen):
-    PALETTE_NAME: ClassVar[str] = _("audit")
+    PALETTE_NAME: ClassVar[str] = N_("audit")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "filters", _("Filter"), id="audit.filters"),
-        Binding("w", "viewed", _("Who viewed what"), id="audit.viewed"),
-        Binding("a", "account", _("This account"), show=False, id="audit.account"),
-        Binding("t", "open_ticket", _("Open ticket"), show=False, id="audit.open_ticket"),
-        Binding("r", "open_request", _("Open request"), show=False, id="audit.open_request"),
-        Binding("x", "export", _("Export"), id="audit.export"),
-        Binding("C", "checkpoint", _("Checkpoint"), id="audit.checkpoint"),
-        Binding("V", "verify", _("Verify chain"), show=False, id="audit.verify"),
-        Binding("escape", "back", _("Close detail"), show=False, id="audit.back"),
+        Binding("f", "filters", N_("Filter"), id="audit.filters"),
+        Binding("w", "viewed", N_("Who viewed what"), id="audit.viewed"),
+        Binding("a", "account", N_("This account"), show=False, id="audit.account"),
+        Binding("t", "open_ticket", N_("Open ticket"), show=False, id="audit.open_ticket"),
+        Binding("r", "open_request", N_("Open request"), show=False, id="audit.open_request"),
+        Binding("x", "export", N_("Export"), id="audit.export"),
+        Binding("C", "checkpoint", N_("Checkpoint"), id="audit.checkpoint"),
+        Binding("V", "verify", N_("Verify chain"), show=False, id="audit.verify"),
+        Binding("escape", "back", N_("Close detail"), show=False, id="audit.back"),
     ]
 
     class Verifying(Message):

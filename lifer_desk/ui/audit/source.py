@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 
 from lifer_desk.domain.audit_filter import AuditFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import _, format_day_time
 from lifer_desk.services import audit_review
 from lifer_desk.services.audit_review import AuditEntry
 from lifer_desk.services.context import DeskContext
-from lifer_desk.ui.text.cells import customer_line, local_time
+from lifer_desk.ui.text.cells import customer_line, day_time_cells
 from widgets.columns import Column
 from widgets.page_source import Row
 
@@ -18,7 +18,7 @@ def audit_columns() -> tuple[Column, ...]:
     """Seq, time, actor, action, entity and summary: the summary takes what 80 cells leave."""
     return (
         Column("seq", "#", width=7, justify="right"),
-        Column("ts", _("Time"), width=11),
+        Column("ts", _("Time"), width=day_time_cells()),
         Column("actor", _("Actor"), width=8),
         Column("action", _("Action"), width=20),
         Column("entity", _("Entity"), width=14),
@@ -42,7 +42,7 @@ class AuditSource:
                 entry.seq,
                 (
                     Text(str(entry.seq)),
-                    Text(local_time(entry.ts, zone)[5:16]),
+                    Text(format_day_time(entry.ts, zone)),
                     Text(entry.actor),
                     Text(entry.action),
                     Text(f"{entry.entity_type}:{entry.entity_id}"),

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Sparkline, Static
 from textual_plot import PlotWidget
 
 from lifer_desk.domain.queues import QueueName
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import dashboard
 from lifer_desk.services.dashboard import DashboardFigures
 from lifer_desk.services.queues import COUNT_CAP
@@ -29,7 +29,7 @@ from lifer_desk.ui.desk_screen import DeskScreen
 
 REFRESH_EVERY = 30.0
 # The two legal clocks (DESIGN 1), short enough for a third of 80 cells.
-_CLOCKS = {"calendar_30d": _("30 cal. days"), "working_15d": _("15 work days")}
+_CLOCKS = {"calendar_30d": N_("30 cal. days"), "working_15d": N_("15 work days")}
 
 
 def _count(value: int) -> str:
@@ -52,7 +52,7 @@ def breaches_text(figures: DashboardFigures) -> Text:
 def requests_text(figures: DashboardFigures) -> Text:
     text = Text(_("Requests     ≤3 d  late") + "\n", style="bold")
     for clock, due in figures.requests.items():
-        text.append(f"{_CLOCKS[clock]:<12}{due.due_3d:>5}")
+        text.append(f"{_(_CLOCKS[clock]):<12}{due.due_3d:>5}")
         text.append(f"{due.overdue:>6}\n", style="bold reverse" if due.overdue else "")
     return text
 
@@ -101,7 +101,7 @@ def title_text(figures: DashboardFigures | None) -> Text:
 
 
 class DashboardScreen(DeskScreen):
-    PALETTE_NAME: ClassVar[str] = _("dashboard")
+    PALETTE_NAME: ClassVar[str] = N_("dashboard")
 
     class Loaded(Message):
         def __init__(self, figures: DashboardFigures) -> None:

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from lifer_desk.domain.feedback import Mailbox, TriageAction
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import feedback
 from lifer_desk.services.feedback import FeedbackDetail
 from lifer_desk.ui.desk_screen import DeskScreen
@@ -23,7 +23,16 @@ from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
 from lifer_desk.ui.text.cells import customer_line, customer_text, local_time
 
 MAX_REASON = feedback.MAX_REASON
-HISTORY_LABELS = {"received": _("received"), **{action.value: action.label for action in TriageAction}}
+
+
+def _history_label(action: str) -> str:
+    """What happened to an item, in the agent's language: its arrival or a triage action."""
+    if action == "received":
+        return _("received")
+    try:
+        return TriageAction(action).label
+    except ValueError:
+        return action
 
 
 def detail_header(detail: FeedbackDetail, zone: object) -> Text:
@@ -49,7 +58,7 @@ def detail_header(detail: FeedbackDetail, zone: object) -> Text:
 def history_text(detail: FeedbackDetail, zone: ZoneInfo) -> Text:
     text = Text(_("History"), style="bold", end="")
     for entry in detail.history:
-        label = HISTORY_LABELS.get(entry.action, entry.action)
+        label = _history_label(entry.action)
         extra = f" {entry.detail}" if entry.detail else ""
         when = local_time(entry.at, zone)
         text.append(f"\n{when}  {entry.actor}  {label}{extra}")
@@ -67,7 +76,7 @@ def others_text(detail: FeedbackDetail) -> Text:
 
 
 class FeedbackDetailScreen(DeskScreen):
-    PALETTE_NAME: ClassVar[str] = _("feedback item")
+    PALETTE_NAME: ClassVar[str] = N_("feedback item")
     DEFAULT_CSS = """
     #feedback-header { height: auto; padding: 0 1; background: $panel; }
     #feedback-body { height: 1fr; padding: 0 1; }
@@ -75,14 +84,14 @@ class FeedbackDetailScreen(DeskScreen):
     #feedback-revealed { color: $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", _("Back"), id="feedback_item.back"),
-        Binding("r", "triage('review')", _("Reviewed"), id="feedback_item.review"),
-        Binding("t", "tag", _("Tag"), id="feedback_item.tag"),
-        Binding("T", "untag", _("Untag"), show=False, id="feedback_item.untag"),
-        Binding("x", "spam", _("Spam/not spam"), id="feedback_item.spam"),
-        Binding("c", "triage('convert')", _("To ticket"), id="feedback_item.convert"),
-        Binding("u", "triage('unconvert')", _("Undo ticket"), id="feedback_item.unconvert"),
-        Binding("v", "reveal", _("Reveal"), id="feedback_item.reveal"),
+        Binding("escape", "back", N_("Back"), id="feedback_item.back"),
+        Binding("r", "triage('review')", N_("Reviewed"), id="feedback_item.review"),
+        Binding("t", "tag", N_("Tag"), id="feedback_item.tag"),
+        Binding("T", "untag", N_("Untag"), show=False, id="feedback_item.untag"),
+        Binding("x", "spam", N_("Spam/not spam"), id="feedback_item.spam"),
+        Binding("c", "triage('convert')", N_("To ticket"), id="feedback_item.convert"),
+        Binding("u", "triage('unconvert')", N_("Undo ticket"), id="feedback_item.unconvert"),
+        Binding("v", "reveal", N_("Reveal"), id="feedback_item.reveal"),
     ]
 
     class Loaded(Message):

@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, OptionList, ProgressBar, Select
 from textual.widgets.option_list import Option
 
 from lifer_desk.domain.feedback import FeedbackChannel, FeedbackFilter, TriageAction
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import feedback
 from lifer_desk.services.feedback_bulk import BulkProgress
 from lifer_desk.ui.desk_screen import DeskModal
@@ -25,7 +25,7 @@ class FeedbackFilterDialog(FilterForm[FeedbackFilter]):
     """Tag, channel, app version, platform and date range; returns the new view (same mailbox and search)."""
 
     BINDINGS: ClassVar[list[BindingType]] = filter_bindings("feedback_filters")
-    TITLE_TEXT: ClassVar[str] = _("Feedback filters")
+    TITLE_TEXT: ClassVar[str] = N_("Feedback filters")
 
     def __init__(self, current: FeedbackFilter, tags: tuple[str, ...]) -> None:
         super().__init__()
@@ -83,7 +83,7 @@ class BulkDialog(DeskModal[TriageAction | None]):
     """The confirmation of a bulk action: how many items, and only the actions valid for every one of them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="bulk.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="bulk.cancel"),
         Binding("j", "move(1)", show=False, id="bulk.down"),
         Binding("k", "move(-1)", show=False, id="bulk.up"),
     ]
@@ -123,7 +123,7 @@ class BulkProgressDialog(DeskModal[None]):
     """Progress of a running bulk action; escape asks it to stop after the batch in hand."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", _("Stop after this batch"), id="bulk_progress.stop"),
+        Binding("escape", "stop", N_("Stop after this batch"), id="bulk_progress.stop"),
     ]
 
     def __init__(self, title: str, total: int, stop: threading.Event) -> None:

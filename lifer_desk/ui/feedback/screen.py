@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, OptionList, Static
 
 from lifer_desk.domain.feedback import FeedbackFilter, Mailbox, TriageAction
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _, format_clock
 from lifer_desk.services import feedback, feedback_sync
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.feedback_bulk import BulkProgress, BulkResult, Selection, SelectionSummary, run_bulk, summarise
@@ -40,7 +40,7 @@ POLL_EVERY = 1.0
 
 def sync_line(status: SyncStatus, zone: object) -> Text:
     def hhmm(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%H:%M")  # type: ignore[arg-type]  # a ZoneInfo
+        return format_clock(moment, zone)  # type: ignore[arg-type]  # a ZoneInfo
 
     if status.last_synced is None and status.failing_since is None:
         return Text(_("feedback not synced yet"), style="dim", no_wrap=True, end="")
@@ -69,7 +69,7 @@ FeedbackMarker = tuple[tuple[int | None, ...], SyncStatus]
 
 
 class FeedbackScreen(PolledScreen, SearchAsYouType):
-    PALETTE_NAME: ClassVar[str] = _("feedback")
+    PALETTE_NAME: ClassVar[str] = N_("feedback")
     DEFAULT_CSS = """
     #mailboxes { height: 1fr; border: none; border-right: vkey $panel; }
     #feedback-pane { width: 1fr; }
@@ -77,18 +77,18 @@ class FeedbackScreen(PolledScreen, SearchAsYouType):
     #feedback-view, #feedback-sync { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", _("Search"), id="feedback.search"),
-        Binding("f", "filters", _("Filter"), id="feedback.filters"),
-        Binding("space", "pick", _("Select"), id="feedback.pick"),
-        Binding("a", "pick_all", _("Select all matching"), id="feedback.pick_all"),
-        Binding("b", "bulk", _("Bulk"), id="feedback.bulk"),
-        Binding("r", "triage('review')", _("Reviewed"), id="feedback.review"),
-        Binding("x", "spam", _("Spam/not spam"), id="feedback.spam"),
-        Binding("t", "tag", _("Tag"), show=False, id="feedback.tag"),
-        Binding("c", "triage('convert')", _("To ticket"), show=False, id="feedback.convert"),
-        Binding("s", "sync", _("Sync now"), show=False, id="feedback.sync"),
-        Binding("tab", "switch_pane", _("Mailboxes/items"), show=False, id="feedback.switch_pane"),
-        Binding("escape", "clear", _("Clear selection/search"), show=False, id="feedback.clear"),
+        Binding("slash", "search", N_("Search"), id="feedback.search"),
+        Binding("f", "filters", N_("Filter"), id="feedback.filters"),
+        Binding("space", "pick", N_("Select"), id="feedback.pick"),
+        Binding("a", "pick_all", N_("Select all matching"), id="feedback.pick_all"),
+        Binding("b", "bulk", N_("Bulk"), id="feedback.bulk"),
+        Binding("r", "triage('review')", N_("Reviewed"), id="feedback.review"),
+        Binding("x", "spam", N_("Spam/not spam"), id="feedback.spam"),
+        Binding("t", "tag", N_("Tag"), show=False, id="feedback.tag"),
+        Binding("c", "triage('convert')", N_("To ticket"), show=False, id="feedback.convert"),
+        Binding("s", "sync", N_("Sync now"), show=False, id="feedback.sync"),
+        Binding("tab", "switch_pane", N_("Mailboxes/items"), show=False, id="feedback.switch_pane"),
+        Binding("escape", "clear", N_("Clear selection/search"), show=False, id="feedback.clear"),
     ]
 
     SEARCH_BOX: ClassVar[str] = "feedback-search"

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, TextArea
 
 from lifer_desk.domain.tickets import Channel, Priority
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import ticket_create
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.ticket_create import TicketForm
@@ -24,10 +24,10 @@ from lifer_desk.ui.still_inputs import StillInput, StillTextArea
 from lifer_desk.ui.text.labels import CATEGORY_LABELS, PRIORITY_LABELS
 
 CHANNEL_LABELS = {
-    Channel.PHONE: _("phone"),
-    Channel.EMAIL: _("email"),
-    Channel.WEB: _("web"),
-    Channel.APP: _("app"),
+    Channel.PHONE: N_("phone"),
+    Channel.EMAIL: N_("email"),
+    Channel.WEB: N_("web"),
+    Channel.APP: N_("app"),
 }
 
 
@@ -35,8 +35,8 @@ class CreateTicketDialog(DeskModal[TicketDetail | None]):
     """Returns the ticket opened, or None when cancelled. What was typed stays in the form after a refusal."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "create", _("Create"), id="create_ticket.create"),
-        Binding("escape", "cancel", _("Cancel"), id="create_ticket.cancel"),
+        Binding("ctrl+s", "create", N_("Create"), id="create_ticket.create"),
+        Binding("escape", "cancel", N_("Cancel"), id="create_ticket.cancel"),
     ]
 
     AUTO_FOCUS = "#new-requester"
@@ -51,7 +51,7 @@ class CreateTicketDialog(DeskModal[TicketDetail | None]):
             yield Label(_("New ticket (phone call, walk-in)"), classes="dialog-title", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(_("channel"), classes="verify-label", markup=False)
-                channels = [(label, channel.value) for channel, label in CHANNEL_LABELS.items()]
+                channels = [(_(label), channel.value) for channel, label in CHANNEL_LABELS.items()]
                 yield Select(channels, value=Channel.PHONE.value, allow_blank=False, id="new-channel", compact=True)
             for name, label, placeholder in (
                 ("requester", _("contact"), _("email, username or phone number")),
@@ -64,11 +64,11 @@ class CreateTicketDialog(DeskModal[TicketDetail | None]):
             yield StillTextArea(id="new-body", soft_wrap=True, show_line_numbers=False, compact=True)
             with Horizontal(classes="field-row"):
                 yield Label(_("category"), classes="verify-label", markup=False)
-                categories = [(label, category.value) for category, label in CATEGORY_LABELS.items()]
+                categories = [(_(label), category.value) for category, label in CATEGORY_LABELS.items()]
                 yield Select(categories, prompt=_("choose"), id="new-category", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label(_("priority"), classes="verify-label", markup=False)
-                priorities = [(label, priority.value) for priority, label in PRIORITY_LABELS.items()]
+                priorities = [(_(label), priority.value) for priority, label in PRIORITY_LABELS.items()]
                 yield Select(
                     priorities, value=Priority.NORMAL.value, allow_blank=False, id="new-priority", compact=True
                 )

@@ -10,7 +10,7 @@ from textual.binding import BindingType
 from textual.widgets import Input, Select
 
 from lifer_desk.domain.queues import QueueFilter
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import queues
 from lifer_desk.ui.dialogs import FilterForm, filter_bindings
 from lifer_desk.ui.still_inputs import StillInput
@@ -29,7 +29,7 @@ class FilterDialog(FilterForm[QueueFilter]):
     """Returns the filter for `services.queues.queue_query`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = filter_bindings("filters")
-    TITLE_TEXT: ClassVar[str] = _("Filters")
+    TITLE_TEXT: ClassVar[str] = N_("Filters")
 
     def __init__(self, current: QueueFilter) -> None:
         super().__init__()
@@ -41,7 +41,7 @@ class FilterDialog(FilterForm[QueueFilter]):
         for name, choices in _CHOICES.items():
             value = chosen[name]
             yield Select(
-                [(label, choice.value) for choice, label in choices.items()],
+                [(_(label), choice.value) for choice, label in choices.items()],
                 prompt=_("any {name}").format(name=_(name)),
                 value=Select.NULL if value is None else value.value,
                 id=f"filter-{name}",

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 from lifer_desk.domain.search_text import lookup_of
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import tickets
 from lifer_desk.services.errors import NotFound
 from lifer_desk.services.ticket_views import TicketDetail
@@ -25,7 +25,7 @@ class GoToDialog(DeskModal[TicketDetail | None]):
     """Returns the ticket whose number was typed ("3913" or "#3913"), once it is known to exist, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), id="go_to.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="go_to.cancel"),
     ]
 
     AUTO_FOCUS = "#ticket-number"

@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from lifer_desk.domain.queues import QueueName
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.queues import COUNT_CAP
 
 
@@ -36,7 +36,7 @@ def count_label(count: int | None) -> str:
 
 
 # Shorter names for the queues whose full name does not fit the list, which would cut it ("Due in 24…").
-_SHORT_LABELS = {QueueName.DUE_24H.value: _("Due 24 h"), QueueName.PENDING.value: _("Pending")}
+_SHORT_LABELS = {QueueName.DUE_24H.value: N_("Due 24 h"), QueueName.PENDING.value: N_("Pending")}
 
 # Label cells in the wide and the narrow layout; the count column ("9999+" and a space) is the same in both.
 WIDE_LABEL_CELLS = 12
@@ -68,7 +68,7 @@ class QueueList(OptionList, Generic[Q]):
         # One line each: the label cut to fit, the count right-aligned, so counts line up in a column.
         label = queue.label
         if cell_len(label) > self._label_cells:
-            label = _SHORT_LABELS.get(queue.value, label)
+            label = _(_SHORT_LABELS[queue.value]) if queue.value in _SHORT_LABELS else label
         prompt = Text(label, end="")
         prompt.truncate(self._label_cells, overflow="ellipsis", pad=True)
         prompt.append(count_label(count).rjust(COUNT_CELLS), style="bold")

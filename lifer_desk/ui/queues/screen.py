@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 
 from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.sla import countdown_minute
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
@@ -48,19 +48,19 @@ def filters_text(filters: QueueFilter) -> str:
 
 class QueuesScreen(PolledScreen, SearchAsYouType):
     # Names this mode's commands in the palette ("queues: Search").
-    PALETTE_NAME: ClassVar[str] = _("queues")
+    PALETTE_NAME: ClassVar[str] = N_("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", _("Search"), id="queues.search"),
-        Binding("f", "filters", _("Filter"), id="queues.filters"),
-        Binding("o", "sort", _("Sort"), id="queues.sort"),
-        Binding("O", "reverse", _("Reverse"), show=False, id="queues.reverse"),
-        Binding("n", "next_ticket", _("Next unclaimed"), id="queues.next"),
-        Binding("N", "create_ticket", _("New ticket"), show=False, id="queues.create"),
+        Binding("slash", "search", N_("Search"), id="queues.search"),
+        Binding("f", "filters", N_("Filter"), id="queues.filters"),
+        Binding("o", "sort", N_("Sort"), id="queues.sort"),
+        Binding("O", "reverse", N_("Reverse"), show=False, id="queues.reverse"),
+        Binding("n", "next_ticket", N_("Next unclaimed"), id="queues.next"),
+        Binding("N", "create_ticket", N_("New ticket"), show=False, id="queues.create"),
         # Priority, so that the focus moves as the key arrives: keys typed just after it (fast, or bunched up by
         # SSH) then go to the pane it moved to, not into the search box (see `DeskModal`).
-        Binding("tab", "switch_pane", _("Queues/tickets"), show=False, priority=True, id="queues.switch_pane"),
-        Binding("b", "toggle_queue_list", _("Hide/show queue list"), show=False, id="queues.toggle_list"),
-        Binding("escape", "clear_search", _("Clear search"), show=False, id="queues.clear_search"),
+        Binding("tab", "switch_pane", N_("Queues/tickets"), show=False, priority=True, id="queues.switch_pane"),
+        Binding("b", "toggle_queue_list", N_("Hide/show queue list"), show=False, id="queues.toggle_list"),
+        Binding("escape", "clear_search", N_("Clear search"), show=False, id="queues.clear_search"),
     ]
 
     class CountsLoaded(Message):

@@ -10,42 +10,45 @@ from rich.text import Text
 
 from lifer_desk.domain.queues import PageKey, QueueFilter, QueueName, SortKey
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.queues import QueueQuery
 from lifer_desk.services.ticket_views import TicketRow
-from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, paused_countdown, short_time
+from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, day_time_cells, paused_countdown, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
 from widgets.page_source import Row
 from widgets.virtual_table import VirtualTable
 
+# The countdown column: "-2d13h", and a Chinese countdown shortened to fit (`cells.countdown`).
+SLA_CELLS = 7
+
 # Four-cell abbreviations for the narrower column sets; the full labels are in the ticket view.
 _SHORT_PRIORITY = {
-    Priority.URGENT: _("urg"),
-    Priority.HIGH: _("high"),
-    Priority.NORMAL: _("norm"),
-    Priority.LOW: _("low"),
+    Priority.URGENT: N_("urg"),
+    Priority.HIGH: N_("high"),
+    Priority.NORMAL: N_("norm"),
+    Priority.LOW: N_("low"),
 }
 _SHORT_STATUS = {
-    TicketStatus.NEW: _("new"),
-    TicketStatus.OPEN: _("open"),
-    TicketStatus.PENDING_CUSTOMER: _("pend"),
-    TicketStatus.RESOLVED: _("done"),
-    TicketStatus.CLOSED: _("shut"),
+    TicketStatus.NEW: N_("new"),
+    TicketStatus.OPEN: N_("open"),
+    TicketStatus.PENDING_CUSTOMER: N_("pend"),
+    TicketStatus.RESOLVED: N_("done"),
+    TicketStatus.CLOSED: N_("shut"),
 }
 _SHORT_CATEGORY = {
-    Category.ACCOUNT_RECOVERY: _("recv"),
-    Category.DELETION: _("del"),
-    Category.CORRECTION: _("corr"),
-    Category.MINOR_DATA: _("minr"),
-    Category.IMAGE_DELETION: _("img"),
-    Category.PAYMENT: _("pay"),
-    Category.PRIVACY_QUESTION: _("priv"),
-    Category.COMPLAINT: _("cmpl"),
-    Category.FEEDBACK: _("fdbk"),
-    Category.OTHER: _("othr"),
+    Category.ACCOUNT_RECOVERY: N_("recv"),
+    Category.DELETION: N_("del"),
+    Category.CORRECTION: N_("corr"),
+    Category.MINOR_DATA: N_("minr"),
+    Category.IMAGE_DELETION: N_("img"),
+    Category.PAYMENT: N_("pay"),
+    Category.PRIVACY_QUESTION: N_("priv"),
+    Category.COMPLAINT: N_("cmpl"),
+    Category.FEEDBACK: N_("fdbk"),
+    Category.OTHER: N_("othr"),
 }
 
 
@@ -73,14 +76,14 @@ def queue_columns() -> tuple[Column, ...]:
     return (
         Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
         Column(SortKey.PRIORITY.value, _("Pri"), width=6, sortable=True, cell=Cell.PRIORITY),
-        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
+        Column(SortKey.DUE.value, _("SLA"), width=SLA_CELLS, justify="right", sortable=True, cell=Cell.DUE),
         Column("status", _("Status"), width=8, cell=Cell.STATUS),
         # At least 30 cells, or the abbreviated set is used: at 120 columns this set left the subject 17.
         Column("subject", _("Subject"), min_width=30, ratio=3, cell=Cell.SUBJECT),
         Column("requester", _("Requester"), width=14, cell=Cell.REQUESTER),
         Column("assignee", _("Agent"), width=8, cell=Cell.ASSIGNEE),
         Column("category", _("Category"), width=10, cell=Cell.CATEGORY),
-        Column(SortKey.UPDATED.value, _("Updated"), width=11, sortable=True, cell=Cell.UPDATED),
+        Column(SortKey.UPDATED.value, _("Updated"), width=day_time_cells(), sortable=True, cell=Cell.UPDATED),
     )
 
 
@@ -89,7 +92,7 @@ def compact_queue_columns() -> tuple[Column, ...]:
     return (
         Column(SortKey.ID.value, "#", width=7, justify="right", sortable=True, cell=Cell.ID),
         Column(SortKey.PRIORITY.value, _("Pr"), width=4, sortable=True, cell=Cell.PRIORITY_SHORT),
-        Column(SortKey.DUE.value, _("SLA"), width=7, justify="right", sortable=True, cell=Cell.DUE),
+        Column(SortKey.DUE.value, _("SLA"), width=SLA_CELLS, justify="right", sortable=True, cell=Cell.DUE),
         Column("status", _("St"), width=4, cell=Cell.STATUS_SHORT),
         Column("category", _("Cat"), width=4, cell=Cell.CATEGORY_SHORT),
         Column("subject", _("Subject"), min_width=12, cell=Cell.SUBJECT),
@@ -164,17 +167,17 @@ class QueueSource:
         cells = (
             Text(str(ticket.id)),
             Text(priority_label(ticket.priority)),
-            paused_countdown() if ticket.sla_paused else countdown(ticket.resolution_due, now),
+            paused_countdown() if ticket.sla_paused else countdown(ticket.resolution_due, now, SLA_CELLS),
             Text(status_label(ticket.status)),
             customer_line(ticket.subject),
             customer_line(ticket.requester_masked),
             Text(ticket.assignee or "—"),
             Text(category_label(ticket.category)),
             Text(short_time(ticket.updated_at, now, zone)),
-            Text(_SHORT_PRIORITY[Priority(ticket.priority)]),
-            Text(_SHORT_STATUS[TicketStatus(ticket.status)]),
+            Text(_(_SHORT_PRIORITY[Priority(ticket.priority)])),
+            Text(_(_SHORT_STATUS[TicketStatus(ticket.status)])),
             Text(day_or_time(ticket.updated_at, now, zone)),
-            Text(_SHORT_CATEGORY[Category(ticket.category)]),
+            Text(_(_SHORT_CATEGORY[Category(ticket.category)])),
         )
         return Row(ticket.id, key, cells)
 

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import request_queues, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
@@ -42,16 +42,16 @@ class RequestDetailScreen(DeskScreen):
         padding: 0 1;
     }
     """
-    PALETTE_NAME: ClassVar[str] = _("request")
+    PALETTE_NAME: ClassVar[str] = N_("request")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", _("Back"), id="request.back"),
-        Binding("enter", "open_ticket", _("Open ticket"), id="request.open_ticket"),
-        Binding("a", "approve", _("Approve"), id="request.approve"),
-        Binding("x", "reject", _("Reject"), id="request.reject"),
-        Binding("c", "cancel", _("Cancel request"), id="request.cancel"),
-        Binding("r", "retry", _("Retry"), id="request.retry"),
-        Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="request.scroll_down"),
-        Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="request.scroll_up"),
+        Binding("escape", "back", N_("Back"), id="request.back"),
+        Binding("enter", "open_ticket", N_("Open ticket"), id="request.open_ticket"),
+        Binding("a", "approve", N_("Approve"), id="request.approve"),
+        Binding("x", "reject", N_("Reject"), id="request.reject"),
+        Binding("c", "cancel", N_("Cancel request"), id="request.cancel"),
+        Binding("r", "retry", N_("Retry"), id="request.retry"),
+        Binding("j,down", "scroll(1)", N_("Scroll down"), show=False, id="request.scroll_down"),
+        Binding("k,up", "scroll(-1)", N_("Scroll up"), show=False, id="request.scroll_up"),
     ]
 
     class Loaded(Message):
@@ -99,7 +99,9 @@ class RequestDetailScreen(DeskScreen):
             # Said here, on the request it concerns, with the request as it is now.
             notice = Text(str(refusal), style="bold yellow", end="")
         else:
-            notice = Text(_("Request #{id} is now {state}").format(id=done.id, state=STATE_LABELS[done.state]), end="")
+            notice = Text(
+                _("Request #{id} is now {state}").format(id=done.id, state=_(STATE_LABELS[done.state])), end=""
+            )
         self.post_message(self.Loaded(request_queues.detail(self.ctx, self.request_id), notice))
 
     # Handlers ---------------------------------------------------------------------------------------------

@@ -10,42 +10,43 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from lifer_desk.domain.identity import field_label
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.domain.tickets import Priority
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _, format_units
 from lifer_desk.services.request_queues import RequestScreenDetail
 from lifer_desk.services.request_views import RequestView
 from lifer_desk.ui.text.cells import customer_line, customer_text, local_time
 
 STATE_LABELS = {
-    RequestState.DRAFT: _("draft"),
-    RequestState.AWAITING_VERIFICATION: _("verify"),
-    RequestState.AWAITING_APPROVAL: _("approve"),
-    RequestState.APPROVED: _("approved"),
-    RequestState.EXECUTING: _("running"),
-    RequestState.COMPLETED: _("done"),
-    RequestState.REJECTED: _("rejected"),
-    RequestState.FAILED: _("FAILED"),
-    RequestState.EXPIRED: _("expired"),
-    RequestState.CANCELLED: _("cancelled"),
+    RequestState.DRAFT: N_("draft"),
+    RequestState.AWAITING_VERIFICATION: N_("verify"),
+    RequestState.AWAITING_APPROVAL: N_("approve"),
+    RequestState.APPROVED: N_("approved"),
+    RequestState.EXECUTING: N_("running"),
+    RequestState.COMPLETED: N_("done"),
+    RequestState.REJECTED: N_("rejected"),
+    RequestState.FAILED: N_("FAILED"),
+    RequestState.EXPIRED: N_("expired"),
+    RequestState.CANCELLED: N_("cancelled"),
 }
 _STATE_STYLES = {RequestState.FAILED: "bold red", RequestState.AWAITING_APPROVAL: "bold", RequestState.COMPLETED: "dim"}
 
-KIND_LABELS = {RequestKind.DELETE: _("delete"), RequestKind.CORRECT: _("correct")}
+KIND_LABELS = {RequestKind.DELETE: N_("delete"), RequestKind.CORRECT: N_("correct")}
 SCOPE_LABELS = {
-    DeletionScope.ACCOUNT: _("the whole account (images, diary and payment links too)"),
-    DeletionScope.IMAGES: _("selected images only"),
-    DeletionScope.DIARY: _("the diary"),
-    DeletionScope.PAYMENT_LINKS: _("payment links"),
+    DeletionScope.ACCOUNT: N_("the whole account (images, diary and payment links too)"),
+    DeletionScope.IMAGES: N_("selected images only"),
+    DeletionScope.DIARY: N_("the diary"),
+    DeletionScope.PAYMENT_LINKS: N_("payment links"),
 }
 _SHORT_SCOPES = {
-    DeletionScope.ACCOUNT: _("account"),
-    DeletionScope.IMAGES: _("images"),
-    DeletionScope.DIARY: _("diary"),
-    DeletionScope.PAYMENT_LINKS: _("payment"),
+    DeletionScope.ACCOUNT: N_("account"),
+    DeletionScope.IMAGES: N_("images"),
+    DeletionScope.DIARY: N_("diary"),
+    DeletionScope.PAYMENT_LINKS: N_("payment"),
 }
 OVERDUE_MARK = "!"
 _OPEN_CLOCKS = frozenset(
@@ -60,17 +61,17 @@ _OPEN_CLOCKS = frozenset(
 
 
 def state_text(state: RequestState) -> Text:
-    return Text(STATE_LABELS[state], style=_STATE_STYLES.get(state, ""), end="")
+    return Text(_(STATE_LABELS[state]), style=_STATE_STYLES.get(state, ""), end="")
 
 
 def what_text(request: RequestView) -> Text:
     """The kind and what it touches: "delete account", "correct email, birthday"."""
-    text = Text(KIND_LABELS[request.kind], end="")
+    text = Text(_(KIND_LABELS[request.kind]), end="")
     payload = request.payload
     if payload is None:
         text.append(" " + _("(unreadable payload)"), style="bold red")
     elif payload.scope is not None:
-        text.append(" " + _SHORT_SCOPES[payload.scope])
+        text.append(" " + _(_SHORT_SCOPES[payload.scope]))
     else:
         text.append(" " + ", ".join(field_label(name) for name in sorted(payload.changes)))
     return text
@@ -97,13 +98,18 @@ def days_left(due: datetime | None, now: datetime, *, running: bool) -> Text:
     days = math.floor((due - now) / timedelta(days=1))
     if due <= now:
         # Past due is always at least a day late, so that the sign shows at once.
-        return Text(f"{OVERDUE_MARK}{min(days, -1)}d", style="bold red reverse", end="")
-    return Text(f"{days}d", style="yellow" if days < 3 else "", end="")
+        return Text(f"{OVERDUE_MARK}-{format_units(max(-days, 1), 'day')}", style="bold red reverse", end="")
+    return Text(format_units(days, "day"), style="yellow" if days < 3 else "", end="")
+
+
+def days_cells() -> int:
+    """How wide a column of `days_left` must be in the agent's language: "!-99d" is 5 cells, "!-99天" 6."""
+    return cell_len(f"{OVERDUE_MARK}-{format_units(99, 'day')}")
 
 
 def age_text(created: datetime, now: datetime) -> Text:
     hours = max(0, math.floor((now - created) / timedelta(hours=1)))
-    return Text(f"{hours // 24}d" if hours >= 48 else f"{hours}h", end="")
+    return Text(format_units(hours // 24, "day") if hours >= 48 else format_units(hours, "hour"), end="")
 
 
 def clocks_running(request: RequestView) -> bool:
@@ -154,7 +160,7 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     lines.append(account)
     payload = request.payload
     if payload is not None and payload.scope is not None:
-        lines.append(Text(_("scope: {scope}").format(scope=SCOPE_LABELS[payload.scope])))
+        lines.append(Text(_("scope: {scope}").format(scope=_(SCOPE_LABELS[payload.scope]))))
         for image_id in payload.image_ids:
             image = Text("  " + _("image "), end="")
             image.append_text(customer_line(image_id))

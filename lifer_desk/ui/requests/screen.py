@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _, format_clock
 from lifer_desk.services import outbox, request_queues
 from lifer_desk.services.outbox import DeliveryHealth
 from lifer_desk.services.request_queues import RequestQueue
@@ -41,9 +41,9 @@ class RequestsScreen(PolledScreen):
         &.-empty { display: none; }
     }
     """
-    PALETTE_NAME: ClassVar[str] = _("requests")
+    PALETTE_NAME: ClassVar[str] = N_("requests")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "switch_pane", _("Queues/requests"), show=False, id="requests.switch_pane"),
+        Binding("tab", "switch_pane", N_("Queues/requests"), show=False, id="requests.switch_pane"),
     ]
 
     class HealthLoaded(Message):
@@ -133,7 +133,7 @@ class RequestsScreen(PolledScreen):
         if failing is None:
             status.update("")
         else:
-            since = failing.astimezone(self.ctx.settings.timezone).strftime("%H:%M")
+            since = format_clock(failing, self.ctx.settings.timezone)
             line = Text(_("⚠ admin API failing since {at}").format(at=since), style="bold reverse", end="")
             line.append(_(" · {n:,} waiting; work resumes by itself").format(n=message.health.pending))
             status.update(line)

@@ -17,6 +17,7 @@ from lifer_desk.ui.requests.parts import (
     account_cell,
     age_text,
     clocks_running,
+    days_cells,
     days_left,
     overdue,
     state_text,
@@ -49,8 +50,8 @@ def request_columns() -> tuple[Column, ...]:
         Column("ticket", _("Ticket"), width=6, justify="right", cell=Cell.TICKET),
         Column("raised_by", _("Raised by"), width=9, cell=Cell.RAISED_BY),
         Column("age", _("Age"), width=4, justify="right", cell=Cell.AGE),
-        Column("reply_due", _("30d"), width=5, justify="right", cell=Cell.REPLY_DUE),
-        Column("delete_due", _("15wd"), width=5, justify="right", cell=Cell.DELETE_DUE),
+        Column("reply_due", _("30d"), width=days_cells(), justify="right", cell=Cell.REPLY_DUE),
+        Column("delete_due", _("15wd"), width=days_cells(), justify="right", cell=Cell.DELETE_DUE),
     )
 
 
@@ -64,8 +65,8 @@ def narrow_request_columns() -> tuple[Column, ...]:
         Column("account", _("Acct"), width=6, cell=Cell.ACCOUNT),
         Column("ticket", _("Tkt"), width=5, justify="right", cell=Cell.TICKET),
         Column("raised_by", _("By"), width=6, cell=Cell.RAISED_BY),
-        Column("reply_due", _("30d"), width=5, justify="right", cell=Cell.REPLY_DUE),
-        Column("delete_due", _("15wd"), width=5, justify="right", cell=Cell.DELETE_DUE),
+        Column("reply_due", _("30d"), width=days_cells(), justify="right", cell=Cell.REPLY_DUE),
+        Column("delete_due", _("15wd"), width=days_cells(), justify="right", cell=Cell.DELETE_DUE),
     )
 
 

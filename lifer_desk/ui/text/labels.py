@@ -1,46 +1,49 @@
-"""Short display names for ticket vocabulary, so table columns stay narrow and translatable."""
+"""Short display names for ticket vocabulary, so table columns stay narrow and translatable.
+
+The tables hold msgids (`N_`): whoever shows one translates it, in the language of the session showing it.
+"""
 
 from __future__ import annotations
 
 from lifer_desk.domain.tickets import Category, Priority, TicketStatus
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 
 STATUS_LABELS = {
-    TicketStatus.NEW: _("new"),
-    TicketStatus.OPEN: _("open"),
-    TicketStatus.PENDING_CUSTOMER: _("pending"),
-    TicketStatus.RESOLVED: _("resolved"),
-    TicketStatus.CLOSED: _("closed"),
+    TicketStatus.NEW: N_("new"),
+    TicketStatus.OPEN: N_("open"),
+    TicketStatus.PENDING_CUSTOMER: N_("pending"),
+    TicketStatus.RESOLVED: N_("resolved"),
+    TicketStatus.CLOSED: N_("closed"),
 }
 
 PRIORITY_LABELS = {
-    Priority.URGENT: _("urgent"),
-    Priority.HIGH: _("high"),
-    Priority.NORMAL: _("normal"),
-    Priority.LOW: _("low"),
+    Priority.URGENT: N_("urgent"),
+    Priority.HIGH: N_("high"),
+    Priority.NORMAL: N_("normal"),
+    Priority.LOW: N_("low"),
 }
 
 CATEGORY_LABELS = {
-    Category.ACCOUNT_RECOVERY: _("recovery"),
-    Category.DELETION: _("deletion"),
-    Category.CORRECTION: _("correction"),
-    Category.MINOR_DATA: _("minors"),
-    Category.IMAGE_DELETION: _("images"),
-    Category.PAYMENT: _("payment"),
-    Category.PRIVACY_QUESTION: _("privacy"),
-    Category.COMPLAINT: _("complaint"),
-    Category.FEEDBACK: _("feedback"),
-    Category.OTHER: _("other"),
+    Category.ACCOUNT_RECOVERY: N_("recovery"),
+    Category.DELETION: N_("deletion"),
+    Category.CORRECTION: N_("correction"),
+    Category.MINOR_DATA: N_("minors"),
+    Category.IMAGE_DELETION: N_("images"),
+    Category.PAYMENT: N_("payment"),
+    Category.PRIVACY_QUESTION: N_("privacy"),
+    Category.COMPLAINT: N_("complaint"),
+    Category.FEEDBACK: N_("feedback"),
+    Category.OTHER: N_("other"),
 }
 
 
 def status_label(value: str) -> str:
-    return STATUS_LABELS.get(TicketStatus(value), value)
+    return _(STATUS_LABELS[TicketStatus(value)])
 
 
 def priority_label(value: str) -> str:
-    return PRIORITY_LABELS.get(Priority(value), value)
+    return _(PRIORITY_LABELS[Priority(value)])
 
 
 def category_label(value: str) -> str:
-    return CATEGORY_LABELS.get(Category(value), value)
+    return _(CATEGORY_LABELS[Category(value)])

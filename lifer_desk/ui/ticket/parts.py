@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.history import RequesterHistory
 from lifer_desk.services.ticket_views import THREAD_WINDOW, EventView, ThreadWindow, TicketDetail
 from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
@@ -132,16 +132,21 @@ def history_text(history: RequesterHistory) -> Text | None:
 
 
 _KIND_TITLES = {
-    EventKind.INBOUND: _("from customer"),
-    EventKind.REPLY: _("reply"),
-    EventKind.NOTE: _("internal note"),
-    EventKind.STATUS: _("status"),
-    EventKind.FIELD: _("changed"),
-    EventKind.DELIVERY: _("delivery failed"),
+    EventKind.INBOUND: N_("from customer"),
+    EventKind.REPLY: N_("reply"),
+    EventKind.NOTE: N_("internal note"),
+    EventKind.STATUS: N_("status"),
+    EventKind.FIELD: N_("changed"),
+    EventKind.DELIVERY: N_("delivery failed"),
 }
 
 
-_FIELD_NAMES = {"status": _("status"), "priority": _("priority"), "category": _("category"), "account": _("account")}
+_FIELD_NAMES = {
+    "status": N_("status"),
+    "priority": N_("priority"),
+    "category": N_("category"),
+    "account": N_("account"),
+}
 _VALUE_LABELS = {"status": status_label, "priority": priority_label, "category": category_label}
 
 
@@ -154,7 +159,7 @@ def _change_text(event: EventView) -> str:
     def shown(value: str | None) -> str:
         return label(value) if value else "—"
 
-    return f"{_FIELD_NAMES.get(field, field)} {shown(meta.get('from'))} → {shown(meta.get('to'))}"
+    return f"{_(_FIELD_NAMES.get(field, field))} {shown(meta.get('from'))} → {shown(meta.get('to'))}"
 
 
 # Opening a ticket lays out only the services' thread window (`ThreadWindow`): the newest events, each body cut
@@ -195,7 +200,7 @@ class EventItem(Static):
 
     def compose(self) -> ComposeResult:
         event = self._event
-        title = Text(_KIND_TITLES.get(EventKind(event.kind), event.kind), style="bold", end="")
+        title = Text(_(_KIND_TITLES.get(EventKind(event.kind), event.kind)), style="bold", end="")
         title.append(" · ")
         title.append_text(customer_line(event.author))
         title.append(f" · {self._when}", style="dim")

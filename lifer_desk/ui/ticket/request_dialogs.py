@@ -25,7 +25,7 @@ from lifer_desk.admin_api import AdminApiError
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.identity import Field, field_label
 from lifer_desk.domain.requests import DeletionScope
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import request_preview
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.request_preview import AccountState, CorrectionPreview, DeletionPreview
@@ -118,8 +118,8 @@ class DeletionDialog(_RequestDialog):
     DeletionDialog .-empty { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", _("Raise request"), id="deletion.submit"),
-        Binding("escape", "close", _("Cancel"), id="deletion.close"),
+        Binding("ctrl+s", "submit", N_("Raise request"), id="deletion.submit"),
+        Binding("escape", "close", N_("Cancel"), id="deletion.close"),
     ]
 
     class Previewed(Message):
@@ -138,7 +138,7 @@ class DeletionDialog(_RequestDialog):
                 _("Deletion request · ticket #{id}").format(id=self.ticket_id), classes="dialog-title", markup=False
             )
             yield Static(Text(_("Reading the account…"), style="dim"), id="request-account", markup=False)
-            yield OptionList(*(Option(SCOPE_LABELS[scope], id=scope.value) for scope in DeletionScope), id="scope")
+            yield OptionList(*(Option(_(SCOPE_LABELS[scope]), id=scope.value) for scope in DeletionScope), id="scope")
             yield SelectionList[str](id="images", classes="-empty")
             yield Static("", id="request-preview", markup=False)
             yield Static("", id="request-problem", classes="-empty", markup=False)
@@ -239,8 +239,8 @@ class CorrectionDialog(_RequestDialog):
     CorrectionDialog .-empty { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", _("Raise request"), id="correction.submit"),
-        Binding("escape", "close", _("Cancel"), id="correction.close"),
+        Binding("ctrl+s", "submit", N_("Raise request"), id="correction.submit"),
+        Binding("escape", "close", N_("Cancel"), id="correction.close"),
     ]
 
     TYPED: ClassVar[tuple[Field, ...]] = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
@@ -267,7 +267,12 @@ class CorrectionDialog(_RequestDialog):
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
-                yield Select(GENDER_CHOICES, prompt=_("unchanged"), id="new-gender", compact=True)
+                yield Select(
+                    [(_(label), value) for label, value in GENDER_CHOICES],
+                    prompt=_("unchanged"),
+                    id="new-gender",
+                    compact=True,
+                )
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="request-preview", markup=False)
             yield Static("", id="request-problem", classes="-empty", markup=False)
@@ -362,4 +367,4 @@ class CorrectionDialog(_RequestDialog):
 
 def raised_notice(request: RequestView) -> str:
     """What the agent is told once a request is raised: its number and where it stands."""
-    return _("Request #{id} raised: {state}").format(id=request.id, state=STATE_LABELS[request.state])
+    return _("Request #{id} raised: {state}").format(id=request.id, state=_(STATE_LABELS[request.state]))

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import accounts, changes, drafts, history, macros, mail_link_offer, tickets, verification
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
@@ -57,7 +57,7 @@ COMPACT_FOOTER_BELOW = 100
 Change = Callable[[DeskContext, TicketDetail], TicketDetail]
 Send = Callable[[DeskContext, TicketDetail, str], TicketDetail]
 
-_WRITE_TITLES = {EventKind.REPLY: _("Reply to the customer"), EventKind.NOTE: _("Internal note (never sent)")}
+_WRITE_TITLES = {EventKind.REPLY: N_("Reply to the customer"), EventKind.NOTE: N_("Internal note (never sent)")}
 _SENDERS: dict[EventKind, Send] = {
     EventKind.REPLY: lambda ctx, seen, body: tickets.reply(ctx, seen, body),
     EventKind.NOTE: lambda ctx, seen, body: tickets.add_note(ctx, seen.id, body),
@@ -80,26 +80,26 @@ def macro_label(macro: MacroView) -> str:
 
 
 class TicketScreen(DeskScreen):
-    PALETTE_NAME: ClassVar[str] = _("ticket")
+    PALETTE_NAME: ClassVar[str] = N_("ticket")
     # Most used first: the footer shows as many as 80 columns hold, in this order; help (`?`) lists them all.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reply", _("Reply"), id="ticket.reply"),
-        Binding("i", "note", _("Note"), id="ticket.note"),
-        Binding("c", "claim", _("Claim"), id="ticket.claim"),
-        Binding("s", "status", _("Status"), id="ticket.status"),
-        Binding("v", "verify", _("Verify"), tooltip=_("Verify identity"), id="ticket.verify"),
-        Binding("n", "next_ticket", _("Next"), id="ticket.next"),
-        Binding("escape", "back", _("Back"), id="ticket.back"),
-        Binding("p", "priority", _("Priority"), show=False, id="ticket.priority"),
-        Binding("g", "category", _("Category"), show=False, id="ticket.category"),
-        Binding("l", "link", _("Link account"), show=False, id="ticket.link"),
-        Binding("d", "deletion", _("Deletion request"), show=False, id="ticket.deletion"),
-        Binding("e", "correction", _("Correction request"), show=False, id="ticket.correction"),
-        Binding("m", "macro", _("Macro"), show=False, id="ticket.macro"),
-        Binding("h", "history", _("Requester history"), show=False, id="ticket.history"),
-        Binding("t", "more", _("Show more of the thread"), show=False, id="ticket.more"),
-        Binding("j,down", "scroll(1)", _("Scroll down"), show=False, id="ticket.scroll_down"),
-        Binding("k,up", "scroll(-1)", _("Scroll up"), show=False, id="ticket.scroll_up"),
+        Binding("r", "reply", N_("Reply"), id="ticket.reply"),
+        Binding("i", "note", N_("Note"), id="ticket.note"),
+        Binding("c", "claim", N_("Claim"), id="ticket.claim"),
+        Binding("s", "status", N_("Status"), id="ticket.status"),
+        Binding("v", "verify", N_("Verify"), tooltip=N_("Verify identity"), id="ticket.verify"),
+        Binding("n", "next_ticket", N_("Next"), id="ticket.next"),
+        Binding("escape", "back", N_("Back"), id="ticket.back"),
+        Binding("p", "priority", N_("Priority"), show=False, id="ticket.priority"),
+        Binding("g", "category", N_("Category"), show=False, id="ticket.category"),
+        Binding("l", "link", N_("Link account"), show=False, id="ticket.link"),
+        Binding("d", "deletion", N_("Deletion request"), show=False, id="ticket.deletion"),
+        Binding("e", "correction", N_("Correction request"), show=False, id="ticket.correction"),
+        Binding("m", "macro", N_("Macro"), show=False, id="ticket.macro"),
+        Binding("h", "history", N_("Requester history"), show=False, id="ticket.history"),
+        Binding("t", "more", N_("Show more of the thread"), show=False, id="ticket.more"),
+        Binding("j,down", "scroll(1)", N_("Scroll down"), show=False, id="ticket.scroll_down"),
+        Binding("k,up", "scroll(-1)", N_("Scroll up"), show=False, id="ticket.scroll_up"),
     ]
 
     class Loaded(Message):
@@ -507,7 +507,7 @@ class TicketScreen(DeskScreen):
 
                 self._change(save_and_send, seen)
 
-        self.app.push_screen(TextDialog(_WRITE_TITLES[kind], text, keep=keep), written)
+        self.app.push_screen(TextDialog(_(_WRITE_TITLES[kind]), text, keep=keep), written)
 
     def _remember(self, kind: EventKind, body: str) -> None:
         if body.strip():
@@ -523,17 +523,17 @@ class TicketScreen(DeskScreen):
     def action_status(self) -> None:
         if (seen := self._seen()) is None:
             return
-        choices = [(STATUS_LABELS[s], s.value) for s in TicketStatus if s in allowed_next(TicketStatus(seen.status))]
+        choices = [(_(STATUS_LABELS[s]), s.value) for s in TicketStatus if s in allowed_next(TicketStatus(seen.status))]
         self._choose(_("Set status"), choices, tickets.set_status, _("A closed ticket stays closed"))
 
     def action_priority(self) -> None:
         if (seen := self._seen()) is not None:
-            choices = [(label, p.value) for p, label in PRIORITY_LABELS.items() if p != Priority(seen.priority)]
+            choices = [(_(label), p.value) for p, label in PRIORITY_LABELS.items() if p != Priority(seen.priority)]
             self._choose(_("Set priority"), choices, tickets.set_priority)
 
     def action_category(self) -> None:
         if (seen := self._seen()) is not None:
-            choices = [(label, c.value) for c, label in CATEGORY_LABELS.items() if c != Category(seen.category)]
+            choices = [(_(label), c.value) for c, label in CATEGORY_LABELS.items() if c != Category(seen.category)]
             self._choose(_("Set category"), choices, tickets.set_category)
 
     def _choose(

@@ -17,7 +17,7 @@ from textual.widgets import Input, Select, Static
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.config import ConfigError
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import accounts
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.errors import Refused
@@ -25,7 +25,7 @@ from lifer_desk.ui.desk_screen import desk
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.errors import lookup_problem
 
-LOOKUP_LABELS = {LookupKind.EMAIL: _("email"), LookupKind.USERNAME: _("username"), LookupKind.ID: _("account id")}
+LOOKUP_LABELS = {LookupKind.EMAIL: N_("email"), LookupKind.USERNAME: N_("username"), LookupKind.ID: N_("account id")}
 
 
 class AccountLookup(Vertical):
@@ -72,7 +72,7 @@ class AccountLookup(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
-            options = [(label, kind.value) for kind, label in LOOKUP_LABELS.items()]
+            options = [(_(label), kind.value) for kind, label in LOOKUP_LABELS.items()]
             yield Select(options, value=self._kind.value, allow_blank=False, compact=True)
             yield StillInput(self._value, placeholder=_("exact email, username or id"), id="lookup", compact=True)
         yield Static(self._prompt or "", id="account", markup=False)
@@ -93,7 +93,7 @@ class AccountLookup(Vertical):
             )
         except (AdminApiError, Refused, ConfigError) as error:
             # Said in place: "no such account" and "the API is down" call for different things.
-            self.post_message(self.Failed(lookup_problem(error, LOOKUP_LABELS[kind])))
+            self.post_message(self.Failed(lookup_problem(error, _(LOOKUP_LABELS[kind]))))
             return
         self.post_message(self.Found(account))
 

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Label
 
 from lifer_desk.admin_api import UserSummary
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.accounts import LookupReason, prefilled_lookup
 from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.text.cells import customer_line, local_time
@@ -42,8 +42,8 @@ class LinkAccountDialog(DeskModal[UserSummary | None]):
     """Returns the account to link, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "link", _("Link"), id="link.confirm"),
-        Binding("escape", "cancel", _("Cancel"), id="link.cancel"),
+        Binding("ctrl+s", "link", N_("Link"), id="link.confirm"),
+        Binding("escape", "cancel", N_("Cancel"), id="link.cancel"),
     ]
 
     AUTO_FOCUS = "#lookup"

@@ -14,13 +14,13 @@ from rich.text import Text
 from lifer_desk.admin_api import AdminApiError, NotFound, UserSummary
 from lifer_desk.domain.identity import MAX_FAILED, Field, FieldResult, Outcome, field_label, is_verification_current
 from lifer_desk.domain.sla import countdown_label
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services.verification import AccountCheck, CurrentVerification, VerificationResult
 from lifer_desk.services.verification_locks import LockState
 from lifer_desk.ui.text.cells import customer_line, short_time
 from lifer_desk.ui.text.errors import api_problem
 
-REMINDER = _("Never tell the caller which field did not match, or what is on record.")
+REMINDER = N_("Never tell the caller which field did not match, or what is on record.")
 
 # A failure stands out under NO_COLOR too: reversed out, a mismatch underlined, besides their words.
 _RESULT_STYLES = {
@@ -28,12 +28,18 @@ _RESULT_STYLES = {
     FieldResult.MISMATCH: "bold underline red",
     FieldResult.ABSENT: "yellow",
 }
+# Said in the agent's language: a mismatch must read at a glance, in either.
+_RESULT_LABELS = {
+    FieldResult.MATCH: N_("match"),
+    FieldResult.MISMATCH: N_("mismatch"),
+    FieldResult.ABSENT: N_("absent"),
+}
 _OUTCOME_STYLES = {
     Outcome.VERIFIED: "bold green",
     Outcome.FAILED: "bold red reverse",
     Outcome.LOCKED: "bold red reverse",
 }
-_OUTCOME_LABELS = {Outcome.VERIFIED: _("VERIFIED"), Outcome.FAILED: _("FAILED"), Outcome.LOCKED: _("LOCKED")}
+_OUTCOME_LABELS = {Outcome.VERIFIED: N_("VERIFIED"), Outcome.FAILED: N_("FAILED"), Outcome.LOCKED: N_("LOCKED")}
 
 
 def minor_text(summary: UserSummary) -> Text | None:
@@ -87,12 +93,12 @@ def check_problem(error: AdminApiError) -> Text:
 
 def result_text(result: VerificationResult) -> Text:
     text = Text(end="")
-    text.append(_OUTCOME_LABELS[result.outcome], style=_OUTCOME_STYLES[result.outcome])
+    text.append(_(_OUTCOME_LABELS[result.outcome]), style=_OUTCOME_STYLES[result.outcome])
     for name in Field:
         if name in result.results:
             answer = result.results[name]
             text.append(f"  {field_label(name)} ")
-            text.append(str(answer), style=_RESULT_STYLES[answer])
+            text.append(_(_RESULT_LABELS[answer]), style=_RESULT_STYLES[answer])
     text.append("\n" + result.explanation)
     if result.outcome is Outcome.FAILED and not result.locked:
         text.append("\n" + _("attempts left: {n}").format(n=result.attempts_left), style="dim")

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
-from lifer_desk.i18n import _
+from lifer_desk.i18n import N_, _
 from lifer_desk.services import minor_data, verification, verification_locks
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason, prefilled_lookup
 from lifer_desk.services.ticket_views import TicketDetail
@@ -34,11 +34,15 @@ from lifer_desk.ui.verify.parts import REMINDER, account_text, check_problem, re
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
 _PLACEHOLDERS = {
-    Field.EMAIL: _("as the caller states it"),
-    Field.USERNAME: _("as the caller states it"),
+    Field.EMAIL: N_("as the caller states it"),
+    Field.USERNAME: N_("as the caller states it"),
     Field.BIRTHDAY: "1990-05-17 · 1990/5/17 · 19900517 · 1990年5月17日",
 }
-GENDER_CHOICES = ((_("male · 男"), Gender.MALE.value), (_("female · 女"), Gender.FEMALE.value), (_("other"), "other"))
+GENDER_CHOICES = (
+    (N_("male · 男"), Gender.MALE.value),
+    (N_("female · 女"), Gender.FEMALE.value),
+    (N_("other"), "other"),
+)
 
 
 class VerifyDialog(DeskModal[str | None]):
@@ -49,14 +53,14 @@ class VerifyDialog(DeskModal[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", _("Verify"), id="verify.submit"),
+        Binding("ctrl+s", "submit", N_("Verify"), id="verify.submit"),
         # Short in the footer, named in full (the tooltip) in help and the command palette.
-        Binding("ctrl+o", "unlock", _("Unlock"), tooltip=_("Unlock verification"), id="verify.unlock"),
+        Binding("ctrl+o", "unlock", N_("Unlock"), tooltip=N_("Unlock verification"), id="verify.unlock"),
         Binding(
-            "ctrl+t", "minor_ticket", _("Minor ticket"), tooltip=_("Open minor-data ticket"), id="verify.minor_ticket"
+            "ctrl+t", "minor_ticket", N_("Minor ticket"), tooltip=N_("Open minor-data ticket"), id="verify.minor_ticket"
         ),
-        Binding("ctrl+l", "link_account", _("Link"), tooltip=_("Link this account to the ticket"), id="verify.link"),
-        Binding("escape", "close", _("Close"), id="verify.close"),
+        Binding("ctrl+l", "link_account", N_("Link"), tooltip=N_("Link this account to the ticket"), id="verify.link"),
+        Binding("escape", "close", N_("Close"), id="verify.close"),
     ]
 
     AUTO_FOCUS = "#lookup"
@@ -113,7 +117,9 @@ class VerifyDialog(DeskModal[str | None]):
             for name in TYPED_FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(field_label(name), classes="verify-label", markup=False)
-                    yield StillInput(placeholder=_PLACEHOLDERS[name], id=f"claim-{name}", classes="claim", compact=True)
+                    yield StillInput(
+                        placeholder=_(_PLACEHOLDERS[name]), id=f"claim-{name}", classes="claim", compact=True
+                    )
                 yield Static("", id=f"error-{name}", classes="verify-error -empty", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
@@ -121,10 +127,10 @@ class VerifyDialog(DeskModal[str | None]):
                 with RadioSet(id="claim-gender", compact=True):
                     yield RadioButton(_("not stated"), value=True, id="gender-none", compact=True)
                     for label, value in GENDER_CHOICES:
-                        yield RadioButton(label, id=f"gender-{value}", compact=True)
+                        yield RadioButton(_(label), id=f"gender-{value}", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="verify-result", classes="-empty", markup=False)
-            yield Label(REMINDER, classes="verify-reminder", markup=False)
+            yield Label(_(REMINDER), classes="verify-reminder", markup=False)
             yield Label(_("enter look up · ctrl+s verify · escape close"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:

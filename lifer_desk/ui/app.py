@@ -39,6 +39,7 @@ from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
 from lifer_desk.ui.text.errors import describe
+from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
 from lifer_desk.ui.textual_strings import PALETTE_PLACEHOLDER
 from lifer_desk.ui.theme import ANSI_COLOURS, DESK_THEME
 
@@ -283,9 +284,7 @@ class DeskApp(App[None], WorkerFailures):
     def _warn_of_old_checkpoint(self) -> None:
         # Issue 11: the desk warns supervisors (only them; the service decides) as they start, not only in Audit.
         if audit_review.checkpoint_overdue(self.ctx):
-            from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE  # loaded later, as Audit mode is
-
-            self.notify(CHECKPOINT_OVERDUE + " " + _("Write one in Audit (4, then C)."), severity="warning")
+            self.notify(_(CHECKPOINT_OVERDUE) + " " + _("Write one in Audit (4, then C)."), severity="warning")
 
     @work(thread=True, exit_on_error=False, group="next")
     def _take_next(self) -> TicketDetail | None:

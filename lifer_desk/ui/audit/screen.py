@@ -25,10 +25,8 @@ from lifer_desk.ui.text.cells import customer_text, local_time, short_time
 from widgets.table_messages import LoadFailed, RowHighlighted, RowSelected
 from widgets.virtual_table import VirtualTable
 
+
 # Said as a supervisor starts and on the dashboard: a gap a rewritten database could hide in (see audit_review).
-CHECKPOINT_OVERDUE = _("No audit checkpoint in the last 24 h.")
-
-
 def filter_text(chosen: AuditFilter, start_at: int | None) -> str:
     shown = [
         (_("actor"), chosen.actor),

@@ -24,8 +24,8 @@ from lifer_desk.i18n import N_, _
 from lifer_desk.services import dashboard
 from lifer_desk.services.dashboard import DashboardFigures
 from lifer_desk.services.queues import COUNT_CAP
-from lifer_desk.ui.audit.screen import CHECKPOINT_OVERDUE
 from lifer_desk.ui.desk_screen import DeskScreen
+from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
 
 REFRESH_EVERY = 30.0
 # The two legal clocks (DESIGN 1), short enough for a third of 80 cells.
@@ -96,7 +96,7 @@ def title_text(figures: DashboardFigures | None) -> Text:
         return Text(_("Dashboard · updates every 30 s"), style="bold")
     text = Text(_("Dashboard") + " · ", style="bold")
     # In words and reversed: it must read under NO_COLOR too.
-    text.append(CHECKPOINT_OVERDUE + " " + _("Audit (4), then C."), style="bold reverse")
+    text.append(_(CHECKPOINT_OVERDUE) + " " + _("Audit (4), then C."), style="bold reverse")
     return text
 
 

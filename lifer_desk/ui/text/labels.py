@@ -47,3 +47,7 @@ def priority_label(value: str) -> str:
 
 def category_label(value: str) -> str:
     return _(CATEGORY_LABELS[Category(value)])
+
+
+# What a supervisor is told, on start and on the dashboard, while no audit checkpoint is under 24 h old.
+CHECKPOINT_OVERDUE = N_("No audit checkpoint in the last 24 h.")

@@ -150,9 +150,15 @@ class AdminClient:
         )
 
     async def start_erasure(
-        self, user_id: str, scope: list[ErasureScope], reason: str, *, idempotency_key: str
+        self,
+        user_id: str,
+        scope: list[ErasureScope],
+        reason: str,
+        *,
+        idempotency_key: str,
+        notify: NotifyRequest | None = None,
     ) -> Erasure:
-        body = ErasureRequest(scope=scope, reason=reason).model_dump(mode="json")
+        body = ErasureRequest(scope=scope, reason=reason, notify=notify).model_dump(mode="json", exclude_none=True)
         return await self._call(
             Erasure,
             "POST",

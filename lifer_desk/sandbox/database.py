@@ -49,7 +49,9 @@ CREATE TABLE erasure (
     reason TEXT NOT NULL,
     status TEXT NOT NULL,
     requested_at TEXT NOT NULL,
-    completed_at TEXT
+    completed_at TEXT,
+    -- What to mail the address of record on completion (template and parameters, JSON), before it goes.
+    notify TEXT
 );
 CREATE TABLE idempotency (
     key TEXT PRIMARY KEY,

@@ -12,6 +12,8 @@ What an answer means:
 - timeouts, 5xx, 429 and 409 "in flight": tried again with `OutboxBackoff`, honouring Retry-After;
 - 412: the account changed since it was read: back for approval with a fresh read;
 - any other 4xx: the request fails with the problem detail.
+A notify row (the confirmation of a completed request, issue 14) is sent the same way, but its request is
+already completed: nothing about the request is checked or moved, and a refusal fails only the row.
 After `CircuitBreaker.threshold` consecutive transient failures the deliverer stops sending, and every
 `PROBE_EVERY` lets one row through as a probe; a confirmed answer makes every backed-off row due at once.
 """
@@ -36,6 +38,8 @@ from lifer_desk.admin_api import (
     AdminApi,
     AdminApiError,
     NotFound,
+    NotifyRequest,
+    NotifyTemplate,
     PreconditionFailed,
     TryLater,
     Unavailable,
@@ -164,12 +168,14 @@ class Deliverer:
         with writing(self.ctx) as session:
             rows = store.lease(session, self.owner, now, now + self.lease, limit, due_only=due_only)
             # Requests are locked in id order, by every deliverer, so that two never wait on each other.
-            ids = sorted({row.request_id for row in rows if row.request_id is not None})
+            ids = sorted(
+                {row.request_id for row in rows if row.request_id is not None and row.kind != Operation.NOTIFY}
+            )
             checked = {request_id: self._check(session, request_id, now) for request_id in ids}
             jobs = []
             for row in rows:
                 assert row.request_id is not None
-                if checked[row.request_id]:
+                if row.kind == Operation.NOTIFY or checked[row.request_id]:
                     jobs.append(_job(row))
                 else:
                     row.leased_by = row.leased_until = None
@@ -224,15 +230,31 @@ class Deliverer:
             return Answer(job, "done", (ReceiptItem("image", gone.image_id, gone.deleted_at, key),))
         if job.operation is Operation.ERASURE:
             return await self._erase(job)
+        if job.operation is Operation.NOTIFY:
+            return await self._notify(job)
         return await self._correct(job)
+
+    async def _notify(self, job: Job) -> Answer:
+        template, params = NotifyTemplate(job.body["template"]), dict(job.body["params"])
+        try:
+            await self.api.notify(job.account_id, template, params, idempotency_key=job.id)
+        except NotFound:
+            # The account is gone meanwhile: there is nobody left to tell, and nothing to try again.
+            return Answer(job, "done", problem=_("the account no longer exists"))
+        return Answer(job, "done")
 
     async def _erase(self, job: Job) -> Answer:
         erasure_id = job.erasure_id
         if erasure_id is None:
             scope = list(job.body["scope"])
             try:
+                notice = job.body.get("notify")
                 started = await self.api.start_erasure(
-                    job.account_id, scope, f"lifer-desk data request #{job.request_id}", idempotency_key=job.id
+                    job.account_id,
+                    scope,
+                    f"lifer-desk data request #{job.request_id}",
+                    idempotency_key=job.id,
+                    notify=NotifyRequest.model_validate(notice) if notice else None,
                 )
             except NotFound:
                 item = ReceiptItem(str(scope[0]), job.account_id, self.ctx.clock(), job.id, absent=True)
@@ -305,7 +327,7 @@ class Deliverer:
         request = request_store.get(session, answer.job.request_id, for_update=True)
         assert request is not None
         if answer.outcome == "done":
-            row.state, row.done_at = OutboxState.DONE, now
+            row.state, row.done_at, row.last_error = OutboxState.DONE, now, answer.problem
             row.result = json.dumps(
                 {"erasure_id": answer.erasure_id, "items": [item.to_json() for item in answer.items]},
                 ensure_ascii=False,
@@ -320,7 +342,7 @@ class Deliverer:
             return
         row.state, row.last_error = OutboxState.FAILED, answer.problem
         session.add(row)
-        if request.state == RequestState.EXECUTING:
+        if request.state == RequestState.EXECUTING and row.kind != Operation.NOTIFY:
             requests.fail_execution(session, self.ctx, request, now, answer.problem or "")
 
     def _complete_if_done(self, session: Session, request_id: int, now: datetime) -> None:

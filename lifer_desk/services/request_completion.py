@@ -1,8 +1,9 @@
 """Everything that happens when a request completes, in one place and in the caller's transaction: the request
 moves to `completed` with its per-object receipt, the audit trail records it, and the ticket thread gets an
-internal note summarising what was done and when. An account erasure also makes the desk forget the person
-(`services.person_purge.forget_person`), in this same transaction, before the note: the note holds ids and
-counts only, and is kept.
+internal note summarising what was done and when, and the person's confirmation is queued to the account's
+address of record (`services.outbox.enqueue_notice`; an account erasure's own call carries it). An account
+erasure also makes the desk forget the person (`services.person_purge.forget_person`), in this same
+transaction, before the note: the note holds ids and counts only, and is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState, check_request_transition
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail
+from lifer_desk.services import audit_trail, outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.person_purge import forget_person
 from lifer_desk.services.request_views import stored_payload
@@ -67,6 +68,8 @@ def complete(
         },
     )
     payload = stored_payload(row)
+    if payload is not None:
+        outbox.enqueue_notice(session, row, payload, now)
     if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
         forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
     if row.ticket_id is not None:

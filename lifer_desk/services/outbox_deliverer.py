@@ -46,6 +46,7 @@ from lifer_desk.admin_api import (
     UserChanges,
     VerifyClaims,
 )
+from lifer_desk.domain.forgetting import REDACTED
 from lifer_desk.domain.outbox import CircuitBreaker, Operation, OutboxBackoff, OutboxState, ReceiptItem
 from lifer_desk.domain.requests import RequestState
 from lifer_desk.i18n import _
@@ -272,15 +273,15 @@ class Deliverer:
 
     async def _correct(self, job: Job) -> Answer:
         changes = dict(job.body["changes"])
+        if REDACTED in changes.values():
+            # The account was erased while this ran, and the desk forgot the values: nothing is left to change.
+            return self._absent(job, changes)
         if job.etag is None:
             return Answer(job, "failed", problem=_("a correction needs the ETag read before it"))
         try:
             await self.api.update_user(job.account_id, UserChanges(**changes), etag=job.etag, idempotency_key=job.id)
         except NotFound:
-            at = self.ctx.clock()
-            return Answer(
-                job, "done", tuple(ReceiptItem(name, job.account_id, at, job.id, absent=True) for name in changes)
-            )
+            return self._absent(job, changes)
         # Read back: the account must now match every new value (verify answers per field, never a value).
         result = await self.api.verify(job.account_id, VerifyClaims(**changes))
         unmatched = sorted(name for name in changes if getattr(result, name) != "match")
@@ -289,6 +290,12 @@ class Deliverer:
             return Answer(job, "failed", problem=problem)
         at = self.ctx.clock()
         return Answer(job, "done", tuple(ReceiptItem(name, job.account_id, at, job.id) for name in sorted(changes)))
+
+    def _absent(self, job: Job, changes: dict[str, Any]) -> Answer:
+        at = self.ctx.clock()
+        return Answer(
+            job, "done", tuple(ReceiptItem(name, job.account_id, at, job.id, absent=True) for name in changes)
+        )
 
     # -- recording ----------------------------------------------------------------------------------------
 

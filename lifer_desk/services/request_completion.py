@@ -2,8 +2,9 @@
 moves to `completed` with its per-object receipt, the audit trail records it, and the ticket thread gets an
 internal note summarising what was done and when, and the person's confirmation is queued to the account's
 address of record (`services.outbox.enqueue_notice`; an account erasure's own call carries it). An account
-erasure also makes the desk forget the person (`services.person_purge.forget_person`), in this same
-transaction, before the note: the note holds ids and counts only, and is kept.
+erasure also cancels the account's other open requests (with a reason, audited) and makes the desk forget the
+person (`services.person_purge.forget_person`), in this same transaction, before the notes: they hold ids and
+counts only, and are kept.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState, check_request_transition
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail, outbox
+from lifer_desk.services import audit_trail, outbox, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.person_purge import forget_person
 from lifer_desk.services.request_views import stored_payload
@@ -70,8 +71,19 @@ def complete(
     payload = stored_payload(row)
     if payload is not None:
         outbox.enqueue_notice(session, row, payload, now)
+    cancelled: list[DataRequest] = []
     if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
+        cancelled = requests.cancel_after_erasure(session, ctx, row, now)
         forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
+    for other in cancelled:
+        if other.ticket_id is not None:
+            note = _("Request #{id} ({kind}) cancelled: the account was erased by request #{erasure}.").format(
+                id=other.id, kind=other.kind, erasure=row.id
+            )
+            ticket_store.add_event(
+                session, other.ticket_id, EventKind.NOTE, ctx.agent, note, now, {"request_id": other.id}
+            )
+            ticket_store.touch(session, other.ticket_id, now)
     if row.ticket_id is not None:
         ticket_store.add_event(
             session, row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, {"request_id": row.id}

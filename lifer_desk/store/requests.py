@@ -123,3 +123,14 @@ def approved_hash(session: Session, request_id: int) -> str | None:
         return None
     value = json.loads(details).get("payload_hash")
     return value if isinstance(value, str) else None
+
+
+def of_account(session: Session, account_id: str, states: Iterable[str]) -> list[DataRequest]:
+    """The account's requests in `states`, locked, in id order (the order every writer locks them in)."""
+    statement = (
+        select(DataRequest)
+        .where(DataRequest.account_id == account_id, col(DataRequest.state).in_(sorted(states)))
+        .order_by(col(DataRequest.id))
+        .with_for_update()
+    )
+    return list(session.exec(statement))

@@ -24,7 +24,7 @@ from lifer_desk.domain.requests import DeletionScope, RequestState
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.idempotency import fingerprint
-from lifer_desk.services import outbox, requests, tickets
+from lifer_desk.services import outbox, request_completion, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
@@ -529,3 +529,46 @@ async def test_an_account_erasure_carries_its_confirmation_and_lifer_mails_it_be
     assert sandbox.query("SELECT id FROM user WHERE id = ?", account) == []
     # Nothing was sent after the erasure: no notify row, so nothing could reach for the erased address.
     assert [row.kind for row in rows(db, request_id)] == ["erasure"]
+
+
+# --- the reply offered once a request completed (issue 9 item 5) -------------------------------------------------
+
+
+async def test_a_completed_request_offers_a_reply_saying_what_was_done_and_when_until_one_is_sent(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep, clock: Clock
+) -> None:
+    account, images = sandbox.account_with_images(2)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+    ticket_id = get_request(alice, request_id).request.ticket_id
+    assert ticket_id is not None
+    assert request_completion.reply_offer(alice, ticket_id) is None  # nothing done yet
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    offer = request_completion.reply_offer(alice, ticket_id)
+    assert offer is not None and offer.request_id == request_id
+    completed = get_request(alice, request_id).request.state_since
+    # The ticket was written in Chinese ("删除账号"): so is the offer; it names the count, time and request.
+    assert offer.language == "zh" and "删除了您的 2 张图片" in offer.text and f"请求 #{request_id}" in offer.text
+    assert f"{completed:%Y-%m-%d} {completed:%H:%M}" in offer.text
+    assert not any(image in offer.text for image in images) and account not in offer.text
+
+    clock.advance(timedelta(minutes=1))
+    tickets.reply(alice, tickets.claim(alice, ticket_id), offer.text)
+    assert request_completion.reply_offer(alice, ticket_id) is None
+
+
+async def test_the_reply_offered_after_an_erasure_holds_nothing_of_the_person_and_outlives_the_purge(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, _images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
+    ticket_id = get_request(alice, request_id).request.ticket_id
+    assert ticket_id is not None
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    assert tickets.get_ticket(alice, ticket_id).requester == REDACTED  # purged: the words are gone
+    offer = request_completion.reply_offer(alice, ticket_id)
+    assert offer is not None and offer.language == "zh"  # read before the purge, kept on the completion note
+    assert "删除了您的账号" in offer.text
+    for personal in ("+86 138 0000 0000", "张三", account, "please delete my account"):
+        assert personal not in offer.text

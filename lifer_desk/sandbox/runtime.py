@@ -60,5 +60,6 @@ async def database(request: Request) -> AsyncIterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
 
 
-def now(request: Request) -> datetime:
+async def now(request: Request) -> datetime:
+    # async for the reason require_token is: no worker-thread hop per call.
     return runtime(request).clock()

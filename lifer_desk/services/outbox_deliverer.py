@@ -3,6 +3,8 @@ answer; safe to run in every desk and as `lifer-desk outbox run`, any number at 
 
 One round: lease a batch (one write transaction, which also checks each request is still executable and moves
 an approved one to executing), send the batch concurrently, then record every answer (one write transaction).
+A deliverer runs `lanes` rounds at once, each under its own lease owner, so that one lane sends while another
+leases or records: the admin API is kept busy instead of waiting on the desk's database between batches.
 A deliverer killed at any point loses nothing: an unrecorded answer leaves the row leased, the lease lapses,
 and the next deliverer sends it again with the same key, which the admin API replays rather than repeats.
 
@@ -66,6 +68,7 @@ Sleep = Callable[[float], Awaitable[None]]
 LEASE = timedelta(minutes=2)
 POLL_EVERY = timedelta(seconds=1)
 BATCH = 64
+LANES = 2
 IDLE_WAIT = 2.0
 MIN_WAIT = 0.05
 # While the breaker is open, one probe this often: a single call, cheap, and it bounds how long work stays
@@ -113,6 +116,7 @@ class Deliverer:
     api: AdminApi
     owner: str = field(default_factory=_owner)
     batch: int = BATCH
+    lanes: int = LANES
     lease: timedelta = LEASE
     poll_every: timedelta = POLL_EVERY
     idle_wait: float = IDLE_WAIT
@@ -125,6 +129,9 @@ class Deliverer:
 
     async def run(self, *, until_idle: bool = False) -> None:
         """Deliver until cancelled, or, with `until_idle`, until nothing is pending or in flight."""
+        await asyncio.gather(*(self._lane(f"{self.owner}/{lane}", until_idle) for lane in range(self.lanes)))
+
+    async def _lane(self, owner: str, until_idle: bool) -> None:
         while True:
             now = self.ctx.clock()
             if not self.breaker.allows(now):
@@ -132,11 +139,11 @@ class Deliverer:
                 await self.sleep(max(0.0, (self.breaker.opened_at + self.breaker.cool_down - now).total_seconds()))
                 continue
             try:
-                if await self.run_once():
+                if await self.run_once(owner):
                     continue
             except (DatabaseBusy, store_db.DatabaseBusy):
                 # Nothing of the refused transaction was written (a leased row waits out its lease): go on.
-                log.warning("outbox deliverer %s: the database was busy; trying again", self.owner)
+                log.warning("outbox deliverer %s: the database was busy; trying again", owner)
                 await self.sleep(self.idle_wait)
                 continue
             due = await asyncio.to_thread(outbox.next_due, self.ctx)
@@ -146,12 +153,14 @@ class Deliverer:
             # A floor, so a row another deliverer is just picking (skipped, still locked) is not spun on.
             await self.sleep(min(self.idle_wait, max(MIN_WAIT, wait)))
 
-    async def run_once(self) -> int:
-        """One round: lease, send, record. Returns how many rows it leased (0: nothing was due)."""
+    async def run_once(self, owner: str | None = None) -> int:
+        """One round, under lease `owner` (by default the deliverer's): lease, send, record. Returns how many
+        rows it leased (0: nothing was due)."""
+        owner = owner or self.owner
         # After an outage opened the breaker, one row goes as a probe, whenever it was due: if the admin API
         # answers, every row backed off during the outage is due again at once.
         probing = self.breaker.failures >= self.breaker.threshold
-        jobs = await asyncio.to_thread(self._lease, 1 if probing else self.batch, not probing)
+        jobs = await asyncio.to_thread(self._lease, owner, 1 if probing else self.batch, not probing)
         if not jobs:
             return 0
         answers = await asyncio.gather(*(self._attempt(job) for job in jobs))
@@ -159,20 +168,20 @@ class Deliverer:
             now = self.ctx.clock()
             self.breaker = self.breaker.failed(now) if answer.transient else self.breaker.succeeded()
         recovered = probing and self.breaker.failures == 0
-        await asyncio.to_thread(self._record, answers, recovered)
+        await asyncio.to_thread(self._record, owner, answers, recovered)
         return len(jobs)
 
     # -- leasing ------------------------------------------------------------------------------------------
 
-    def _lease(self, limit: int, due_only: bool) -> list[Job]:
+    def _lease(self, owner: str, limit: int, due_only: bool) -> list[Job]:
         now = self.ctx.clock()
         with writing(self.ctx) as session:
-            rows = store.lease(session, self.owner, now, now + self.lease, limit, due_only=due_only)
+            rows = store.lease(session, owner, now, now + self.lease, limit, due_only=due_only)
             # Requests are locked in id order, by every deliverer, so that two never wait on each other.
             ids = sorted(
                 {row.request_id for row in rows if row.request_id is not None and row.kind != Operation.NOTIFY}
             )
-            checked = {request_id: self._check(session, request_id, now) for request_id in ids}
+            checked = {request_id: self._check(session, request_id, now, owner) for request_id in ids}
             jobs = []
             for row in rows:
                 assert row.request_id is not None
@@ -183,7 +192,7 @@ class Deliverer:
                     session.add(row)
             return jobs
 
-    def _check(self, session: Session, request_id: int, now: datetime) -> bool:
+    def _check(self, session: Session, request_id: int, now: datetime, owner: str) -> bool:
         """Whether the request may run; if not, it (and its rows) are moved to where they belong."""
         request = request_store.get(session, request_id, for_update=True)
         assert request is not None
@@ -203,7 +212,7 @@ class Deliverer:
                 row.state, row.leased_by, row.leased_until = held, None, None
                 session.add(row)
             return False
-        requests.start_execution(session, self.ctx, request, now, owner=self.owner)
+        requests.start_execution(session, self.ctx, request, now, owner=owner)
         return True
 
     # -- sending ------------------------------------------------------------------------------------------
@@ -299,7 +308,7 @@ class Deliverer:
 
     # -- recording ----------------------------------------------------------------------------------------
 
-    def _record(self, answers: list[Answer], recovered: bool) -> None:
+    def _record(self, owner: str, answers: list[Answer], recovered: bool) -> None:
         now = self.ctx.clock()
         with writing(self.ctx) as session:
             if recovered:
@@ -307,7 +316,7 @@ class Deliverer:
             finished: set[int] = set()
             for answer in sorted(answers, key=lambda answer: answer.job.request_id):
                 row = store.get(session, answer.job.id, for_update=True)
-                if row is None or row.leased_by != self.owner:
+                if row is None or row.leased_by != owner:
                     # Our lease lapsed and another deliverer took the row: its answer (to the same key) counts.
                     continue
                 row.leased_by = row.leased_until = None

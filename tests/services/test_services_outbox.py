@@ -69,6 +69,12 @@ async def delivered_username(
     return account, before, request_id
 
 
+def approved_images(alice: DeskContext, sam: DeskContext, sandbox: Sandbox, count: int) -> tuple[str, list[str], int]:
+    """An approved deletion of `count` images of one sandbox account: the account, its images, the request."""
+    account, images = sandbox.account_with_images(count)
+    return account, images, approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+
+
 def rows(db: Database, request_id: int) -> list[Outbox]:
     with db.read() as session:
         return list(session.exec(select(Outbox).where(Outbox.request_id == request_id)))
@@ -461,8 +467,7 @@ def notifications(sandbox: Sandbox, account: str) -> list[tuple[str, dict[str, s
 async def test_a_completed_image_deletion_is_confirmed_once_through_notify_with_ids_only(
     db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:
-    account, images = sandbox.account_with_images(2)
-    request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+    account, images, request_id = approved_images(alice, sam, sandbox, 2)
     await deliverer(alice, api, sleep).run(until_idle=True)
     # A second deliverer later finds nothing more to send: the confirmation went once.
     await deliverer(alice, api, sleep).run(until_idle=True)
@@ -494,8 +499,7 @@ async def test_a_correction_is_confirmed_naming_the_fields_never_the_values(
 async def test_a_notify_refused_fails_only_its_row_and_the_request_stays_completed(
     db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:
-    account, images = sandbox.account_with_images(1)
-    request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+    account, _images, request_id = approved_images(alice, sam, sandbox, 1)
     # The deletion goes through; before its confirmation is sent, the account disappears from lifer.
     first = deliverer(alice, api, sleep)
     await first.run_once()
@@ -537,8 +541,7 @@ async def test_an_account_erasure_carries_its_confirmation_and_lifer_mails_it_be
 async def test_a_completed_request_offers_a_reply_saying_what_was_done_and_when_until_one_is_sent(
     alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep, clock: Clock
 ) -> None:
-    account, images = sandbox.account_with_images(2)
-    request_id = approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
+    account, images, request_id = approved_images(alice, sam, sandbox, 2)
     ticket_id = get_request(alice, request_id).request.ticket_id
     assert ticket_id is not None
     assert request_completion.reply_offer(alice, ticket_id) is None  # nothing done yet

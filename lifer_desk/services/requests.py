@@ -378,9 +378,8 @@ def cancel_after_erasure(session: Session, ctx: DeskContext, erasure: DataReques
     requests, with the reason audited, and drop their unsent rows; there is no account left to act on. Returns
     the cancelled rows (the caller notes them on their tickets once the purge is done)."""
     cancelled = []
+    # The erasure itself is completed by now, so it is not among them.
     for row in store.of_account(session, erasure.account_id, _MOOT_AFTER_ERASURE):
-        if row.id == erasure.id:
-            continue
         reason = _("the account was erased by request #{id}").format(id=erasure.id)
         _move(
             session, ctx, row, _S.CANCELLED, now, AuditAction.REQUEST_CANCEL,

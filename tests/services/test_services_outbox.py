@@ -564,3 +564,14 @@ async def test_a_completed_request_offers_a_reply_saying_what_was_done_and_when_
     clock.advance(timedelta(minutes=1))
     tickets.reply(alice, tickets.claim(alice, ticket_id), offer.text)
     assert request_completion.reply_offer(alice, ticket_id) is None
+
+
+async def test_two_lanes_in_one_deliverer_send_each_row_once(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, images, request_id = approved_images(alice, sam, sandbox, 3)
+    await Deliverer(alice, api, sleep=sleep, rng=Random(7), batch=1, lanes=2).run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    assert sorted(sandbox.deletions(account)) == sorted(("image", image) for image in images)
+    assert {row.state for row in rows(db, request_id)} == {OutboxState.DONE}

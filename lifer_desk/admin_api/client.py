@@ -65,6 +65,10 @@ def _require_key(idempotency_key: str) -> str:
     return idempotency_key
 
 
+# Connections to the admin API at most; the outbox deliverer's lanes times its batch fit within.
+MAX_CONNECTIONS = 128
+
+
 class AdminClient:
     def __init__(
         self,
@@ -90,6 +94,9 @@ class AdminClient:
             timeout=timeout or httpx.Timeout(10.0, connect=3.0),
             transport=transport,
             headers={"Accept": "application/json, application/problem+json"},
+            # As many kept-alive connections as are ever open: the outbox deliverer sends a whole batch at once,
+            # and httpx's default (20 kept of 100) closed and reopened most of them on every round.
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
         )
 
     def __repr__(self) -> str:
@@ -150,9 +157,15 @@ class AdminClient:
         )
 
     async def start_erasure(
-        self, user_id: str, scope: list[ErasureScope], reason: str, *, idempotency_key: str
+        self,
+        user_id: str,
+        scope: list[ErasureScope],
+        reason: str,
+        *,
+        idempotency_key: str,
+        notify: NotifyRequest | None = None,
     ) -> Erasure:
-        body = ErasureRequest(scope=scope, reason=reason).model_dump(mode="json")
+        body = ErasureRequest(scope=scope, reason=reason, notify=notify).model_dump(mode="json", exclude_none=True)
         return await self._call(
             Erasure,
             "POST",

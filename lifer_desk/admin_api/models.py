@@ -94,9 +94,30 @@ ErasureStatus = Literal["pending", "running", "completed", "failed"]
 ErasedKind = Literal["account", "image", "diary_entry", "payment_link", "feedback"]
 
 
+class NotifyTemplate(StrEnum):
+    """What lifer mails an account's address of record about; the desk never sees that address (issue 14)."""
+
+    DELETION_DONE = "deletion_done"
+    CORRECTION_DONE = "correction_done"
+    VERIFICATION_CODE = "verification_code"
+
+
+class NotifyRequest(_Model):
+    template: NotifyTemplate
+    # Ids, dates and ticket numbers for the template: short values, no free text from an agent.
+    params: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
 class ErasureRequest(_Model):
     scope: list[ErasureScope] = Field(min_length=1, max_length=4)
     reason: str = Field(min_length=1, max_length=500)
+    notify: NotifyRequest | None = Field(
+        default=None,
+        description=(
+            "A mail lifer sends to the account's address of record once the erasure completed, just before that"
+            " address is erased with the rest: the only moment a confirmation can still reach the person."
+        ),
+    )
 
 
 class ReceiptItem(_Model):
@@ -146,20 +167,6 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
-
-
-class NotifyTemplate(StrEnum):
-    """What lifer mails an account's address of record about; the desk never sees that address (issue 14)."""
-
-    DELETION_DONE = "deletion_done"
-    CORRECTION_DONE = "correction_done"
-    VERIFICATION_CODE = "verification_code"
-
-
-class NotifyRequest(_Model):
-    template: NotifyTemplate
-    # Ids, dates and ticket numbers for the template: short values, no free text from an agent.
-    params: dict[str, str] = Field(default_factory=dict, max_length=20)
 
 
 class Notification(_Model):

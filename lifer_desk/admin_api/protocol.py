@@ -17,6 +17,7 @@ from lifer_desk.admin_api.models import (
     Image,
     ImageDeletion,
     Notification,
+    NotifyRequest,
     NotifyTemplate,
     UserChanges,
     UserProfile,
@@ -58,7 +59,13 @@ class AdminApi(Protocol):
     async def delete_image(self, user_id: str, image_id: str, *, idempotency_key: str) -> ImageDeletion: ...
 
     async def start_erasure(
-        self, user_id: str, scope: list[ErasureScope], reason: str, *, idempotency_key: str
+        self,
+        user_id: str,
+        scope: list[ErasureScope],
+        reason: str,
+        *,
+        idempotency_key: str,
+        notify: NotifyRequest | None = None,
     ) -> Erasure: ...
 
     async def get_erasure(self, erasure_id: str) -> Erasure: ...

@@ -92,6 +92,8 @@ class Operation(StrEnum):
     ERASURE = "erasure"
     IMAGE_DELETE = "image_delete"
     CORRECTION = "correction"
+    # The confirmation to the account's address of record, sent once the request completed (issue 14).
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from lifer_desk.admin_api.models import Health
 from lifer_desk.config import Secret
 from lifer_desk.sandbox import erasures, feedback, notify, users
 from lifer_desk.sandbox.auth import require_token
-from lifer_desk.sandbox.database import connect
 from lifer_desk.sandbox.erasure_work import ErasureTiming, settle_erasures
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.problems import TITLES, TYPE_NOTES, install_problem_handlers, problem_docs, problem_response
@@ -96,11 +95,7 @@ async def _settle_every_tick(state: Runtime) -> None:
     while True:
         await asyncio.sleep(state.erasure_timing.tick)
         try:
-            conn = connect(state.db_path)
-            try:
-                settle_erasures(conn, state.erasure_timing, state.clock())
-            finally:
-                conn.close()
+            settle_erasures(state.connection(), state.erasure_timing, state.clock())
         except sqlite3.Error:
             # A busy or briefly unavailable database: the next tick, or the next request, settles it.
             log.warning("sandbox erasure worker could not settle erasures", exc_info=True)

@@ -14,9 +14,11 @@ from lifer_desk.sandbox.runtime import runtime
 _bearer = HTTPBearer(auto_error=False, description="The admin-API token.")
 
 
-def require_token(
+async def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
+    # async, though it never waits: FastAPI runs a plain function dependency in a worker thread, and that hop
+    # cost more than the check itself on every call.
     expected = runtime(request).token.reveal().encode()
     given = credentials.credentials.encode() if credentials else b""
     if not hmac.compare_digest(given, expected):

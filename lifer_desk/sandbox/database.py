@@ -49,7 +49,9 @@ CREATE TABLE erasure (
     reason TEXT NOT NULL,
     status TEXT NOT NULL,
     requested_at TEXT NOT NULL,
-    completed_at TEXT
+    completed_at TEXT,
+    -- What to mail the address of record on completion (template and parameters, JSON), before it goes.
+    notify TEXT
 );
 CREATE TABLE idempotency (
     key TEXT PRIMARY KEY,
@@ -60,6 +62,9 @@ CREATE TABLE idempotency (
     headers TEXT,
     created_at TEXT NOT NULL
 );
+-- Every keyed call drops the keys past their 24 h first: by this index, not by reading them all.
+CREATE INDEX idempotency_created ON idempotency (created_at);
+CREATE INDEX erasure_status ON erasure (status);
 CREATE TABLE notification (
     id TEXT PRIMARY KEY, user_id TEXT NOT NULL, template TEXT NOT NULL, params TEXT NOT NULL, queued_at TEXT NOT NULL
 );
@@ -69,7 +74,7 @@ CREATE INDEX verify_call_user ON verify_call (user_id, at);
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    # Requests run on the event loop thread or a test client's thread; each opens its own connection.
+    # A connection serves one thread at a time (runtime.database keeps one per thread), so it is never shared.
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 5000")

@@ -38,9 +38,21 @@ class ErasureTiming:
         return "running" if elapsed < self.pending + self.running else "completed"
 
 
+def _notify(conn: sqlite3.Connection, erasure: sqlite3.Row, at: datetime) -> None:
+    """The confirmation the caller asked for, queued to the stored address while lifer still has it."""
+    notice = json.loads(erasure["notify"])
+    conn.execute(
+        "INSERT INTO notification (id, user_id, template, params, queued_at) VALUES (?, ?, ?, ?, ?)",
+        (f"ntf_{erasure['id']}", erasure["user_id"], notice["template"], json.dumps(notice["params"], sort_keys=True),
+         iso(at)),
+    )  # fmt: skip
+
+
 def _erase(conn: sqlite3.Connection, erasure: sqlite3.Row, at: datetime) -> None:
     scope = set(json.loads(erasure["scope"]))
     user_id = erasure["user_id"]
+    if erasure["notify"]:
+        _notify(conn, erasure, at)
     tables = [_CONTENT[s] for s in sorted(scope & _CONTENT.keys())]
     if "account" in scope:
         tables = [*_CONTENT.values(), ("feedback", "feedback"), ("user", "account")]

@@ -55,14 +55,17 @@ async def start_erasure(
     clock: Now,
     idempotency_key: IdempotencyKey,
 ) -> Response:
-    """Start erasing (part of) an account; poll GET /v1/erasures/{id} for progress and the receipt."""
+    """Start erasing (part of) an account; poll GET /v1/erasures/{id} for progress and the receipt. With `notify`,
+    lifer mails the account's address of record from that template once the erasure completed, just before the
+    address itself is erased."""
 
     def apply() -> Response:
         find_user(conn, user_id)
         erasure_id = object_id("era", user_id, runtime(request).rng.getrandbits(64))
         conn.execute(
-            "INSERT INTO erasure (id, user_id, scope, reason, status, requested_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-            (erasure_id, user_id, json.dumps(scope), body.reason, iso(clock)),
+            "INSERT INTO erasure (id, user_id, scope, reason, status, requested_at, notify)"
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            (erasure_id, user_id, json.dumps(scope), body.reason, iso(clock), notice and json.dumps(notice)),
         )
         erasure = _load(conn, erasure_id)
         return JSONResponse(
@@ -71,8 +74,9 @@ async def start_erasure(
 
     # The scope is a set: the same key with the same kinds in another order is the same request.
     scope = sorted(set(body.scope))
+    notice = body.notify.model_dump(mode="json") if body.notify else None
     store = IdempotencyStore(conn, clock)
-    payload = {"scope": scope, "reason": body.reason}
+    payload = {"scope": scope, "reason": body.reason, "notify": notice}
     return store.run(idempotency_key, fingerprint("POST", request.url.path, payload), apply)
 
 

@@ -103,27 +103,31 @@ class IdempotencyStore:
         self._conn.execute("DELETE FROM idempotency WHERE key = ?", (key,))
 
     def run(self, key: str, print_: str, action: Callable[[], Response]) -> Response:
-        """Run `action` once per key. Its changes and the stored response commit together.
+        """Run `action` once per key. The claim, its changes and the stored response commit together, in one
+        write transaction (one commit, one sync to disk); a repeat waits for the write lock and then replays.
+        A claim found still running was left by a process that died before it could finish or roll back.
 
         Refusals before executing, and transient answers, are not stored (see `_NOT_STORED`).
         """
-        replay = self.begin(key, print_)
-        if replay is not None:
-            return replay
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            response = action()
-        except ProblemError as problem:
-            # A refusal changes nothing; whether this key replays it depends on how far the call got.
-            self._conn.execute("ROLLBACK")
-            response = problem.response()
+            replay = self.begin(key, print_)
+            if replay is not None:
+                self._conn.execute("COMMIT")
+                return replay
+            self._conn.execute("SAVEPOINT action")
+            try:
+                response = action()
+            except ProblemError as problem:
+                # A refusal changes nothing; whether this key replays it depends on how far the call got.
+                self._conn.execute("ROLLBACK TO action")
+                response = problem.response()
+            self._conn.execute("RELEASE action")
             self._settle(key, response)
-            return response
         except BaseException:
+            # Claim and changes alike: as if the call had never come (a ProblemError from `begin` included).
             self._conn.execute("ROLLBACK")
-            self.release(key)
             raise
-        self._settle(key, response)
         self._conn.execute("COMMIT")
         return response
 

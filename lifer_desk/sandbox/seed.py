@@ -19,7 +19,7 @@ from lifer_desk.sandbox.database import SCHEMA, connect, iso
 SEED = 20240517
 ACCOUNTS = 2400
 FEEDBACK_ITEMS = 640
-SEED_VERSION = "2"
+SEED_VERSION = "3"
 
 
 def object_id(prefix: str, *parts: object) -> str:

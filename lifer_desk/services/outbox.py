@@ -2,6 +2,14 @@
 
 `enqueue` runs inside the approval's transaction, so an approved request always has its rows and no row exists
 for a request that was not approved. The deliverer that sends them is `services.outbox_deliverer`.
+
+Confirmations (issue 14 item 5) go to the account's address of record, never to an address an agent typed: the
+desk asks lifer to mail it (`POST /v1/users/{id}/notify`) and never sees it. A deletion of images, diary or
+payment links and a correction are confirmed by a notify row that `enqueue_notice` writes in the transaction
+completing the request, delivered like every other row. An account erasure cannot be confirmed that way: before
+it completes the confirmation would be untrue, after it there is no address left. So its erasure call carries
+the confirmation (`notify` in the body) and lifer mails it when the erasure completes, just before it erases the
+address. Parameters are ids, dates, kinds and field names, never a value.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
+from lifer_desk.admin_api import NotifyTemplate
 from lifer_desk.domain.outbox import Operation, OutboxState, ReceiptItem
 from lifer_desk.domain.request_payload import RequestPayload
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
@@ -67,7 +76,11 @@ def _rows(row: DataRequest, payload: RequestPayload, now: datetime) -> list[Outb
             for image in payload.image_ids
         ]
     else:
-        calls = [(Operation.ERASURE, "POST", f"{_user(account)}/erasure", {"scope": [str(payload.scope)]})]
+        assert row.id is not None
+        notice = {"template": str(NotifyTemplate.DELETION_DONE), "params": _params(row, payload)}
+        calls = [
+            (Operation.ERASURE, "POST", f"{_user(account)}/erasure", {"scope": [str(payload.scope)], "notify": notice})
+        ]
     assert row.id is not None
     return [
         _new_row(
@@ -75,6 +88,32 @@ def _rows(row: DataRequest, payload: RequestPayload, now: datetime) -> list[Outb
         )
         for kind, method, path, body in calls
     ]
+
+
+def _params(row: DataRequest, payload: RequestPayload) -> dict[str, str]:
+    """What a confirmation's template is filled with: ids, the kind and the fields named, never a value."""
+    params = {"request_id": str(row.id)}
+    if row.ticket_id is not None:
+        params["ticket_id"] = str(row.ticket_id)
+    if payload.kind is RequestKind.CORRECT:
+        params["fields"] = ",".join(sorted(str(name) for name in payload.changes))
+    else:
+        params["scope"] = str(payload.scope)
+    return params
+
+
+def enqueue_notice(session: Session, row: DataRequest, payload: RequestPayload, now: datetime) -> str | None:
+    """In the transaction completing `row`: the notify row confirming it to the account's address of record
+    (None for an account erasure, which its erasure call confirms; see the module docstring)."""
+    if payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
+        return None
+    assert row.id is not None
+    template = NotifyTemplate.CORRECTION_DONE if payload.kind is RequestKind.CORRECT else NotifyTemplate.DELETION_DONE
+    params = {**_params(row, payload), "completed_at": now.isoformat(timespec="seconds")}
+    body = {"account_id": payload.account_id, "template": str(template), "params": params}
+    path = f"{_user(payload.account_id)}/notify"
+    notice = _new_row(row.id, Operation.NOTIFY, "POST", path, json.dumps(body, sort_keys=True), None, now)
+    return store.add(session, notice).id
 
 
 def _new_row(request_id: int, kind: str, method: str, path: str, body: str, etag: str | None, now: datetime) -> Outbox:

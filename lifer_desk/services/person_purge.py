@@ -4,7 +4,8 @@ its own copies of that person's data in the same transaction that completes the 
 What goes: the requester contact and name on every ticket of the account (and on unlinked tickets written
 from the same contacts), the subject and every message body (a redaction marker instead), the inbound
 messages' authors, unsent drafts, what callers stated in verification rows, the account's feedback text,
-the new values of its corrections, and the full-text index entries. What stays: ids, states, outcomes and
+the new values of its corrections (in the requests and in their outbox rows, with any problem detail the admin
+API sent about them), and the full-text index entries. What stays: ids, states, outcomes and
 times, so that deadlines, counts and the audit trail still add up. A suppression (keyed hashes of the account
 id and each contact) keeps feedback sync from importing them again, and one audit event records the purge
 with ids and masked values only.
@@ -49,6 +50,7 @@ class PurgeSummary:
     verifications: int
     feedback: int
     corrections: int
+    outbox: int
     suppressions: int
     mail: int
 
@@ -106,6 +108,7 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
         verifications=store.clear_claims(session, account_id),
         feedback=store.redact_feedback(session, account_id),
         corrections=store.redact_corrections(session, account_id),
+        outbox=store.redact_outbox(session, account_id),
         suppressions=suppress(session, account_id=account_id, contacts=contacts, request_id=request_id, at=now),
         mail=mail,
     )
@@ -124,6 +127,7 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
             "verifications": summary.verifications,
             "feedback": summary.feedback,
             "corrections": summary.corrections,
+            "outbox": summary.outbox,
             "suppressions": summary.suppressions,
             "mail": summary.mail,
         },

@@ -1,24 +1,34 @@
 """Everything that happens when a request completes, in one place and in the caller's transaction: the request
 moves to `completed` with its per-object receipt, the audit trail records it, and the ticket thread gets an
-internal note summarising what was done and when. An account erasure also makes the desk forget the person
-(`services.person_purge.forget_person`), in this same transaction, before the note: the note holds ids and
-counts only, and is kept.
+internal note summarising what was done and when, and the person's confirmation is queued to the account's
+address of record (`services.outbox.enqueue_notice`; an account erasure's own call carries it). An account
+erasure also cancels the account's other open requests (with a reason, audited) and makes the desk forget the
+person (`services.person_purge.forget_person`), in this same transaction, before the notes: they hold ids and
+counts only, and are kept.
+
+Once a request completed, the agent on its ticket is offered a reply to the customer saying what was done and
+when (`reply_offer`): a text made of the receipt alone (kinds, counts, field names, the time, the request's
+number; never a value, a name or an address), in the language the customer wrote in. That language is read when
+the request completes, before a purge can take the words it is read from, and kept on the completion note, which
+the purge keeps. The offer is only ever a draft: nothing is sent until the agent sends it.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.domain.mail import looks_chinese
 from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState, check_request_transition
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail
+from lifer_desk.services import audit_trail, outbox, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.person_purge import forget_person
 from lifer_desk.services.request_views import stored_payload
@@ -67,10 +77,94 @@ def complete(
         },
     )
     payload = stored_payload(row)
+    if payload is not None:
+        outbox.enqueue_notice(session, row, payload, now)
+    language = _language(session, row.ticket_id)
+    cancelled: list[DataRequest] = []
     if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
+        cancelled = requests.cancel_after_erasure(session, ctx, row, now)
         forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
+    for other in cancelled:
+        if other.ticket_id is not None:
+            note = _("Request #{id} ({kind}) cancelled: the account was erased by request #{erasure}.").format(
+                id=other.id, kind=other.kind, erasure=row.id
+            )
+            ticket_store.add_event(
+                session, other.ticket_id, EventKind.NOTE, ctx.agent, note, now, {"request_id": other.id}
+            )
+            ticket_store.touch(session, other.ticket_id, now)
     if row.ticket_id is not None:
+        meta = {"request_id": row.id, "reply_language": language}
         ticket_store.add_event(
-            session, row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, {"request_id": row.id}
+            session, row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, meta
         )
         ticket_store.touch(session, row.ticket_id, now)
+
+
+def _language(session: Session, ticket_id: int | None) -> str:
+    """The language the customer wrote the ticket in: "zh" or "en" (as the mail acknowledgement tells them)."""
+    opening = request_store.ticket_opening(session, ticket_id) if ticket_id is not None else ""
+    return "zh" if looks_chinese(opening) else "en"
+
+
+# Customer-facing, in the customer's language rather than the agent's (as the mail acknowledgement is).
+_REPLY = {
+    "en": "Hello,\n\nyour request has been carried out: on {at:%Y-%m-%d} at {at:%H:%M} UTC we {what}.\n\n"
+    "Reference: request #{id}.\n\nKind regards",
+    "zh": "您好：\n\n您的请求已处理完毕：我们已于 {at:%Y-%m-%d} {at:%H:%M}（UTC）{what}。\n\n"
+    "参考编号：请求 #{id}。\n\n此致",
+}
+_DELETED = {
+    "en": {
+        DeletionScope.ACCOUNT: "deleted your account, with its images, diary and payment links",
+        DeletionScope.IMAGES: "deleted {count} of your images",
+        DeletionScope.DIARY: "deleted your diary",
+        DeletionScope.PAYMENT_LINKS: "removed your payment links",
+    },
+    "zh": {
+        DeletionScope.ACCOUNT: "删除了您的账号及其图片、日记和支付关联",
+        DeletionScope.IMAGES: "删除了您的 {count} 张图片",
+        DeletionScope.DIARY: "删除了您的日记",
+        DeletionScope.PAYMENT_LINKS: "解除了您的支付关联",
+    },
+}
+_CORRECTED = {"en": "corrected the {fields} of your account", "zh": "更正了您账号的{fields}"}
+_FIELDS = {
+    "en": {"email": "email address", "username": "username", "birthday": "birthday", "gender": "gender"},
+    "zh": {"email": "邮箱地址", "username": "用户名", "birthday": "生日", "gender": "性别"},
+}
+_AND = {"en": " and ", "zh": "和"}
+
+
+@dataclass(frozen=True)
+class ReplyOffer:
+    """A reply the agent may send about a completed request: its text, in the customer's language."""
+
+    request_id: int
+    language: str
+    text: str
+
+
+def _reply_text(row: DataRequest, language: str) -> str:
+    payload = stored_payload(row)
+    assert payload is not None and row.id is not None
+    items = [ReceiptItem.from_json(item) for item in json.loads(row.receipt or "[]")]
+    if payload.kind is RequestKind.CORRECT:
+        names = [_FIELDS[language].get(str(name), str(name)) for name in payload.changes]
+        what = _CORRECTED[language].format(fields=_AND[language].join(names))
+    else:
+        assert payload.scope is not None
+        what = _DELETED[language][payload.scope].format(count=len(items) or len(payload.image_ids))
+    return _REPLY[language].format(at=row.state_since, what=what, id=row.id)
+
+
+def reply_offer(ctx: DeskContext, ticket_id: int) -> ReplyOffer | None:
+    """The reply to offer on `ticket_id`: about its latest completed request, unless a reply went out since."""
+    with ctx.db.read() as session:
+        row = request_store.latest_completed(session, ticket_id)
+        if row is None or row.id is None or request_store.replied_since(session, ticket_id, row.state_since):
+            return None
+        metas = [json.loads(note.meta) for note in request_store.notes_since(session, ticket_id, row.state_since)]
+        kept = [meta.get("reply_language") for meta in metas if meta.get("request_id") == row.id]
+        language = kept[0] if kept and kept[0] in _REPLY else _language(session, ticket_id)
+        return ReplyOffer(row.id, language, _reply_text(row, language))

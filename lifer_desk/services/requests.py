@@ -369,6 +369,28 @@ def cancel(ctx: DeskContext, request_id: int) -> RequestView:
         return request_view(row)
 
 
+# What an erasure leaves pointless: everything of that account not yet running (or failed, awaiting a retry).
+_MOOT_AFTER_ERASURE = frozenset({_S.AWAITING_VERIFICATION, _S.AWAITING_APPROVAL, _S.APPROVED, _S.FAILED})
+
+
+def cancel_after_erasure(session: Session, ctx: DeskContext, erasure: DataRequest, now: datetime) -> list[DataRequest]:
+    """Inside the transaction completing the account erasure `erasure`: cancel that account's other open
+    requests, with the reason audited, and drop their unsent rows; there is no account left to act on. Returns
+    the cancelled rows (the caller notes them on their tickets once the purge is done)."""
+    cancelled = []
+    # The erasure itself is completed by now, so it is not among them.
+    for row in store.of_account(session, erasure.account_id, _MOOT_AFTER_ERASURE):
+        reason = _("the account was erased by request #{id}").format(id=erasure.id)
+        _move(
+            session, ctx, row, _S.CANCELLED, now, AuditAction.REQUEST_CANCEL,
+            details={"reason": reason, "erasure_id": erasure.id}, cancelled_by=ctx.agent,
+        )  # fmt: skip
+        assert row.id is not None
+        _supersede(session, row.id)
+        cancelled.append(row)
+    return cancelled
+
+
 def expire_due(ctx: DeskContext) -> list[int]:
     """Mark expired every request past either expiry (a batch at a time); returns their ids.
 

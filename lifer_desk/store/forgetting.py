@@ -17,10 +17,11 @@ from sqlalchemy.sql.dml import Delete, Update
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.forgetting import REDACTED
+from lifer_desk.domain.outbox import Operation
 from lifer_desk.domain.request_payload import canonical_json
 from lifer_desk.domain.requests import RequestKind
 from lifer_desk.domain.tickets import EventKind
-from lifer_desk.store.models import DataRequest, Draft, FeedbackItem, Ticket, TicketEvent, Verification
+from lifer_desk.store.models import DataRequest, Draft, FeedbackItem, Outbox, Ticket, TicketEvent, Verification
 from lifer_desk.store.search import reindex_ticket
 
 
@@ -134,6 +135,30 @@ def redact_corrections(session: Session, account_id: str) -> int:
             continue
         body["changes"] = {name: REDACTED for name in values}
         row.payload = canonical_json(body)
+        session.add(row)
+        changed += 1
+    session.flush()
+    return changed
+
+
+def redact_outbox(session: Session, account_id: str) -> int:
+    """The account's outbox rows: a correction's PATCH body holds the new values, and a problem detail the
+    admin API sent may quote one. Ids, kinds, states, keys and receipts stay. Returns how many rows changed."""
+    requests = select(DataRequest.id).where(DataRequest.account_id == account_id)
+    rows = session.exec(select(Outbox).where(col(Outbox.request_id).in_(requests.scalar_subquery())))
+    changed = 0
+    for row in rows:
+        body = json.loads(row.payload)
+        values = body.get("changes") if row.kind == Operation.CORRECTION else None
+        redacts_body = isinstance(values, dict) and any(value != REDACTED for value in values.values())
+        if not redacts_body and row.last_error in (None, REDACTED):
+            continue
+        if redacts_body:
+            assert isinstance(values, dict)
+            body["changes"] = {name: REDACTED for name in values}
+            row.payload = json.dumps(body, sort_keys=True)
+        if row.last_error is not None:
+            row.last_error = REDACTED
         session.add(row)
         changed += 1
     session.flush()

@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.audit_actions import AuditAction
-from lifer_desk.store.models import AuditEvent, DataRequest
+from lifer_desk.domain.tickets import EventKind
+from lifer_desk.store.models import AuditEvent, DataRequest, Ticket, TicketEvent
 
 ENTITY = "data_request"
 APPROVE_ACTION = AuditAction.REQUEST_APPROVE.value
@@ -123,3 +124,49 @@ def approved_hash(session: Session, request_id: int) -> str | None:
         return None
     value = json.loads(details).get("payload_hash")
     return value if isinstance(value, str) else None
+
+
+def of_account(session: Session, account_id: str, states: Iterable[str]) -> list[DataRequest]:
+    """The account's requests in `states`, locked, in id order (the order every writer locks them in)."""
+    statement = (
+        select(DataRequest)
+        .where(DataRequest.account_id == account_id, col(DataRequest.state).in_(sorted(states)))
+        .order_by(col(DataRequest.id))
+        .with_for_update()
+    )
+    return list(session.exec(statement))
+
+
+def latest_completed(session: Session, ticket_id: int) -> DataRequest | None:
+    statement = (
+        select(DataRequest)
+        .where(DataRequest.ticket_id == ticket_id, DataRequest.state == "completed")
+        .order_by(col(DataRequest.state_since).desc(), col(DataRequest.id).desc())
+    )
+    return session.exec(statement).first()
+
+
+def replied_since(session: Session, ticket_id: int, since: datetime) -> bool:
+    """Whether a reply went to the customer on the ticket at or after `since`."""
+    statement = select(TicketEvent.id).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.REPLY, col(TicketEvent.created_at) >= since
+    )
+    return session.exec(statement.limit(1)).first() is not None
+
+
+def notes_since(session: Session, ticket_id: int, since: datetime) -> list[TicketEvent]:
+    statement = select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.NOTE, col(TicketEvent.created_at) >= since
+    )
+    return list(session.exec(statement.order_by(col(TicketEvent.id))))
+
+
+# Enough of the first message to tell the language it is written in, without reading a huge one whole.
+OPENING = 2_000
+
+
+def ticket_opening(session: Session, ticket_id: int) -> str:
+    """The ticket's subject and the start of its first message; empty for no such ticket."""
+    statement = select(Ticket.subject, func.substr(Ticket.body, 1, OPENING)).where(Ticket.id == ticket_id)
+    row = session.exec(statement).first()
+    return "" if row is None else f"{row[0]}\n{row[1]}"

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from fastapi import FastAPI
 
-from lifer_desk.admin_api import AdminClient, NotFound
+from lifer_desk.admin_api import AdminApiError, AdminClient, NotFound, NotifyRequest, NotifyTemplate
 from lifer_desk.sandbox.app import create_app
 from lifer_desk.sandbox.erasure_work import ErasureTiming
 from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Clock, pick_user, user_with_images
@@ -53,6 +53,25 @@ async def test_account_erasure_removes_everything_once_due(
     # Dated when the work was due (2 s pending + 3 s running), whoever noticed it and whenever.
     assert done.completed_at == erasure.requested_at + timedelta(seconds=5)
     assert {item.deleted_at for item in done.receipt} == {done.completed_at}
+
+
+async def test_an_erasure_with_notify_mails_the_address_of_record_once_before_it_goes(
+    client: AdminClient, db: sqlite3.Connection, clock: Clock
+) -> None:
+    row = pick_user(db, "id IN (SELECT user_id FROM image)")
+    notice = NotifyRequest(template=NotifyTemplate.DELETION_DONE, params={"request_id": "7"})
+    erasure = await client.start_erasure(row["id"], ["account"], "deletion", idempotency_key="n1", notify=notice)
+    # The same key again is the same call (replayed); with another notice it is a different call.
+    again = await client.start_erasure(row["id"], ["account"], "deletion", idempotency_key="n1", notify=notice)
+    assert again.id == erasure.id
+    with pytest.raises(AdminApiError) as refused:
+        await client.start_erasure(row["id"], ["account"], "deletion", idempotency_key="n1")
+    assert refused.value.status == 422
+    assert db.execute("SELECT count(*) FROM notification").fetchone()[0] == 0  # nothing before it is done
+    clock.advance(minutes=1)
+    assert (await client.get_erasure(erasure.id)).status == "completed"
+    sent = db.execute("SELECT user_id, template, params FROM notification").fetchall()
+    assert [tuple(r) for r in sent] == [(row["id"], "deletion_done", '{"request_id": "7"}')]
 
 
 async def test_progress_follows_the_wall_clock(sandbox_db: Path, db: sqlite3.Connection) -> None:

@@ -23,6 +23,7 @@ from lifer_desk.admin_api import (
     ImageDeletion,
     NotFound,
     Notification,
+    NotifyRequest,
     NotifyTemplate,
     UserChanges,
     UserProfile,
@@ -137,7 +138,13 @@ class FakeAdminApi:
         return ImageDeletion(image_id=image_id, deleted_at=FAKE_NOW)
 
     async def start_erasure(
-        self, user_id: str, scope: list[ErasureScope], reason: str, *, idempotency_key: str
+        self,
+        user_id: str,
+        scope: list[ErasureScope],
+        reason: str,
+        *,
+        idempotency_key: str,
+        notify: NotifyRequest | None = None,
     ) -> Erasure:
         self._called("start_erasure")
         self._account(user_id)

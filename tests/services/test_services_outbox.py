@@ -24,7 +24,7 @@ from lifer_desk.domain.requests import DeletionScope, RequestState
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.sandbox.faults import Faults
 from lifer_desk.sandbox.idempotency import fingerprint
-from lifer_desk.services import outbox, requests, tickets
+from lifer_desk.services import outbox, request_completion, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
@@ -67,6 +67,12 @@ async def delivered_username(
     request_id = correction(alice, account, sandbox.etag(account), username=username)
     await deliverer(alice, api, sleep).run(until_idle=True)
     return account, before, request_id
+
+
+def approved_images(alice: DeskContext, sam: DeskContext, sandbox: Sandbox, count: int) -> tuple[str, list[str], int]:
+    """An approved deletion of `count` images of one sandbox account: the account, its images, the request."""
+    account, images = sandbox.account_with_images(count)
+    return account, images, approved_deletion(alice, sam, account, DeletionScope.IMAGES, tuple(images))
 
 
 def rows(db: Database, request_id: int) -> list[Outbox]:
@@ -157,7 +163,7 @@ async def test_image_deletions_complete_with_a_receipt_matching_the_sandbox_and_
     assert state(alice, request_id) is S.COMPLETED
     assert sorted(sandbox.deletions(account)) == sorted(("image", image) for image in images)
     receipt = outbox.receipt(alice, request_id)
-    keys = {row.id for row in rows(db, request_id)}
+    keys = {row.id for row in rows(db, request_id) if row.kind != "notify"}
     assert sorted((item.kind, item.id) for item in receipt.items) == sorted(("image", image) for image in images)
     assert {item.idempotency_key for item in receipt.items} == keys
     assert history(alice, request_id)[-2:] == ["request.execute", "request.complete"]
@@ -199,6 +205,12 @@ async def test_a_completed_account_erasure_makes_the_desk_forget_the_person_and_
         assert is_suppressed(session, account_id=account, contact=None)
         assert is_suppressed(session, account_id=None, contact="+86 138 0000 0000")
     assert "person.forget" in history(alice, request_id)
+    # The reply offered afterwards holds nothing of her, in the language read before the purge (kept on the
+    # completion note): the ticket was written in Chinese.
+    offer = request_completion.reply_offer(alice, ticket_id)
+    assert offer is not None and offer.language == "zh" and "删除了您的账号" in offer.text
+    for personal in ("+86 138 0000 0000", "张三", account, "please delete my account"):
+        assert personal not in offer.text
 
 
 async def test_a_correction_is_patched_once_and_confirmed_through_verify(
@@ -400,7 +412,7 @@ async def test_a_supervisor_retries_a_failed_request_with_a_fresh_key_and_it_com
     await deliverer(alice, api, sleep).run(until_idle=True)
 
     assert state(alice, request_id) is S.COMPLETED
-    (done,) = [row for row in rows(db, request_id) if row.state == OutboxState.DONE]
+    (done,) = [row for row in rows(db, request_id) if row.state == OutboxState.DONE and row.kind != "notify"]
     assert done.id != failed.id
     assert "request.retry" in history(alice, request_id)
 
@@ -448,3 +460,118 @@ async def test_a_busy_database_delays_delivery_but_does_not_stop_it(
     await deliverer(alice, api, sleep).run(until_idle=True)
     assert state(alice, request_id) is S.COMPLETED and not busy.armed
     busy.dispose()
+
+
+# --- confirmations to the address of record (issue 14 item 5) ---------------------------------------------------
+
+
+def notifications(sandbox: Sandbox, account: str) -> list[tuple[str, dict[str, str]]]:
+    rows = sandbox.query("SELECT template, params FROM notification WHERE user_id = ? ORDER BY queued_at", account)
+    return [(row["template"], json.loads(row["params"])) for row in rows]
+
+
+async def test_a_completed_image_deletion_is_confirmed_once_through_notify_with_ids_only(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, images, request_id = approved_images(alice, sam, sandbox, 2)
+    await deliverer(alice, api, sleep).run(until_idle=True)
+    # A second deliverer later finds nothing more to send: the confirmation went once.
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    ((template, params),) = notifications(sandbox, account)
+    ticket_id = get_request(alice, request_id).request.ticket_id
+    assert template == "deletion_done"
+    assert {key: params[key] for key in ("request_id", "ticket_id", "scope")} == {
+        "request_id": str(request_id), "ticket_id": str(ticket_id), "scope": "images",
+    }  # fmt: skip
+    notify_rows = [row for row in rows(db, request_id) if row.kind == "notify"]
+    assert [(row.state, row.path) for row in notify_rows] == [("done", f"/v1/users/{account}/notify")]
+    # The receipt is what was deleted: the confirmation adds nothing to it.
+    assert sorted(item.id for item in outbox.receipt(alice, request_id).items) == sorted(images)
+
+
+async def test_a_correction_is_confirmed_naming_the_fields_never_the_values(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, _before, request_id = await delivered_username(alice, sandbox, api, sleep, "renamed_user_43")
+
+    ((template, params),) = notifications(sandbox, account)
+    assert template == "correction_done" and params["fields"] == "username"
+    assert params["request_id"] == str(request_id)
+    assert "renamed_user_43" not in json.dumps(params)
+
+
+async def test_a_notify_refused_fails_only_its_row_and_the_request_stays_completed(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, _images, request_id = approved_images(alice, sam, sandbox, 1)
+    # The deletion goes through; before its confirmation is sent, the account disappears from lifer.
+    first = deliverer(alice, api, sleep)
+    await first.run_once()
+    sandbox.execute("DELETE FROM user WHERE id = ?", account)
+    await first.run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    assert notifications(sandbox, account) == []
+    (notify_row,) = [row for row in rows(db, request_id) if row.kind == "notify"]
+    assert notify_row.state == "done" and notify_row.last_error == "the account no longer exists"
+
+
+async def test_an_account_erasure_carries_its_confirmation_and_lifer_mails_it_before_the_address_goes(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, _images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
+    ((erasure_row,),) = [rows(db, request_id)]
+    assert json.loads(erasure_row.payload)["notify"]["template"] == "deletion_done"
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    ((template, params),) = notifications(sandbox, account)
+    assert template == "deletion_done" and params == {
+        "request_id": str(request_id), "ticket_id": str(get_request(alice, request_id).request.ticket_id),
+        "scope": "account",
+    }  # fmt: skip
+    (queued,) = sandbox.query("SELECT queued_at FROM notification WHERE user_id = ?", account)
+    (erased,) = sandbox.query("SELECT completed_at FROM erasure WHERE user_id = ?", account)
+    assert queued["queued_at"] == erased["completed_at"]
+    assert sandbox.query("SELECT id FROM user WHERE id = ?", account) == []
+    # Nothing was sent after the erasure: no notify row, so nothing could reach for the erased address.
+    assert [row.kind for row in rows(db, request_id)] == ["erasure"]
+
+
+# --- the reply offered once a request completed (issue 9 item 5) -------------------------------------------------
+
+
+async def test_a_completed_request_offers_a_reply_saying_what_was_done_and_when_until_one_is_sent(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep, clock: Clock
+) -> None:
+    account, images, request_id = approved_images(alice, sam, sandbox, 2)
+    ticket_id = get_request(alice, request_id).request.ticket_id
+    assert ticket_id is not None
+    assert request_completion.reply_offer(alice, ticket_id) is None  # nothing done yet
+    await deliverer(alice, api, sleep).run(until_idle=True)
+
+    offer = request_completion.reply_offer(alice, ticket_id)
+    assert offer is not None and offer.request_id == request_id
+    completed = get_request(alice, request_id).request.state_since
+    # The ticket was written in Chinese ("删除账号"): so is the offer; it names the count, time and request.
+    assert offer.language == "zh" and "删除了您的 2 张图片" in offer.text and f"请求 #{request_id}" in offer.text
+    assert f"{completed:%Y-%m-%d} {completed:%H:%M}" in offer.text
+    assert not any(image in offer.text for image in images) and account not in offer.text
+
+    clock.advance(timedelta(minutes=1))
+    tickets.reply(alice, tickets.claim(alice, ticket_id), offer.text)
+    assert request_completion.reply_offer(alice, ticket_id) is None
+
+
+async def test_two_lanes_in_one_deliverer_send_each_row_once(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    account, images, request_id = approved_images(alice, sam, sandbox, 3)
+    await Deliverer(alice, api, sleep=sleep, rng=Random(7), batch=1, lanes=2).run(until_idle=True)
+
+    assert state(alice, request_id) is S.COMPLETED
+    assert sorted(sandbox.deletions(account)) == sorted(("image", image) for image in images)
+    assert {row.state for row in rows(db, request_id)} == {OutboxState.DONE}

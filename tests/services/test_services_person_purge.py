@@ -126,7 +126,14 @@ def seed(db: Database, alice: DeskContext, sam: DeskContext) -> tuple[int, list[
     with db.write() as session:
         # As a desk that kept what callers stated would have (this one never does): it must go too.
         session.execute(text("UPDATE verification SET claims_hashed = :c"), {"c": json.dumps({"email": EMAIL})})
-    requests.raise_correction(alice, first, {Field.EMAIL: NEW_EMAIL}, etag='"e0"')
+    corrected = requests.raise_correction(alice, first, {Field.EMAIL: NEW_EMAIL}, etag='"e0"')
+    # Approved: its outbox row's PATCH body holds the new address, and the admin API's refusal quoted it.
+    requests.approve(sam, corrected.id)
+    with db.write() as session:
+        session.execute(
+            text("UPDATE outbox SET last_error = :e WHERE request_id = :r"),
+            {"e": f"422: {NEW_EMAIL} is not allowed", "r": corrected.id},
+        )
     erasure = requests.raise_deletion(alice, first, DeletionScope.ACCOUNT, etag='"e1"')
     requests.approve(sam, erasure.id)
     # Executing and completing are the outbox's (issue 9 items 4 and 5): here the row is moved as it would be.
@@ -167,6 +174,7 @@ def test_the_desk_forgets_the_person_and_keeps_the_rest(db: Database, alice: Des
 
     assert summary.ticket_ids == tuple(hers)
     assert (summary.drafts, summary.verifications, summary.feedback, summary.corrections) == (1, 1, 1, 1)
+    assert summary.outbox == 1
     assert summary.suppressions == 3  # the account id, her address, her phone
     assert found(everything(db)) == []
     assert searchable(db, WORD) == [] and searchable(db, "xylophone") == [other]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
-from textual.app import ComposeResult
+from textual import on
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from lifer_desk.domain.queues import QueueFilter, QueueName, SortKey
 from lifer_desk.domain.sla import countdown_minute
@@ -19,7 +18,8 @@ from lifer_desk.i18n import N_, _
 from lifer_desk.services import queues
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.ticket_views import TicketDetail
-from lifer_desk.ui.desk_screen import PolledScreen, desk
+from lifer_desk.ui.desk_screen import desk
+from lifer_desk.ui.queue_table_screen import QueueTableScreen
 from lifer_desk.ui.queues.create_ticket import CreateTicketDialog
 from lifer_desk.ui.queues.filter_dialog import FilterDialog
 from lifer_desk.ui.queues.queue_list import QueueList, count_label
@@ -27,7 +27,8 @@ from lifer_desk.ui.queues.source import QueueSource, QueueTable, QueueView, colu
 from lifer_desk.ui.search_as_you_type import SearchAsYouType
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
-from widgets.table_messages import LoadFailed, RowSelected
+from widgets.columns import Column
+from widgets.table_messages import RowSelected
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0
@@ -46,7 +47,11 @@ def filters_text(filters: QueueFilter) -> str:
     return " · ".join(f"{name}={value}" for name, value in shown if value)
 
 
-class QueuesScreen(PolledScreen, SearchAsYouType):
+class QueuesScreen(QueueTableScreen, SearchAsYouType):
+    TABLE_ID = "tickets"
+    TABLE_CLASS = QueueTable
+    WIDE_LAYOUT_MIN = WIDE_LAYOUT_MIN
+    POLL_EVERY = POLL_EVERY
     # Names this mode's commands in the palette ("queues: Search").
     PALETTE_NAME: ClassVar[str] = N_("queues")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,11 +68,6 @@ class QueuesScreen(PolledScreen, SearchAsYouType):
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="queues.clear_search"),
     ]
 
-    class CountsLoaded(Message):
-        def __init__(self, counts: dict[QueueName, int]) -> None:
-            super().__init__()
-            self.counts = counts
-
     def __init__(self) -> None:
         super().__init__()
         self.view = QueueView()
@@ -77,43 +77,24 @@ class QueuesScreen(PolledScreen, SearchAsYouType):
     def title_text(self) -> str:
         return _("Queues")
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#tickets", VirtualTable)
+    def queue_names(self) -> tuple[QueueName, ...]:
+        return tuple(QueueName)
 
-    def compose(self) -> ComposeResult:
-        # Laid out for the terminal's width from the start, so an 80-cell terminal never sees the wide set.
-        width = self.app.size.width
-        narrow = width < WIDE_LAYOUT_MIN
-        with Horizontal():
-            yield QueueList(tuple(QueueName), narrow=narrow, id="queues")
-            with Vertical(id="table-pane"):
-                yield StillInput(placeholder=_("/ search: words, 中文, #123, email"), id="search")
-                yield Static("", id="view-line", markup=False)
-                yield QueueTable(
-                    QueueSource(self.ctx, self.view),
-                    columns_for(width - QueueList.width_for(narrow)),
-                    id="tickets",
-                    empty_message=_("No tickets here"),
-                    loading_message=_("Loading…"),
-                )
-        yield Footer(compact=narrow)
+    def read_counts(self) -> dict[QueueName, int]:
+        """The queues' capped counts."""
+        return queues.counts(self.ctx)
 
-    def on_mount(self) -> None:
-        self._describe_view()
-        self.table.focus()
-        self.start_polling(POLL_EVERY)
+    def compose_above_table(self) -> Iterable[Widget]:
+        yield StillInput(placeholder=_("/ search: words, 中文, #123, email"), id="search")
 
-    def on_resize(self, event: events.Resize) -> None:
-        self._lay_out(event.size.width)
+    def table_source(self) -> QueueSource:
+        return QueueSource(self.ctx, self.view)
 
-    def _lay_out(self, width: int) -> None:
-        narrow = width < WIDE_LAYOUT_MIN
-        queue_list = self.query_one(QueueList)
-        queue_list.set_narrow(narrow)
-        # With the list hidden an 80-cell terminal has room for every column, abbreviated.
-        self.table.set_columns(columns_for(width - (QueueList.width_for(narrow) if queue_list.display else 0)))
-        self.query_one(Footer).compact = narrow
+    def empty_message(self) -> str:
+        return _("No tickets here")
+
+    def table_columns(self, width: int) -> tuple[Column, ...]:
+        return columns_for(width)
 
     # Workers ----------------------------------------------------------------------------------------------
 
@@ -125,44 +106,24 @@ class QueuesScreen(PolledScreen, SearchAsYouType):
     def clock_marker(self) -> datetime:
         return countdown_minute(self.ctx.clock())
 
-    def show_changes(self, marker: object, before: object) -> None:
-        self.table.reload()
-        self.reload_counts()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
-    def reload_counts(self) -> None:
-        """Read the queues' capped counts again and post them."""
-        self.post_message(self.CountsLoaded(queues.counts(self.ctx)))
-
     # Handlers ---------------------------------------------------------------------------------------------
 
-    @on(CountsLoaded)
-    def _show_counts(self, message: CountsLoaded) -> None:
+    def show_counts(self, counts: dict[Any, int]) -> None:
         queue_list = self.query_one(QueueList)
         shown = queue_list.counts.get(self.view.queue)
-        queue_list.show_counts(message.counts)
-        if not queue_list.display and message.counts.get(self.view.queue) != shown:
+        queue_list.show_counts(counts)
+        if not queue_list.display and counts.get(self.view.queue) != shown:
             # Only a moved count is redrawn: the counts reload every minute, and idle means no bytes.
             self._describe_view()
 
-    @on(OptionList.OptionHighlighted, "#queues")
-    def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
-        assert event.option.id is not None  # the queue list makes every option with its queue as id
-        queue = QueueName(event.option.id)
+    def choose_queue(self, queue_id: str) -> None:
+        queue = QueueName(queue_id)
         if queue != self.view.queue:
             self._show_view(QueueView(queue, self.view.search, self.view.filters))
-
-    @on(OptionList.OptionSelected, "#queues")
-    def _queue_opened(self) -> None:
-        self.table.focus()
 
     @on(VirtualTable.RowSelected, "#tickets")
     def _open(self, event: RowSelected) -> None:
         desk(self).open_ticket(int(event.row_id))  # type: ignore[call-overload]  # rows are keyed by ticket id
-
-    @on(VirtualTable.LoadFailed)
-    def _load_failed(self, event: LoadFailed) -> None:
-        desk(self).show_error(event.error)
 
     def search_table(self) -> VirtualTable:
         return self.table
@@ -265,5 +226,5 @@ class QueuesScreen(PolledScreen, SearchAsYouType):
         queue_list.display = not queue_list.display
         if not queue_list.display:
             self.table.focus()
-        self._lay_out(self.app.size.width)
+        self.lay_out(self.app.size.width)
         self._describe_view()

@@ -3,26 +3,27 @@ deadline first; enter opens a request's detail, where a supervisor approves or r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
-from textual.app import ComposeResult
+from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
 from lifer_desk.i18n import N_, _, format_clock
 from lifer_desk.services import outbox, request_queues
 from lifer_desk.services.outbox import DeliveryHealth
 from lifer_desk.services.request_queues import RequestQueue
-from lifer_desk.ui.desk_screen import PolledScreen, desk
+from lifer_desk.ui.queue_table_screen import QueueTableScreen
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.requests.detail import RequestDetailScreen
 from lifer_desk.ui.requests.source import RequestSource, columns_for, request_columns
-from widgets.table_messages import LoadFailed, RowSelected
+from widgets.columns import Column
+from widgets.table_messages import RowSelected
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 2.0
@@ -33,7 +34,10 @@ WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(req
 Marker = tuple[datetime | None, int]
 
 
-class RequestsScreen(PolledScreen):
+class RequestsScreen(QueueTableScreen):
+    TABLE_ID = "requests"
+    WIDE_LAYOUT_MIN = WIDE_LAYOUT_MIN
+    POLL_EVERY = POLL_EVERY
     DEFAULT_CSS = """
     #requests-status {
         height: 1;
@@ -51,11 +55,6 @@ class RequestsScreen(PolledScreen):
             super().__init__()
             self.health = health
 
-    class CountsLoaded(Message):
-        def __init__(self, counts: dict[RequestQueue, int]) -> None:
-            super().__init__()
-            self.counts = counts
-
     def __init__(self) -> None:
         super().__init__()
         self.queue = RequestQueue.ALL
@@ -64,42 +63,30 @@ class RequestsScreen(PolledScreen):
     def title_text(self) -> str:
         return _("Requests")
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#requests", VirtualTable)
+    def queue_names(self) -> tuple[RequestQueue, ...]:
+        return tuple(RequestQueue)
 
-    def compose(self) -> ComposeResult:
-        width = self.app.size.width
-        narrow = width < WIDE_LAYOUT_MIN
-        with Horizontal():
-            yield QueueList(tuple(RequestQueue), narrow=narrow, id="queues")
-            with Vertical(id="table-pane"):
-                # The one status line of the mode (the deliverer's "admin API failing since HH:MM"), empty and
-                # hidden until something is said there.
-                yield Static("", id="requests-status", classes="-empty", markup=False)
-                yield Static("", id="view-line", markup=False)
-                yield VirtualTable(
-                    RequestSource(self.ctx, self.queue),
-                    columns_for(width - QueueList.width_for(narrow)),
-                    id="requests",
-                    empty_message=_("No requests here"),
-                    loading_message=_("Loading…"),
-                )
-        yield Footer(compact=narrow)
+    def read_counts(self) -> dict[RequestQueue, int]:
+        return request_queues.counts(self.ctx)
+
+    def compose_above_table(self) -> Iterable[Widget]:
+        # The one status line of the mode (the deliverer's "admin API failing since HH:MM"), empty and hidden
+        # until something is said there.
+        yield Static("", id="requests-status", classes="-empty", markup=False)
+
+    def table_source(self) -> RequestSource:
+        return RequestSource(self.ctx, self.queue)
+
+    def empty_message(self) -> str:
+        return _("No requests here")
+
+    def table_columns(self, width: int) -> tuple[Column, ...]:
+        return columns_for(width)
 
     def on_mount(self) -> None:
-        self._describe_view()
-        self.table.focus()
-        self.start_polling(POLL_EVERY)
+        super().on_mount()
         self.check_delivery()
         self.set_interval(HEALTH_EVERY, self.check_delivery)
-
-    def on_resize(self, event: events.Resize) -> None:
-        narrow = event.size.width < WIDE_LAYOUT_MIN
-        queue_list = self.query_one(QueueList)
-        queue_list.set_narrow(narrow)
-        self.table.set_columns(columns_for(event.size.width - QueueList.width_for(narrow)))
-        self.query_one(Footer).compact = narrow
 
     # Workers ----------------------------------------------------------------------------------------------
 
@@ -109,15 +96,6 @@ class RequestsScreen(PolledScreen):
 
     def clock_marker(self) -> str:
         return self.ctx.clock().astimezone(self.ctx.settings.timezone).date().isoformat()
-
-    def show_changes(self, marker: object, before: object) -> None:
-        self.table.reload()
-        self.reload_counts()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="requests-counts")
-    def reload_counts(self) -> None:
-        """Count every queue again and post the counts."""
-        self.post_message(self.CountsLoaded(request_queues.counts(self.ctx)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="requests-health")
     def check_delivery(self) -> None:
@@ -139,30 +117,16 @@ class RequestsScreen(PolledScreen):
             status.update(line)
         status.set_class(failing is None, "-empty")
 
-    @on(CountsLoaded)
-    def _show_counts(self, message: CountsLoaded) -> None:
-        self.query_one(QueueList).show_counts(message.counts)
-
-    @on(OptionList.OptionHighlighted, "#queues")
-    def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
-        assert event.option.id is not None  # every option is made with its queue as id
-        queue = RequestQueue(event.option.id)
+    def choose_queue(self, queue_id: str) -> None:
+        queue = RequestQueue(queue_id)
         if queue is not self.queue:
             self.queue = queue
             self.table.set_source(RequestSource(self.ctx, queue))
             self._describe_view()
 
-    @on(OptionList.OptionSelected, "#queues")
-    def _queue_opened(self) -> None:
-        self.table.focus()
-
     @on(VirtualTable.RowSelected, "#requests")
     def _open(self, event: RowSelected) -> None:
         self.app.push_screen(RequestDetailScreen(int(event.row_id)))  # type: ignore[call-overload]  # rows are keyed by request id
-
-    @on(VirtualTable.LoadFailed)
-    def _load_failed(self, event: LoadFailed) -> None:
-        desk(self).show_error(event.error)
 
     def _describe_view(self) -> None:
         line = Text(self.queue.label, style="dim", no_wrap=True)

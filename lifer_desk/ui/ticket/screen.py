@@ -20,7 +20,17 @@ from lifer_desk.admin_api import UserSummary
 from lifer_desk.domain.sla import countdown_minute
 from lifer_desk.domain.tickets import Category, EventKind, Priority, TicketStatus, allowed_next
 from lifer_desk.i18n import N_, _
-from lifer_desk.services import accounts, changes, drafts, history, macros, mail_link_offer, tickets, verification
+from lifer_desk.services import (
+    accounts,
+    changes,
+    drafts,
+    history,
+    macros,
+    mail_link_offer,
+    request_completion,
+    tickets,
+    verification,
+)
 from lifer_desk.services.accounts import FoundAccount, LookupKind, LookupReason
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, TakeOverNeeded
@@ -139,6 +149,13 @@ class TicketScreen(DeskScreen):
             super().__init__()
             self.kind = kind
             self.text = text
+
+    class ReplyOffered(Message):
+        """A request on this ticket completed and no reply has gone out since: a reply is ready to draft."""
+
+        def __init__(self, offer: request_completion.ReplyOffer) -> None:
+            super().__init__()
+            self.offer = offer
 
     class DraftSent(Message):
         """`text` went out as a reply or note; the draft it came from is done."""
@@ -281,7 +298,18 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="draft")
     def _load_draft(self, kind: EventKind) -> None:
-        self.post_message(self.DraftLoaded(kind, drafts.load_draft(self.ctx, self.ticket_id, kind)))
+        text = drafts.load_draft(self.ctx, self.ticket_id, kind)
+        if not text and kind is EventKind.REPLY:
+            # What the agent wrote always wins; only an empty reply starts from the offer.
+            offer = request_completion.reply_offer(self.ctx, self.ticket_id)
+            text = offer.text if offer is not None else ""
+        self.post_message(self.DraftLoaded(kind, text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="offer")
+    def _load_offer(self) -> None:
+        offer = request_completion.reply_offer(self.ctx, self.ticket_id)
+        if offer is not None:
+            self.post_message(self.ReplyOffered(offer))
 
     @work(thread=True, exit_on_error=False, group="draft-save")
     def _save_draft(self, kind: EventKind, body: str, taken: int) -> None:
@@ -355,6 +383,16 @@ class TicketScreen(DeskScreen):
             self.query_one("#ticket-offer", Static).set_class(True, "-empty")
         self._load_identity()
         self._load_history()
+        self._load_offer()
+
+    @on(ReplyOffered)
+    def _offer_reply(self, message: ReplyOffered) -> None:
+        notice = self.query_one("#ticket-notice", Static)
+        # A refusal being shown is the more urgent news: the offer waits for the next quiet reload.
+        if notice.has_class("-empty"):
+            text = _("Request #{id} completed: press r to draft a reply saying what was done.")
+            notice.update(Text(text.format(id=message.offer.request_id), style="bold green"))
+            notice.set_class(False, "-empty")
 
     @on(Worker.StateChanged)
     def _write_ended(self, event: Worker.StateChanged) -> None:

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.domain.forgetting import REDACTED
 from lifer_desk.domain.mail import (
     OutgoingMail,
     address_domain,
@@ -37,7 +38,7 @@ from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.errors import MailNotConfigured
+from lifer_desk.services.errors import MailNotConfigured, Refused
 from lifer_desk.services.writing import writing
 from lifer_desk.store import mail as store
 from lifer_desk.store import tickets as store_tickets
@@ -127,6 +128,18 @@ def _team(ctx: DeskContext) -> str | None:
     return ctx.settings.mail_address
 
 
+def _erased(recipient: str) -> bool:
+    return recipient in ("", REDACTED)
+
+
+def reply_cannot_be_mailed(session: Session, ctx: DeskContext, ticket: Ticket) -> bool:
+    """Whether a reply on `ticket` would have to be mailed to an address the deletion purge erased."""
+    if ticket.channel != "email" or _team(ctx) is None or ticket.id is None:
+        return False
+    last = store.last_inbound(session, ticket.id)
+    return _erased(last.sender if last is not None else ticket.requester)
+
+
 def queue_reply(session: Session, ctx: DeskContext, ticket: Ticket, event_id: int, body: str, at: datetime) -> None:
     """Queue the agent's reply to a mail ticket, to the address that wrote in (`services.tickets.reply` calls
     this in its transaction). Tickets of other channels, or a desk with no team address, send nothing."""
@@ -135,6 +148,11 @@ def queue_reply(session: Session, ctx: DeskContext, ticket: Ticket, event_id: in
         return
     last = store.last_inbound(session, ticket.id)
     recipient = last.sender if last is not None else ticket.requester
+    if _erased(recipient):
+        # The deletion purge erased the address (a confirmation goes to the account's address of record
+        # through the admin API instead): mailing "[redacted]" would bounce at best. The refusal rolls back the
+        # reply, and the agent's text stays in their draft.
+        raise Refused(_("the customer's address was erased with their account: this reply cannot be mailed"))
     parent = last.message_id if last is not None else None
     first = store.first_inbound_message_id(session, ticket.id)
     references = thread_references([first] if first else [], parent)

@@ -28,13 +28,13 @@ from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState, check_request_transition
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
-from lifer_desk.services import audit_trail, outbox, requests
+from lifer_desk.services import audit_trail, mail_outbox, outbox, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.person_purge import forget_person
 from lifer_desk.services.request_views import stored_payload
 from lifer_desk.store import requests as request_store
 from lifer_desk.store import tickets as ticket_store
-from lifer_desk.store.models import DataRequest
+from lifer_desk.store.models import DataRequest, Ticket
 
 
 def summary(request_id: int, items: tuple[ReceiptItem, ...], at: datetime) -> str:
@@ -163,6 +163,11 @@ def reply_offer(ctx: DeskContext, ticket_id: int) -> ReplyOffer | None:
     with ctx.db.read() as session:
         row = request_store.latest_completed(session, ticket_id)
         if row is None or row.id is None or request_store.replied_since(session, ticket_id, row.state_since):
+            return None
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or mail_outbox.reply_cannot_be_mailed(session, ctx, ticket):
+            # An erasure's ticket that came by mail: its address went with the account, and the confirmation
+            # went to the address of record through the admin API.
             return None
         metas = [json.loads(note.meta) for note in request_store.notes_since(session, ticket_id, row.state_since)]
         kept = [meta.get("reply_language") for meta in metas if meta.get("request_id") == row.id]

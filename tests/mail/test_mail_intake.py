@@ -10,10 +10,10 @@ from sqlmodel import select
 from lifer_desk.domain.forgetting import REDACTED
 from lifer_desk.domain.tickets import EventKind, TicketStatus
 from lifer_desk.services import mail_intake, mail_outbox, tickets
-from lifer_desk.services.errors import MailUnreadable
+from lifer_desk.services.errors import MailUnreadable, Refused
 from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database
-from lifer_desk.store.models import MailAttachment, MailMessage, OutboundMail, Ticket
+from lifer_desk.store.models import MailAttachment, MailMessage, OutboundMail, Ticket, TicketEvent
 from tests.mail.mail_support import TEAM, Clock, agent, corpus, host, message
 
 # Each corpus message, with what becomes of it when it arrives after the Outlook mail opened ticket #1 and the
@@ -243,3 +243,20 @@ def test_forgetting_a_tickets_mail_deletes_attachments_and_outbound_copies_and_r
         assert list(session.exec(select(MailAttachment))) == []
         assert {row.sender for row in session.exec(select(MailMessage))} == {REDACTED}
     assert _outbound(db) == []
+
+
+def test_a_reply_whose_customer_address_was_erased_is_refused_and_mails_nothing(db: Database, clock: Clock) -> None:
+    """After the deletion purge the sender is `[redacted]`: a reply must not be queued to it (it would only
+    bounce, or worse reach a mailbox named so), and the agent is told why, with the reply kept to rewrite."""
+    from lifer_desk.store import mail as store_mail
+
+    ticket_id = mail_intake.ingest(host(db, clock), message()).ticket_id or 0
+    with db.write() as session:
+        store_mail.forget_ticket_mail(session, [ticket_id])
+        session.get_one(Ticket, ticket_id).requester = REDACTED
+    with pytest.raises(Refused, match="address was erased"):
+        _reply(db, clock, ticket_id, "Your account was deleted.")
+    assert _outbound(db) == []
+    with db.read() as session:
+        kinds = [e.kind for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))]
+    assert EventKind.REPLY.value not in kinds

@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from random import Random
@@ -31,7 +32,7 @@ from lifer_desk.services.outbox_deliverer import Deliverer
 from lifer_desk.services.request_views import get_request
 from lifer_desk.services.suppression import is_suppressed
 from lifer_desk.store.db import Database, DatabaseBusy
-from lifer_desk.store.models import Outbox, TicketEvent
+from lifer_desk.store.models import Outbox, Ticket, TicketEvent
 from tests.outbox_support import MovingSleep, Sandbox, approved_deletion, correction
 from tests.request_support import Clock, context, tamper
 
@@ -211,6 +212,11 @@ async def test_a_completed_account_erasure_makes_the_desk_forget_the_person_and_
     assert offer is not None and offer.language == "zh" and "删除了您的账号" in offer.text
     for personal in ("+86 138 0000 0000", "张三", account, "please delete my account"):
         assert personal not in offer.text
+    # Had it come by mail, the reply could not be mailed (the address went with her): no offer then.
+    with db.write() as session:
+        session.get_one(Ticket, ticket_id).channel = "email"
+    mailing = replace(alice, settings=replace(alice.settings, mail_address="help@lifer.example"))
+    assert request_completion.reply_offer(mailing, ticket_id) is None
 
 
 async def test_a_correction_is_patched_once_and_confirmed_through_verify(

@@ -25,6 +25,7 @@ from lifer_desk.services import dashboard
 from lifer_desk.services.dashboard import DashboardFigures
 from lifer_desk.services.queues import COUNT_CAP
 from lifer_desk.ui.desk_screen import DeskScreen
+from lifer_desk.ui.text.cells import fit
 from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
 
 REFRESH_EVERY = 30.0
@@ -39,7 +40,7 @@ def _count(value: int) -> str:
 def queues_text(figures: DashboardFigures) -> Text:
     text = Text(_("Queues") + "\n", style="bold")
     for name, depth in figures.queues.items():
-        text.append(f"{QueueName(name).label[:14]:<14} {_count(depth):>6}\n")
+        text.append(f"{fit(QueueName(name).label, 14)} {_count(depth):>6}\n")
     return text
 
 
@@ -52,7 +53,7 @@ def breaches_text(figures: DashboardFigures) -> Text:
 def requests_text(figures: DashboardFigures) -> Text:
     text = Text(_("Requests     ≤3 d  late") + "\n", style="bold")
     for clock, due in figures.requests.items():
-        text.append(f"{_(_CLOCKS[clock]):<12}{due.due_3d:>5}")
+        text.append(f"{fit(_(_CLOCKS[clock]), 12)}{due.due_3d:>5}")
         text.append(f"{due.overdue:>6}\n", style="bold reverse" if due.overdue else "")
     return text
 
@@ -62,7 +63,7 @@ def failures_text(figures: DashboardFigures) -> Text:
     if not figures.verification_failures:
         text.append(_("none"), style="dim")
     for row in figures.verification_failures[:5]:
-        text.append(f"{row.agent[:12]:<12} {row.failures:>4}")
+        text.append(f"{fit(row.agent, 12)} {row.failures:>4}")
         if row.outlier:
             # Said in words as well as colour: NO_COLOR terminals must see the flag too.
             text.append(" " + _("OUTLIER"), style="bold reverse")
@@ -73,7 +74,7 @@ def failures_text(figures: DashboardFigures) -> Text:
 def workload_text(figures: DashboardFigures) -> Text:
     text = Text(_("Agent      claimed  open") + "\n", style="bold")
     for row in figures.workload[:5]:
-        text.append(f"{row.agent[:10]:<10} {row.claimed:>7} {row.open:>5}\n")
+        text.append(f"{fit(row.agent, 10)} {row.claimed:>7} {row.open:>5}\n")
     text.append(
         _("closed today: {n}").format(n=figures.closed_per_day[-1] if figures.closed_per_day else 0), style="dim"
     )
@@ -87,7 +88,7 @@ def feedback_text(figures: DashboardFigures) -> Text:
         text.append(_("no tags"), style="dim")
     for tag, items in volume.by_tag[:4]:
         # Tags are the desk's own words, but typed by agents: plain text all the same.
-        text.append(f"{tag[:12]:<12} {items:>5}\n")
+        text.append(f"{fit(tag, 12)} {items:>5}\n")
     return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from lifer_desk.domain.sla import SlaState, countdown_label, sla_clock
@@ -19,6 +19,12 @@ from lifer_desk.i18n import _, format_clock, format_day, format_day_time, format
 # Meaning in the attributes too, not the colour alone: under NO_COLOR a breach is still bold and reversed out
 # (and has its minus sign), a warning underlined.
 _SLA_STYLES = {SlaState.OK: "", SlaState.WARNING: "underline yellow", SlaState.BREACHED: "bold reverse red"}
+
+
+def fit(value: str, cells: int) -> str:
+    """`value` cut or padded to exactly `cells` terminal cells: `f"{value:<14}"` counts characters, and a
+    Chinese label is two cells a character, so its figures would be pushed onto the next line."""
+    return set_cell_size(value, cells)
 
 
 def customer_text(value: str) -> Text:

@@ -15,7 +15,7 @@ import pwd
 from collections.abc import Mapping
 
 from lifer_desk.config import Settings
-from lifer_desk.i18n import install_language
+from lifer_desk.i18n import _, install_language
 from lifer_desk.services.agents import ADD_HINT, Actor, AgentInfo, find_agent
 from lifer_desk.services.errors import PermissionDenied, UnknownAgent
 from lifer_desk.store.db import Database
@@ -29,7 +29,7 @@ def os_user() -> str:
     except KeyError:
         # A uid with no passwd entry, as in some containers: nobody to look up, and the environment is no witness.
         raise UnknownAgent(
-            f"uid {uid} has no entry in the password database; lifer-desk cannot tell who you are"
+            _("uid {uid} has no entry in the password database; lifer-desk cannot tell who you are").format(uid=uid)
         ) from None
 
 
@@ -62,20 +62,26 @@ def current_agent(
     if demo:
         name = as_agent or settings.agent
         if not name:
-            raise UnknownAgent("demo mode needs an agent: set LIFER_AGENT=NAME or pick one of the seeded agents")
+            raise UnknownAgent(_("demo mode needs an agent: set LIFER_AGENT=NAME or pick one of the seeded agents"))
     else:
         name = os_user()
         if as_agent is not None and under_service_account_sshd(settings, environ):
             name = as_agent
         elif as_agent is not None and as_agent != name:
             raise PermissionDenied(
-                f"only demo mode, or the service account {settings.service_account or '(LIFER_SERVICE_ACCOUNT)'} "
-                f"under sshd, may act as another agent ({as_agent!r}); you are {name!r}"
+                _(
+                    "only demo mode, or the service account {account} under sshd, may act as another agent "
+                    "({agent!r}); you are {name!r}"
+                ).format(account=settings.service_account or "(LIFER_SERVICE_ACCOUNT)", agent=as_agent, name=name)
             )
     agent = find_agent(db, name)
     if agent is None or not agent.active:
-        state = "is not a lifer-desk agent" if agent is None else "is a deactivated lifer-desk agent"
-        raise UnknownAgent(f"{name!r} {state}; an administrator can add it with `{ADD_HINT.replace('NAME', name)}`")
+        hint = ADD_HINT.replace("NAME", name)
+        if agent is None:
+            message = _("{name!r} is not a lifer-desk agent; an administrator can add it with `{hint}`")
+        else:
+            message = _("{name!r} is a deactivated lifer-desk agent; an administrator can add it with `{hint}`")
+        raise UnknownAgent(message.format(name=name, hint=hint))
     # From here on, this process speaks the agent's language (the CLI's messages, then the desk's screens).
     install_language(agent.lang or settings.lang)
     return agent

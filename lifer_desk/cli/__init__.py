@@ -9,7 +9,6 @@ from functools import cache
 import typer
 import typer.main
 
-from lifer_desk.cli import help_text
 from lifer_desk.cli.desk import open_desk
 from lifer_desk.config import ConfigError, load_settings
 from lifer_desk.i18n import _
@@ -99,13 +98,19 @@ def _install_settings_language() -> None:
 
 
 def main() -> None:
-    if not opens_the_desk(sys.argv[1:]):
+    desk_only = opens_the_desk(sys.argv[1:])
+    if not desk_only:
         add_commands()
     try:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.
         command = typer.main.get_command(app)
         _install_settings_language()
-        help_text.translate(command)
+        if not desk_only:
+            # Only commands and --help show the help; translating it loads Babel's extractor, which the desk's
+            # start-up need not pay for (issue 16).
+            from lifer_desk.cli import help_text
+
+            help_text.translate(command)
         result = command.main(prog_name="lifer-desk", standalone_mode=False)
     except typer.Abort:
         fail(_("aborted"), 1)

@@ -9,7 +9,7 @@ import pytest
 import typer.main
 from babel.messages.pofile import read_po
 
-from lifer_desk.cli import app, help_text
+from lifer_desk.cli import add_commands, app, help_text
 from lifer_desk.i18n import DOMAIN, LOCALE_DIR
 
 
@@ -24,6 +24,7 @@ def _help_texts(command: Any) -> Iterator[str]:
 def test_every_help_text_of_the_cli_is_in_the_template() -> None:
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as source:
         template = {str(message.id) for message in read_po(source)}
+    add_commands()
     shown = set(_help_texts(typer.main.get_command(app)))
     assert len(shown) > 50
     # Those built at run time from a list (a help naming the placeholders or languages) stay as written.
@@ -35,6 +36,7 @@ def test_every_help_text_of_the_cli_is_in_the_template() -> None:
 
 def test_the_whole_tree_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(help_text, "_", lambda text: f"«{text}»")
+    add_commands()
     command = typer.main.get_command(app)
     help_text.translate(command)
     assert all(text.startswith("«") for text in _help_texts(command))

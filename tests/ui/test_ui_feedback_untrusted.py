@@ -13,6 +13,8 @@ import sys
 import termios
 from pathlib import Path
 
+import pytest
+
 from lifer_desk.config import Settings
 from lifer_desk.domain.feedback import FeedbackFilter
 from lifer_desk.domain.text_safety import one_line
@@ -60,6 +62,9 @@ async def test_hostile_feedback_is_inert_in_the_table_and_the_detail_view(ctx, s
         assert app.is_running
 
 
+# Alone: in the parallel suite, on a loaded 2-core host, this real desk has twice gone a whole minute without
+# writing after `2` (recorded on issue 10, not understood yet); run by itself it passes every time.
+@pytest.mark.alone
 def test_the_desk_writes_hostile_feedback_to_the_terminal_as_text(tmp_path: Path, sqlite_url: str) -> None:
     db = Database(sqlite_url)
     enrol(db, REAL_USER)

@@ -212,21 +212,14 @@ def local_launcher(home: Path) -> Launcher:
 
 def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
     """Sessions through the sshd of `.ci/sshd`, and their peer: the same account's desk on a local pty."""
-    from tests.deploy.sshd_support import SshdHost, desk_pid
+    from tests.deploy.sshd_support import desk_pid, host_from_environment
 
     def peer_pid(terminal: Terminal, _agent: str) -> int:
         # runuser's own command line names the agent too: the desk is runuser's one child.
         (child,) = Path(f"/proc/{terminal.pid}/task/{terminal.pid}/children").read_text().split()
         return int(child)
 
-    host = SshdHost(
-        port=int(os.environ["LIFER_TEST_SSHD_PORT"]),
-        user=os.environ["LIFER_TEST_SSHD_USER"],
-        home=Path(os.environ["LIFER_TEST_SSHD_HOME"]),
-        desk=os.environ["LIFER_TEST_SSHD_DESK"],
-        known_hosts=os.environ["LIFER_TEST_SSHD_KNOWN_HOSTS"],
-        database_url=os.environ["LIFER_TEST_SSHD_DATABASE_URL"],
-    )
+    host = host_from_environment()
     db = Database(host.database_url)
     with db.read() as session:
         from sqlalchemy import func, select

@@ -80,8 +80,13 @@ def sshd_host() -> SshdHost:
         socket.create_connection(("127.0.0.1", int(port)), timeout=5).close()
     except OSError as exc:
         pytest.fail(f"LIFER_TEST_SSHD_PORT is set but nothing answers on 127.0.0.1:{port}: {exc}")
+    return host_from_environment()
+
+
+def host_from_environment() -> SshdHost:
+    """The host as `.ci/sshd` exported it (the tests, and bench/ssh_sessions.py)."""
     return SshdHost(
-        port=int(port),
+        port=int(os.environ["LIFER_TEST_SSHD_PORT"]),
         user=os.environ["LIFER_TEST_SSHD_USER"],
         home=Path(os.environ["LIFER_TEST_SSHD_HOME"]),
         desk=os.environ["LIFER_TEST_SSHD_DESK"],

@@ -42,7 +42,7 @@ from lifer_desk.services.errors import MailNotConfigured, Refused
 from lifer_desk.services.writing import writing
 from lifer_desk.store import mail as store
 from lifer_desk.store import tickets as store_tickets
-from lifer_desk.store.models import OutboundMail, Ticket
+from lifer_desk.store.models import MailMessage, OutboundMail, Ticket
 
 REPLY = "reply"
 AUTO_ACK = "auto_ack"
@@ -128,27 +128,34 @@ def _team(ctx: DeskContext) -> str | None:
     return ctx.settings.mail_address
 
 
-def _erased(recipient: str) -> bool:
-    return recipient in ("", REDACTED)
+# What the deletion purge leaves of an address.
+_ERASED = ("", REDACTED)
+
+
+def _reply_target(session: Session, ctx: DeskContext, ticket: Ticket) -> tuple[str, MailMessage | None] | None:
+    """Where a reply on `ticket` is mailed (the address that last wrote in, else the requester) and that mail;
+    None when replies on it are not mailed (another channel, or a desk with no team address)."""
+    if ticket.channel != "email" or _team(ctx) is None or ticket.id is None:
+        return None
+    last = store.last_inbound(session, ticket.id)
+    return (last.sender if last is not None else ticket.requester), last
 
 
 def reply_cannot_be_mailed(session: Session, ctx: DeskContext, ticket: Ticket) -> bool:
     """Whether a reply on `ticket` would have to be mailed to an address the deletion purge erased."""
-    if ticket.channel != "email" or _team(ctx) is None or ticket.id is None:
-        return False
-    last = store.last_inbound(session, ticket.id)
-    return _erased(last.sender if last is not None else ticket.requester)
+    target = _reply_target(session, ctx, ticket)
+    return target is not None and target[0] in _ERASED
 
 
 def queue_reply(session: Session, ctx: DeskContext, ticket: Ticket, event_id: int, body: str, at: datetime) -> None:
     """Queue the agent's reply to a mail ticket, to the address that wrote in (`services.tickets.reply` calls
     this in its transaction). Tickets of other channels, or a desk with no team address, send nothing."""
+    target = _reply_target(session, ctx, ticket)
     team = _team(ctx)
-    if ticket.channel != "email" or team is None or ticket.id is None:
+    if target is None or team is None or ticket.id is None:
         return
-    last = store.last_inbound(session, ticket.id)
-    recipient = last.sender if last is not None else ticket.requester
-    if _erased(recipient):
+    recipient, last = target
+    if recipient in _ERASED:
         # The deletion purge erased the address (a confirmation goes to the account's address of record
         # through the admin API instead): mailing "[redacted]" would bounce at best. The refusal rolls back the
         # reply, and the agent's text stays in their draft.

@@ -91,6 +91,11 @@ class _RequestDialog(DeskModal[RequestView | None]):
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self._account_read = False
+
+    def _show_account(self, state: AccountState) -> None:
+        self._account_read = True
+        self.query_one("#request-account", Static).update(account_lines(state))
 
     def _say(self, text: Text | None) -> None:
         shown = self.query_one("#request-problem", Static)
@@ -100,6 +105,9 @@ class _RequestDialog(DeskModal[RequestView | None]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self._say(message.problem)
+        if not self._account_read:
+            # "Reading the account…" would otherwise stay, promising what the problem line says will not come.
+            self.query_one("#request-account", Static).update(Text(_("No account read."), style="dim"))
 
     @on(Raised)
     def _raised(self, message: Raised) -> None:
@@ -173,7 +181,7 @@ class DeletionDialog(_RequestDialog):
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
         self._preview = message.preview
-        self.query_one("#request-account", Static).update(account_lines(message.preview.account))
+        self._show_account(message.preview.account)
         images = self.query_one("#images", SelectionList)
         zone = self.ctx.settings.timezone
         images.clear_options()
@@ -328,7 +336,7 @@ class CorrectionDialog(_RequestDialog):
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
         preview = message.preview
-        self.query_one("#request-account", Static).update(account_lines(preview.account))
+        self._show_account(preview.account)
         self._show_errors(preview.errors)
         text = Text(end="")
         if not preview.changes:

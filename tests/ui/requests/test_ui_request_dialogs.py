@@ -159,5 +159,9 @@ async def test_a_ticket_without_an_account_says_to_link_one(ctx, admin, settle) 
     ticket_id = linked_ticket(ctx, account_id=None)
     app = DeskApp(with_admin(ctx, admin))
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_dialog(app, pilot, settle, ticket_id, "e")
-        assert text_of(app, "#request-problem") == f"link the caller's account to ticket #{ticket_id} first"
+        for key in ("d", "e"):
+            await open_dialog(app, pilot, settle, ticket_id, key)
+            assert text_of(app, "#request-problem") == f"link the caller's account to ticket #{ticket_id} first"
+            # The line that said the account was being read no longer promises it.
+            assert text_of(app, "#request-account") == "No account read."
+            await pilot.press("escape")

@@ -138,8 +138,11 @@ def bench_imap(workdir: Path, count: int) -> None:
     assert report.ingested == count, report
     for_10k = took * 10_000 / count
     verdict = "OK" if for_10k <= IMAP_TARGET_S else "MISSED"
-    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s; 10,000 would take {for_10k:.0f} s"
-          f" (target <= {IMAP_TARGET_S:.0f} s) {verdict}; filling the folder took {filled:.1f} s")  # fmt: skip
+    # Measured at 10,000 or more; below, the time is scaled to 10,000 and says so.
+    figure = f"{took:.0f} s measured" if count >= 10_000 else f"10,000 would take {for_10k:.0f} s (projected)"
+    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s; {figure}"
+          f" (target <= {IMAP_TARGET_S:.0f} s for 10,000) {verdict}; filling the folder took {filled:.1f} s"
+          " (the peer: the same server taking the messages in)")  # fmt: skip
 
 
 def bench_replies(workdir: Path, count: int) -> None:

@@ -104,7 +104,7 @@ def _commit(ctx: DeskContext, after: str | None, pages: Sequence[FeedbackPage], 
     """Write pages fetched one after another from `after`, and move the cursor past the last of them (`cursor`),
     in one transaction; None (nothing written) when another desk had moved the cursor first."""
     now = ctx.clock()
-    with writing(ctx) as session:
+    with writing(ctx) as session, store.import_cache(session):
         if not cursors.advance(session, FEEDBACK_CURSOR, after, cursor, now):
             return None
         return sum(store.insert_items(session, to_import(session, page.items), now) for page in pages)

@@ -1,6 +1,5 @@
-"""Run by test_services_feedback_kill: a sync that stops inside the transaction writing its third page, says on
-stdout how many items the transactions before it committed, and waits there to be killed. Arguments: the desk's
-database URL and the sandbox database path."""
+"""Run by test_services_feedback_kill: a sync that stops inside its third page's transaction, says so on stdout,
+and waits there to be killed. Arguments: the desk's database URL and the sandbox database path."""
 
 from __future__ import annotations
 
@@ -26,28 +25,23 @@ def main() -> None:
     ctx = DeskContext(
         Database(url), settings, "alice", "agent", admin=AdminApiProvider(partial(open_admin, settings, sandbox))
     )
-    insert, commit = store.insert_items, feedback_sync._commit
-    calls = committed = 0
+    insert = store.insert_items
+    calls = 0
 
     def insert_then_wait(*args: Any, **kwargs: Any) -> int:
         nonlocal calls
         calls += 1
         added = insert(*args, **kwargs)
         if calls == 3:
-            # The page's rows are written and the cursor moved, all uncommitted: the moment to be killed. The
-            # sync writes the pages that arrived together in one transaction, so earlier pages may be in it too.
-            print(f"mid-page, {committed} committed", flush=True)
+            # The page's rows are written and the cursor moved, all uncommitted: the moment to be killed.
+            print("mid-page", flush=True)
             sys.stdin.readline()
         return added
 
-    def counted_commit(*args: Any) -> int | None:
-        nonlocal committed
-        added = commit(*args)
-        committed += added or 0
-        return added
-
     feedback_sync.store.insert_items = insert_then_wait  # type: ignore[method-assign]
-    feedback_sync._commit = counted_commit
+    # A page per transaction, as the sync writes when its writes keep up with the fetching: the third insert is
+    # then the third page's, with exactly two pages committed before it.
+    feedback_sync.BATCH_ITEMS = PAGE_SIZE
     asyncio.run(feedback_sync.sync_feedback(ctx, page_size=PAGE_SIZE))
 
 

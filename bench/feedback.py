@@ -112,6 +112,30 @@ def sync_into(path: Path, url: str, token: str) -> tuple[int, float]:
         db.dispose()
 
 
+def fetch_only(url: str, token: str) -> tuple[int, float]:
+    """The peer of the first sync, in the same run: every page fetched and parsed as the sync does, nothing
+    written; (items, seconds). The sync cannot beat it, and the gap between them is the desk's writing."""
+    from lifer_desk.cli.sandbox import open_admin
+    from lifer_desk.config import Secret, Settings
+    from lifer_desk.services.feedback_sync import PAGE_SIZE
+
+    settings = Settings(database_url="sqlite://", admin_url=url, admin_token=Secret(token))
+
+    async def run() -> tuple[int, float]:
+        api = open_admin(settings)
+        try:
+            started = time.perf_counter()
+            count, after, more = 0, None, True
+            while more:
+                page = await api.list_feedback(after=after, limit=PAGE_SIZE)
+                count, after, more = count + len(page.items), page.next_cursor, page.has_more
+            return count, time.perf_counter() - started
+        finally:
+            await api.aclose()
+
+    return asyncio.run(run())
+
+
 # The child: one desk process in Feedback mode ---------------------------------------------------------------
 
 
@@ -207,10 +231,17 @@ def _verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
 
-def report(small: int, large: int, synced: dict[int, tuple[int, float]], figures: dict[int, dict[str, Any]]) -> None:
+def report(
+    small: int,
+    large: int,
+    synced: dict[int, tuple[int, float]],
+    fetched: dict[int, tuple[int, float]],
+    figures: dict[int, dict[str, Any]],
+) -> None:
     s, big = figures[small], figures[large]
     mb = 1024 * 1024
     rate = {n: items / seconds for n, (items, seconds) in synced.items()}
+    fetch_rate = {n: items / seconds for n, (items, seconds) in fetched.items()}
     ratio = big["first_page"] / s["first_page"]
     rss_small = max(s["rss_first"], s["rss_end"]) / mb
     rss_big = max(big["rss_first"], big["rss_end"]) / mb
@@ -221,6 +252,12 @@ def report(small: int, large: int, synced: dict[int, tuple[int, float]], figures
             f"{rate[large]:,.0f}",
             f">= {TARGET_SYNC_PER_S:,} items/s at {large:,} ({synced[large][1]:.0f} s): "
             + _verdict(rate[large] >= TARGET_SYNC_PER_S),
+        ),
+        (
+            "  peer: fetch only, nothing written",
+            f"{fetch_rate[small]:,.0f}",
+            f"{fetch_rate[large]:,.0f}",
+            "(same sandbox, same run: the most the sync could reach)",
         ),
         (
             "first page in Feedback mode (s)",
@@ -269,8 +306,10 @@ def main() -> None:
         asyncio.run(_run_child(args.child, args.presses, args.searches))
         return
     started = time.perf_counter()
+    print(f"load average at the start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
     token = secrets.token_urlsafe(24)
     synced: dict[int, tuple[int, float]] = {}
+    fetched: dict[int, tuple[int, float]] = {}
     figures: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="lifer-bench-feedback-") as tmp:
         folder = Path(tmp)
@@ -281,12 +320,13 @@ def main() -> None:
                 _say(f"syncing {count:,} items…")
                 path = folder / f"desk-{count}.db"
                 synced[count] = sync_into(path, url, token)
+                fetched[count] = fetch_only(url, token)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
             _say(f"timing Feedback mode at {count:,} items…")
             figures[count] = measure_desk(path, args.presses, args.searches)
-    report(args.small, args.large, synced, figures)
+    report(args.small, args.large, synced, fetched, figures)
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 PIPE_TARGET = 200.0
 IMAP_TARGET_S = 120.0
 REPLY_TARGET = 100.0
+# `mail ingest` processes timed for the start-up figure (their median).
+PROCESSES = 5
 
 
 def _mail(n: int, tag: str) -> bytes:
@@ -81,16 +84,25 @@ def bench_pipe(workdir: Path, count: int) -> None:
         tickets.open_ticket(ctx, draft)
     baseline = count / (time.perf_counter() - start)
     env = {**os.environ, "LIFER_DATABASE_URL": ctx.settings.database_url, "LIFER_MAIL_ADDRESS": "support@lifer.example"}
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "lifer_desk", "mail", "ingest"], input=_mail(count, "pipe"), env=env, check=True,
-        capture_output=True,
-    )  # fmt: skip
-    process = time.perf_counter() - start
+    process = statistics.median(
+        _timed([sys.executable, "-m", "lifer_desk", "mail", "ingest"], env, _mail(count + n, "pipe"))
+        for n in range(PROCESSES)
+    )
+    # The floor under that figure, in the same minute: an interpreter that imports the database layer and exits.
+    floor = statistics.median(_timed([sys.executable, "-c", "import sqlmodel"], env, b"") for _ in range(PROCESSES))
     verdict = "OK" if rate >= PIPE_TARGET else "MISSED"
     print(f"pipe ingest: {rate:,.0f} messages/s over {count:,} (target >= {PIPE_TARGET:,.0f}) {verdict}")
     print(f"  opening tickets without mail: {baseline:,.0f}/s (ingest runs at {rate / baseline:.0%} of it)")
-    print(f"  one `mail ingest` process, start to exit: {process:.2f} s")
+    print(
+        f"  one `mail ingest` process, start to exit: {process:.2f} s, median of {PROCESSES}"
+        f" (no target; `python -c 'import sqlmodel'`: {floor:.2f} s)"
+    )
+
+
+def _timed(command: list[str], env: dict[str, str], stdin: bytes) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, input=stdin, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def bench_imap(workdir: Path, count: int) -> None:
@@ -126,8 +138,11 @@ def bench_imap(workdir: Path, count: int) -> None:
     assert report.ingested == count, report
     for_10k = took * 10_000 / count
     verdict = "OK" if for_10k <= IMAP_TARGET_S else "MISSED"
-    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s; 10,000 would take {for_10k:.0f} s"
-          f" (target <= {IMAP_TARGET_S:.0f} s) {verdict}; filling the folder took {filled:.1f} s")  # fmt: skip
+    # Measured at 10,000 or more; below, the time is scaled to 10,000 and says so.
+    figure = f"{took:.0f} s measured" if count >= 10_000 else f"10,000 would take {for_10k:.0f} s (projected)"
+    print(f"imap fetch: {count:,} messages in {took:.1f} s, {count / took:,.0f}/s; {figure}"
+          f" (target <= {IMAP_TARGET_S:.0f} s for 10,000) {verdict}; filling the folder took {filled:.1f} s"
+          " (the peer: the same server taking the messages in)")  # fmt: skip
 
 
 def bench_replies(workdir: Path, count: int) -> None:
@@ -176,6 +191,7 @@ def main() -> None:
     parser.add_argument("--imap", type=int, default=10_000, help="messages for the IMAP figure")
     parser.add_argument("--replies", type=int, default=2_000, help="replies for the outbox figure")
     args = parser.parse_args()
+    print(f"load average at the start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="lifer-bench-mail-") as tmp:
         workdir = Path(tmp)
         bench_pipe(workdir, args.pipe)

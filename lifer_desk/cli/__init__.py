@@ -98,6 +98,13 @@ def _install_settings_language() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["mail", "ingest"]:
+        # The MTA starts one process per message: straight to the command, without the others' modules, which
+        # building the command tree imports, or the translated help (bench/mail.py).
+        from lifer_desk.cli.mail import ingest_command
+
+        _install_settings_language()
+        ingest_command()
     desk_only = opens_the_desk(sys.argv[1:])
     if not desk_only:
         add_commands()

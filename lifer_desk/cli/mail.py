@@ -15,7 +15,7 @@ import typer
 
 from lifer_desk.config import ConfigError, load_settings
 from lifer_desk.i18n import _
-from lifer_desk.services import dead_letter, mail_fetch, mail_intake, mail_outbox
+from lifer_desk.services import dead_letter, mail_intake, mail_outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.database import database_failure, open_database
 from lifer_desk.services.errors import DatabaseBusy, MailUnreadable, SchemaOutdated
@@ -73,6 +73,9 @@ def fetch_command(
     once: bool = typer.Option(False, "--once", help="Fetch what is there, then stop (default: keep watching)."),
 ) -> None:
     """Read the team's IMAP mailbox (LIFER_IMAP_URL) into tickets; IDLE where the server offers it."""
+    # Here, not at the top: `mail ingest`, one process per message from the MTA, has no use for IMAP.
+    from lifer_desk.services import mail_fetch
+
     ctx = _context()
     with mail_fetch.mailbox(ctx) as box:
         while True:

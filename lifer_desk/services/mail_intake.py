@@ -10,7 +10,6 @@ the thread says when the receiving server found DMARC or SPF failing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,7 +61,7 @@ def ingest(ctx: DeskContext, raw: bytes) -> IngestResult:
     with writing(ctx) as session:
         earlier = store.seen(session, mail.dedup_key)
         if earlier is not None:
-            return IngestResult(DUPLICATE, earlier.ticket_id, earlier.outcome)
+            return IngestResult(DUPLICATE, *earlier)
         return _ingest(session, ctx, mail)
 
 
@@ -94,9 +93,10 @@ def _ingest(session: Session, ctx: DeskContext, mail: ParsedMail) -> IngestResul
             priority=Priority.NORMAL,
         )
         # Its ticket.open event says it came by mail; no second event for the same step.
-        ticket_id = open_ticket_in(session, ctx, draft, via="mail", attachments=len(mail.attachments))
+        ticket_id = open_ticket_in(
+            session, ctx, draft, event_meta=_meta(mail), via="mail", attachments=len(mail.attachments)
+        )
         event_id = store.first_event_id(session, ticket_id)
-        store.set_event_meta(session, event_id, json.dumps(_meta(mail), ensure_ascii=False, sort_keys=True))
         outcome = NEW_TICKET
         if mail.automated is None:
             mail_outbox.queue_auto_ack(

@@ -379,9 +379,17 @@ def open_ticket(ctx: DeskContext, draft: TicketDraft) -> TicketDetail:
         return _detail(session, open_ticket_in(session, ctx, draft))
 
 
-def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **audit_details: Any) -> int:
+def open_ticket_in(
+    session: Session,
+    ctx: DeskContext,
+    draft: TicketDraft,
+    *,
+    event_meta: dict[str, Any] | None = None,
+    **audit_details: Any,
+) -> int:
     """`open_ticket` inside a caller's write transaction, for use cases that open a ticket as one step of
-    a larger change; `audit_details` (ids only) join the ticket.open audit event."""
+    a larger change; `event_meta` goes beside the first message in the thread, and `audit_details` (ids only)
+    join the ticket.open audit event."""
     subject = _clean_text(draft.subject, _("subject"))
     now = ctx.clock()
     due = ctx.sla.due_times(draft.category, draft.priority, now)
@@ -400,6 +408,7 @@ def open_ticket_in(session: Session, ctx: DeskContext, draft: TicketDraft, **aud
         account_id=draft.account_id,
         legal_due_calendar=legal.reply_due if legal else None,
         legal_due_working=legal.delete_due if legal else None,
+        event_meta=event_meta,
     )
     ticket_id = store.create_ticket(session, new)
     details = {"category": str(draft.category), "priority": str(draft.priority), **audit_details}

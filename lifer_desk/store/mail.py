@@ -23,8 +23,13 @@ SENT = "sent"
 FAILED = "failed"
 
 
-def seen(session: Session, dedup_key: str) -> MailMessage | None:
-    return session.exec(select(MailMessage).where(MailMessage.dedup_key == dedup_key)).first()
+def seen(session: Session, dedup_key: str) -> tuple[int | None, str] | None:
+    """(ticket id, outcome) of the mail already received under `dedup_key`; the columns only, not the row, which
+    each ingest would otherwise pay to load."""
+    found = session.exec(
+        select(MailMessage.ticket_id, MailMessage.outcome).where(MailMessage.dedup_key == dedup_key)
+    ).first()
+    return None if found is None else (found[0], found[1])
 
 
 def received_for(session: Session, ticket_id: int) -> bool:
@@ -62,8 +67,10 @@ def record_message(
     event_id: int | None = None,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        MailMessage(
+    # A plain INSERT: each mail writes one, and the ORM's unit of work cost more than the statement.
+    session.connection().execute(
+        _MESSAGES.insert(),
+        dict(
             dedup_key=dedup_key,
             message_id=message_id[:255],
             sender=sender[:320],
@@ -72,9 +79,11 @@ def record_message(
             ticket_id=ticket_id,
             event_id=event_id,
             received_at=at,
-        )
+        ),
     )
-    session.flush()
+
+
+_MESSAGES = MailMessage.__table__  # type: ignore[attr-defined]  # SQLModel tables have one
 
 
 def add_attachments(session: Session, ticket_id: int, event_id: int, files: Iterable[Attachment]) -> None:
@@ -145,15 +154,6 @@ def mark_bounced(session: Session, message_ids: Sequence[str], why: str) -> None
         update(OutboundMail)
         .where(col(OutboundMail.message_id).in_(list(message_ids)))
         .values(state=FAILED, last_error=why)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def set_event_meta(session: Session, event_id: int, meta: str) -> None:
-    session.execute(
-        update(TicketEvent)
-        .where(col(TicketEvent.id) == event_id)
-        .values(meta=meta)
         .execution_options(synchronize_session=False)
     )
 

@@ -37,6 +37,30 @@ def test_a_message_on_stdin_is_filed_and_answered_0(sqlite_url: str, tmp_path: P
     assert (again.returncode, again.stdout.decode().strip()) == (0, "duplicate #1 (ticket)")
 
 
+def test_the_pipe_loads_no_other_command_no_imap_client_and_no_help_translation(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # The MTA starts one process per message: what it imports beyond the ingest is start-up paid per message.
+    probe = (
+        "import sys\n"
+        "from lifer_desk import cli\n"
+        "sys.argv = ['lifer-desk', 'mail', 'ingest']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit as done:\n"
+        "    print(done.code)\n"
+        "loaded = {m for m in sys.modules if m.startswith('lifer_desk.cli.')}\n"
+        "print(','.join(sorted(loaded | {'imap_tools', 'babel.messages'} & set(sys.modules))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIFER_")}
+    env |= {"LIFER_DATABASE_URL": sqlite_url, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, input=corpus("qq_gb18030.eml"), capture_output=True, env=env, timeout=60, check=True)
+    code, loaded = done.stdout.decode().strip().splitlines()[-2:]
+    assert code == "0"
+    assert set(loaded.split(",")) <= {"lifer_desk.cli.desk", "lifer_desk.cli.mail", "lifer_desk.cli.sandbox"}
+
+
 def test_an_unparseable_message_answers_65_and_is_kept_as_a_private_dead_letter(
     sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -39,6 +39,9 @@ def main() -> None:
         return added
 
     feedback_sync.store.insert_items = insert_then_wait  # type: ignore[method-assign]
+    # A page per transaction, as the sync writes when its writes keep up with the fetching: the third insert is
+    # then the third page's, with exactly two pages committed before it.
+    feedback_sync.BATCH_ITEMS = PAGE_SIZE
     asyncio.run(feedback_sync.sync_feedback(ctx, page_size=PAGE_SIZE))
 
 

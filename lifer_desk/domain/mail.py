@@ -277,7 +277,9 @@ class _HeadersParsedOnce(EmailPolicy):
 
     The `email` package parses a header on every read, and reading one message asks for its Content-Type half a
     dozen times (type, charset, name, the payload's decoding): that was a third of the parse (bench/mail.py).
-    Header objects are immutable, so one parse can serve every read of the same text, in any message.
+    Header objects are immutable, so one parse serves every read of the same text. The cache lives for one
+    message (`parse_mail` empties it): its keys are header values, attachment names among them, which a
+    long-running `mail fetch` must not keep after their message, nor after their person is erased.
     """
 
     @functools.lru_cache(maxsize=256)  # noqa: B019  # one module-level instance: nothing is kept alive by it
@@ -290,6 +292,13 @@ _PARSING = _HeadersParsedOnce()
 
 def parse_mail(raw: bytes, *, attachment_cap: int) -> ParsedMail:
     """Read one RFC 5322 message. Raises MalformedMail when it has no headers or no sender address."""
+    try:
+        return _read_mail(raw, attachment_cap)
+    finally:
+        _HeadersParsedOnce.header_fetch_parse.cache_clear()
+
+
+def _read_mail(raw: bytes, attachment_cap: int) -> ParsedMail:
     if not raw.strip() or b":" not in raw.split(b"\n", 1)[0]:
         raise MalformedMail("the message has no header lines")
     msg = BytesParser(policy=_PARSING).parsebytes(raw)

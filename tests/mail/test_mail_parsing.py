@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from email import message_from_bytes, policy
 
 import pytest
@@ -195,3 +196,22 @@ def test_composed_reply_is_plain_utf8_text_with_threading_headers() -> None:
     assert mail.get_content_type() == "text/plain"
     assert mail.get_content().strip() == "您好，已处理。"
     assert "Auto-Submitted" not in mail
+
+
+def test_no_header_of_a_parsed_message_is_kept_in_the_process_after_it() -> None:
+    """The parse caches headers (one Content-Type is read half a dozen times), for that message only: a
+    long-running `mail fetch` must not hold a customer's file name or other header after their message, or
+    after their erasure."""
+    unique = "kept-nowhere-4711.pdf"
+    raw = (
+        "From: Jane <jane.doe@qq.com>\nSubject: my file\nMessage-ID: <kept@qq.com>\n"
+        'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee the file\n'
+        f'--b\nContent-Type: application/pdf; name="{unique}"\n'
+        f'Content-Disposition: attachment; filename="{unique}"\n\nPDF\n--b--\n'
+    ).encode()
+    mail = parse_mail(raw, attachment_cap=CAP)
+    assert [file.filename for file in mail.attachments] == [unique]
+    del mail, raw
+    gc.collect()
+    holders = [o for o in gc.get_objects() if isinstance(o, (tuple, list)) and any(unique in str(item) for item in o)]
+    assert holders == []

@@ -1,6 +1,6 @@
 """Issue 9's outbox: deliver 2,000 approved image deletions and 200 account erasures over the served sandbox.
 
-The requests are raised and approved through the services on a fresh SQLite desk database, once; each run then
+The requests are raised and approved through the services on a fresh desk database, once; each run then
 starts from a copy of it and of a freshly seeded sandbox, serves the sandbox with `lifer-desk sandbox serve`,
 and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as `lifer-desk outbox run
 --until-idle` does) until every row is done. Four runs, compared in one go:
@@ -12,7 +12,10 @@ and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as 
 - two deliverers at once: throughput scales.
 Duplicates are counted in the sandbox's own database (an object deleted twice, an account erased twice).
 
-    python -m bench.outbox [--images 2000] [--erasures 200] [--quick]
+    python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pg]
+
+`--pg` keeps the desk on PostgreSQL (a database of its own at LIFER_TEST_PG_URL, dropped afterwards; the
+leases there take `FOR UPDATE SKIP LOCKED`) instead of SQLite; the sandbox keeps its own SQLite either way.
 
 `--quick` runs the sandbox alone, one deliverer and two deliverers (no fault runs), for a figure in a minute.
 """
@@ -97,8 +100,67 @@ def _targets(sandbox: Path, images: int, erasures: int) -> tuple[dict[str, list[
         conn.close()
 
 
-def _prepare(workdir: Path, images: int, erasures: int) -> tuple[Path, Path, int]:
-    """A seeded sandbox, and a desk database holding the approved requests; returns both and the mutations."""
+class Desks:
+    """The desk database the requests are prepared in, and a fresh copy of it for each run: a copied file on
+    SQLite; on PostgreSQL (`--pg`, from LIFER_TEST_PG_URL) databases of their own, the copies made from the
+    prepared one as a template, all dropped at the end."""
+
+    def __init__(self, workdir: Path, pg_url: str | None) -> None:
+        self._workdir, self._pg_url, self._made = workdir, pg_url, list[str]()
+        self.kind = "PostgreSQL" if pg_url else "SQLite"
+        self.prepared = self._new("prepared")
+
+    def _admin(self) -> Any:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        assert self._pg_url is not None
+        dsn = make_url(self._pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        return psycopg.connect(dsn, autocommit=True)
+
+    def _new(self, name: str, template: str | None = None) -> str:
+        if self._pg_url is None:
+            path = self._workdir / f"{name}-desk.db"
+            if template is not None:
+                shutil.copyfile(template.removeprefix("sqlite:///"), path)
+            return f"sqlite:///{path}"
+        from sqlalchemy.engine import make_url
+
+        database = f"lifer_bench_outbox_{name}_{os.getpid()}"
+        with self._admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            source = f' TEMPLATE "{make_url(template).database}"' if template else ""
+            admin.execute(f'CREATE DATABASE "{database}"{source}')
+        self._made.append(database)
+        url = make_url(self._pg_url).set(drivername="postgresql+psycopg", database=database)
+        return url.render_as_string(hide_password=False)
+
+    def copy(self, name: str) -> str:
+        return self._new(name, self.prepared)
+
+    def drop(self) -> None:
+        if self._pg_url is None:
+            return
+        with self._admin() as admin:
+            for database in self._made:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _desk_count(url: str, sql: str) -> int:
+    if url.startswith("sqlite:///"):
+        return _count(Path(url.removeprefix("sqlite:///")), sql)
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(sql).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def _prepare(workdir: Path, desks: Desks, images: int, erasures: int) -> tuple[Path, str, int]:
+    """A seeded sandbox, and the desk database holding the approved requests; returns both and the mutations."""
     from lifer_desk.config import Settings
     from lifer_desk.domain.identity import Outcome
     from lifer_desk.domain.requests import DeletionScope
@@ -114,9 +176,8 @@ def _prepare(workdir: Path, images: int, erasures: int) -> tuple[Path, Path, int
     sandbox = workdir / "sandbox.db"
     ensure_seeded(sandbox)
     by_account, erased = _targets(sandbox, images, erasures)
-    desk = workdir / "desk.db"
-    url = f"sqlite:///{desk}"
-    db = Database(url)
+    url = desks.prepared
+    db = Database(url, create=True)
     upgrade(db)
     operator = Actor("bench", operator=True)
     add_agent(db, actor=operator, name=AGENT, role="agent", display_name=AGENT)
@@ -144,7 +205,7 @@ def _prepare(workdir: Path, images: int, erasures: int) -> tuple[Path, Path, int
         if n % 200 == 0 or n == len(jobs):
             _say(f"  raised and approved {n:,} / {len(jobs):,} requests ({time.perf_counter() - started:.0f} s)")
     db.dispose()
-    return sandbox, desk, images + len(erased)
+    return sandbox, url, images + len(erased)
 
 
 # --- one run ------------------------------------------------------------------------------------------------------
@@ -193,36 +254,36 @@ def _count(path: Path, sql: str) -> int:
         conn.close()
 
 
-def _outage(desk: Path, admin_url: str, rows: int, result: dict[str, float]) -> None:
+def _outage(desk: str, admin_url: str, rows: int, result: dict[str, float]) -> None:
     """Once a quarter of the rows are done, switch the sandbox off for OUTAGE_S, then time the recovery."""
     done = "SELECT count(*) FROM outbox WHERE state = 'done'"
-    while _count(desk, done) < rows // 4:
+    while _desk_count(desk, done) < rows // 4:
         time.sleep(0.02)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     httpx.put(f"{admin_url}/_sandbox/faults", json={"outage": True}, headers=headers).raise_for_status()
     _say(f"  outage on for {OUTAGE_S:.0f} s")
     time.sleep(OUTAGE_S)
-    before = _count(desk, done)
+    before = _desk_count(desk, done)
     httpx.put(f"{admin_url}/_sandbox/faults", json={"outage": False}, headers=headers).raise_for_status()
     ended = time.perf_counter()
-    while _count(desk, done) == before:
+    while _desk_count(desk, done) == before:
         time.sleep(0.02)
     result["recovery_s"] = time.perf_counter() - ended
 
 
-def _run(prepared: tuple[Path, Path, int], workdir: Path, *, deliverers: int = 1, error_rate: float = 0.0,
-         outage: bool = False) -> Outcome:  # fmt: skip
-    source_sandbox, source_desk, mutations = prepared
-    sandbox, desk = workdir / "run-sandbox.db", workdir / "run-desk.db"
+def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, deliverers: int = 1,
+         error_rate: float = 0.0, outage: bool = False) -> Outcome:  # fmt: skip
+    source_sandbox, _source_desk, mutations = prepared
+    sandbox = workdir / "run-sandbox.db"
     shutil.copyfile(source_sandbox, sandbox)
-    shutil.copyfile(source_desk, desk)
+    desk = desks.copy(f"run{time.monotonic_ns()}")
     port = _free_port()
     admin_url = f"http://127.0.0.1:{port}"
     server = _serve(sandbox, port, error_rate)
     try:
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "bench.outbox", "--deliver", f"sqlite:///{desk}", admin_url],
+                [sys.executable, "-m", "bench.outbox", "--deliver", desk, admin_url],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -232,7 +293,7 @@ def _run(prepared: tuple[Path, Path, int], workdir: Path, *, deliverers: int = 1
         ]
         for proc in procs:
             assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
-        rows = _count(desk, "SELECT count(*) FROM outbox")
+        rows = _desk_count(desk, "SELECT count(*) FROM outbox")
         recovery: dict[str, float] = {}
         watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
         started = time.perf_counter()
@@ -253,11 +314,11 @@ def _run(prepared: tuple[Path, Path, int], workdir: Path, *, deliverers: int = 1
         server.wait()
     duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
     duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
-    unfinished = _count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
+    unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
     return Outcome(seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"))
 
 
-def _ceiling(prepared: tuple[Path, Path, int], workdir: Path, in_flight: int) -> float:
+def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> float:
     """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all."""
     source_sandbox, _desk, _mutations = prepared
     sandbox = workdir / "ceiling-sandbox.db"
@@ -300,46 +361,61 @@ def _line(name: str, outcome: Outcome, extra: str = "") -> None:
     )
 
 
+def _measure(
+    args: argparse.Namespace, workdir: Path, desks: Desks, in_flight: int
+) -> tuple[dict[str, Outcome], float, tuple[Path, str, int]]:
+    _say(f"preparing {args.images:,} image deletions and {args.erasures:,} account erasures on {desks.kind}")
+    prepared = _prepare(workdir, desks, args.images, args.erasures)
+    _say("run: the sandbox alone")
+    ceiling = _ceiling(prepared, workdir, in_flight)
+    runs: dict[str, Outcome] = {}
+    plan: list[tuple[str, dict[str, Any]]] = [("one deliverer", {})]
+    if not args.quick:
+        plan += [
+            (f"error rate {ERROR_RATE}", {"error_rate": ERROR_RATE}),
+            (f"{OUTAGE_S:.0f} s outage", {"outage": True}),
+        ]
+    plan.append(("two deliverers", {"deliverers": 2}))
+    for name, options in plan:
+        _say(f"run: {name}")
+        runs[name] = _run(prepared, workdir, desks, **options)
+    return runs, ceiling, prepared
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=2_000)
     parser.add_argument("--erasures", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="skip the error-rate and outage runs")
+    parser.add_argument("--pg", action="store_true", help="the desk on PostgreSQL (LIFER_TEST_PG_URL), not SQLite")
     parser.add_argument("--deliver", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    # The same number in flight as one deliverer's batch, so that the sandbox alone is measured alike.
-    from lifer_desk.services.outbox_deliverer import BATCH
+    # As many in flight as one deliverer sends at once, so that the sandbox alone is measured alike.
+    from lifer_desk.services.outbox_deliverer import IN_FLIGHT
 
     if args.deliver:
         _deliver(*args.deliver)
         return
+    pg_url = os.environ.get("LIFER_TEST_PG_URL") if args.pg else None
+    if args.pg and not pg_url:
+        raise SystemExit("--pg needs LIFER_TEST_PG_URL (postgresql://user:password@host:port/database)")
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="lifer-bench-") as tmp:
         workdir = Path(tmp)
-        _say(f"preparing {args.images:,} image deletions and {args.erasures:,} account erasures")
-        prepared = _prepare(workdir, args.images, args.erasures)
-        _say("run: the sandbox alone")
-        ceiling = _ceiling(prepared, workdir, BATCH)
-        runs = {}
-        plan: list[tuple[str, dict[str, Any]]] = [("one deliverer", {})]
-        if not args.quick:
-            plan += [
-                (f"error rate {ERROR_RATE}", {"error_rate": ERROR_RATE}),
-                (f"{OUTAGE_S:.0f} s outage", {"outage": True}),
-            ]
-        plan.append(("two deliverers", {"deliverers": 2}))
-        for name, options in plan:
-            _say(f"run: {name}")
-            runs[name] = _run(prepared, workdir, **options)
+        desks = Desks(workdir, pg_url)
+        try:
+            runs, ceiling, prepared = _measure(args, workdir, desks, IN_FLIGHT)
+        finally:
+            desks.drop()
     print(
-        f"outbox delivery over the served sandbox: {args.images:,} image deletions + {args.erasures:,} account "
-        f"erasures ({prepared[2]:,} mutations; each erasure runs 5 s in the sandbox); load average at the start "
-        + " ".join(f"{figure:.2f}" for figure in load)
+        f"outbox delivery over the served sandbox, the desk on {desks.kind}: {args.images:,} image deletions + "
+        f"{args.erasures:,} account erasures ({prepared[2]:,} mutations; each erasure runs 5 s in the sandbox); "
+        "load average at the start " + " ".join(f"{figure:.2f}" for figure in load)
     )
     one = runs["one deliverer"]
     verdict = "meets" if one.rate >= TARGET_RATE else "MISSES"
     print(
-        f"  {'the sandbox alone':<24} {ceiling:6.0f} DELETEs/s sent raw, {BATCH} at a time "
+        f"  {'the sandbox alone':<24} {ceiling:6.0f} DELETEs/s sent raw, {IN_FLIGHT} at a time "
         "(the ceiling on this machine)"
     )
     _line(

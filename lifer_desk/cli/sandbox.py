@@ -72,7 +72,11 @@ def serve(
     if not _is_loopback(host):
         typer.echo(_("warning: binding {host}, reachable beyond this machine").format(host=host), err=True)
     typer.echo(_("sandbox admin API on http://{host}:{port} (database {path})").format(host=host, port=port, path=path))
-    uvicorn.run(create_app(path, Secret(token), faults=faults), host=host, port=port, log_level="warning")
+    # No access log: a line formatted per call is a cost the admin API's callers should not measure. uvicorn picks
+    # httptools and uvloop by itself where they are installed (they are dependencies, on platforms that have them).
+    uvicorn.run(
+        create_app(path, Secret(token), faults=faults), host=host, port=port, log_level="warning", access_log=False
+    )
 
 
 def open_admin(settings: Settings, sandbox_path: Path | None = None) -> AdminClient:

@@ -23,6 +23,7 @@ from lifer_desk.domain.requests import RequestKind
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.store.models import DataRequest, Draft, FeedbackItem, Outbox, Ticket, TicketEvent, Verification
 from lifer_desk.store.search import reindex_ticket
+from lifer_desk.store.tickets import expire_tickets
 
 
 def _count(session: Session, statement: Update | Delete) -> int:
@@ -61,7 +62,7 @@ def redact_tickets(session: Session, ticket_ids: Sequence[int], at: datetime) ->
         )
         .execution_options(synchronize_session=False)
     )
-    session.expire_all()
+    expire_tickets(session)
 
 
 def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, type_coerce, update
 from sqlmodel import Session, col, select
 
-from lifer_desk.domain.outbox import ACTIVE_STATES, OutboxState
+from lifer_desk.domain.outbox import ACTIVE_STATES, Operation, OutboxState
 from lifer_desk.store.models import DataRequest, Outbox
 from lifer_desk.store.types import UTCDateTime
 
@@ -43,6 +43,14 @@ def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox
     return session.exec(statement).first()
 
 
+def get_many(session: Session, outbox_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Outbox]:
+    """The rows of `outbox_ids` that exist, by id: one query for a whole batch."""
+    statement = select(Outbox).where(col(Outbox.id).in_(sorted(set(outbox_ids))))
+    if for_update:
+        statement = statement.with_for_update()
+    return {row.id: row for row in session.exec(statement)}
+
+
 def lease(
     session: Session, owner: str, now: datetime, until: datetime, limit: int, *, due_only: bool = True
 ) -> list[Outbox]:
@@ -54,7 +62,11 @@ def lease(
     statement = (
         select(Outbox)
         .where(*free)
-        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        # Erasures first: the admin API takes seconds to finish one, and the rows after it fill that wait, where
+        # an erasure leased last would keep the whole outbox open for its duration (longest job first).
+        .order_by(
+            case((col(Outbox.kind) == Operation.ERASURE, 0), else_=1), col(Outbox.next_attempt_at), col(Outbox.id)
+        )
         .limit(limit)
         # SQLite renders no FOR UPDATE: its write transaction already holds the database's only write lock.
         .with_for_update(skip_locked=True)
@@ -72,6 +84,17 @@ def for_request(session: Session, request_id: int, states: Iterable[OutboxState]
     if states is not None:
         statement = statement.where(col(Outbox.state).in_([str(state) for state in states]))
     return list(session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))))
+
+
+def for_requests(session: Session, request_ids: Iterable[int]) -> dict[int, list[Outbox]]:
+    """`for_request` of each of `request_ids`, in one query."""
+    wanted = sorted(set(request_ids))
+    found: dict[int, list[Outbox]] = {request_id: [] for request_id in wanted}
+    statement = select(Outbox).where(col(Outbox.request_id).in_(wanted))
+    for row in session.exec(statement.order_by(col(Outbox.created_at), col(Outbox.id))):
+        assert row.request_id is not None
+        found[row.request_id].append(row)
+    return found
 
 
 def release_backoff(session: Session, now: datetime) -> None:

@@ -196,9 +196,19 @@ def update_versioned(session: Session, ticket_id: int, version: int, at: datetim
     return _changed(session, statement)
 
 
+def expire_tickets(session: Session) -> None:
+    """After an UPDATE of ticket rows in SQL: the tickets loaded in `session` read their new values again. Only
+    tickets: expiring every object (`expire_all`) made each one the caller still held (the outbox deliverer's
+    whole batch of rows and requests) load again, one SELECT each, after every note it wrote."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Ticket):
+            session.expire(loaded)
+
+
 def _rows(session: Session, statement: Any) -> int:
+    """Run `statement`, an UPDATE of ticket rows; returns how many it matched."""
     result = session.execute(statement.execution_options(synchronize_session=False))
-    session.expire_all()
+    expire_tickets(session)
     assert isinstance(result, CursorResult)  # an UPDATE's result, which counts the rows it matched
     return result.rowcount
 

@@ -21,14 +21,16 @@ from lifer_desk.store.schema_version import database_revision
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
-def add_rows(db: Database, count: int, at: datetime = NOW) -> list[str]:
-    ids = [f"row-{n:03}" for n in range(count)]
+def add_rows(
+    db: Database, count: int, at: datetime = NOW, kind: str = "image_delete", prefix: str = "row"
+) -> list[str]:
+    ids = [f"{prefix}-{n:03}" for n in range(count)]
     with db.write() as session:
         for outbox_id in ids:
             store.add(
                 session,
                 Outbox(
-                    id=outbox_id, kind="image_delete", method="DELETE", path="/v1/x", state=OutboxState.PENDING,
+                    id=outbox_id, kind=kind, method="DELETE", path="/v1/x", state=OutboxState.PENDING,
                     next_attempt_at=at, created_at=at,
                 ),
             )  # fmt: skip
@@ -49,6 +51,14 @@ def test_migration_0008_goes_down_to_0007_and_up_again(db: Database) -> None:
     with db.engine.connect() as conn:
         columns = {column["name"] for column in inspect(conn).get_columns("outbox")}
     assert {"leased_by", "leased_until", "failing_since", "result"} <= columns
+
+
+def test_due_erasures_are_leased_before_rows_due_earlier(db: Database) -> None:
+    # An erasure takes the admin API seconds; leased last, it would hold the outbox open for that long.
+    add_rows(db, 2)
+    add_rows(db, 2, at=NOW + timedelta(seconds=1), kind="erasure", prefix="erasure")
+    later = NOW + timedelta(seconds=1)
+    assert lease(db, "a", later, limit=3) == ["erasure-000", "erasure-001", "row-000"]
 
 
 def test_a_leased_row_is_not_taken_again_until_its_lease_lapses(db: Database) -> None:

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,8 +25,6 @@ from sqlmodel import Session
 
 from lifer_desk.store.audit_chunks import (
     COLUMNS,
-    GENESIS,
-    TS_FORMAT,
     Chunk,
     batched,
     check_pg_range,
@@ -35,6 +33,8 @@ from lifer_desk.store.audit_chunks import (
     range_query,
     ts_text,
 )
+from lifer_desk.store.audit_chunks import GENESIS as GENESIS  # re-exported: the chain's constants live there
+from lifer_desk.store.audit_chunks import TS_FORMAT as TS_FORMAT
 from lifer_desk.store.db import Database, DatabaseUnavailable
 from lifer_desk.store.types import utcnow
 
@@ -301,7 +301,7 @@ def _workers(db: Database, rows: int, workers: int | None) -> int:
     return len(os.sched_getaffinity(0)) if rows >= PARALLEL_ROWS else 1
 
 
-def _chunks(db: Database, raw: Any, ranges: list[tuple[int, int]], workers: int | None) -> Iterator[Chunk]:
+def _chunks(db: Database, raw: Any, ranges: list[tuple[int, int]], workers: int | None) -> Generator[Chunk, None, None]:
     """Each range's Chunk, in order."""
     if not db.is_sqlite:
         cursor = raw.driver_connection.cursor()

@@ -11,8 +11,9 @@ peer measured in the same run:
   rows through the bare driver, the floor an export cannot go under;
 - `audit verify`: at least 500,000 events/s; peer: reading the whole chain through the bare driver, in one
   process (SQLite verifies in a worker process a core, PostgreSQL hashes in its parallel workers);
-- dashboard at 1M tickets: first figures at most 1.0 s; one refresh at most 100 ms of database time; peer: one
-  `count(*)` over every ticket.
+- dashboard at 1M tickets: first figures at most 1.0 s; one refresh at most 100 ms of database time, both with
+  nothing committed since the last (the dashboard then keeps the counts of the tickets alone) and after a commit;
+  peer: one `count(*)` over every ticket.
 
 The default run is quick (1M events and 100k tickets on SQLite, 300k events on PostgreSQL; `--quick` says the
 same); `--full` is the issue's run (10M events and 1M tickets on both: it seeds for the best part of an hour on
@@ -300,14 +301,25 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
     def _ended(conn: Any, *_args: Any) -> None:
         spent.append(time.perf_counter() - conn.info.pop("bench_started"))
 
-    refreshes = []
-    for _ in range(5):
+    def refresh() -> tuple[float, float, int]:
         spent.clear()
         wall = _timed(lambda: reader.figures(ctx))
-        refreshes.append((sum(spent), wall, len(spent)))
+        return sum(spent), wall, len(spent)
+
+    # A quiet desk's refresh (nothing committed since the last), and one after a commit (a ticket's claim
+    # renewed), which counts the tickets again.
+    quiet = min(refresh() for _ in range(5))
+    busy = []
+    for renewal in range(5):
+        with db.write() as session:
+            session.execute(
+                text("UPDATE ticket SET claim_expires_at = :at WHERE id = 1"), {"at": NOW + timedelta(minutes=renewal)}
+            )
+        busy.append(refresh())
     event.remove(db.engine, "before_cursor_execute", _started)
     event.remove(db.engine, "after_cursor_execute", _ended)
-    refresh_db, refresh, statements = min(refreshes)
+    refresh_db, refresh_wall, statements = quiet
+    busy_db, _busy_wall, busy_statements = min(busy)
 
     def count_all() -> None:
         with db.read() as session:
@@ -319,8 +331,10 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
         "tickets": n_tickets,
         "first_s": first,
         "refresh_db_ms": refresh_db * 1000,
-        "refresh_ms": refresh * 1000,
+        "refresh_ms": refresh_wall * 1000,
         "statements": statements,
+        "busy_db_ms": busy_db * 1000,
+        "busy_statements": busy_statements,
         "count_ms": peer * 1000,
     }
 
@@ -353,7 +367,9 @@ def report(name: str, pane: dict[str, Any], desk: dict[str, Any]) -> None:
     print(f"dashboard at {desk['tickets']:,} tickets, {name}")
     _line("first figures", f"{desk['first_s'] * 1000:.0f} ms", "<= 1000 ms", desk["first_s"] <= 1.0)
     refresh_db = desk["refresh_db_ms"]
-    _line(f"one refresh ({desk['statements']} statements)", f"{refresh_db:.0f} ms db", "<= 100 ms", refresh_db <= 100)
+    _line(f"quiet refresh ({desk['statements']} statements)", f"{refresh_db:.0f} ms db", "<= 100 ms", refresh_db <= 100)
+    busy_db = desk["busy_db_ms"]
+    _line(f"refresh after a commit ({desk['busy_statements']})", f"{busy_db:.0f} ms db", "<= 100 ms", busy_db <= 100)
     print(f"  the same refresh, wall clock                  {desk['refresh_ms']:.0f} ms")
     print(f"  peer: one count(*) over every ticket          {desk['count_ms']:.0f} ms")
 

@@ -180,7 +180,9 @@ class DashboardReader:
         else:
             series = _series(session, bounds)
         self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
-        return _Counted(series, q.open_count(session), q.open_by_agent(session))
+        by_assignee = q.open_by_assignee(session)
+        by_agent = {agent: count for agent, count in by_assignee.items() if agent is not None}
+        return _Counted(series, sum(by_assignee.values()), by_agent)
 
 
 def figures(ctx: DeskContext) -> DashboardFigures:

@@ -8,6 +8,7 @@ breach per day is an open ticket whose resolution deadline passed that day.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col
 
 from lifer_desk.domain.queues import QueueName
+from lifer_desk.services import changes
 from lifer_desk.services.audit_review import checkpoint_stale, require_supervisor
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.queues import COUNT_CAP
@@ -130,34 +132,62 @@ def _day_bounds(ctx: DeskContext, now: datetime, days: int) -> tuple[list[str], 
 SERIES = ("opened", "closed", "breaches")
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """The figures that depend on the tickets alone, not on the time: unchanged while nothing is committed."""
+
+    series: dict[str, list[int]]
+    open_now: int
+    open_by_agent: dict[str, int]
+
+
 class DashboardReader:
     """Reads the figures for one dashboard: after the first read, the days before today are kept (they are
-    over) and only today's count of each day series is read again, until the date changes.
+    over) and only today's count of each day series is read again, until the date changes; and while nothing
+    was committed since the last read (services.changes), the counts that depend on the tickets alone (today's,
+    the open tickets and each agent's) are kept too, so that a quiet desk's refresh reads only what the time
+    moves: breaches, live claims, deadlines.
 
     The one figure that can move for a past day is a ticket reopened since it was closed: it leaves that day's
-    closed count on the next date change, not at once.
+    closed count on the next date change, not at once. On PostgreSQL a commit is heard a moment after it is made
+    (a notification): one landing just before a refresh shows in the next.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, follow_changes: bool = True) -> None:
+        """`follow_changes=False` for a single read (no change watch is opened for it)."""
+        self._follow_changes = follow_changes
         self._past: tuple[tuple[str, ...], dict[str, list[int]]] | None = None
+        self._counted: tuple[Hashable, _Counted] | None = None
 
     def figures(self, ctx: DeskContext) -> DashboardFigures:
         require_supervisor(ctx, "dashboard")
         now = ctx.clock()
         days, bounds = _day_bounds(ctx, now, TREND_DAYS)
+        # Read before the counts: a commit landing meanwhile moves it again, and the next read counts afresh.
+        version = (changes.version(ctx), tuple(days)) if self._follow_changes else object()
         with ctx.db.read() as session:
-            if self._past is not None and self._past[0] == tuple(days):
-                today = _series(session, bounds[-2:])
-                series = {name: [*self._past[1][name], *today[name]] for name in SERIES}
+            if self._counted is not None and self._counted[0] == version:
+                counted = self._counted[1]
             else:
-                series = _series(session, bounds)
-            self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
-            return _figures(ctx, session, now, days, series)
+                counted = self._count(session, days, bounds)
+                self._counted = (version, counted)
+            return _figures(ctx, session, now, days, counted)
+
+    def _count(self, session: Session, days: list[str], bounds: list[datetime]) -> _Counted:
+        if self._past is not None and self._past[0] == tuple(days):
+            today = _series(session, bounds[-2:])
+            series = {name: [*self._past[1][name], *today[name]] for name in SERIES}
+        else:
+            series = _series(session, bounds)
+        self._past = (tuple(days), {name: counts[:-1] for name, counts in series.items()})
+        by_assignee = q.open_by_assignee(session)
+        by_agent = {agent: count for agent, count in by_assignee.items() if agent is not None}
+        return _Counted(series, sum(by_assignee.values()), by_agent)
 
 
 def figures(ctx: DeskContext) -> DashboardFigures:
     """Every figure, read afresh (`lifer-desk dashboard --json`)."""
-    return DashboardReader().figures(ctx)
+    return DashboardReader(follow_changes=False).figures(ctx)
 
 
 def _series(session: Session, bounds: list[datetime]) -> dict[str, list[int]]:
@@ -168,9 +198,7 @@ def _series(session: Session, bounds: list[datetime]) -> dict[str, list[int]]:
     }
 
 
-def _figures(
-    ctx: DeskContext, session: Session, now: datetime, days: list[str], series: dict[str, list[int]]
-) -> DashboardFigures:
+def _figures(ctx: DeskContext, session: Session, now: datetime, days: list[str], counted: _Counted) -> DashboardFigures:
     queues = {
         str(queue): store_queues.capped_count(session, QueueQuery(queue, ctx.agent, now), COUNT_CAP) for queue in QUEUES
     }
@@ -178,12 +206,12 @@ def _figures(
     due = q.requests_due(session, list(clocks.values()), now, now + DUE_SOON)
     requests = {clock: ClockDue(*counts) for clock, counts in zip(clocks, due, strict=True)}
     failures = q.verification_failures_by_agent(session, now - timedelta(days=FAILURE_DAYS))
-    open_by_agent = q.open_by_agent(session)
+    series, open_by_agent = counted.series, counted.open_by_agent
     claimed = q.claimed_by_agent(session, now)
     return DashboardFigures(
         tuple(days),
         queues,
-        _open_trend(q.open_count(session), series["opened"], series["closed"]),
+        _open_trend(counted.open_now, series["opened"], series["closed"]),
         q.breached_now(session, now),
         tuple(series["breaches"]),
         requests,

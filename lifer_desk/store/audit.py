@@ -9,23 +9,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from json.encoder import encode_basestring
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
-from lifer_desk.store.db import Database
+from lifer_desk.store.audit_chunks import (
+    COLUMNS,
+    Chunk,
+    batched,
+    check_pg_range,
+    check_rows,
+    chunk_from_line,
+    range_query,
+    ts_text,
+)
+from lifer_desk.store.audit_chunks import GENESIS as GENESIS  # re-exported: the chain's constants live there
+from lifer_desk.store.audit_chunks import TS_FORMAT as TS_FORMAT
+from lifer_desk.store.db import Database, DatabaseUnavailable
 from lifer_desk.store.types import utcnow
 
-GENESIS = "0" * 64
-TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-_COLUMNS = "seq, ts, actor, action, entity_type, entity_id, details, prev_hash, hash"
-_NAME_CACHE = 10_000
+# A range a statement (PostgreSQL) or a task (SQLite's processes): small enough for progress and for the
+# processes to share the work evenly, large enough that a range costs far more than handing it out.
+CHUNK_ROWS = 250_000
+# PostgreSQL hashes a range in parallel workers: larger ranges pay for starting them.
+PG_CHUNK_ROWS = 1_000_000
+# Below this a chain is checked in this process: starting workers (some 50 ms each) costs more than they save.
+PARALLEL_ROWS = 200_000
 
 
 def canonical_details(details: dict[str, Any]) -> str:
@@ -81,7 +100,7 @@ def append(
     seq = head.seq + 1
     session.execute(
         text(
-            f"INSERT INTO audit_event ({_COLUMNS}) VALUES "
+            f"INSERT INTO audit_event ({COLUMNS}) VALUES "
             "(:seq, :ts, :actor, :action, :entity_type, :entity_id, :details, :prev_hash, :hash)"
         ),
         {
@@ -116,11 +135,6 @@ class ChainReport:
         return self.broken_seq is None
 
 
-def _ts_text(value: object) -> str:
-    # SQLite hands back the stored text; PostgreSQL a datetime.
-    return value.strftime(TS_FORMAT) if isinstance(value, datetime) else str(value)
-
-
 @contextmanager
 def _snapshot(db: Database) -> Iterator[Any]:
     """A raw connection reading one consistent snapshot, so that the head and the rows agree.
@@ -148,32 +162,26 @@ def _head(raw: Any) -> tuple[int, str] | None:
     return None if row is None else (int(row[0]), str(row[1]))
 
 
-# What `_ts_text` prints, printed by PostgreSQL: a datetime made for each row only to be printed again cost more
+# What `ts_text` prints, printed by PostgreSQL: a datetime made for each row only to be printed again cost more
 # than the row's hash.
 _PG_COLUMNS = (
     "seq, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'), actor, action, entity_type, entity_id, details, prev_hash, hash"
 )
 
 
-def _rows(db: Database, raw: Any, progress: Callable[[int], object] | None = None) -> Iterator[tuple[Any, ...]]:
+def _rows(db: Database, raw: Any, after: int | None) -> Iterator[tuple[Any, ...]]:
+    """The chain in seq order, from the first seq after `after` (from the start when None)."""
     # On PostgreSQL a server-side cursor streams a million rows without holding them all.
     cursor = raw.cursor() if db.is_sqlite else raw.driver_connection.cursor(name="audit_verify")
-    cursor.execute(f"SELECT {_COLUMNS if db.is_sqlite else _PG_COLUMNS} FROM audit_event ORDER BY seq")
-    # Small batches stay in the CPU cache; measured faster than 20,000 on SQLite, and few enough round
-    # trips on PostgreSQL.
-    read = 0
-    while batch := cursor.fetchmany(1_000):
-        yield from batch
-        read += len(batch)
-        # Once a batch, not once a row: the audit pane's progress bar costs the hot loop nothing.
-        if progress is not None:
-            progress(read)
+    where = "" if after is None else f" WHERE seq > {int(after)}"
+    cursor.execute(f"SELECT {COLUMNS if db.is_sqlite else _PG_COLUMNS} FROM audit_event{where} ORDER BY seq")
+    yield from batched(cursor)
     cursor.close()
 
 
 def _self_consistent(row: tuple[Any, ...]) -> bool:
     _seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
-    digest_now = chain_hash(prev_hash, canonical_row(_ts_text(ts), actor, action, entity_type, entity_id, details))
+    digest_now = chain_hash(prev_hash, canonical_row(ts_text(ts), actor, action, entity_type, entity_id, details))
     return bool(digest_now == digest)  # `digest` comes from the driver untyped
 
 
@@ -208,15 +216,24 @@ def _diagnose(
     return seq, "edited"
 
 
-def verify_chain(db: Database, progress: Callable[[int], object] | None = None) -> ChainReport:
-    """Walk the chain in order, name the first sequence number where it breaks, and hold it to `audit_head`.
+def verify_chain(
+    db: Database,
+    progress: Callable[[int], object] | None = None,
+    *,
+    chunk_rows: int | None = None,
+    workers: int | None = None,
+) -> ChainReport:
+    """Check the whole chain, name the first sequence number where it breaks, and hold it to `audit_head`.
 
     Every append moves the head in the same transaction, so a chain that ends before the head lost its tail,
     one that goes past it has events that were never appended, and one that ends elsewhere was rewritten.
+    The chain is checked in ranges of `chunk_rows` (CHUNK_ROWS by default, PG_CHUNK_ROWS on PostgreSQL), on
+    SQLite in `workers` processes (by default one a core once the chain is long); `progress` hears the last seq
+    checked after each range.
     """
     with _snapshot(db) as raw:
         head = _head(raw)
-        report = _walk(db, _rows(db, raw, progress))
+        report = _check(db, raw, progress, chunk_rows, workers)
     if not report.ok:
         return report
     if head is None:
@@ -232,39 +249,119 @@ def verify_chain(db: Database, progress: Callable[[int], object] | None = None) 
     return report
 
 
-def _walk(db: Database, rows: Iterator[tuple[Any, ...]]) -> ChainReport:
-    expected_seq, prev, before_prev = 1, GENESIS, ""
-    # The hot loop of `audit verify`: locals and an inlined `chain_hash` and `canonical_row` (see
-    # bench/foundation_audit.py and bench/audit_pane.py). Actors, actions and entity types are few, so their
-    # JSON encodings are looked up rather than made again for every row (a fifth more events a second).
-    sha256, encode = hashlib.sha256, encode_basestring
-    names: dict[str, str] = {}
+def _last_seq(raw: Any) -> int | None:
+    """The chain's last seq, when its seqs can be split into ranges: all integers from 1 up (None otherwise).
+
+    SQLite stores whatever a tamperer writes into `seq`; text sorts after every number, so a text seq is last.
+    """
+    ends = []
+    cursor = raw.cursor()
+    for order in ("", " DESC"):
+        cursor.execute(f"SELECT seq FROM audit_event ORDER BY seq{order} LIMIT 1")
+        ends.extend(cursor.fetchall())
+    cursor.close()
+    if not ends:
+        return 0
+    first, last = ends[0][0], ends[1][0]
+    if type(first) is not int or type(last) is not int or first < 1:
+        return None
+    return last
+
+
+def _check(
+    db: Database, raw: Any, progress: Callable[[int], object] | None, chunk_rows: int | None, workers: int | None
+) -> ChainReport:
+    last_seq = _last_seq(raw)
+    if last_seq is None:
+        return _walk(db, _rows(db, raw, None), 1, GENESIS, "")
+    step = chunk_rows or (CHUNK_ROWS if db.is_sqlite else PG_CHUNK_ROWS)
+    ranges = [(after, min(after + step, last_seq)) for after in range(0, last_seq, step)]
+    # (hash, prev_hash) of the row before the next range: the walk's own start before seq 1.
+    before = (GENESIS, "")
+    with closing(_chunks(db, raw, ranges, workers)) as chunks:
+        for chunk in chunks:
+            # The joint: the range's first row must name the hash of the range before's last.
+            bad = chunk.after + 1 if chunk.first_prev != before[0] else chunk.bad
+            if bad is not None:
+                if bad != chunk.after + 1:
+                    before = chunk.tail or before
+                # Every row before `bad` held; the walk takes over there to name what happened.
+                return _walk(db, _rows(db, raw, bad - 1), bad, *before)
+            before = chunk.tail or before
+            if progress is not None:
+                progress(chunk.last)
+    return ChainReport(last_seq, last_seq, before[0])
+
+
+def _workers(db: Database, rows: int, workers: int | None) -> int:
+    if db.sqlite_path is None:
+        return 1  # an in-memory database is this process's own
+    if workers is not None:
+        return workers
+    return len(os.sched_getaffinity(0)) if rows >= PARALLEL_ROWS else 1
+
+
+def _chunks(db: Database, raw: Any, ranges: list[tuple[int, int]], workers: int | None) -> Generator[Chunk, None, None]:
+    """Each range's Chunk, in order."""
+    if not db.is_sqlite:
+        cursor = raw.driver_connection.cursor()
+        for after, last in ranges:
+            yield check_pg_range(cursor, after, last)
+        cursor.close()
+        return
+    processes = min(_workers(db, ranges[-1][1] if ranges else 0, workers), len(ranges))
+    if processes > 1 and db.sqlite_path is not None:
+        yield from _checked_elsewhere(db.sqlite_path, ranges, processes)
+        return
+    cursor = raw.cursor()
+    for after, last in ranges:
+        cursor.execute(range_query("?"), (after, last))
+        yield check_rows(batched(cursor), after, last)
+    cursor.close()
+
+
+def _checked_elsewhere(path: Path, ranges: list[tuple[int, int]], processes: int) -> Iterator[Chunk]:
+    """The ranges checked by worker processes, dealt out in turn, and their Chunks read back in order.
+
+    Each worker reads through a connection of its own, so not in this snapshot; but rows up to the last seq
+    read here are the same in every snapshot, since the triggers forbid changing them (and a change made
+    anyway while this runs shows as a joint or a head that does not hold). Plain processes rather than
+    multiprocessing: nothing of the caller's program is imported again, and the desk runs this in a thread.
+    """
+    specs = [f"{after}:{last}" for after, last in ranges]
+    command = [sys.executable, "-m", "lifer_desk.store.audit_chunks", path.as_uri()]
+    workers = [
+        subprocess.Popen([*command, *specs[k::processes]], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for k in range(processes)
+    ]
+    try:
+        for index in range(len(ranges)):
+            worker = workers[index % processes]
+            line = worker.stdout.readline() if worker.stdout is not None else ""
+            if not line:
+                raise DatabaseUnavailable(f"checking the audit chain stopped: a worker exited with {worker.wait()}")
+            yield chunk_from_line(line)
+    finally:
+        for worker in workers:
+            # Those still busy have work that is no longer wanted: the chain already broke.
+            worker.kill()
+            worker.wait()
+            if worker.stdout is not None:
+                worker.stdout.close()
+
+
+def _walk(db: Database, rows: Iterator[tuple[Any, ...]], expected_seq: int, prev: str, before_prev: str) -> ChainReport:
+    """The chain's rules row by row from `expected_seq` on, `prev` and `before_prev` being the hash and the
+    prev_hash of the row before; at the first row that breaks one, what happened there."""
     for row in rows:
-        seq, ts, actor, action, entity_type, entity_id, details, prev_hash, digest = row
+        seq, prev_hash, digest = row[0], row[7], row[8]
         if seq != expected_seq:
             return ChainReport(expected_seq - 1, expected_seq - 1, prev, expected_seq, "missing")
-        if type(ts) is not str:
-            ts = _ts_text(ts)
-        if (encoded_action := names.get(action)) is None:
-            encoded_action = names[action] = encode(action)
-        if (encoded_actor := names.get(actor)) is None:
-            encoded_actor = names[actor] = encode(actor)
-        if (encoded_type := names.get(entity_type)) is None:
-            encoded_type = names[entity_type] = encode(entity_type)
-        if len(names) > _NAME_CACHE:
-            # A trail with unbounded distinct names (a tampered one) must not grow this without end.
-            names.clear()
-        # Exactly `prev + canonical_row(...)`.
-        material = (
-            f'{prev}{{"action":{encoded_action},"actor":{encoded_actor},"details":{details},'
-            f'"entity_id":{encode(entity_id)},"entity_type":{encoded_type},"ts":{encode(ts)}}}'
-        )
-        if prev_hash != prev or sha256(material.encode()).hexdigest() != digest:
+        if prev_hash != prev or not _self_consistent(row):
             following = next(rows, None)
             broken, problem = _diagnose(db, row, following, prev, before_prev)
             # The diagnosis may blame the row before this one; the good chain then ends one earlier.
             head = prev if broken == seq else before_prev
             return ChainReport(broken - 1, broken - 1, head, broken, problem)
-        # Every row so far sat at its expected seq, so the count is the last seq.
         expected_seq, before_prev, prev = seq + 1, prev, digest
     return ChainReport(expected_seq - 1, expected_seq - 1, prev)

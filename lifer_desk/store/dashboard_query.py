@@ -37,12 +37,6 @@ def _counted(condition: ColumnElement[bool]) -> Any:
     return func.count(case((condition, 1)))
 
 
-def open_count(session: Session) -> int:
-    # A plain count, not folded into the others: over half a million open tickets SQLite counts index entries
-    # twice as fast as it evaluates a CASE on each.
-    return _count(session, col(Ticket.is_open) == 1)
-
-
 def breached_now(session: Session, now: datetime) -> int:
     return _count(session, col(Ticket.is_open) == 1, col(Ticket.resolution_due) < now)
 
@@ -65,13 +59,13 @@ def breaches_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
     return per_day(session, col(Ticket.resolution_due), bounds, col(Ticket.is_open) == 1)
 
 
-def open_by_agent(session: Session) -> dict[str, int]:
+def open_by_assignee(session: Session) -> dict[str | None, int]:
+    """Open tickets per assignee, None for the unassigned: the open count and each agent's in one pass over the
+    open tickets (`ix_ticket_open_assignee` alone), where two counts read them twice."""
     statement = (
-        select(col(Ticket.assignee), func.count())
-        .where(col(Ticket.is_open) == 1, col(Ticket.assignee).is_not(None))
-        .group_by(col(Ticket.assignee))
+        select(col(Ticket.assignee), func.count()).where(col(Ticket.is_open) == 1).group_by(col(Ticket.assignee))
     )
-    return {str(agent): int(count) for agent, count in session.execute(statement).all()}
+    return {None if agent is None else str(agent): int(count) for agent, count in session.execute(statement).all()}
 
 
 def claimed_by_agent(session: Session, now: datetime) -> dict[str, int]:

@@ -176,3 +176,14 @@ def test_the_feedback_panel_counts_the_days_and_tags_and_a_stale_checkpoint_is_f
     assert shown.checkpoint_overdue is False
     kept = replace(sue, settings=replace(sue.settings, audit_checkpoint_dir=tmp_path))
     assert dashboard.figures(kept).to_json()["checkpoint_overdue"] is True
+
+
+def test_a_quiet_refresh_agrees_with_a_fresh_read_and_still_moves_with_the_clock(db: Database) -> None:
+    ctx = _seeded(db)
+    reader = dashboard.DashboardReader()
+    reader.figures(ctx)
+    # Nothing committed since: the counts of the tickets alone are kept, those the time moves are read again.
+    assert reader.figures(ctx) == dashboard.figures(ctx)
+    later = replace(ctx, clock=lambda: NOW + timedelta(hours=6))
+    moved = reader.figures(later)
+    assert moved == dashboard.figures(later) and moved.breached > dashboard.figures(ctx).breached

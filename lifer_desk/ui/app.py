@@ -20,9 +20,12 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from lifer_desk.admin_api import AdminApiError
@@ -38,6 +41,7 @@ from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
+from lifer_desk.ui.terminal_output import CompactingDriver
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
 from lifer_desk.ui.textual_strings import PALETTE_PLACEHOLDER
@@ -55,6 +59,11 @@ EXPIRE_REQUESTS_EVERY = 60.0
 # A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
 # desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
 HANG_UP_RELEASE_SECONDS = 1.5
+# The most the first screen is held back for its rows (`release_frames`): drawn as it is built, the first paint
+# was three full frames (empty, the table's rows, the counts and the identity line) where one will do (issue 16).
+FIRST_PAINT_HOLD_SECONDS = 1.0
+# The most `?` help is held back for its layout: it was drawn whole several times over (issue 16).
+HELP_PAINT_HOLD_SECONDS = 0.5
 # What the first queue page does not need, by module: the other modes' screens, and the ticket screen. Each loads
 # when first shown (issue 16: start-up within 1.0 s), and all but the dashboard in the background once the first
 # page is drawn, so that the first `n` or `2` does not wait for its imports either. The dashboard's plots bring
@@ -148,6 +157,9 @@ class DeskApp(App[None], WorkerFailures):
         self._first_ticket = ticket_id
         self._held: set[int] = set()
         self._outbox_emptied: Hashable | None = None
+        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`).
+        self.holding_frames = False
+        self._frames_hold: Timer | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
@@ -156,7 +168,14 @@ class DeskApp(App[None], WorkerFailures):
             load_later_screens()
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
+    def get_driver_class(self) -> type[Driver]:
+        # A terminal's driver writes fewer bytes for the same screen (ui.terminal_output); others are Textual's.
+        driver = super().get_driver_class()
+        return CompactingDriver if driver is LinuxDriver else driver
+
     def on_mount(self) -> None:
+        # The first screen is drawn once it has its rows (`release_frames`).
+        self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
@@ -201,6 +220,28 @@ class DeskApp(App[None], WorkerFailures):
             self.push_screen(PrivacyScreen(self.ctx.agent))
 
     # What screens ask of the app --------------------------------------------------------------------------
+
+    def hold_frames(self, seconds: float) -> None:
+        """Write no frame until `release_frames` (or `seconds` at most), then the whole screen in one: for a screen
+        built in steps (laid out, its rows, its footer...), each of which Textual would draw (issue 16)."""
+        if not self.is_headless:
+            self.holding_frames = True
+            if self._frames_hold is not None:
+                self._frames_hold.stop()
+            self._frames_hold = self.set_timer(seconds, self._release_frames)
+
+    def release_frames(self) -> None:
+        """What was held is ready: once the frame being made of it is done (and held too), draw the screen."""
+        if self.holding_frames:
+            self.call_after_refresh(self._release_frames)
+
+    def _release_frames(self) -> None:
+        if self.holding_frames:
+            self.holding_frames = False
+            if self._frames_hold is not None:
+                self._frames_hold.stop()
+            # The frames held back were not written: the whole screen now, in one.
+            self.screen.refresh()
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, AgentDeactivated):
@@ -347,6 +388,8 @@ class DeskApp(App[None], WorkerFailures):
     def action_help(self) -> None:
         screen = self.screen
         title = getattr(screen, "title_text", "")
+        # Drawn once laid out with its footer (`HelpScreen.on_mount`), not at each step of getting there.
+        self.hold_frames(HELP_PAINT_HOLD_SECONDS)
         self.push_screen(HelpScreen(title, screen_keys(self, screen)))
 
     async def action_switch_mode(self, mode: str) -> None:

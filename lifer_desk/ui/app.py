@@ -28,9 +28,8 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import N_, _, install_language
-from lifer_desk.services import agents, audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.services import agents, changes, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
@@ -198,8 +197,10 @@ class DeskApp(App[None], WorkerFailures):
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
-        # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
+        # of the collector's reach keeps full collections short, which would otherwise stall a keystroke. The
+        # collector was paused for start-up (lifer_desk/__init__.py): it works from here on.
         gc.freeze()
+        gc.enable()
         self._load_later_screens()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
@@ -300,6 +301,9 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(exit_on_error=False, group="outbox")
     async def _deliver_outbox(self, seen: Hashable) -> None:
+        # The services below are imported where they are first used, after the first page (start-up, issue 16).
+        from lifer_desk.services import outbox_deliverer
+
         await outbox_deliverer.deliver_due(self.ctx)
         # It returns once nothing is pending, as read after `seen`: the outbox stays empty until a commit.
         self._outbox_emptied = seen
@@ -308,6 +312,9 @@ class DeskApp(App[None], WorkerFailures):
     async def sync_feedback(self) -> None:
         """What the feedback timer runs: import new feedback. A failure is the next timer's to retry; an outage
         is recorded for Feedback mode's sync line, and the rest goes to desk.log rather than interrupting."""
+        from lifer_desk.admin_api import AdminApiError
+        from lifer_desk.services import feedback_sync
+
         try:
             await feedback_sync.sync_feedback(self.ctx)
         except (AdminApiError, DeskError) as failure:
@@ -319,10 +326,14 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="expire")
     def _expire_requests(self) -> None:
+        from lifer_desk.services import requests
+
         requests.expire_due(self.ctx)
 
     @work(thread=True, exit_on_error=False, group="checkpoint-warning")
     def _warn_of_old_checkpoint(self) -> None:
+        from lifer_desk.services import audit_review
+
         # Issue 11: the desk warns supervisors (only them; the service decides) as they start, not only in Audit.
         if audit_review.checkpoint_overdue(self.ctx):
             self.notify(_(CHECKPOINT_OVERDUE) + " " + _("Write one in Audit (4, then C)."), severity="warning")
@@ -336,6 +347,8 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-mode")
     def _check_supervisor(self, mode: str) -> None:
+        from lifer_desk.services import audit_review
+
         # The services decide, and audit an agent's attempt; the refusal reaches the agent as any error does.
         audit_review.require_supervisor(self.ctx, "list" if mode == "audit" else "dashboard")
         self.post_message(self.SupervisorChecked(mode))

@@ -18,3 +18,27 @@ def test_the_desk_loads_httpx_only_when_the_admin_client_is_asked_for() -> None:
     before, after = result.stdout.splitlines()
     assert before == ""
     assert after == "AdminClient True"
+
+
+FIRST_PAGE_PROBE = (
+    "import sys, lifer_desk.cli.desk, lifer_desk.ui\n"
+    "later = ('smtplib', 'lifer_desk.services.mail_outbox', 'lifer_desk.services.outbox_deliverer',"
+    " 'lifer_desk.services.feedback_sync', 'lifer_desk.services.audit_review', 'lifer_desk.services.requests')\n"
+    "print(','.join(m for m in later if m in sys.modules))\n"
+)
+
+
+def test_the_first_page_loads_no_mail_outbox_or_background_services() -> None:
+    # They load after the first page is drawn (issue 16: start-up), when first used or in the background.
+    result = subprocess.run([sys.executable, "-c", FIRST_PAGE_PROBE], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def collector_after_import(program: str) -> str:
+    probe = f"import sys; sys.argv[0] = {program!r}; import gc, lifer_desk; print(gc.isenabled())"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_only_the_lifer_desk_program_imports_with_the_collector_paused() -> None:
+    assert collector_after_import("/usr/local/bin/lifer-desk") == "False"
+    assert collector_after_import("/usr/bin/pytest") == "True"

@@ -360,7 +360,9 @@ class DeskApp(App[None], WorkerFailures):
     @on(AdminOpened)
     def _name_the_admin_api(self, message: AdminOpened) -> None:
         if message.in_process:
-            self.sub_title = _("admin API: in-process sandbox")
+            # Set without a repaint: no header draws it (the identity line names the admin API), and as a reactive
+            # it repainted the whole screen, 4 KB over SSH, at the first feedback sync of every idle desk.
+            self.set_reactive(DeskApp.sub_title, _("admin API: in-process sandbox"))
 
     @on(NextTicket)
     def _open_next(self, message: NextTicket) -> None:

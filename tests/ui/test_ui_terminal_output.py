@@ -141,3 +141,17 @@ def test_stopping_wakes_the_sleeping_input_thread() -> None:
         stop.clear()
     finally:
         selector.close()
+
+
+async def test_naming_the_in_process_admin_api_repaints_nothing(desk_app, settle, monkeypatch) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        repaints: list[object] = []
+        monkeypatch.setattr(app.screen, "refresh", lambda *regions, **kwargs: repaints.append(regions))
+        monkeypatch.setattr(app, "refresh", lambda *regions, **kwargs: repaints.append(regions))
+        app.post_message(app.AdminOpened(in_process=True))
+        await settle(pilot)
+        assert app.sub_title == "admin API: in-process sandbox"
+        # Nothing on screen changed: the identity line names the admin API already.
+        assert repaints == []

@@ -14,8 +14,6 @@ from typing import NamedTuple, Protocol
 
 from textual.drivers.linux_driver import LinuxDriver
 
-from lifer_desk.ui.terminal_input import WakingEvent
-
 # Select Graphic Rendition (a style change), and a cursor movement, which neither draws nor reads the style.
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 _MOVES_ONLY = re.compile(r"(?:\x1b\[[0-9;]*[HfABCDGd]|[\r\n])*")
@@ -144,13 +142,11 @@ def draws(data: str) -> bool:
 
 class CompactingDriver(LinuxDriver):
     """Textual's driver for a terminal (the one an SSH session gets), writing through an `SgrCompactor`, and
-    writing no frame while the app holds them back (the app then repaints its whole screen); its input thread
-    sleeps while idle (`ui.terminal_input.QuietSelector`), and is woken to stop."""
+    writing no frame while the app holds them back (the app then repaints its whole screen)."""
 
     def __init__(self, app: FrameHolder, *args: object, **kwargs: object) -> None:
         super().__init__(app, *args, **kwargs)  # type: ignore[arg-type]  # LinuxDriver's own parameters
         self._holder = app
-        self.exit_event = WakingEvent()
         self._compactor = SgrCompactor()
 
     def write(self, data: str) -> None:

@@ -1,12 +1,10 @@
 """What the desk writes to a terminal (`ui.terminal_output`): style changes cut down to what changed, with every
 cell drawn as before (read back through pyte), and no frame written while the app holds them back; a footer that
-repaints only when its keys change (`ui.still_footer`); and an input thread that sleeps while idle
-(`ui.terminal_input`)."""
+repaints only when its keys change (`ui.still_footer`); and a sub-title set without a repaint."""
 
 from __future__ import annotations
 
 import io
-import selectors
 from dataclasses import dataclass, field
 
 import pyte
@@ -14,7 +12,6 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets._footer import FooterKey
 
-from lifer_desk.ui.terminal_input import IDLE_WAIT_SECONDS, DeskParser, QuietSelector, WakingEvent
 from lifer_desk.ui.terminal_output import CompactingDriver, SgrCompactor, draws
 
 
@@ -106,41 +103,6 @@ async def test_the_footer_is_not_rebuilt_when_its_keys_did_not_change(desk_app, 
         await pilot.press("tab")
         await settle(pilot)
         assert list(app.screen.query(FooterKey)) != keys
-
-
-def test_the_input_thread_sleeps_until_a_key_or_a_due_escape(monkeypatch) -> None:
-    waits: list[float | None] = []
-    real_select = selectors.SelectSelector.select
-
-    def select(self, timeout=None):
-        waits.append(timeout)
-        return real_select(self, 0)
-
-    monkeypatch.setattr(selectors.SelectSelector, "select", select)
-    parser = DeskParser()
-    selector = QuietSelector()
-    try:
-        # Textual asks for 100 ms; with nothing begun the thread sleeps longer (a key or the stop wakes it).
-        selector.select(0.1)
-        list(parser.feed("\x1b"))
-        selector.select(0.1)
-    finally:
-        selector.close()
-    assert waits[0] == IDLE_WAIT_SECONDS
-    # A lone Escape: woken when it is due, to settle it as Escape.
-    assert waits[1] is not None and waits[1] < 0.1
-
-
-def test_stopping_wakes_the_sleeping_input_thread() -> None:
-    selector = QuietSelector()
-    stop = WakingEvent()
-    try:
-        stop.set()
-        # Returns at once, and without the wake-up among the terminal's events (Textual would read the terminal).
-        assert selector.select(None) == []
-        stop.clear()
-    finally:
-        selector.close()
 
 
 async def test_naming_the_in_process_admin_api_repaints_nothing(desk_app, settle, monkeypatch) -> None:

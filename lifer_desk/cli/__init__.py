@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from contextlib import suppress
 from functools import cache
@@ -107,6 +108,8 @@ def main() -> None:
         ingest_command()
     desk_only = opens_the_desk(sys.argv[1:])
     if not desk_only:
+        # Paused for the imports (lifer_desk/__init__.py); the desk turns it back on once it is up.
+        gc.enable()
         add_commands()
     try:
         # Not standalone: click would print usage errors as a multi-line box; we want one line.

@@ -28,7 +28,7 @@ from lifer_desk.domain.tickets import (
     check_ticket_transition,
 )
 from lifer_desk.i18n import _, format_clock
-from lifer_desk.services import audit_trail, mail_outbox
+from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused, StaleVersion, TakeOverNeeded
 from lifer_desk.services.ticket_views import THREAD_WINDOW, ThreadWindow, TicketDetail, detail_view
@@ -226,6 +226,9 @@ def reply_in(session: Session, ctx: DeskContext, seen: TicketDetail, body: str) 
         changes["status"] = TicketStatus.OPEN
     _update(session, ctx, seen, now, conflicts=_REPLY_CONFLICTS, **changes)
     event_id = store.add_event(session, seen.id, EventKind.REPLY, ctx.agent, body, now)
+    # Imported here: the mail stack (smtplib, email) is not the desk's start-up's to load (issue 16).
+    from lifer_desk.services import mail_outbox
+
     # A mail ticket's reply leaves by the mail outbox, committed with the event or not at all.
     mail_outbox.queue_reply(session, ctx, _load(session, seen.id), event_id, body, now)
     store_drafts.delete_draft(session, ctx.agent, seen.id, EventKind.REPLY)

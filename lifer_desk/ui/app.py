@@ -20,14 +20,16 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from lifer_desk.admin_api import AdminApiError
 from lifer_desk.i18n import N_, _, install_language
-from lifer_desk.services import agents, audit_review, changes, feedback_sync, outbox_deliverer, requests, tickets
+from lifer_desk.services import agents, changes, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import AgentDeactivated, DeskError
 from lifer_desk.services.ticket_views import TicketDetail
@@ -38,6 +40,7 @@ from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
 from lifer_desk.ui.terminal_input import use_desk_parser
+from lifer_desk.ui.terminal_output import CompactingDriver
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
 from lifer_desk.ui.textual_strings import PALETTE_PLACEHOLDER
@@ -55,6 +58,11 @@ EXPIRE_REQUESTS_EVERY = 60.0
 # A hang-up (SIGHUP, the connection dropped) or SIGTERM (`agents deactivate`, a killed session) must free the
 # desk's claims and end it within 2 s; giving back the claims gets this long, the rest is leaving.
 HANG_UP_RELEASE_SECONDS = 1.5
+# The most the first screen is held back for its rows (`release_frames`): drawn as it is built, the first paint
+# was three full frames (empty, the table's rows, the counts and the identity line) where one will do (issue 16).
+FIRST_PAINT_HOLD_SECONDS = 1.0
+# The most `?` help is held back for its layout: it was drawn whole several times over (issue 16).
+HELP_PAINT_HOLD_SECONDS = 0.5
 # What the first queue page does not need, by module: the other modes' screens, and the ticket screen. Each loads
 # when first shown (issue 16: start-up within 1.0 s), and all but the dashboard in the background once the first
 # page is drawn, so that the first `n` or `2` does not wait for its imports either. The dashboard's plots bring
@@ -148,6 +156,9 @@ class DeskApp(App[None], WorkerFailures):
         self._first_ticket = ticket_id
         self._held: set[int] = set()
         self._outbox_emptied: Hashable | None = None
+        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`).
+        self.holding_frames = False
+        self._frames_hold: Timer | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
@@ -156,7 +167,14 @@ class DeskApp(App[None], WorkerFailures):
             load_later_screens()
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
+    def get_driver_class(self) -> type[Driver]:
+        # A terminal's driver writes fewer bytes for the same screen (ui.terminal_output); others are Textual's.
+        driver = super().get_driver_class()
+        return CompactingDriver if driver is LinuxDriver else driver
+
     def on_mount(self) -> None:
+        # The first screen is drawn once it has its rows (`release_frames`).
+        self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
@@ -179,8 +197,10 @@ class DeskApp(App[None], WorkerFailures):
 
     def on_ready(self) -> None:
         # Everything built so far (modules, styles, the first screen) lives as long as the app: moving it out
-        # of the collector's reach keeps full collections short, which would otherwise stall a keystroke.
+        # of the collector's reach keeps full collections short, which would otherwise stall a keystroke. The
+        # collector was paused for start-up (lifer_desk/__init__.py): it works from here on.
         gc.freeze()
+        gc.enable()
         self._load_later_screens()
         self.expire_requests()
         self.set_interval(EXPIRE_REQUESTS_EVERY, self.expire_requests)
@@ -201,6 +221,28 @@ class DeskApp(App[None], WorkerFailures):
             self.push_screen(PrivacyScreen(self.ctx.agent))
 
     # What screens ask of the app --------------------------------------------------------------------------
+
+    def hold_frames(self, seconds: float) -> None:
+        """Write no frame until `release_frames` (or `seconds` at most), then the whole screen in one: for a screen
+        built in steps (laid out, its rows, its footer...), each of which Textual would draw (issue 16)."""
+        if not self.is_headless:
+            self.holding_frames = True
+            if self._frames_hold is not None:
+                self._frames_hold.stop()
+            self._frames_hold = self.set_timer(seconds, self._release_frames)
+
+    def release_frames(self) -> None:
+        """What was held is ready: once the frame being made of it is done (and held too), draw the screen."""
+        if self.holding_frames:
+            self.call_after_refresh(self._release_frames)
+
+    def _release_frames(self) -> None:
+        if self.holding_frames:
+            self.holding_frames = False
+            if self._frames_hold is not None:
+                self._frames_hold.stop()
+            # The frames held back were not written: the whole screen now, in one.
+            self.screen.refresh()
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, AgentDeactivated):
@@ -259,6 +301,9 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(exit_on_error=False, group="outbox")
     async def _deliver_outbox(self, seen: Hashable) -> None:
+        # The services below are imported where they are first used, after the first page (start-up, issue 16).
+        from lifer_desk.services import outbox_deliverer
+
         await outbox_deliverer.deliver_due(self.ctx)
         # It returns once nothing is pending, as read after `seen`: the outbox stays empty until a commit.
         self._outbox_emptied = seen
@@ -267,6 +312,9 @@ class DeskApp(App[None], WorkerFailures):
     async def sync_feedback(self) -> None:
         """What the feedback timer runs: import new feedback. A failure is the next timer's to retry; an outage
         is recorded for Feedback mode's sync line, and the rest goes to desk.log rather than interrupting."""
+        from lifer_desk.admin_api import AdminApiError
+        from lifer_desk.services import feedback_sync
+
         try:
             await feedback_sync.sync_feedback(self.ctx)
         except (AdminApiError, DeskError) as failure:
@@ -278,10 +326,14 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="expire")
     def _expire_requests(self) -> None:
+        from lifer_desk.services import requests
+
         requests.expire_due(self.ctx)
 
     @work(thread=True, exit_on_error=False, group="checkpoint-warning")
     def _warn_of_old_checkpoint(self) -> None:
+        from lifer_desk.services import audit_review
+
         # Issue 11: the desk warns supervisors (only them; the service decides) as they start, not only in Audit.
         if audit_review.checkpoint_overdue(self.ctx):
             self.notify(_(CHECKPOINT_OVERDUE) + " " + _("Write one in Audit (4, then C)."), severity="warning")
@@ -295,6 +347,8 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-mode")
     def _check_supervisor(self, mode: str) -> None:
+        from lifer_desk.services import audit_review
+
         # The services decide, and audit an agent's attempt; the refusal reaches the agent as any error does.
         audit_review.require_supervisor(self.ctx, "list" if mode == "audit" else "dashboard")
         self.post_message(self.SupervisorChecked(mode))
@@ -306,7 +360,9 @@ class DeskApp(App[None], WorkerFailures):
     @on(AdminOpened)
     def _name_the_admin_api(self, message: AdminOpened) -> None:
         if message.in_process:
-            self.sub_title = _("admin API: in-process sandbox")
+            # Set without a repaint: no header draws it (the identity line names the admin API), and as a reactive
+            # it repainted the whole screen, 4 KB over SSH, at the first feedback sync of every idle desk.
+            self.set_reactive(DeskApp.sub_title, _("admin API: in-process sandbox"))
 
     @on(NextTicket)
     def _open_next(self, message: NextTicket) -> None:
@@ -347,6 +403,8 @@ class DeskApp(App[None], WorkerFailures):
     def action_help(self) -> None:
         screen = self.screen
         title = getattr(screen, "title_text", "")
+        # Drawn once laid out with its footer (`HelpScreen.on_mount`), not at each step of getting there.
+        self.hold_frames(HELP_PAINT_HOLD_SECONDS)
         self.push_screen(HelpScreen(title, screen_keys(self, screen)))
 
     async def action_switch_mode(self, mode: str) -> None:

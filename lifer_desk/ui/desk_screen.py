@@ -13,13 +13,13 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lifer_desk.i18n import N_, _, current_language
 from lifer_desk.services import changes
 from lifer_desk.services.context import DeskContext
 from lifer_desk.ui.identity import IdentityLine, identity_text
+from lifer_desk.ui.still_footer import StillFooter
 
 ResultType = TypeVar("ResultType")
 
@@ -43,6 +43,8 @@ class DeskHost(Protocol):
     def track_claim(self, ticket_id: int, held: bool) -> None: ...
 
     def release_claim(self, ticket_id: int) -> None: ...
+
+    def release_frames(self) -> None: ...
 
 
 def desk(node: DOMNode) -> DeskHost:
@@ -203,4 +205,4 @@ class DeskModal(ModalScreen[ResultType], WorkerFailures):
     @on(events.Mount)
     async def _mount_footer(self) -> None:
         # The dialog's own keys, over the footer of the screen beneath, whose keys do not apply here.
-        await self.mount(Footer(compact=True))
+        await self.mount(StillFooter(compact=True))

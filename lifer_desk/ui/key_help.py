@@ -18,7 +18,7 @@ from textual.widgets import Label, Static
 
 from lifer_desk.config import KEYMAP_KEY, ConfigError
 from lifer_desk.i18n import N_, _
-from lifer_desk.ui.desk_screen import DeskModal
+from lifer_desk.ui.desk_screen import DeskModal, desk
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,10 @@ class HelpScreen(DeskModal[None]):
             yield Label(_("Keys: {screen}").format(screen=self._title), classes="dialog-title", markup=False)
             yield Static(_key_table(self._entries), id="keys", markup=False)
             yield Label(_("ctrl+p: every action in the command palette"), classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        # Laid out, footer and all: the app may draw it (`DeskApp.action_help` held the frames back).
+        self.call_after_refresh(desk(self).release_frames)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

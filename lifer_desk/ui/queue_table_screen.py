@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from lifer_desk.i18n import _
 from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.queues.queue_list import Queue, QueueList
+from lifer_desk.ui.still_footer import StillFooter
 from widgets.columns import Column
 from widgets.table_messages import LoadFailed
 from widgets.virtual_table import PageSource, VirtualTable
@@ -92,7 +93,7 @@ class QueueTableScreen(PolledScreen):
                     empty_message=self.empty_message(),
                     loading_message=_("Loading…"),
                 )
-        yield Footer(compact=narrow)
+        yield StillFooter(compact=narrow)
 
     def on_mount(self) -> None:
         self._describe_view()
@@ -108,7 +109,7 @@ class QueueTableScreen(PolledScreen):
         queue_list.set_narrow(narrow)
         # With the list hidden (where a mode can hide it) the table has its room too.
         self.table.set_columns(self.table_columns(width - (QueueList.width_for(narrow) if queue_list.display else 0)))
-        self.query_one(Footer).compact = narrow
+        self.query_one(StillFooter).compact = narrow
 
     def show_changes(self, marker: object, before: object) -> None:
         self.table.reload()
@@ -125,6 +126,15 @@ class QueueTableScreen(PolledScreen):
     @on(CountsLoaded)
     def _show_counts(self, message: CountsLoaded) -> None:
         self.show_counts(message.counts)
+        shown = self.query_one(QueueList).highlighted_option
+        if shown is not None and not any(count for queue, count in message.counts.items() if queue.value == shown.id):
+            # The queue on screen is empty, so no rows will come: the screen as it is now is the first paint.
+            desk(self).release_frames()
+
+    @on(VirtualTable.RowHighlighted)
+    def _rows_shown(self) -> None:
+        # The table has its first page (the app draws the first screen once it has, not before).
+        desk(self).release_frames()
 
     @on(OptionList.OptionHighlighted, "#queues")
     def _queue_chosen(self, event: OptionList.OptionHighlighted) -> None:
@@ -137,4 +147,5 @@ class QueueTableScreen(PolledScreen):
 
     @on(VirtualTable.LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
+        desk(self).release_frames()
         desk(self).show_error(event.error)

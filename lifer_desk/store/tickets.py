@@ -46,7 +46,7 @@ class NewTicket:
 
 # The tables rather than the models: a statement on a table is compiled once and cached, with no ORM step.
 _TICKETS = Ticket.__table__  # type: ignore[attr-defined]  # SQLModel tables have one
-_EVENTS = TicketEvent.__table__  # type: ignore[attr-defined]
+_EVENTS = TicketEvent.__table__  # type: ignore[attr-defined]  # SQLModel tables have one
 
 
 def create_ticket(session: Session, new: NewTicket) -> int:

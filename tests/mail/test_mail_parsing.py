@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import uuid
 from email import message_from_bytes, policy
 
 import pytest
@@ -202,7 +203,8 @@ def test_no_header_of_a_parsed_message_is_kept_in_the_process_after_it() -> None
     """The parse caches headers (one Content-Type is read half a dozen times), for that message only: a
     long-running `mail fetch` must not hold a customer's file name or other header after their message, or
     after their erasure."""
-    unique = "kept-nowhere-4711.pdf"
+    # Made here, so that no constant of this test's code holds it.
+    unique = f"kept-nowhere-{uuid.uuid4().hex}.pdf"
     raw = (
         "From: Jane <jane.doe@qq.com>\nSubject: my file\nMessage-ID: <kept@qq.com>\n"
         'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee the file\n'
@@ -213,5 +215,9 @@ def test_no_header_of_a_parsed_message_is_kept_in_the_process_after_it() -> None
     assert [file.filename for file in mail.attachments] == [unique]
     del mail, raw
     gc.collect()
-    holders = [o for o in gc.get_objects() if isinstance(o, (tuple, list)) and any(unique in str(item) for item in o)]
+    holders = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, (tuple, list)) and any(isinstance(item, str) and unique in item for item in o)
+    ]
     assert holders == []

@@ -60,17 +60,19 @@ def _say(message: str) -> None:
 def _deliver(desk_url: str, admin_url: str) -> None:
     # The admin client logs each retry it makes; thousands of them under faults would drown the figures.
     logging.getLogger("lifer_desk").setLevel(logging.ERROR)
-    from lifer_desk.admin_api import AdminClient
+    from lifer_desk.admin_api import open_admin_client
     from lifer_desk.config import Secret, Settings
     from lifer_desk.services.context import DeskContext
     from lifer_desk.services.outbox_deliverer import Deliverer
     from lifer_desk.store.db import Database
 
     db = Database(desk_url, create=False)
-    ctx = DeskContext(db=db, settings=Settings(database_url=desk_url), agent=AGENT, role="agent")
+    settings = Settings(database_url=desk_url, admin_url=admin_url, admin_token=Secret(TOKEN))
+    ctx = DeskContext(db=db, settings=settings, agent=AGENT, role="agent")
 
     async def run() -> None:
-        async with AdminClient(admin_url, Secret(TOKEN)) as api:
+        # Opened as `lifer-desk outbox run` opens it, transport included.
+        async with open_admin_client(settings) as api:
             await Deliverer(ctx, api).run(until_idle=True)
 
     print("ready", flush=True)

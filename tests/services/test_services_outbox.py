@@ -188,6 +188,32 @@ async def test_an_account_erasure_is_polled_to_the_end_and_its_receipt_is_the_sa
     assert len(sandbox.query("SELECT id FROM erasure WHERE user_id = ?", account)) == 1
 
 
+class CountReads(httpx.AsyncBaseTransport):
+    """Passes every call on, counting the reads of erasures."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.erasure_reads = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.startswith("/v1/erasures/"):
+            self.erasure_reads += 1
+        return await self._inner.handle_async_request(request)
+
+
+async def test_an_erasure_is_read_again_only_once_the_admin_api_expects_it_to_have_ended(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, sleep: MovingSleep
+) -> None:
+    account, _images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
+    counting = CountReads(httpx.ASGITransport(app=sandbox.app))
+    async with sandbox.client(sleep, counting) as api:
+        await deliverer(alice, api, sleep).run(until_idle=True)
+    assert state(alice, request_id) is S.COMPLETED
+    # The start answered "pending, about 5 s to go": one read then finds it completed, where one a second took 5.
+    assert counting.erasure_reads == 1
+
+
 async def test_a_completed_account_erasure_makes_the_desk_forget_the_person_and_keeps_the_receipt_note(
     db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:

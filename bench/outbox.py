@@ -220,6 +220,18 @@ class Outcome:
     duplicates: int
     unfinished: int
     recovery_s: float | None
+    # CPU seconds per mutation: of the deliverer processes (all of them), and of the sandbox server beside them.
+    deliverer_cpu: float
+    server_cpu: float | None
+
+
+def _cpu_of(pid: int) -> float | None:
+    """A running process's CPU time so far (user and system), from /proc; None where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -298,6 +310,8 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
         rows = _desk_count(desk, "SELECT count(*) FROM outbox")
         recovery: dict[str, float] = {}
         watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
+        server_before = _cpu_of(server.pid)
+        children_before = os.times()
         started = time.perf_counter()
         for proc in procs:
             assert proc.stdin is not None
@@ -309,6 +323,13 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
             if proc.wait(timeout=900) != 0:
                 raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
         seconds = time.perf_counter() - started
+        # The deliverers are this process's only children reaped so far (the server is reaped below).
+        children = os.times()
+        deliverer_cpu = (children.children_user + children.children_system) - (
+            children_before.children_user + children_before.children_system
+        )
+        server_after = _cpu_of(server.pid)
+        server_cpu = None if server_before is None or server_after is None else server_after - server_before
         if watcher is not None:
             watcher.join()
     finally:
@@ -317,7 +338,10 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
     duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
     duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
     unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
-    return Outcome(seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"))
+    return Outcome(
+        seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"), deliverer_cpu / mutations,
+        None if server_cpu is None else server_cpu / mutations,
+    )  # fmt: skip
 
 
 def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> float:
@@ -357,9 +381,11 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
 def _line(name: str, outcome: Outcome, extra: str = "") -> None:
     done = "all completed" if outcome.unfinished == 0 else f"{outcome.unfinished} NOT completed"
     dup = "meets" if outcome.duplicates == 0 else "MISSES"
+    server = "" if outcome.server_cpu is None else f", the sandbox server {outcome.server_cpu * 1000:.1f} ms"
     print(
         f"  {name:<24} {outcome.seconds:6.1f} s  {outcome.rate:6.0f} mutations/s  {done}  "
-        f"duplicates {outcome.duplicates} (target 0: {dup}){extra}"
+        f"duplicates {outcome.duplicates} (target 0: {dup}){extra}\n"
+        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}"
     )
 
 
@@ -423,6 +449,15 @@ def main() -> None:
     _line(
         "one deliverer", one, f"  (target >= {TARGET_RATE:.0f}/s: {verdict}; {one.rate / ceiling:.0%} of the ceiling)"
     )
+    # What the rate asks of the CPU: the deliverer and the server it waits on share this machine's cores.
+    cores = len(os.sched_getaffinity(0))
+    if one.server_cpu is not None:
+        bound = cores / (one.deliverer_cpu + one.server_cpu)
+        print(
+            f"  {'':<24} {cores} cores over {(one.deliverer_cpu + one.server_cpu) * 1000:.1f} ms of CPU a mutation: "
+            f"at most {bound:.0f} mutations/s here, were both busy all the time; the deliverer alone, one core: "
+            f"at most {1 / one.deliverer_cpu:.0f}/s"
+        )
     if not args.quick:
         _line(f"error rate {ERROR_RATE}", runs[f"error rate {ERROR_RATE}"])
         outage = runs[f"{OUTAGE_S:.0f} s outage"]

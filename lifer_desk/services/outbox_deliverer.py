@@ -69,9 +69,10 @@ LEASE = timedelta(minutes=2)
 POLL_EVERY = timedelta(seconds=1)
 MAX_POLL_WAIT = timedelta(minutes=1)
 BATCH = 64
-# One lane by default: on SQLite, two lanes in one process measured slower (bench/outbox.py, 34 against 45
-# mutations/s), their lease and record transactions queueing for the one write lock; a second deliverer
-# process scales better (61/s). More lanes may pay where writers do not serialise (PostgreSQL).
+# One lane by default: a second lane in one process (sending while the first leases or records) measured no
+# faster on SQLite with the in-flight cap below (bench/outbox.py, alternate runs at load average 3: 97 and 120
+# against 119 and 137 mutations/s), its transactions queueing for the one write lock and both lanes for the
+# interpreter's; a second deliverer process scales instead. More lanes may pay where writers do not serialise.
 LANES = 1
 # Sends in flight at once, over every lane: enough to keep the admin API busy while this process leases and
 # records. More cost more than they gain: httpx's pool scans every waiting request against every connection on

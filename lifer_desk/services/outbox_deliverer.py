@@ -75,9 +75,10 @@ BATCH = 64
 # interpreter's; a second deliverer process scales instead. More lanes may pay where writers do not serialise.
 LANES = 1
 # Sends in flight at once, over every lane: enough to keep the admin API busy while this process leases and
-# records. More cost more than they gain: httpx's pool scans every waiting request against every connection on
-# each answer, which at 64 in flight took a third of the deliverer's time, and at 16 still more than at 8
-# (bench/outbox.py).
+# records. More cost more than they gain: httpx's own pool scans every waiting request against every connection
+# on each answer, which at 64 in flight took a third of the deliverer's time, and at 16 still more than at 8
+# (bench/outbox.py); over aiohttp's pool (admin_api.factory) 16 measured no faster (106 and 124 against 149
+# and 87 mutations/s, alternate runs at load average 3).
 IN_FLIGHT = 8
 IDLE_WAIT = 2.0
 MIN_WAIT = 0.05

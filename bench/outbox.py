@@ -345,7 +345,10 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
 
 
 def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> float:
-    """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all."""
+    """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all,
+    through the transport the deliverer's client uses (its CPU shares the machine with the server's)."""
+    from lifer_desk.admin_api.factory import network_transport
+
     source_sandbox, _desk, _mutations = prepared
     sandbox = workdir / "ceiling-sandbox.db"
     shutil.copyfile(source_sandbox, sandbox)
@@ -360,7 +363,9 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
     async def send() -> float:
         gate = asyncio.Semaphore(in_flight)
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60, transport=network_transport()
+        ) as http:
 
             async def one(user: str, image: str, n: int) -> None:
                 async with gate:

@@ -9,7 +9,8 @@ A deliverer killed at any point loses nothing: an unrecorded answer leaves the r
 and the next deliverer sends it again with the same key, which the admin API replays rather than repeats.
 
 What an answer means:
-- 2xx: done (an erasure is then read until it ends; a correction is confirmed through `verify`);
+- 2xx: done (an erasure is then read until it ends, each time when the admin API says it should have; a
+  correction is confirmed through `verify`);
 - 404/410: the target is already gone, which is done, and the receipt says "already absent";
 - timeouts, 5xx, 429 and 409 "in flight": tried again with `OutboxBackoff`, honouring Retry-After;
 - 412: the account changed since it was read: back for approval with a fresh read;

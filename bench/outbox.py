@@ -60,17 +60,19 @@ def _say(message: str) -> None:
 def _deliver(desk_url: str, admin_url: str) -> None:
     # The admin client logs each retry it makes; thousands of them under faults would drown the figures.
     logging.getLogger("lifer_desk").setLevel(logging.ERROR)
-    from lifer_desk.admin_api import AdminClient
+    from lifer_desk.admin_api import open_admin_client
     from lifer_desk.config import Secret, Settings
     from lifer_desk.services.context import DeskContext
     from lifer_desk.services.outbox_deliverer import Deliverer
     from lifer_desk.store.db import Database
 
     db = Database(desk_url, create=False)
-    ctx = DeskContext(db=db, settings=Settings(database_url=desk_url), agent=AGENT, role="agent")
+    settings = Settings(database_url=desk_url, admin_url=admin_url, admin_token=Secret(TOKEN))
+    ctx = DeskContext(db=db, settings=settings, agent=AGENT, role="agent")
 
     async def run() -> None:
-        async with AdminClient(admin_url, Secret(TOKEN)) as api:
+        # Opened as `lifer-desk outbox run` opens it, transport included.
+        async with open_admin_client(settings) as api:
             await Deliverer(ctx, api).run(until_idle=True)
 
     print("ready", flush=True)
@@ -218,6 +220,18 @@ class Outcome:
     duplicates: int
     unfinished: int
     recovery_s: float | None
+    # CPU seconds per mutation: of the deliverer processes (all of them), and of the sandbox server beside them.
+    deliverer_cpu: float
+    server_cpu: float | None
+
+
+def _cpu_of(pid: int) -> float | None:
+    """A running process's CPU time so far (user and system), from /proc; None where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -296,6 +310,8 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
         rows = _desk_count(desk, "SELECT count(*) FROM outbox")
         recovery: dict[str, float] = {}
         watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
+        server_before = _cpu_of(server.pid)
+        children_before = os.times()
         started = time.perf_counter()
         for proc in procs:
             assert proc.stdin is not None
@@ -307,6 +323,13 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
             if proc.wait(timeout=900) != 0:
                 raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
         seconds = time.perf_counter() - started
+        # The deliverers are this process's only children reaped so far (the server is reaped below).
+        children = os.times()
+        deliverer_cpu = (children.children_user + children.children_system) - (
+            children_before.children_user + children_before.children_system
+        )
+        server_after = _cpu_of(server.pid)
+        server_cpu = None if server_before is None or server_after is None else server_after - server_before
         if watcher is not None:
             watcher.join()
     finally:
@@ -315,11 +338,17 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
     duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
     duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
     unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
-    return Outcome(seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"))
+    return Outcome(
+        seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"), deliverer_cpu / mutations,
+        None if server_cpu is None else server_cpu / mutations,
+    )  # fmt: skip
 
 
 def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> float:
-    """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all."""
+    """The served sandbox's own rate: the same image DELETEs sent raw, `in_flight` at a time, no desk at all,
+    through the transport the deliverer's client uses (its CPU shares the machine with the server's)."""
+    from lifer_desk.admin_api.factory import network_transport
+
     source_sandbox, _desk, _mutations = prepared
     sandbox = workdir / "ceiling-sandbox.db"
     shutil.copyfile(source_sandbox, sandbox)
@@ -334,7 +363,9 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
     async def send() -> float:
         gate = asyncio.Semaphore(in_flight)
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60, transport=network_transport()
+        ) as http:
 
             async def one(user: str, image: str, n: int) -> None:
                 async with gate:
@@ -355,9 +386,11 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
 def _line(name: str, outcome: Outcome, extra: str = "") -> None:
     done = "all completed" if outcome.unfinished == 0 else f"{outcome.unfinished} NOT completed"
     dup = "meets" if outcome.duplicates == 0 else "MISSES"
+    server = "" if outcome.server_cpu is None else f", the sandbox server {outcome.server_cpu * 1000:.1f} ms"
     print(
         f"  {name:<24} {outcome.seconds:6.1f} s  {outcome.rate:6.0f} mutations/s  {done}  "
-        f"duplicates {outcome.duplicates} (target 0: {dup}){extra}"
+        f"duplicates {outcome.duplicates} (target 0: {dup}){extra}\n"
+        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}"
     )
 
 
@@ -421,6 +454,15 @@ def main() -> None:
     _line(
         "one deliverer", one, f"  (target >= {TARGET_RATE:.0f}/s: {verdict}; {one.rate / ceiling:.0%} of the ceiling)"
     )
+    # What the rate asks of the CPU: the deliverer and the server it waits on share this machine's cores.
+    cores = len(os.sched_getaffinity(0))
+    if one.server_cpu is not None:
+        bound = cores / (one.deliverer_cpu + one.server_cpu)
+        print(
+            f"  {'':<24} {cores} cores over {(one.deliverer_cpu + one.server_cpu) * 1000:.1f} ms of CPU a mutation: "
+            f"at most {bound:.0f} mutations/s here, were both busy all the time; the deliverer alone, one core: "
+            f"at most {1 / one.deliverer_cpu:.0f}/s"
+        )
     if not args.quick:
         _line(f"error rate {ERROR_RATE}", runs[f"error rate {ERROR_RATE}"])
         outage = runs[f"{OUTAGE_S:.0f} s outage"]

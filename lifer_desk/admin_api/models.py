@@ -134,6 +134,12 @@ class Erasure(_Model):
     requested_at: datetime
     completed_at: datetime | None = None
     receipt: list[ReceiptItem]
+    retry_after: int | None = Field(
+        default=None,
+        ge=1,
+        description="While pending or running: seconds until it is expected to have ended; read it again then, "
+        "not sooner. None once it ended.",
+    )
 
 
 class FeedbackItem(_Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from datetime import datetime
 from typing import Annotated
@@ -15,6 +16,7 @@ from lifer_desk.admin_api.models import Erasure, ErasureRequest, ReceiptItem
 from lifer_desk.sandbox.accounts import find_user
 from lifer_desk.sandbox.auth import require_token
 from lifer_desk.sandbox.database import iso
+from lifer_desk.sandbox.erasure_work import ErasureTiming
 from lifer_desk.sandbox.idempotency import IdempotencyKey, IdempotencyStore, fingerprint
 from lifer_desk.sandbox.problems import ProblemError, problem_docs
 from lifer_desk.sandbox.runtime import database, now, runtime
@@ -26,13 +28,18 @@ Db = Annotated[sqlite3.Connection, Depends(database)]
 Now = Annotated[datetime, Depends(now)]
 
 
-def _load(conn: sqlite3.Connection, erasure_id: str) -> Erasure:
+def _load(conn: sqlite3.Connection, erasure_id: str, timing: ErasureTiming, clock: datetime) -> Erasure:
     row = conn.execute("SELECT * FROM erasure WHERE id = ?", (erasure_id,)).fetchone()
     if row is None:
         raise ProblemError(404, "no erasure with this id")
     receipt = conn.execute(
         "SELECT kind, object_id AS id, deleted_at FROM deletion WHERE erasure_id = ? ORDER BY rowid", (erasure_id,)
     ).fetchall()
+    retry_after = None
+    if row["status"] in ("pending", "running"):
+        # When the work is due to end, rounded up: a caller reading it again then finds it ended, not one more step.
+        left = datetime.fromisoformat(row["requested_at"]) + timing.pending + timing.running - clock
+        retry_after = max(1, math.ceil(left.total_seconds()))
     return Erasure(
         id=row["id"],
         user_id=row["user_id"],
@@ -41,6 +48,7 @@ def _load(conn: sqlite3.Connection, erasure_id: str) -> Erasure:
         requested_at=row["requested_at"],
         completed_at=row["completed_at"],
         receipt=[ReceiptItem(**dict(item)) for item in receipt],
+        retry_after=retry_after,
     )
 
 
@@ -67,7 +75,7 @@ async def start_erasure(
             " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
             (erasure_id, user_id, json.dumps(scope), body.reason, iso(clock), notice and json.dumps(notice)),
         )
-        erasure = _load(conn, erasure_id)
+        erasure = _load(conn, erasure_id, runtime(request).erasure_timing, clock)
         return JSONResponse(
             erasure.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/erasures/{erasure_id}"}
         )
@@ -81,6 +89,7 @@ async def start_erasure(
 
 
 @router.get("/erasures/{erasure_id}", response_model=Erasure, responses=problem_docs(404))
-async def get_erasure(erasure_id: str, conn: Db) -> Erasure:
-    """Progress moves on with time (pending, then running, then completed), not with how often it is read."""
-    return _load(conn, erasure_id)
+async def get_erasure(erasure_id: str, request: Request, conn: Db, clock: Now) -> Erasure:
+    """Progress moves on with time (pending, then running, then completed), not with how often it is read; an
+    unfinished one says when to read it again (`retry_after`)."""
+    return _load(conn, erasure_id, runtime(request).erasure_timing, clock)

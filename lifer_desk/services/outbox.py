@@ -5,7 +5,7 @@ for a request that was not approved. The deliverer that sends them is `services.
 
 Confirmations (issue 14 item 5) go to the account's address of record, never to an address an agent typed: the
 desk asks lifer to mail it (`POST /v1/users/{id}/notify`) and never sees it. A deletion of images, diary or
-payment links and a correction are confirmed by a notify row that `enqueue_notice` writes in the transaction
+payment links and a correction are confirmed by a notify row (`notice_row`) written in the transaction
 completing the request, delivered like every other row. An account erasure cannot be confirmed that way: before
 it completes the confirmation would be untrue, after it there is no address left. So its erasure call carries
 the confirmation (`notify` in the body) and lifer mails it when the erasure completes, just before it erases the
@@ -102,9 +102,10 @@ def _params(row: DataRequest, payload: RequestPayload) -> dict[str, str]:
     return params
 
 
-def enqueue_notice(session: Session, row: DataRequest, payload: RequestPayload, now: datetime) -> str | None:
-    """In the transaction completing `row`: the notify row confirming it to the account's address of record
-    (None for an account erasure, which its erasure call confirms; see the module docstring)."""
+def notice_row(row: DataRequest, payload: RequestPayload, now: datetime) -> Outbox | None:
+    """The notify row confirming `row` to the account's address of record, for the transaction completing it
+    (None for an account erasure, which its erasure call confirms; see the module docstring). Not yet added:
+    the deliverer completes a batch of requests and adds their rows at once."""
     if payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
         return None
     assert row.id is not None
@@ -112,8 +113,7 @@ def enqueue_notice(session: Session, row: DataRequest, payload: RequestPayload, 
     params = {**_params(row, payload), "completed_at": now.isoformat(timespec="seconds")}
     body = {"account_id": payload.account_id, "template": str(template), "params": params}
     path = f"{_user(payload.account_id)}/notify"
-    notice = _new_row(row.id, Operation.NOTIFY, "POST", path, json.dumps(body, sort_keys=True), None, now)
-    return store.add(session, notice).id
+    return _new_row(row.id, Operation.NOTIFY, "POST", path, json.dumps(body, sort_keys=True), None, now)
 
 
 def _new_row(request_id: int, kind: str, method: str, path: str, body: str, etag: str | None, now: datetime) -> Outbox:

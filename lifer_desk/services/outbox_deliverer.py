@@ -9,7 +9,8 @@ A deliverer killed at any point loses nothing: an unrecorded answer leaves the r
 and the next deliverer sends it again with the same key, which the admin API replays rather than repeats.
 
 What an answer means:
-- 2xx: done (an erasure is then read until it ends; a correction is confirmed through `verify`);
+- 2xx: done (an erasure is then read until it ends, each time when the admin API says it should have; a
+  correction is confirmed through `verify`);
 - 404/410: the target is already gone, which is done, and the receipt says "already absent";
 - timeouts, 5xx, 429 and 409 "in flight": tried again with `OutboxBackoff`, honouring Retry-After;
 - 412: the account changed since it was read: back for approval with a fresh read;
@@ -55,7 +56,7 @@ from lifer_desk.i18n import _
 from lifer_desk.services import outbox, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DatabaseBusy, Refused
-from lifer_desk.services.request_completion import complete
+from lifer_desk.services.request_completion import complete_many
 from lifer_desk.services.writing import writing
 from lifer_desk.store import db as store_db
 from lifer_desk.store import outbox as store
@@ -67,15 +68,18 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 LEASE = timedelta(minutes=2)
 POLL_EVERY = timedelta(seconds=1)
+MAX_POLL_WAIT = timedelta(minutes=1)
 BATCH = 64
-# One lane by default: on SQLite, two lanes in one process measured slower (bench/outbox.py, 34 against 45
-# mutations/s), their lease and record transactions queueing for the one write lock; a second deliverer
-# process scales better (61/s). More lanes may pay where writers do not serialise (PostgreSQL).
+# One lane by default: a second lane in one process (sending while the first leases or records) measured no
+# faster on SQLite with the in-flight cap below (bench/outbox.py, alternate runs at load average 3: 97 and 120
+# against 119 and 137 mutations/s), its transactions queueing for the one write lock and both lanes for the
+# interpreter's; a second deliverer process scales instead. More lanes may pay where writers do not serialise.
 LANES = 1
 # Sends in flight at once, over every lane: enough to keep the admin API busy while this process leases and
-# records. More cost more than they gain: httpx's pool scans every waiting request against every connection on
-# each answer, which at 64 in flight took a third of the deliverer's time, and at 16 still more than at 8
-# (bench/outbox.py).
+# records. More cost more than they gain: httpx's own pool scans every waiting request against every connection
+# on each answer, which at 64 in flight took a third of the deliverer's time, and at 16 still more than at 8
+# (bench/outbox.py); over aiohttp's pool (admin_api.factory) 16 measured no faster (106 and 124 against 149
+# and 87 mutations/s, alternate runs at load average 3).
 IN_FLIGHT = 8
 IDLE_WAIT = 2.0
 MIN_WAIT = 0.05
@@ -206,9 +210,15 @@ class Deliverer:
                 {row.request_id for row in rows if row.request_id is not None and row.kind != Operation.NOTIFY},
                 for_update=True,
             )
+            bound = request_store.approved_hashes(session, locked)
             checked = {
-                request_id: self._check(session, locked[request_id], now, owner) for request_id in sorted(locked)
+                request_id: self._check(session, locked[request_id], bound.get(request_id), now)
+                for request_id in sorted(locked)
             }
+            requests.start_executions(
+                session, self.ctx, [locked[request_id] for request_id in sorted(locked) if checked[request_id]], now,
+                owner=owner,
+            )  # fmt: skip
             jobs = []
             for row in rows:
                 assert row.request_id is not None
@@ -219,11 +229,12 @@ class Deliverer:
                     session.add(row)
             return jobs
 
-    def _check(self, session: Session, request: DataRequest, now: datetime, owner: str) -> bool:
-        """Whether the request (locked) may run; if not, it (and its rows) are moved to where they belong."""
+    def _check(self, session: Session, request: DataRequest, bound: str | None, now: datetime) -> bool:
+        """Whether the request (locked; `bound` the payload hash its approval bound) may run; if not, it (and its
+        rows) are moved to where they belong."""
         assert request.id is not None
         try:
-            requests.check_executable(session, request, now)
+            requests.check_approved(request, bound, now)
         except requests.ApprovalExpired:
             requests.expire_approval(session, self.ctx, request, now)
             return False
@@ -238,7 +249,6 @@ class Deliverer:
                 row.state, row.leased_by, row.leased_until = held, None, None
                 session.add(row)
             return False
-        requests.start_execution(session, self.ctx, request, now, owner=owner)
         return True
 
     # -- sending ------------------------------------------------------------------------------------------
@@ -307,7 +317,7 @@ class Deliverer:
             return Answer(
                 job, "failed", problem=_("the admin API could not complete erasure {id}").format(id=erasure_id)
             )
-        return Answer(job, "polling", erasure_id=erasure_id)
+        return Answer(job, "polling", erasure_id=erasure_id, retry_after=erasure.retry_after)
 
     async def _correct(self, job: Job) -> Answer:
         changes = dict(job.body["changes"])
@@ -358,8 +368,13 @@ class Deliverer:
                 request_id for request_id in sorted(finished) if locked[request_id].state == RequestState.EXECUTING
             ]
             siblings = store.for_requests(session, executing)
-            for request_id in executing:
-                self._complete_if_done(session, locked[request_id], siblings[request_id], now)
+            # Every request the round finished, completed at once (`complete_many` says why).
+            done = [
+                (locked[request_id], outbox.items_of(siblings[request_id]))
+                for request_id in executing
+                if _all_done(siblings[request_id])
+            ]
+            complete_many(session, self.ctx, done, now)
 
     def _apply(self, session: Session, row: Outbox, request: DataRequest, answer: Answer, now: datetime) -> None:
         if answer.outcome == "retry":
@@ -371,7 +386,11 @@ class Deliverer:
             return
         row.failing_since = None
         if answer.outcome == "polling":
-            row.state, row.next_attempt_at = OutboxState.POLLING, now + self.poll_every
+            # Read again when the admin API expects it to have ended, if it says (one read, where reading it
+            # every `poll_every` took five of a 5 s erasure): never sooner than `poll_every`, never later than
+            # MAX_POLL_WAIT, whatever it says.
+            hint = timedelta(seconds=min(answer.retry_after or 0, MAX_POLL_WAIT.total_seconds()))
+            row.state, row.next_attempt_at = OutboxState.POLLING, now + max(self.poll_every, hint)
             row.result = json.dumps({"erasure_id": answer.erasure_id})
             session.add(row)
             return
@@ -394,14 +413,11 @@ class Deliverer:
         if request.state == RequestState.EXECUTING and row.kind != Operation.NOTIFY:
             requests.fail_execution(session, self.ctx, request, now, answer.problem or "")
 
-    def _complete_if_done(self, session: Session, request: DataRequest, rows: list[Outbox], now: datetime) -> None:
-        """Complete `request` once all its `rows` (but those superseded) are done, if it is still executing (an
-        erasure completed just before may have cancelled it)."""
-        if request.state != RequestState.EXECUTING:
-            return
-        rows = [row for row in rows if row.state != OutboxState.SUPERSEDED]
-        if rows and all(row.state == OutboxState.DONE for row in rows):
-            complete(session, self.ctx, request, outbox.items_of(rows), now)
+
+def _all_done(rows: list[Outbox]) -> bool:
+    """Whether a request's `rows` are all done, but those superseded (so it is complete)."""
+    rows = [row for row in rows if row.state != OutboxState.SUPERSEDED]
+    return bool(rows) and all(row.state == OutboxState.DONE for row in rows)
 
 
 def _job(row: Outbox) -> Job:

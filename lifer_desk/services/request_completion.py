@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -32,9 +34,10 @@ from lifer_desk.services import audit_trail, mail_outbox, outbox, requests
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.person_purge import forget_person
 from lifer_desk.services.request_views import stored_payload
+from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import requests as request_store
 from lifer_desk.store import tickets as ticket_store
-from lifer_desk.store.models import DataRequest, Ticket
+from lifer_desk.store.models import DataRequest, Ticket, TicketEvent
 
 
 def summary(request_id: int, items: tuple[ReceiptItem, ...], at: datetime) -> str:
@@ -54,56 +57,86 @@ def complete(
     session: Session, ctx: DeskContext, row: DataRequest, items: tuple[ReceiptItem, ...], now: datetime
 ) -> None:
     """Complete `row` (executing) with its receipt `items`, in the caller's write transaction."""
-    assert row.id is not None
-    current = RequestState(row.state)
-    check_request_transition(current, RequestState.COMPLETED)
-    row.receipt = json.dumps([item.to_json() for item in items], ensure_ascii=False)
-    row.state, row.state_since, row.updated_at, row.expires_at = RequestState.COMPLETED, now, now, None
-    row.version += 1
-    session.add(row)
-    session.flush()
-    audit_trail.record(
-        session,
-        ctx.agent,
-        AuditAction.REQUEST_COMPLETE,
-        request_store.ENTITY,
-        row.id,
-        {
+    complete_many(session, ctx, [(row, items)], now)
+
+
+def complete_many(
+    session: Session, ctx: DeskContext, done: Sequence[tuple[DataRequest, tuple[ReceiptItem, ...]]], now: datetime
+) -> None:
+    """Complete each (executing) row with its receipt items, in the caller's write transaction, as `complete`
+    does one, in as few statements as the batch allows: the rows in one flush, their audit events in one append,
+    their confirmations in one, their tickets' languages in one read, every note in one and the tickets touched
+    in one. The outbox deliverer completes every request a round finished this way; statement by statement that
+    was most of its database time (issue 9's bench). An erasure's purge stays its own (one account each)."""
+    if not done:
+        return
+    events: list[tuple[AuditAction, str, str | int, dict[str, Any]]] = []
+    for row, items in done:
+        assert row.id is not None
+        current = RequestState(row.state)
+        check_request_transition(current, RequestState.COMPLETED)
+        row.receipt = json.dumps([item.to_json() for item in items], ensure_ascii=False)
+        row.state, row.state_since, row.updated_at, row.expires_at = RequestState.COMPLETED, now, now, None
+        row.version += 1
+        session.add(row)
+        details = {
             "from": str(current),
             "to": str(RequestState.COMPLETED),
             "items": len(items),
             "absent": sum(item.absent for item in items),
             "idempotency_keys": sorted({item.idempotency_key for item in items}),
-        },
+        }
+        events.append((AuditAction.REQUEST_COMPLETE, request_store.ENTITY, row.id, details))
+    session.flush()
+    audit_trail.record_many(session, ctx.agent, events)
+    payloads = [(row, stored_payload(row)) for row, _items in done]
+    notices = [notice for row, payload in payloads if payload and (notice := outbox.notice_row(row, payload, now))]
+    outbox_store.add_many(session, notices)
+    # Read before any purge below takes the words they are read from.
+    openings = request_store.ticket_openings(session, (row.ticket_id for row, _ in done if row.ticket_id is not None))
+    notes: list[TicketEvent] = []
+    for row, payload in payloads:
+        if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
+            assert row.id is not None
+            cancelled = requests.cancel_after_erasure(session, ctx, row, now)
+            forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
+            notes += [
+                ticket_store.new_event(
+                    other.ticket_id,
+                    EventKind.NOTE,
+                    ctx.agent,
+                    _cancelled_note(other, row),
+                    now,
+                    {"request_id": other.id},
+                )
+                for other in cancelled
+                if other.ticket_id is not None
+            ]
+    for row, items in done:
+        if row.ticket_id is not None:
+            assert row.id is not None
+            language = _language_of(openings.get(row.ticket_id, ""))
+            meta = {"request_id": row.id, "reply_language": language}
+            notes.append(
+                ticket_store.new_event(row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, meta)
+            )
+    ticket_store.add_events(session, notes)
+    ticket_store.touch_many(session, (note.ticket_id for note in notes), now)
+
+
+def _cancelled_note(other: DataRequest, erasure: DataRequest) -> str:
+    return _("Request #{id} ({kind}) cancelled: the account was erased by request #{erasure}.").format(
+        id=other.id, kind=other.kind, erasure=erasure.id
     )
-    payload = stored_payload(row)
-    if payload is not None:
-        outbox.enqueue_notice(session, row, payload, now)
-    language = _language(session, row.ticket_id)
-    cancelled: list[DataRequest] = []
-    if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
-        cancelled = requests.cancel_after_erasure(session, ctx, row, now)
-        forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
-    for other in cancelled:
-        if other.ticket_id is not None:
-            note = _("Request #{id} ({kind}) cancelled: the account was erased by request #{erasure}.").format(
-                id=other.id, kind=other.kind, erasure=row.id
-            )
-            ticket_store.add_event(
-                session, other.ticket_id, EventKind.NOTE, ctx.agent, note, now, {"request_id": other.id}
-            )
-            ticket_store.touch(session, other.ticket_id, now)
-    if row.ticket_id is not None:
-        meta = {"request_id": row.id, "reply_language": language}
-        ticket_store.add_event(
-            session, row.ticket_id, EventKind.NOTE, ctx.agent, summary(row.id, items, now), now, meta
-        )
-        ticket_store.touch(session, row.ticket_id, now)
 
 
 def _language(session: Session, ticket_id: int | None) -> str:
     """The language the customer wrote the ticket in: "zh" or "en" (as the mail acknowledgement tells them)."""
     opening = request_store.ticket_opening(session, ticket_id) if ticket_id is not None else ""
+    return _language_of(opening)
+
+
+def _language_of(opening: str) -> str:
     return "zh" if looks_chinese(opening) else "en"
 
 

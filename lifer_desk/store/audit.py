@@ -76,6 +76,16 @@ class AuditRecord:
     hash: str
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to append: what `append_many` takes."""
+
+    action: str
+    entity_type: str
+    entity_id: str | int
+    details: dict[str, Any]
+
+
 def append(
     session: Session,
     *,
@@ -85,39 +95,61 @@ def append(
     entity_id: str | int,
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Append one event in the caller's (write) transaction.
+    """Append one event in the caller's (write) transaction."""
+    (record,) = append_many(session, actor, [Event(action, entity_type, entity_id, details or {})])
+    return record
+
+
+def append_many(session: Session, actor: str, events: list[Event]) -> list[AuditRecord]:
+    """Append `events`, in order, in the caller's (write) transaction: each row names its predecessor's hash
+    exactly as one `append` at a time would write it, but the head is read and moved once, and the rows go
+    in one statement (the outbox deliverer completes a batch of requests at once).
 
     On SQLite the caller's `BEGIN IMMEDIATE` already serialises appenders; on PostgreSQL the head
     row is locked, so two transactions can never both extend the same head.
     """
+    if not events:
+        return []
     lock = "" if session.get_bind().dialect.name == "sqlite" else " FOR UPDATE"
     head = session.execute(text(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")).one()
     ts = utcnow()
     ts_text = ts.strftime(TS_FORMAT)
-    detail_text = canonical_details(details or {})
-    canonical = canonical_row(ts_text, actor, action, entity_type, str(entity_id), detail_text)
-    digest = chain_hash(head.hash, canonical)
-    seq = head.seq + 1
+    seq, prev_hash = head.seq, head.hash
+    rows: list[dict[str, Any]] = []
+    records: list[AuditRecord] = []
+    for event in events:
+        detail_text = canonical_details(event.details)
+        entity_id = str(event.entity_id)
+        canonical = canonical_row(ts_text, actor, event.action, event.entity_type, entity_id, detail_text)
+        digest = chain_hash(prev_hash, canonical)
+        seq += 1
+        rows.append(
+            {
+                "seq": seq,
+                # The hashed text itself: SQLite would store a datetime on a whole second without ".000000".
+                "ts": ts_text,
+                "actor": actor,
+                "action": event.action,
+                "entity_type": event.entity_type,
+                "entity_id": entity_id,
+                "details": detail_text,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        records.append(AuditRecord(seq, ts, actor, event.action, event.entity_type, entity_id, event.details, digest))
+        prev_hash = digest
     session.execute(
         text(
             f"INSERT INTO audit_event ({COLUMNS}) VALUES "
             "(:seq, :ts, :actor, :action, :entity_type, :entity_id, :details, :prev_hash, :hash)"
         ),
-        {
-            "seq": seq,
-            # The hashed text itself: SQLite would store a datetime on a whole second without ".000000".
-            "ts": ts_text,
-            "actor": actor,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": str(entity_id),
-            "details": detail_text,
-            "prev_hash": head.hash,
-            "hash": digest,
-        },
+        rows,
     )
-    session.execute(text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"), {"seq": seq, "hash": digest})
-    return AuditRecord(seq, ts, actor, action, entity_type, str(entity_id), details or {}, digest)
+    session.execute(
+        text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"), {"seq": seq, "hash": prev_hash}
+    )
+    return records
 
 
 @dataclass(frozen=True)

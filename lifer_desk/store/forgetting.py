@@ -22,7 +22,7 @@ from lifer_desk.domain.request_payload import canonical_json
 from lifer_desk.domain.requests import RequestKind
 from lifer_desk.domain.tickets import EventKind
 from lifer_desk.store.models import DataRequest, Draft, FeedbackItem, Outbox, Ticket, TicketEvent, Verification
-from lifer_desk.store.search import reindex_ticket
+from lifer_desk.store.search import reindex_tickets
 from lifer_desk.store.tickets import expire_tickets
 
 
@@ -99,8 +99,7 @@ def drop_drafts(session: Session, ticket_ids: Sequence[int]) -> int:
 
 
 def reindex(session: Session, ticket_ids: Sequence[int]) -> None:
-    for ticket_id in ticket_ids:
-        reindex_ticket(session, ticket_id)
+    reindex_tickets(session, ticket_ids)
 
 
 def clear_claims(session: Session, account_id: str) -> int:

@@ -36,6 +36,12 @@ def add(session: Session, row: Outbox) -> Outbox:
     return row
 
 
+def add_many(session: Session, rows: list[Outbox]) -> None:
+    """`add` each of `rows`, in one flush."""
+    session.add_all(rows)
+    session.flush()
+
+
 def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox | None:
     statement = select(Outbox).where(Outbox.id == outbox_id)
     if for_update:

@@ -121,21 +121,27 @@ def history(session: Session, request_id: int) -> list[AuditEvent]:
 def approved_hash(session: Session, request_id: int) -> str | None:
     """The payload hash the latest approval recorded in the audit trail, which no one can rewrite (the table
     refuses UPDATE and DELETE, and the chain shows a forged row); None when it was never approved."""
+    return approved_hashes(session, [request_id]).get(request_id)
+
+
+def approved_hashes(session: Session, request_ids: Iterable[int]) -> dict[int, str | None]:
+    """`approved_hash` of each of `request_ids` that was ever approved, in one query (a deliverer checks a
+    batch of requests as it leases their rows)."""
     statement = (
-        select(AuditEvent.details)
+        select(AuditEvent.entity_id, AuditEvent.details)
         .where(
             AuditEvent.entity_type == ENTITY,
-            AuditEvent.entity_id == str(request_id),
+            col(AuditEvent.entity_id).in_(sorted({str(request_id) for request_id in request_ids})),
             AuditEvent.action == APPROVE_ACTION,
         )
-        .order_by(col(AuditEvent.seq).desc())
-        .limit(1)
+        .order_by(col(AuditEvent.seq))
     )
-    details = session.exec(statement).first()
-    if details is None:
-        return None
-    value = json.loads(details).get("payload_hash")
-    return value if isinstance(value, str) else None
+    found: dict[int, str | None] = {}
+    for entity_id, details in session.exec(statement):
+        # In seq order: the latest approval of each request is the one that stays.
+        value = json.loads(details).get("payload_hash")
+        found[int(entity_id)] = value if isinstance(value, str) else None
+    return found
 
 
 def of_account(session: Session, account_id: str, states: Iterable[str]) -> list[DataRequest]:
@@ -179,6 +185,14 @@ OPENING = 2_000
 
 def ticket_opening(session: Session, ticket_id: int) -> str:
     """The ticket's subject and the start of its first message; empty for no such ticket."""
-    statement = select(Ticket.subject, func.substr(Ticket.body, 1, OPENING)).where(Ticket.id == ticket_id)
-    row = session.exec(statement).first()
-    return "" if row is None else f"{row[0]}\n{row[1]}"
+    return ticket_openings(session, [ticket_id]).get(ticket_id, "")
+
+
+def ticket_openings(session: Session, ticket_ids: Iterable[int]) -> dict[int, str]:
+    """`ticket_opening` of each of `ticket_ids` that exists, in one query."""
+    statement = select(Ticket.id, Ticket.subject, func.substr(Ticket.body, 1, OPENING)).where(
+        col(Ticket.id).in_(sorted(set(ticket_ids)))
+    )
+    return {
+        ticket_id: f"{subject}\n{body}" for ticket_id, subject, body in session.exec(statement) if ticket_id is not None
+    }

@@ -1,12 +1,14 @@
 """The ticket full-text index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
 
-Every store function that writes a ticket's subject, body or thread calls `reindex_ticket` in the
+Every store function that writes a ticket's subject, body or thread calls `reindex_tickets` in the
 same transaction, so the index is never behind the data.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import BindParameter, bindparam, text
 from sqlmodel import Session
 
 from lifer_desk.domain.search_text import Term, index_document, query_terms
@@ -17,26 +19,48 @@ def _dialect(session: Session) -> str:
 
 
 def write_document(session: Session, ticket_id: int, doc: str) -> None:
+    write_documents(session, [(ticket_id, doc)])
+
+
+def write_documents(session: Session, docs: Sequence[tuple[int, str]]) -> None:
+    """Each (ticket id, document) into the index, replacing what was there, in one statement a kind."""
+    rows = [{"id": ticket_id, "doc": doc} for ticket_id, doc in docs]
+    if not rows:
+        return
     if _dialect(session) == "sqlite":
-        session.execute(text("DELETE FROM ticket_fts WHERE rowid = :id"), {"id": ticket_id})
-        session.execute(text("INSERT INTO ticket_fts (rowid, doc) VALUES (:id, :doc)"), {"id": ticket_id, "doc": doc})
+        session.execute(text("DELETE FROM ticket_fts WHERE rowid = :id"), [{"id": row["id"]} for row in rows])
+        session.execute(text("INSERT INTO ticket_fts (rowid, doc) VALUES (:id, :doc)"), rows)
     else:
         session.execute(
             text(
                 "INSERT INTO ticket_search (ticket_id, doc) VALUES (:id, :doc) "
                 "ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc"
             ),
-            {"id": ticket_id, "doc": doc},
+            rows,
         )
 
 
-def reindex_ticket(session: Session, ticket_id: int) -> None:
-    row = session.execute(text("SELECT subject, body FROM ticket WHERE id = :id"), {"id": ticket_id}).one()
-    thread = session.execute(
-        text("SELECT body FROM ticket_event WHERE ticket_id = :id AND kind IN ('inbound', 'reply', 'note')"),
-        {"id": ticket_id},
-    ).scalars()
-    write_document(session, ticket_id, index_document(row.subject, row.body, *thread))
+def reindex_tickets(session: Session, ticket_ids: Iterable[int]) -> None:
+    """Index each ticket's subject, body and thread again: one read of the tickets and one of their threads,
+    however many (the outbox deliverer notes a batch of completed requests at once)."""
+    wanted = sorted(set(ticket_ids))
+    if not wanted:
+        return
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    tickets = session.execute(
+        text("SELECT id, subject, body FROM ticket WHERE id IN :ids").bindparams(ids), {"ids": wanted}
+    )
+    threads: dict[int, list[str]] = {ticket_id: [] for ticket_id in wanted}
+    events = session.execute(
+        text(
+            "SELECT ticket_id, body FROM ticket_event WHERE ticket_id IN :ids AND kind IN ('inbound', 'reply', 'note') "
+            "ORDER BY id"
+        ).bindparams(ids),
+        {"ids": wanted},
+    )
+    for ticket_id, body in events:
+        threads[ticket_id].append(body)
+    write_documents(session, [(row.id, index_document(row.subject, row.body, *threads[row.id])) for row in tickets])
 
 
 def fts5_query(terms: list[Term]) -> str:

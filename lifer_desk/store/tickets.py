@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 from lifer_desk.domain.search_text import index_document
 from lifer_desk.domain.tickets import OPEN_STATUSES, EventKind, Priority, TicketStatus
 from lifer_desk.store.models import Ticket, TicketEvent
-from lifer_desk.store.search import reindex_ticket, write_document
+from lifer_desk.store.search import reindex_tickets, write_document
 
 _TEXT_KINDS = {EventKind.INBOUND, EventKind.REPLY, EventKind.NOTE}
 
@@ -94,7 +95,7 @@ def create_ticket(session: Session, new: NewTicket) -> int:
             created_at=new.created_at,
         ),
     )
-    # What reindex_ticket would read back: the subject, the body, and the first event's body (the same).
+    # What reindex_tickets would read back: the subject, the body, and the first event's body (the same).
     write_document(session, ticket_id, index_document(new.subject, new.body))
     return ticket_id
 
@@ -166,7 +167,14 @@ def add_event(
     at: datetime,
     meta: dict[str, Any] | None = None,
 ) -> int:
-    event = TicketEvent(
+    return add_events(session, [new_event(ticket_id, kind, author, body, at, meta)])[0]
+
+
+def new_event(
+    ticket_id: int, kind: EventKind, author: str, body: str, at: datetime, meta: dict[str, Any] | None = None
+) -> TicketEvent:
+    """An event for `add_events`."""
+    return TicketEvent(
         ticket_id=ticket_id,
         kind=kind,
         author=author,
@@ -174,12 +182,16 @@ def add_event(
         meta=json.dumps(meta or {}, ensure_ascii=False, sort_keys=True),
         created_at=at,
     )
-    session.add(event)
+
+
+def add_events(session: Session, events: Sequence[TicketEvent]) -> list[int]:
+    """Write `events` (from `new_event`) in one flush and index their tickets' text again; returns their ids."""
+    session.add_all(events)
     session.flush()
-    if kind in _TEXT_KINDS:
-        reindex_ticket(session, ticket_id)
-    assert event.id is not None
-    return event.id
+    reindex_tickets(session, (event.ticket_id for event in events if event.kind in _TEXT_KINDS))
+    ids = [event.id for event in events]
+    assert all(event_id is not None for event_id in ids)
+    return cast(list[int], ids)
 
 
 def update_versioned(session: Session, ticket_id: int, version: int, at: datetime, **changes: Any) -> bool:
@@ -219,7 +231,14 @@ def _changed(session: Session, statement: Any) -> bool:
 
 def touch(session: Session, ticket_id: int, at: datetime) -> None:
     """Mark activity that changes no field (a note), so queues and open views notice it."""
-    _changed(session, update(Ticket).where(col(Ticket.id) == ticket_id).values(updated_at=at))
+    touch_many(session, [ticket_id], at)
+
+
+def touch_many(session: Session, ticket_ids: Iterable[int], at: datetime) -> None:
+    """`touch` each of `ticket_ids`, in one statement."""
+    wanted = sorted(set(ticket_ids))
+    if wanted:
+        _rows(session, update(Ticket).where(col(Ticket.id).in_(wanted)).values(updated_at=at))
 
 
 def try_claim(session: Session, ticket_id: int, agent: str, now: datetime, lease: timedelta) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -10,7 +11,7 @@ import pytest
 import respx
 from fastapi import FastAPI
 
-from lifer_desk.admin_api import AdminClient, Unauthorized, Unavailable, VerifyClaims, open_admin_client
+from lifer_desk.admin_api import AdminClient, RetryPolicy, Unauthorized, Unavailable, VerifyClaims, open_admin_client
 from lifer_desk.config import Secret, Settings
 from tests.admin_api.admin_test_support import BASE_URL, TOKEN, Sleeps, pick_user
 
@@ -61,13 +62,58 @@ def test_a_url_without_a_token_is_a_config_error() -> None:
     assert caught.value.key == "LIFER_ADMIN_TOKEN"
 
 
-async def test_a_configured_url_uses_the_bearer_token_over_http(sleeps: Sleeps) -> None:
-    settings = Settings(admin_url="https://admin.lifer.test", admin_token=TOKEN, admin_read_timeout=7.0)
-    with respx.mock(base_url="https://admin.lifer.test") as mock:
-        route = mock.get("/v1/health").mock(return_value=httpx.Response(200, json={"status": "ok"}))
+class Loopback:
+    """A bare HTTP/1.1 server on 127.0.0.1: answers every request with `body` (or never, when None), and keeps
+    the head of each request it read. The desk reaches a configured admin API over a real socket, so this is
+    what the transport under httpx talks to."""
+
+    def __init__(self, body: bytes | None) -> None:
+        self._body = body
+        self.heads: list[str] = []
+        self.url = ""
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Loopback:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := (await reader.readuntil(b"\r\n\r\n")).decode():
+            self.heads.append(head)
+            if self._body is None:
+                await reader.read()  # the client gives up first
+                break
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(self._body)}\r\n\r\n".encode()
+                + self._body
+            )
+            await writer.drain()
+        writer.close()
+
+
+async def test_a_configured_url_is_reached_over_the_network_with_the_bearer_token() -> None:
+    async with Loopback(b'{"status": "ok"}') as server:
+        settings = Settings(admin_url=server.url, admin_token=TOKEN)
         async with open_admin_client(settings) as admin:
             assert not admin.in_process
+            assert (await admin.health()).status == "ok"
             await admin.health()
-    sent = route.calls[0].request
-    assert sent.headers["Authorization"] == f"Bearer {TOKEN.reveal()}"
-    assert sent.extensions["timeout"] == {"connect": 3.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    assert len(server.heads) == 2
+    assert all(f"authorization: bearer {TOKEN.reveal()}" in head.lower() for head in server.heads)
+
+
+async def test_a_configured_read_timeout_gives_up_on_a_silent_admin_api() -> None:
+    async with Loopback(None) as server:
+        settings = Settings(admin_url=server.url, admin_token=TOKEN, admin_read_timeout=0.1)
+        async with open_admin_client(settings) as admin:
+            with pytest.raises(Unavailable) as caught:
+                await admin.health()
+    assert "unreachable" in str(caught.value)
+    # A GET is safe to repeat: every attempt the retry policy allows reached the server, and each timed out.
+    assert len(server.heads) == RetryPolicy().max_attempts

@@ -37,6 +37,21 @@ async def test_reading_the_status_does_not_advance_it(
     assert (await client.get_user(row["id"])).image_count > 0
 
 
+async def test_an_unfinished_erasure_says_when_to_read_it_again(
+    client: AdminClient, db: sqlite3.Connection, clock: Clock
+) -> None:
+    row = user_with_images(db)
+    erasure = await client.start_erasure(row["id"], ["images"], "customer asked", idempotency_key="er-hint")
+    timing = ErasureTiming()
+    total = (timing.pending + timing.running).total_seconds()
+    assert erasure.retry_after == total
+    clock.advance(seconds=total - 1.5)
+    assert (await client.get_erasure(erasure.id)).retry_after == 2  # rounded up: never before it ends
+    clock.advance(seconds=1.5)
+    ended = await client.get_erasure(erasure.id)
+    assert ended.status == "completed" and ended.retry_after is None
+
+
 async def test_account_erasure_removes_everything_once_due(
     client: AdminClient, db: sqlite3.Connection, clock: Clock
 ) -> None:

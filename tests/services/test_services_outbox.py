@@ -31,6 +31,7 @@ from lifer_desk.services.errors import PermissionDenied, Refused
 from lifer_desk.services.outbox_deliverer import Deliverer
 from lifer_desk.services.request_views import get_request
 from lifer_desk.services.suppression import is_suppressed
+from lifer_desk.store.audit import verify_chain
 from lifer_desk.store.db import Database, DatabaseBusy
 from lifer_desk.store.models import Outbox, Ticket, TicketEvent
 from tests.outbox_support import MovingSleep, Sandbox, approved_deletion, correction
@@ -173,6 +174,27 @@ async def test_image_deletions_complete_with_a_receipt_matching_the_sandbox_and_
     assert any(f"Request #{request_id} completed" in note.body and "image ×3" in note.body for note in notes)
 
 
+async def test_requests_finished_in_one_round_complete_together_each_with_its_own_receipt_and_note(
+    db: Database, alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
+) -> None:
+    accounts = [row["user_id"] for row in sandbox.query("SELECT DISTINCT user_id FROM image ORDER BY user_id LIMIT 3")]
+    wanted = {}
+    for account in accounts:
+        images = tuple(row["id"] for row in sandbox.query("SELECT id FROM image WHERE user_id = ?", account))
+        wanted[approved_deletion(alice, sam, account, DeletionScope.IMAGES, images)] = images
+    await deliverer(alice, api, sleep).run_once()  # every row in one round, every request completed in one go
+
+    with db.read() as session:
+        notes = [note.body for note in session.exec(select(TicketEvent).where(TicketEvent.kind == EventKind.NOTE))]
+    for request_id, images in wanted.items():
+        assert state(alice, request_id) is S.COMPLETED
+        assert sorted(item.id for item in outbox.receipt(alice, request_id).items) == sorted(images)
+        assert history(alice, request_id)[-2:] == ["request.execute", "request.complete"]
+        assert sum(f"Request #{request_id} completed" in note for note in notes) == 1
+        assert [row.kind for row in rows(db, request_id)].count("notify") == 1  # its confirmation, queued
+    assert verify_chain(db).ok
+
+
 async def test_an_account_erasure_is_polled_to_the_end_and_its_receipt_is_the_sandboxs(
     alice: DeskContext, sam: DeskContext, sandbox: Sandbox, api: AdminClient, sleep: MovingSleep
 ) -> None:
@@ -186,6 +208,32 @@ async def test_an_account_erasure_is_polled_to_the_end_and_its_receipt_is_the_sa
     assert sorted((item["kind"], item["id"]) for item in receipt["items"]) == sorted(sandbox.deletions(account))
     assert ("account", account) in sandbox.deletions(account)
     assert len(sandbox.query("SELECT id FROM erasure WHERE user_id = ?", account)) == 1
+
+
+class CountReads(httpx.AsyncBaseTransport):
+    """Passes every call on, counting the reads of erasures."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.erasure_reads = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.startswith("/v1/erasures/"):
+            self.erasure_reads += 1
+        return await self._inner.handle_async_request(request)
+
+
+async def test_an_erasure_is_read_again_only_once_the_admin_api_expects_it_to_have_ended(
+    alice: DeskContext, sam: DeskContext, sandbox: Sandbox, sleep: MovingSleep
+) -> None:
+    account, _images = sandbox.account_with_images(1)
+    request_id = approved_deletion(alice, sam, account, DeletionScope.ACCOUNT)
+    counting = CountReads(httpx.ASGITransport(app=sandbox.app))
+    async with sandbox.client(sleep, counting) as api:
+        await deliverer(alice, api, sleep).run(until_idle=True)
+    assert state(alice, request_id) is S.COMPLETED
+    # The start answered "pending, about 5 s to go": one read then finds it completed, where one a second took 5.
+    assert counting.erasure_reads == 1
 
 
 async def test_a_completed_account_erasure_makes_the_desk_forget_the_person_and_keeps_the_receipt_note(

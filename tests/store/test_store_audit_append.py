@@ -59,3 +59,25 @@ def test_details_in_any_script_verify(db: Database) -> None:
             details={"email": "j***@qq.com", "note": 'quote " and \\ and \u2028 and 退款'},
         )
     assert audit.verify_chain(db).ok
+
+
+def test_events_appended_together_chain_exactly_as_one_at_a_time(db: Database) -> None:
+    (before,) = _append(db, 1)
+    events = [audit.Event("request.complete", "data_request", n, {"items": n}) for n in (7, 8, 9)]
+    with time_machine.travel(datetime(2025, 5, 1, 9, 30, 1, 250000, tzinfo=UTC), tick=False):
+        with db.write() as session:
+            together = audit.append_many(session, "deliverer", events)
+        with db.write() as session:
+            one_by_one = [
+                audit.append(session, actor="deliverer", action=e.action, entity_type=e.entity_type,
+                             entity_id=e.entity_id, details=e.details)
+                for e in events
+            ]  # fmt: skip
+    assert [record.seq for record in together] == [2, 3, 4]
+    with db.read() as session:
+        rows = session.execute(text("SELECT seq, prev_hash, hash FROM audit_event ORDER BY seq")).all()
+    # Each row names the one before it, across the batch and after it, and the chain verifies to the head.
+    assert [row.prev_hash for row in rows[1:]] == [row.hash for row in rows[:-1]]
+    assert rows[1].prev_hash == before.hash
+    report = audit.verify_chain(db)
+    assert report.ok and report.count == 7 and report.head_hash == one_by_one[-1].hash

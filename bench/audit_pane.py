@@ -93,7 +93,7 @@ def _indexes(dialect: str) -> list[str]:
         "CREATE INDEX ix_audit_event_actor ON audit_event (actor, seq)",
         "CREATE INDEX ix_audit_event_action ON audit_event (action, seq)",
         "CREATE INDEX ix_audit_event_entity ON audit_event (entity_type, entity_id, seq)",
-        "CREATE INDEX ix_audit_event_ts ON audit_event (ts)",
+        "CREATE INDEX ix_audit_event_ts ON audit_event (ts, seq)",
     ]
     for key in DETAIL_KEYS.values():
         made.append(f"CREATE INDEX ix_audit_event_detail_{key} ON audit_event ({detail_expression(dialect, key)}, seq)")

@@ -99,8 +99,13 @@ def _find(session: Session, name: str) -> Agent | None:
 
 def find_agent(db: Database, name: str) -> AgentInfo | None:
     with db.read() as session:
-        row = _find(session, name)
-        return _info(row) if row else None
+        return agent_in(session, name)
+
+
+def agent_in(session: Session, name: str) -> AgentInfo | None:
+    """`find_agent` in the caller's transaction."""
+    row = _find(session, name)
+    return _info(row) if row else None
 
 
 class _NotManager(Exception):

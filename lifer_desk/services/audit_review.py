@@ -11,19 +11,22 @@ import csv
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
 
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.audit_filter import ENTITY_TYPES, AuditFilter
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail
-from lifer_desk.services.agents import NAME_PATTERN, find_agent
+from lifer_desk.services.agents import NAME_PATTERN, AgentInfo, agent_in, find_agent
 from lifer_desk.services.audit import verify, write_checkpoint
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError, NotFound, PermissionDenied, Refused
@@ -59,9 +62,26 @@ class SupervisorsOnly(PermissionDenied):
 
 def require_supervisor(ctx: DeskContext, attempted: str) -> None:
     """Refuse (and audit the attempt) unless `ctx.agent` is an active supervisor now."""
-    info = find_agent(ctx.db, ctx.agent)
-    if info is not None and info.active and info.is_supervisor:
-        return
+    if not _supervisor_now(find_agent(ctx.db, ctx.agent)):
+        _refuse(ctx, attempted)
+
+
+@contextmanager
+def supervisor_reading(ctx: DeskContext, attempted: str) -> Iterator[Session]:
+    """A read transaction for a review, `require_supervisor` checked in it: a page is a few round trips to the
+    database and no more rows than fit on screen, so a check in a connection of its own cost a fifth of it."""
+    with ctx.db.read() as session:
+        if _supervisor_now(agent_in(session, ctx.agent)):
+            yield session
+            return
+    _refuse(ctx, attempted)
+
+
+def _supervisor_now(info: AgentInfo | None) -> bool:
+    return info is not None and info.active and info.is_supervisor
+
+
+def _refuse(ctx: DeskContext, attempted: str) -> NoReturn:
     with writing(ctx) as session:
         details = {"attempted": attempted, "reason": "not_a_supervisor"}
         audit_trail.record(session, ctx.agent, AuditAction.AUDIT_DENIED, "audit_event", attempted, details)
@@ -209,8 +229,7 @@ def page(
     oldest: bool = False,
 ) -> list[AuditEntry]:
     """Newest first, by keyset on seq: the newest page, the page older or newer than a seq, or the oldest."""
-    require_supervisor(ctx, "viewed" if chosen.viewed else "list")
-    with ctx.db.read() as session:
+    with supervisor_reading(ctx, "viewed" if chosen.viewed else "list") as session:
         rows = audit_query.page(
             session, chosen, limit=min(limit, MAX_PAGE), older_than=older_than, newer_than=newer_than, oldest=oldest
         )
@@ -230,8 +249,7 @@ def _int(value: object) -> int | None:
 
 
 def detail(ctx: DeskContext, seq: int) -> AuditDetail:
-    require_supervisor(ctx, "list")
-    with ctx.db.read() as session:
+    with supervisor_reading(ctx, "list") as session:
         row = audit_query.one(session, seq)
     if row is None:
         raise NotFound(_("no audit event #{seq}").format(seq=seq))

@@ -287,7 +287,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_event_actor", "actor", "seq"),
         Index("ix_audit_event_action", "action", "seq"),
         Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
-        Index("ix_audit_event_ts", "ts"),
+        Index("ix_audit_event_ts", "ts", "seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -243,6 +243,32 @@ def test_an_exported_range_round_trips_and_the_export_is_audited(trail: Database
     assert verify(trail).ok
 
 
+def test_an_exported_time_range_is_exact_where_times_are_out_of_seq_order(db: Database) -> None:
+    # The export walks seq between the range's lowest and highest seq: events there outside the range (a clock
+    # stepped back) stay out, and a range with no event exports nothing.
+    minutes = (50, 10, 40, 20, 60, 30, 5, 45)
+    load_chain(
+        db,
+        [
+            Event(START + timedelta(minutes=m), "bob", AuditAction.TICKET_CLAIM, "ticket", str(n), {})
+            for n, m in enumerate(minutes, 1)
+        ],
+    )
+    ctx = supervisor(db)
+    for since, until, expected in ((15, 46, [3, 4, 6, 8]), (51, 55, [])):
+        chosen = audit_review.audit_filter(
+            since=START + timedelta(minutes=since), until=START + timedelta(minutes=until)
+        )
+        out = io.StringIO()
+        result = audit_review.export(ctx, chosen, out, "jsonl")
+        assert (
+            [json.loads(line)["seq"] for line in out.getvalue().splitlines()]
+            == expected
+            == sorted(_expected(db, chosen))
+        )
+        assert result.count == len(expected)
+
+
 def test_an_edited_exported_line_no_longer_recomputes(trail: Database) -> None:
     out = io.StringIO()
     audit_review.export(supervisor(trail), AuditFilter(actor="bob"), out, "jsonl")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from lifer_desk.store.db import Database
-from lifer_desk.store.migrate import head_revision, include_name, upgrade
+from lifer_desk.store.migrate import alembic_config, head_revision, include_name, upgrade
 from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
@@ -41,3 +42,18 @@ def test_models_and_migrations_do_not_drift(db: Database) -> None:
         )
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_0021_puts_seq_in_the_audit_time_index_and_goes_down_again(db: Database) -> None:
+    def columns() -> list[str | None]:
+        with db.engine.connect() as conn:
+            (found,) = [
+                index for index in inspect(conn).get_indexes("audit_event") if index["name"] == "ix_audit_event_ts"
+            ]
+        return found["column_names"]
+
+    assert columns() == ["ts", "seq"]
+    command.downgrade(alembic_config(db), "0018")
+    assert columns() == ["ts"]
+    upgrade(db)
+    assert columns() == ["ts", "seq"]

@@ -32,9 +32,11 @@ from lifer_desk.store.feedback_sync import FEEDBACK_CURSOR
 # The admin API's largest page: fewest round trips for a large backlog.
 PAGE_SIZE = 500
 # The most items one transaction writes: pages that arrived while the last batch was written are written
-# together, which saves a commit per page on a large backlog, while other desks' writes wait no more than a
-# fraction of a second for the lock.
-BATCH_ITEMS = 2_000
+# together. Every transaction rewrites the pages of the random-order indexes it touched (external id, account),
+# which for 2,000 items at a million was most of what a commit cost: 10,000 items share them five times as
+# much, a third less work an item in all (bench/feedback.py), while another desk's write waits at most about
+# half a second for the lock during a large first sync.
+BATCH_ITEMS = 10_000
 # What the admin API accepts back as `after` (64 characters, URL-safe): anything else would be refused on the
 # next call, so it is refused before it is stored.
 _CURSOR = re.compile(r"[A-Za-z0-9._~=-]{1,64}")
@@ -183,7 +185,8 @@ class _Fetched:
     page: FeedbackPage
     # Where the page ends: the cursor to store once it is written.
     cursor: str | None
-    items: Import
+    # The page's items made ready to write (`to_import`), while the next page is fetched.
+    items: asyncio.Future[Import]
 
 
 _Queue = asyncio.Queue[_Fetched | Exception]
@@ -192,14 +195,15 @@ _Queue = asyncio.Queue[_Fetched | Exception]
 async def _fetch_from(
     ctx: DeskContext, api: AdminApi, after: str | None, page_size: int, key: bytes, queue: _Queue
 ) -> None:
-    """Fetch page after page from `after` into `queue`, each with its items made ready to write (`to_import`), up
-    to the last page or the first error, which is queued too: the writer raises it once it has written the pages
-    before it."""
+    """Fetch page after page from `after` into `queue`, up to the last page or the first error, which is queued
+    too: the writer raises it once it has written the pages before it. Each page's items are made ready to write
+    in a thread while the next page is fetched, so that the admin API serves it meanwhile."""
     while True:
         try:
             page = await _fetch(ctx, api, after, page_size)
             cursor = _checked_cursor(page, after)
-            fetched = _Fetched(page, cursor, await asyncio.to_thread(to_import, page.items, key, ctx.db.is_sqlite))
+            ready = asyncio.ensure_future(asyncio.to_thread(to_import, page.items, key, ctx.db.is_sqlite))
+            fetched = _Fetched(page, cursor, ready)
         except Exception as failed:
             await queue.put(failed)
             return
@@ -247,8 +251,8 @@ async def sync_feedback(
         while True:
             batch, failed = await _next_batch(queue, most)
             if batch:
-                cursor = batch[-1].cursor
-                added = await asyncio.to_thread(_commit, ctx, after, [fetched.items for fetched in batch], cursor)
+                cursor, imports = batch[-1].cursor, [await fetched.items for fetched in batch]
+                added = await asyncio.to_thread(_commit, ctx, after, imports, cursor)
                 if added is None:
                     # Another desk imported these pages first: carry on from wherever it got to.
                     fetching.cancel()

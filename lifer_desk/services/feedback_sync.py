@@ -22,19 +22,21 @@ from lifer_desk.domain.text_safety import storable
 from lifer_desk.i18n import _
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import SyncFailed
-from lifer_desk.services.suppression import suppressed_accounts
+from lifer_desk.services.suppression import account_digests, forgotten_accounts, suppression_key
 from lifer_desk.services.writing import writing
 from lifer_desk.store import feedback as store
 from lifer_desk.store import feedback_sync as cursors
-from lifer_desk.store.feedback import NewItem
+from lifer_desk.store.feedback import ImportRow
 from lifer_desk.store.feedback_sync import FEEDBACK_CURSOR
 
 # The admin API's largest page: fewest round trips for a large backlog.
 PAGE_SIZE = 500
 # The most items one transaction writes: pages that arrived while the last batch was written are written
-# together, which saves a commit per page on a large backlog, while other desks' writes wait no more than a
-# fraction of a second for the lock.
-BATCH_ITEMS = 2_000
+# together. Each commit rewrites every page of the random-order indexes (external id, account) that its items
+# touched, whether one item or ten touched it: at 500,000 items SQLite's work per item was 50 us in
+# transactions of 2,000 (18 of them committing) and 36 us in transactions of 10,000 (6 committing). Another
+# desk's write waits for the lock for at most about half a second during a large first sync.
+BATCH_ITEMS = 10_000
 # What the admin API accepts back as `after` (64 characters, URL-safe): anything else would be refused on the
 # next call, so it is refused before it is stored.
 _CURSOR = re.compile(r"[A-Za-z0-9._~=-]{1,64}")
@@ -64,16 +66,42 @@ class SyncStatus:
     failing_since: datetime | None
 
 
-def to_import(session: Session, items: Sequence[FeedbackItem]) -> list[NewItem]:
-    """The one place that decides which items of the pages fetched are imported, and as what.
+@dataclass(frozen=True)
+class Import:
+    """Fetched items as the desk imports them, built outside any transaction (`to_import`), and which of them
+    `kept` keeps, decided in the transaction that writes them."""
 
-    Every page passes here, in the transaction that writes it; a rule about which items the desk keeps belongs
-    here. What a person the desk forgot wrote (an erased account) is not imported again: the items' accounts are
-    checked in one read, not one per item, which a large backlog would pay a million times.
+    rows: list[ImportRow]
+    # digest -> account id, of every account among the rows (services.suppression.account_digests).
+    accounts: dict[str, str]
+
+    @staticmethod
+    def joined(imports: Sequence[Import]) -> Import:
+        if len(imports) == 1:
+            return imports[0]
+        return Import(
+            [row for part in imports for row in part.rows],
+            {digest: account for part in imports for digest, account in part.accounts.items()},
+        )
+
+    def kept(self, session: Session) -> list[ImportRow]:
+        """All but what a person the desk forgot wrote (an erased account): their accounts checked in one read, in
+        the transaction that writes the rows, so that an erasure that completed after the fetching still counts."""
+        forgotten = forgotten_accounts(session, self.accounts)
+        return [row for row in self.rows if row.account_id not in forgotten] if forgotten else self.rows
+
+
+def to_import(items: Sequence[FeedbackItem], key: bytes, sqlite: bool) -> Import:
+    """The one place that decides what the items of a page fetched are imported as; a rule about which items the
+    desk keeps belongs in `Import.kept`.
+
+    Pure, and run in a thread of its own while the previous pages are written: tokenising, converting and
+    hashing a page would otherwise hold the GIL in the writer, between its statements, and (on the desk's event
+    loop) hold up the screen. `key` is the suppression key (services.suppression.suppression_key).
     """
-    forgotten = suppressed_accounts(session, (item.user_id for item in items if item.user_id))
-    return [
-        NewItem(
+    rows = [
+        store.import_row(
+            sqlite,
             external_id=item.id,
             channel=item.channel,
             account_id=item.user_id,
@@ -83,8 +111,8 @@ def to_import(session: Session, items: Sequence[FeedbackItem]) -> list[NewItem]:
             platform=storable(item.platform)[:MAX_PLATFORM] if item.platform else None,
         )
         for item in items
-        if item.user_id not in forgotten
     ]
+    return Import(rows, account_digests(key, (item.user_id for item in items if item.user_id)))
 
 
 def _checked_cursor(page: FeedbackPage, after: str | None) -> str | None:
@@ -100,23 +128,24 @@ def _checked_cursor(page: FeedbackPage, after: str | None) -> str | None:
     return cursor
 
 
-def _commit(ctx: DeskContext, after: str | None, pages: Sequence[FeedbackPage], cursor: str | None) -> int | None:
-    """Write pages fetched one after another from `after`, and move the cursor past the last of them (`cursor`),
-    in one transaction; None (nothing written) when another desk had moved the cursor first."""
+def _commit(ctx: DeskContext, after: str | None, imports: Sequence[Import], cursor: str | None) -> int | None:
+    """Write the items of pages fetched one after another from `after`, and move the cursor past the last of them
+    (`cursor`), in one transaction; None (nothing written) when another desk had moved the cursor first."""
     now = ctx.clock()
     with writing(ctx) as session, store.import_cache(session):
         if not cursors.advance(session, FEEDBACK_CURSOR, after, cursor, now):
             return None
         # The pages' items together: one check for forgotten people per transaction rather than per page.
-        return store.insert_items(session, to_import(session, [item for page in pages for item in page.items]), now)
+        return store.insert_items(session, Import.joined(imports).kept(session), now)
 
 
-def _start(ctx: DeskContext) -> str | None:
+def _start(ctx: DeskContext) -> tuple[str | None, bytes]:
+    """Where the sync starts, and the suppression key its pages are checked with."""
     with writing(ctx) as session:
         cursors.ensure_cursor(session, FEEDBACK_CURSOR, ctx.clock())
         state = cursors.read_cursor(session, FEEDBACK_CURSOR)
         assert state is not None  # ensured just above
-        return state.cursor
+        return state.cursor, suppression_key(session)
 
 
 def _current(ctx: DeskContext) -> str | None:
@@ -156,18 +185,25 @@ class _Fetched:
     page: FeedbackPage
     # Where the page ends: the cursor to store once it is written.
     cursor: str | None
+    # The page's items made ready to write (`to_import`), while the next page is fetched.
+    items: asyncio.Future[Import]
 
 
 _Queue = asyncio.Queue[_Fetched | Exception]
 
 
-async def _fetch_from(ctx: DeskContext, api: AdminApi, after: str | None, page_size: int, queue: _Queue) -> None:
+async def _fetch_from(
+    ctx: DeskContext, api: AdminApi, after: str | None, page_size: int, key: bytes, queue: _Queue
+) -> None:
     """Fetch page after page from `after` into `queue`, up to the last page or the first error, which is queued
-    too: the writer raises it once it has written the pages before it."""
+    too: the writer raises it once it has written the pages before it. Each page's items are made ready to write
+    in a thread while the next page is fetched, so that the admin API serves it meanwhile."""
     while True:
         try:
             page = await _fetch(ctx, api, after, page_size)
-            fetched = _Fetched(page, _checked_cursor(page, after))
+            cursor = _checked_cursor(page, after)
+            ready = asyncio.ensure_future(asyncio.to_thread(to_import, page.items, key, ctx.db.is_sqlite))
+            fetched = _Fetched(page, cursor, ready)
         except Exception as failed:
             await queue.put(failed)
             return
@@ -206,17 +242,17 @@ async def sync_feedback(
 
     def fetch_from(after: str | None) -> tuple[asyncio.Task[None], _Queue]:
         queue: _Queue = asyncio.Queue(maxsize=most)
-        return asyncio.create_task(_fetch_from(ctx, api, after, page_size, queue)), queue
+        return asyncio.create_task(_fetch_from(ctx, api, after, page_size, key, queue)), queue
 
-    after = await asyncio.to_thread(_start, ctx)
+    after, key = await asyncio.to_thread(_start, ctx)
     imported = pages = 0
     fetching, queue = fetch_from(after)
     try:
         while True:
             batch, failed = await _next_batch(queue, most)
             if batch:
-                cursor = batch[-1].cursor
-                added = await asyncio.to_thread(_commit, ctx, after, [fetched.page for fetched in batch], cursor)
+                cursor, imports = batch[-1].cursor, [await fetched.items for fetched in batch]
+                added = await asyncio.to_thread(_commit, ctx, after, imports, cursor)
                 if added is None:
                     # Another desk imported these pages first: carry on from wherever it got to.
                     fetching.cancel()

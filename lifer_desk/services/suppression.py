@@ -7,7 +7,7 @@ keyed hashes (`domain.forgetting`); nothing here ever stores or logs the values 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -29,16 +29,25 @@ def is_suppressed(session: Session, *, account_id: str | None, contact: str | No
     return store.any_of(session, digests)
 
 
-def suppressed_accounts(session: Session, account_ids: Iterable[str]) -> set[str]:
-    """Which of `account_ids` belong to people the desk forgot: a whole page of them in one read, as a feedback
-    sync page asks (the key once, the digests in one query)."""
-    secret = store.key(session)
-    digests = {
-        suppression_digest(secret, SuppressedKind.ACCOUNT, account): account
+def account_digests(key: bytes, account_ids: Iterable[str]) -> dict[str, str]:
+    """digest -> account id, for `forgotten_accounts`: pure, so that a feedback sync works out a page's digests
+    while the page before is written, and its transaction only reads (`key` is `suppression_key`)."""
+    return {
+        suppression_digest(key, SuppressedKind.ACCOUNT, account): account
         for account in set(account_ids)
         if account.strip()
     }
+
+
+def forgotten_accounts(session: Session, digests: Mapping[str, str]) -> set[str]:
+    """Which accounts of `digests` (from `account_digests`) belong to people the desk forgot: a whole page of them
+    in one read, as a feedback sync page asks."""
     return {digests[digest] for digest in store.known(session, digests)}
+
+
+def suppression_key(session: Session) -> bytes:
+    """The database's key, which never changes (migration 0009 made it): a sync reads it once."""
+    return store.key(session)
 
 
 def suppress(session: Session, *, account_id: str, contacts: Iterable[str], request_id: int, at: datetime) -> int:

@@ -6,11 +6,11 @@ Every list reads an index range: a mailbox is `(mailbox, id)`, an account `(acco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, delete, func, insert, select, table, text, update
 from sqlalchemy import column as sql_column
@@ -38,47 +38,67 @@ ROW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class NewItem:
-    external_id: str
-    channel: str
-    account_id: str | None
-    body: str
-    submitted_at: datetime
-    app_version: str | None
-    platform: str | None
-
-
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def insert_items(session: Session, items: Sequence[NewItem], now: datetime) -> int:
+class ImportRow(NamedTuple):
+    """An item as `insert_items` writes it, with its search document: built by `import_row` before the
+    transaction that writes it, so that the transaction only executes: tokenising and converting were a third of
+    the writer's time in a million-item first sync, all of it holding the GIL that the fetching needs too."""
+
+    external_id: str
+    channel: str
+    account_id: str | None
+    body: str
+    # The values the UTC column type would write: text on SQLite, naive UTC on PostgreSQL.
+    submitted_at: object
+    submitted_day: str
+    app_version: str | None
+    platform: str | None
+    document: str
+
+
+def import_row(
+    sqlite: bool,
+    *,
+    external_id: str,
+    channel: str,
+    account_id: str | None,
+    body: str,
+    submitted_at: datetime,
+    app_version: str | None,
+    platform: str | None,
+) -> ImportRow:
+    submitted = stamp(submitted_at) if sqlite else _naive_utc(submitted_at)
+    # submitted_day is the UTC day, which both forms of the time begin with.
+    day = str(submitted)[:10]
+    document = index_document(body)
+    return ImportRow(external_id, channel, account_id, body, submitted, day, app_version, platform, document)
+
+
+def insert_items(session: Session, rows: Sequence[ImportRow], now: datetime) -> int:
     """Add the items not already here (by external id) with their search documents; how many were new.
 
-    Straight to the driver, a page per statement: through SQLAlchemy, building and type-converting every
-    row's parameters was most of the desk's work in a million-item first sync (bench/feedback.py).
+    Straight to the driver, up to _ROWS_PER_STATEMENT rows per statement for the items and as many for their
+    documents: through SQLAlchemy, building and type-converting every row's parameters was most of the desk's
+    work in a million-item first sync (bench/feedback.py).
     """
     # The driver's own cursor, in the session's transaction: SQLAlchemy's result rows cost more than the RETURNING.
     cursor = session.connection().connection.cursor()
     sqlite = _dialect(session) == "sqlite"
-    # The values the UTC column type would write: text on SQLite, naive UTC on PostgreSQL.
-    when: Callable[[datetime], object] = stamp if sqlite else _naive_utc
     mark = "?" if sqlite else "%s"
-    received = when(now)
-    inbox = Mailbox.INBOX.value
+    # The columns every row of a transaction shares: it is received now, in the inbox.
+    shared = (stamp(now) if sqlite else _naive_utc(now), Mailbox.INBOX.value)
     search = "feedback_fts (rowid, doc)" if sqlite else "feedback_search (item_id, doc)"
     row = f"({', '.join([mark] * len(_INSERTED))})"
-    bodies = {item.external_id: item.body for item in items}
     added = 0
-    for start in range(0, len(items), _ROWS_PER_STATEMENT):
-        chunk = items[start : start + _ROWS_PER_STATEMENT]
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
         values: list[object] = []
         for item in chunk:
-            submitted = when(item.submitted_at)
-            # submitted_day is the UTC day, which both forms of the time begin with.
-            values += (item.external_id, item.channel, item.account_id, item.body, submitted, str(submitted)[:10])
-            values += (received, item.app_version, item.platform, inbox)
+            values += item[:_DOCUMENT]
+            values += shared
         # Another desk syncing the same page wrote some rows first: those are skipped, never duplicated.
         statement = (
             f"INSERT INTO feedback_item ({', '.join(_INSERTED)}) VALUES {', '.join([row] * len(chunk))}"
@@ -87,8 +107,11 @@ def insert_items(session: Session, items: Sequence[NewItem], now: datetime) -> i
         cursor.execute(statement, values)
         new = cursor.fetchall()
         if new:
-            documents = [(item_id, index_document(bodies[external_id])) for item_id, external_id in new]
-            cursor.executemany(f"INSERT INTO {search} VALUES ({mark}, {mark})", documents)
+            documents = {item.external_id: item.document for item in chunk}
+            pairs: list[object] = []
+            for item_id, external_id in new:
+                pairs += (item_id, documents[external_id])
+            cursor.execute(f"INSERT INTO {search} VALUES {', '.join([f'({mark}, {mark})'] * len(new))}", pairs)
         added += len(new)
     cursor.close()
     return added
@@ -117,6 +140,7 @@ def import_cache(session: Session) -> Iterator[None]:
 
 # Ten parameters a row: well within either database's limit on one statement's parameters.
 _ROWS_PER_STATEMENT = 500
+# An ImportRow's columns up to its document, then the shared ones.
 _INSERTED = (
     "external_id",
     "channel",
@@ -124,11 +148,12 @@ _INSERTED = (
     "body",
     "submitted_at",
     "submitted_day",
-    "received_at",
     "app_version",
     "platform",
+    "received_at",
     "mailbox",
 )
+_DOCUMENT = ImportRow._fields.index("document")
 
 
 def _naive_utc(value: datetime) -> datetime:

@@ -205,7 +205,6 @@ class DataRequest(SQLModel, table=True):
 class FeedbackItem(SQLModel, table=True):
     __tablename__ = "feedback_item"
     __table_args__ = (
-        Index("ix_feedback_review", "reviewed_at", "id"),
         # Feedback pages are newest first by id within a mailbox (store.feedback), and the mailbox counts and
         # the dashboard's figures read these indexes rather than the table.
         Index("ix_feedback_mailbox", "mailbox", "id"),

@@ -53,7 +53,7 @@ def test_0021_puts_seq_in_the_audit_time_index_and_goes_down_again(db: Database)
         return found["column_names"]
 
     assert columns() == ["ts", "seq"]
-    command.downgrade(alembic_config(db), "0018")
+    command.downgrade(alembic_config(db), "0020")
     assert columns() == ["ts"]
     upgrade(db)
     assert columns() == ["ts", "seq"]

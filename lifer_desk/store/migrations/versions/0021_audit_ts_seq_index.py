@@ -6,7 +6,7 @@ index, the export first reads the range's lowest and highest seq from the index 
 them (see store.audit_query.stream).
 
 Revision ID: 0021
-Revises: 0018 (other branches add 0019-0020; the lead chains them when merged)
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -388,6 +388,20 @@ def ticket_untouched(session: Session, ticket_id: int) -> bool:
     return bool(events == 1 and drafts == 0 and others == 0)
 
 
+def rewrite_documents(session: Session, account_id: str, body: str) -> None:
+    """The search documents of the account's items not yet reading `body`, made from `body`: an item whose text
+    is replaced must not be found by its old words (the index keeps its own copy of them). Before the items'
+    own update, which this finds them by."""
+    search, key = ("feedback_fts", "rowid") if _dialect(session) == "sqlite" else ("feedback_search", "item_id")
+    session.execute(
+        text(
+            f"UPDATE {search} SET doc = :doc WHERE {key} IN"
+            " (SELECT id FROM feedback_item WHERE account_id = :account AND body != :body)"
+        ),
+        {"doc": index_document(body), "account": account_id, "body": body},
+    )
+
+
 def delete_ticket(session: Session, ticket_id: int) -> None:
     """Remove an untouched ticket made from feedback (`ticket_untouched` first), with its index document."""
     if _dialect(session) == "sqlite":

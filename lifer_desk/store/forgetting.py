@@ -21,6 +21,7 @@ from lifer_desk.domain.outbox import Operation
 from lifer_desk.domain.request_payload import canonical_json
 from lifer_desk.domain.requests import RequestKind
 from lifer_desk.domain.tickets import EventKind
+from lifer_desk.store.feedback import rewrite_documents
 from lifer_desk.store.models import DataRequest, Draft, FeedbackItem, Outbox, Ticket, TicketEvent, Verification
 from lifer_desk.store.search import reindex_tickets
 from lifer_desk.store.tickets import expire_tickets
@@ -113,6 +114,8 @@ def clear_claims(session: Session, account_id: str) -> int:
 
 
 def redact_feedback(session: Session, account_id: str) -> int:
+    """The account's feedback texts and their search documents; how many items changed."""
+    rewrite_documents(session, account_id, REDACTED)
     return _count(
         session,
         update(FeedbackItem)

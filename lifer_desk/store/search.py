@@ -7,6 +7,7 @@ same transaction, so the index is never behind the data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from sqlalchemy import BindParameter, bindparam, text
 from sqlmodel import Session
@@ -84,12 +85,12 @@ def match_filter(dialect: str, query: str) -> tuple[str, dict[str, str]] | None:
     )
 
 
-def compact(session: Session) -> None:
-    """Rewrite the SQLite index so that no segment still holds the terms of a document since replaced.
+def compact(session: Session, index: Literal["ticket_fts", "feedback_fts"] = "ticket_fts") -> None:
+    """Rewrite a SQLite index so that no segment still holds the terms of a document since replaced.
 
     FTS5 records a replaced document as a delete marker in a new segment; the old segment, with the old
     terms, stays until segments are merged. `optimize` merges them all into one. PostgreSQL updates the
     row in place (the old row version is left to VACUUM, see docs/security.md).
     """
     if _dialect(session) == "sqlite":
-        session.execute(text("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')"))
+        session.execute(text(f"INSERT INTO {index} ({index}) VALUES ('optimize')"))

@@ -21,6 +21,7 @@ from lifer_desk.services import drafts, person_purge, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused
 from lifer_desk.services.suppression import is_suppressed
+from lifer_desk.store import feedback as feedback_store
 from lifer_desk.store import search
 from lifer_desk.store import tickets as ticket_store
 from lifer_desk.store.db import Database
@@ -89,19 +90,13 @@ def _mail(db: Database, ticket_id: int, at: datetime) -> None:
 
 
 def _feedback(db: Database, external_id: str, account_id: str, body: str, at: datetime) -> None:
+    # As a sync imports it, search document and all.
     with db.write() as session:
-        session.add(
-            FeedbackItem(
-                external_id=external_id,
-                channel="app",
-                mailbox="inbox",
-                submitted_day=at.date().isoformat(),
-                account_id=account_id,
-                body=body,
-                submitted_at=at,
-                received_at=at,
-            )
-        )
+        row = feedback_store.import_row(
+            db.is_sqlite, external_id=external_id, channel="app", account_id=account_id, body=body,
+            submitted_at=at, app_version=None, platform=None,
+        )  # fmt: skip
+        feedback_store.insert_items(session, [row], at)
 
 
 def seed(db: Database, alice: DeskContext, sam: DeskContext) -> tuple[int, list[int], int]:
@@ -154,9 +149,11 @@ def searchable(db: Database, query: str) -> list[int]:
 
 def everything(db: Database) -> str:
     """Every row of every table, the search index included, as text."""
-    index = "SELECT doc FROM ticket_fts" if db.is_sqlite else "SELECT doc FROM ticket_search"
+    indexes = ("ticket_fts", "feedback_fts") if db.is_sqlite else ("ticket_search", "feedback_search")
     with db.read() as session:
-        docs = "\n".join(session.execute(text(index)).scalars())
+        docs = "\n".join(
+            doc for index in indexes for doc in session.execute(text(f"SELECT doc FROM {index}")).scalars()
+        )
     return dump_database(db) + "\n" + docs
 
 

@@ -20,7 +20,7 @@ import struct
 import subprocess
 import termios
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,17 +102,57 @@ def unique(name: str) -> str:
 
 
 def desk_pid(agent: str) -> int:
-    """The process of the one open desk of `agent` (`lifer-desk --agent NAME`, run by sshd as the account)."""
+    """The process that runs the one open desk of `agent`: the child the launcher forked for its session (on the
+    terminal of the session's `lifer-desk --agent NAME`, which sshd ran as the account), else that command itself
+    when it runs the desk without the launcher."""
     found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:  # ended meanwhile
-            continue
+    for pid in _pids():
+        words = _cmdline(pid)
         if b"--agent" in words and agent.encode() in words and any(w.endswith(b"/lifer-desk") for w in words):
-            found.append(int(pid))
+            found.append(pid)
     assert len(found) == 1, f"{len(found)} desks of {agent} are running"
-    return found[0]
+    (command,) = found
+    terminal = os.readlink(f"/proc/{command}/fd/0")
+    for pid in _pids():
+        with suppress(OSError):
+            if b"lifer_desk.launcher.server" in _cmdline(pid) and os.readlink(f"/proc/{pid}/fd/0") == terminal:
+                return pid
+    return command
+
+
+def _pids() -> list[int]:
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit()]
+
+
+def _cmdline(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # ended meanwhile
+        return []
+
+
+def stop_launchers(home: Path) -> None:
+    """End the launcher servers that sessions started as the account under `home` (each lock file holds its
+    server's pid), and wait for them: no test leaves one running."""
+    for lock in home.glob(".local/share/lifer-desk/launcher/desk-*.lock"):
+        stop_launcher(lock)
+
+
+def stop_launcher(lock: Path) -> None:
+    """SIGTERM to the server whose pid `lock` holds, then wait until it has ended (it waits for its desks)."""
+    text = lock.read_text().strip()
+    if not text.isdigit() or b"lifer_desk.launcher.server" not in _cmdline(int(text)):
+        return
+    try:
+        pidfd = os.pidfd_open(int(text))
+    except ProcessLookupError:
+        return
+    try:
+        os.kill(int(text), signal.SIGTERM)
+        ended, _, _ = select.select([pidfd], [], [], WAIT)
+        assert ended, f"the launcher {text} was still running {WAIT} s after SIGTERM"
+    finally:
+        os.close(pidfd)
 
 
 @dataclass

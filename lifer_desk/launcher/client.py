@@ -1,9 +1,13 @@
 """The forced command's side: hand the session to the launcher's server, or say that the desk must run here.
 
-`lifer-desk --agent NAME` under sshd, as the service account, connects to the server of its install (starting it
+`lifer-desk --agent NAME` under sshd (`SSH_CONNECTION` set) connects to the server of its install (starting it
 when there is none), sends its argv, environment, working directory and terminal, forwards the signals it gets,
-and exits with the desk's status. Everything the desk checks (the service account, `SSH_CONNECTION`, the
-client's command, the terminal, the agent) is checked again in the child, as the command would check it.
+and exits with the desk's status. Whether the launcher serves the session (`LIFER_LAUNCHER`, the service
+account) is decided by the child, in the session's environment, before anything else (`serves`): so a warm start
+loads no settings module here, which cost this client most of its CPU time. Only the client that finds no server
+reads the settings, to decide whether to start one. Everything the desk checks (the service account,
+`SSH_CONNECTION`, the client's command, the terminal, the agent) is checked again in the child, as the command
+would check it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from lifer_desk.config import ConfigError, load_settings
 from lifer_desk.launcher import protocol
 
 # How long a client waits for a server it started to answer: the server imports the whole desk first, a few
@@ -30,10 +33,10 @@ HANG_UP_WAIT_SECONDS = 3.0
 LOST = 1
 
 
-def applies() -> bool:
-    """Whether this is the service account's forced command under sshd, which the launcher serves."""
-    if "SSH_CONNECTION" not in os.environ:
-        return False
+def serves() -> bool:
+    """Whether the launcher serves this process's session: the service account's, with `LIFER_LAUNCHER` on."""
+    from lifer_desk.config import ConfigError, load_settings
+
     try:
         settings = load_settings(announce=False)
     except ConfigError:
@@ -45,7 +48,7 @@ def applies() -> bool:
 def desk_through_launcher(argv: list[str]) -> int | None:
     """Run the desk of `argv` in a child of the launcher; its exit status, or None when the launcher cannot
     serve this session and the desk must run in this process."""
-    if not applies():
+    if "SSH_CONNECTION" not in os.environ:
         return None
     directory = protocol.launcher_dir()
     try:
@@ -76,6 +79,8 @@ def _connect(directory: Path, argv: list[str]) -> socket.socket | None:
                     return None  # it failed: the desk runs here
                 server = None  # it found another server starting, which will answer
             elif server is None:
+                if not serves():
+                    return None
                 server = _start_server(directory)
             # Polled: the server binds its socket as soon as it holds the lock, well before it has imported.
             time.sleep(0.02)
@@ -124,35 +129,47 @@ def _exit_status(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status) if ended else None
 
 
-def _session(connection: socket.socket) -> int:
-    """Forward this process's signals to the desk until it says how it ended."""
+def _session(connection: socket.socket) -> int | None:
+    """Forward this process's signals to the desk until it says how it ended; None if the launcher does not
+    serve this session after all (`serves`, in the child) and the desk must run here."""
     # The signals arrive on a socket of their own (set_wakeup_fd), read in the one loop with the desk's messages.
     wake, woken = socket.socketpair()
     woken.setblocking(False)
-    signal.set_wakeup_fd(woken.fileno(), warn_on_full_buffer=False)
-    for name in protocol.FORWARDED:
-        signal.signal(getattr(signal, name), lambda _signum, _frame: None)
+    previous_wakeup = signal.set_wakeup_fd(woken.fileno(), warn_on_full_buffer=False)
+    previous = {name: signal.signal(getattr(signal, name), lambda _signum, _frame: None) for name in protocol.FORWARDED}
+    try:
+        with wake, woken:
+            return _forward(connection, wake)
+    finally:
+        # A desk run here after all (or anything after this) gets this process's signals back as they were.
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+        signal.set_wakeup_fd(previous_wakeup)
+
+
+def _forward(connection: socket.socket, wake: socket.socket) -> int | None:
     hung_up: int | None = None
     deadline = 0.0
-    with wake, woken:
-        while True:
-            timeout = None
-            if hung_up is not None and (timeout := deadline - time.monotonic()) <= 0:
-                return 128 + hung_up
-            ready, _, _ = select.select([connection, wake], [], [], timeout)
-            if wake in ready:
-                for signum in wake.recv(64):
-                    with suppress(OSError):
-                        protocol.send(connection, {"signal": signal.Signals(signum).name})
-                    if signum != signal.SIGWINCH and hung_up is None:
-                        # However stuck the desk, this client ends soon after its session did.
-                        hung_up, deadline = signum, time.monotonic() + HANG_UP_WAIT_SECONDS
-            if connection in ready:
-                try:
-                    message, _fds = protocol.receive(connection)
-                except (OSError, ValueError):
-                    message = None
-                if message is None:
-                    return LOST if hung_up is None else 128 + hung_up
-                if "exit" in message:
-                    return int(message["exit"])
+    while True:
+        timeout = None
+        if hung_up is not None and (timeout := deadline - time.monotonic()) <= 0:
+            return 128 + hung_up
+        ready, _, _ = select.select([connection, wake], [], [], timeout)
+        if wake in ready:
+            for signum in wake.recv(64):
+                with suppress(OSError):
+                    protocol.send(connection, {"signal": signal.Signals(signum).name})
+                if signum != signal.SIGWINCH and hung_up is None:
+                    # However stuck the desk, this client ends soon after its session did.
+                    hung_up, deadline = signum, time.monotonic() + HANG_UP_WAIT_SECONDS
+        if connection in ready:
+            try:
+                message, _fds = protocol.receive(connection)
+            except (OSError, ValueError):
+                message = None
+            if message is None:
+                return LOST if hung_up is None else 128 + hung_up
+            if "exit" in message:
+                return int(message["exit"])
+            if message.get("direct"):
+                return None

@@ -1,6 +1,6 @@
 """Where the launcher listens, which code it runs, and the messages it exchanges with its clients.
 
-Imported by the client before anything heavy: the standard library and `lifer_desk.config` only.
+Imported by the client before anything else: the standard library and platformdirs only.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 import lifer_desk
-from lifer_desk.config import data_dir
 from lifer_desk.private_files import make_private_dirs
 
+# config.APP_NAME (tests/launcher checks that they agree).
+APP_NAME = "lifer-desk"
 # Messages keep their boundaries and a closed end reads as EOF: a request is one datagram-sized message.
 SOCKET_TYPE = socket.SOCK_SEQPACKET
 # A client's request: its argv, environment and working directory; far under the socket's buffer.
@@ -38,8 +41,9 @@ def launcher_dir() -> Path:
     there is one, else under the desk's data directory."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_absolute() and Path(runtime).is_dir():
-        return Path(runtime) / "lifer-desk"
-    return data_dir() / "launcher"
+        return Path(runtime) / APP_NAME
+    # config.data_dir(), without the settings module, which would cost the client most of its start.
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "launcher"
 
 
 def install_key() -> str:

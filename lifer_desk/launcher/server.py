@@ -149,6 +149,15 @@ def child(connection: socket.socket, fds: list[int], request: dict[str, Any], cl
     try:
         adopt(fds, request, closing)
         connection.settimeout(None)  # the server's, for the request: the session lasts as long as it lasts
+        from lifer_desk.launcher.client import serves
+
+        if not serves():
+            # Off (or not the service account's session): the client runs the desk itself, and, when the setting
+            # turned the launcher off, no session comes here again.
+            with suppress(OSError):
+                protocol.send(connection, {"direct": True})
+            os.kill(os.getppid(), signal.SIGTERM)
+            return 0
         threading.Thread(target=watch, args=(connection, finished), name="launcher-client", daemon=True).start()
         code = run_command()
     except BaseException:  # a child must never return into the server's loop
@@ -243,6 +252,13 @@ def serve(directory: Path) -> int:
     os.write(lock, f"{os.getpid()}\n".encode())
     server = Server(directory, lock, fingerprint)
     preload()
+    from lifer_desk.launcher.warm import warm_up
+
+    warm_up()
+    # The warm-up's garbage goes before the freeze; the desk turned the collector on (`DeskApp.on_ready`), and
+    # each child starts, as `lifer-desk` does, without it.
+    gc.collect()
+    gc.disable()
     gc.freeze()
     return server.run()
 

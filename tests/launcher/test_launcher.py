@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from lifer_desk.config import APP_NAME
+from lifer_desk.launcher import protocol
 from lifer_desk.launcher.client import desk_through_launcher
 from lifer_desk.services import tickets
 from tests.deploy.sshd_support import desk_pid
@@ -177,23 +179,17 @@ def test_new_code_gets_a_new_server_and_the_old_one_ends_after_its_desks(host: L
         os.close(pidfd)
 
 
-@pytest.mark.parametrize("case", ["LIFER_LAUNCHER=off", "a directory others can open", "a path too long"])
+@pytest.mark.parametrize("case", ["a directory others can open", "a path too long"])
 def test_without_a_usable_launcher_the_command_runs_the_desk_itself(
     host: LauncherHost, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: str
 ) -> None:
     for key, value in host.env.items():
         monkeypatch.setenv(key, value)
-    if case == "LIFER_LAUNCHER=off":
-        monkeypatch.setenv("LIFER_LAUNCHER", "off")
-    elif case == "a directory others can open":
-        runtime = tmp_path / "run"
-        (runtime / "lifer-desk").mkdir(parents=True)
+    runtime = tmp_path / ("run" if case == "a directory others can open" else "long" * 30)
+    (runtime / "lifer-desk").mkdir(parents=True, mode=0o700)
+    if case == "a directory others can open":
         (runtime / "lifer-desk").chmod(0o755)
-        monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    else:
-        runtime = tmp_path / ("long" * 30)
-        runtime.mkdir(mode=0o700)
-        monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     # None: `lifer-desk` goes on to open the desk in its own process, as without a launcher.
     assert desk_through_launcher(["lifer-desk", "--agent", host.agent()]) is None
     assert not list(tmp_path.glob("**/desk-*.sock"))
@@ -204,3 +200,23 @@ def test_a_session_outside_sshd_never_reaches_the_launcher(host: LauncherHost, m
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SSH_CONNECTION")
     assert desk_through_launcher(["lifer-desk", "--agent", host.agent()]) is None
+
+
+def test_lifer_launcher_off_runs_the_desk_itself_and_stops_the_running_launcher(host: LauncherHost) -> None:
+    server = host.server_pid()
+    assert server is not None
+    pidfd = os.pidfd_open(server)
+    try:
+        with session(host, agent := host.agent(), LIFER_LAUNCHER="off") as opened:
+            opened.terminal.wait_for(queues_shown, "the queues")
+            assert desk_pid(agent) == opened.client.pid
+            ended, _, _ = select.select([pidfd], [], [], WAIT)
+            assert ended, "the launcher kept listening with LIFER_LAUNCHER=off"
+            assert opened.quit() == 0
+    finally:
+        os.close(pidfd)
+    assert not list(host.directory.glob("desk-*.sock"))
+
+
+def test_the_launcher_names_its_directory_as_the_settings_do() -> None:
+    assert protocol.APP_NAME == APP_NAME

@@ -44,10 +44,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.seeded import ensure_agents, seed_into
 from lifer_desk.store.db import Database
 from lifer_desk.ui.queues.screen import POLL_EVERY
+
+if TYPE_CHECKING:
+    from tests.deploy.sshd_support import SshdHost
 
 SIZE = (80, 24)
 TICKETS = 5_000
@@ -197,6 +201,8 @@ class Launcher:
     # The launcher's server, once a session started it (its pid), and how to stop it (for a cold start).
     server_pid: Callable[[], int | None] = lambda: None
     stop_server: Callable[[], None] = lambda: None
+    # The same ssh to a key whose forced command prints a word and exits: what no desk can start faster than.
+    floor: Callable[[], float] | None = None
 
     def client_pid(self, terminal: Terminal, agent: str) -> int | None:
         """The session's own `lifer-desk --agent NAME`, when a launcher's child runs its desk (its CPU time and
@@ -312,7 +318,38 @@ def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
             host.as_account("agents", "deactivate", name)
 
     ssh.cleanup += [deactivate, ssh.stop_server]
+    ssh.floor, forget_floor = _ssh_floor(host, keys, env)
+    ssh.cleanup.append(forget_floor)
     return ssh, peer
+
+
+FLOOR_WORD = "lifer-ssh-floor"
+
+
+def _ssh_floor(host: SshdHost, keys: Path, env: dict[str, str]) -> tuple[Callable[[], float], Callable[[], None]]:
+    """A key of the account's whose forced command is `echo`, outside lifer-desk's block of authorized_keys
+    (which `agents` commands leave alone), and how long `ssh -tt` with it takes to show the word; and its removal."""
+    from tests.deploy.keys_support import make_key
+
+    public, _fingerprint = make_key(keys, "floor")
+    kind, blob = public.read_text().split()[:2]
+    line = f'command="echo {FLOOR_WORD}",restrict,pty {kind} {blob} bench-floor\n'
+    authorized = host.home / ".ssh" / "authorized_keys"
+    with authorized.open("a") as file:
+        file.write(line)
+
+    def floor() -> float:
+        argv = [shutil.which("ssh") or "/usr/bin/ssh", *host.ssh_args(keys / "floor", "-tt")[1:]]
+        terminal = Terminal(argv, env)
+        try:
+            return terminal.read_until(lambda text: FLOOR_WORD in text, timeout=60)
+        finally:
+            terminal.close()
+
+    def forget() -> None:
+        authorized.write_text(authorized.read_text().replace(line, ""))
+
+    return floor, forget
 
 
 @contextmanager
@@ -582,6 +619,7 @@ def main() -> None:
             figures = one_session(launcher, args.idle)
             if cold:
                 figures.cold_s, figures.cold_cpu = cold
+            floors = [launcher.floor() for _ in range(3)] if launcher.floor else []
             crowd = many_sessions(launcher, args.sessions, idle_s=min(args.idle, 20.0))
             bare_cpu = bare_textual_cpu(idle_s=min(args.idle, 20.0))
         finally:
@@ -593,6 +631,8 @@ def main() -> None:
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)")
     print("peer: the same account's desk on a local pty, started from scratch (LIFER_LAUNCHER=off), same run")
     print("PSS: /proc/PID/smaps_rollup, each page's size divided by the number of processes mapping it")
+    if floors:
+        print(f"floor: ssh -tt to a forced `echo`, same run: {statistics.median(floors):.2f} s (median of 3)")
     report("one session", figures, peer)
     pss = [p for _r, p in crowd.desks]
     rss = [r for r, _p in crowd.desks]

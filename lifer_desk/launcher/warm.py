@@ -10,6 +10,7 @@ the children find it done (issue 16: first page within 1.0 s, PSS per desk withi
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 from contextlib import suppress
@@ -39,13 +40,29 @@ def warm_up() -> None:
     try:
         with suppress(Exception):
             settings = Settings(database_url=f"sqlite:///{home / 'desk.db'}")
-            asyncio.run(asyncio.wait_for(_first_page(settings), WARM_UP_SECONDS))
+            if _migrated(settings):
+                asyncio.run(asyncio.wait_for(_first_page(settings), WARM_UP_SECONDS))
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _migrated(settings: Settings) -> bool:
+    """Make the throwaway database in a forked child: Alembic, and Mako and Pygments with it, would otherwise stay
+    in the launcher's memory, and so in every desk's (a forked desk maps all of it), for nothing."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - ends in os._exit
+        code = 1
+        try:
+            open_database(settings, migrate=True).dispose()
+            code = 0
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 async def _first_page(settings: Settings) -> None:
-    db = open_database(settings, migrate=True)
+    db = open_database(settings)
     try:
         add_agent(db, actor=Actor(AGENT, operator=True), name=AGENT, role="agent")
         ctx = DeskContext(db=db, settings=settings, agent=AGENT, role="agent")

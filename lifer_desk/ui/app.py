@@ -159,6 +159,8 @@ class DeskApp(App[None], WorkerFailures):
         # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`).
         self.holding_frames = False
         self._frames_hold: Timer | None = None
+        # The first screen had its rows before the app's mount began the hold for them (`release_frames`).
+        self._released_before_hold = False
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
@@ -173,8 +175,10 @@ class DeskApp(App[None], WorkerFailures):
         return CompactingDriver if driver is LinuxDriver else driver
 
     def on_mount(self) -> None:
-        # The first screen is drawn once it has its rows (`release_frames`).
-        self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
+        # The first screen is drawn once it has its rows (`release_frames`), unless they came first: a desk forked
+        # by the launcher (lifer_desk.launcher) gets them before this, and held, it drew nothing for a second.
+        if not self._released_before_hold:
+            self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
@@ -235,6 +239,8 @@ class DeskApp(App[None], WorkerFailures):
         """What was held is ready: once the frame being made of it is done (and held too), draw the screen."""
         if self.holding_frames:
             self.call_after_refresh(self._release_frames)
+        elif self._frames_hold is None:
+            self._released_before_hold = True
 
     def _release_frames(self) -> None:
         if self.holding_frames:

@@ -156,11 +156,11 @@ class DeskApp(App[None], WorkerFailures):
         self._first_ticket = ticket_id
         self._held: set[int] = set()
         self._outbox_emptied: Hashable | None = None
-        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`).
-        self.holding_frames = False
+        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`). Held
+        # from the start: the first screen is drawn once it has its rows, which can come before this app's mount
+        # (there, a hold begun too late waited out its whole timeout, a second, before the first paint).
+        self.holding_frames = True
         self._frames_hold: Timer | None = None
-        # The first screen had its rows before the app's mount began the hold for them (`release_frames`).
-        self._released_before_hold = False
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
         # Checked before the desk opens: a misspelt id would otherwise be ignored without a word. Every screen's
@@ -175,10 +175,11 @@ class DeskApp(App[None], WorkerFailures):
         return CompactingDriver if driver is LinuxDriver else driver
 
     def on_mount(self) -> None:
-        # The first screen is drawn once it has its rows (`release_frames`), unless they came first: a desk forked
-        # by the launcher (lifer_desk.launcher) gets them before this, and held, it drew nothing for a second.
-        if not self._released_before_hold:
-            self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
+        # The first screen is drawn once it has its rows (`release_frames`), or after this long at most.
+        if self.is_headless:
+            self.holding_frames = False
+        elif self.holding_frames:
+            self._frames_hold = self.set_timer(FIRST_PAINT_HOLD_SECONDS, self._release_frames)
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)
@@ -239,8 +240,6 @@ class DeskApp(App[None], WorkerFailures):
         """What was held is ready: once the frame being made of it is done (and held too), draw the screen."""
         if self.holding_frames:
             self.call_after_refresh(self._release_frames)
-        elif self._frames_hold is None:
-            self._released_before_hold = True
 
     def _release_frames(self) -> None:
         if self.holding_frames:

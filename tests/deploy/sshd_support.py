@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -175,19 +176,37 @@ class Session:
         return self.client.wait(WAIT)
 
 
+SessionT = TypeVar("SessionT", bound=Session)
+
+
 @contextmanager
 def ssh_session(host: SshdHost, key: Path) -> Iterator[Session]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(key.parent), "TERM": "xterm-256color"}
+    with on_terminal(Session, host.ssh_args(key, "-tt"), env) as session:
+        yield session
+
+
+@contextmanager
+def on_terminal(
+    kind: type[SessionT], argv: list[str], env: dict[str, str], cwd: Path | None = None, controlling: bool = False
+) -> Iterator[SessionT]:
+    """`argv` on a pty of its own at 80x24, in a session of its own; with `controlling`, the pty is that session's
+    controlling terminal, as sshd makes it (a resize then signals the process)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(key.parent), "TERM": "xterm-256color"}
+    preexec = _controlling_terminal if controlling else None
     client = subprocess.Popen(
-        host.ssh_args(key, "-tt"), stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True, preexec_fn=preexec
     )
     os.close(slave)
     try:
-        yield Session(client, Terminal(master))
+        yield kind(client, Terminal(master))
     finally:
         if client.poll() is None:
             client.send_signal(signal.SIGKILL)
             client.wait()
         os.close(master)
+
+
+def _controlling_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

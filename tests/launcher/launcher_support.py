@@ -14,9 +14,7 @@ import pwd
 import secrets
 import select
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import termios
@@ -32,8 +30,8 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
 from lifer_desk.store.migrate import upgrade
 from tests.agent_support import enrol
-from tests.deploy.sshd_support import Session, stop_launcher
-from tests.ui.test_ui_terminal import COLUMNS, ROWS, WAIT, Terminal
+from tests.deploy.sshd_support import Session, on_terminal, stop_launcher
+from tests.ui.test_ui_terminal import WAIT
 
 REAL_USER = pwd.getpwuid(os.getuid()).pw_name
 DESK = str(Path(sys.executable).with_name("lifer-desk"))
@@ -130,30 +128,7 @@ class LauncherSession(Session):
         return self.client.wait(WAIT), said.decode(errors="replace")
 
 
-def _controlling_terminal() -> None:
-    # sshd's session: stdin is the controlling terminal of the forced command's session.
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 @contextmanager
 def session(host: LauncherHost, agent: str, *args: str, **env: str) -> Iterator[LauncherSession]:
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    client = subprocess.Popen(
-        [DESK, "--agent", agent, *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=host.env | env,
-        cwd=host.root,
-        start_new_session=True,
-        preexec_fn=_controlling_terminal,
-    )
-    os.close(slave)
-    try:
-        yield LauncherSession(client, Terminal(master))
-    finally:
-        if client.poll() is None:
-            client.send_signal(signal.SIGKILL)
-            client.wait()
-        os.close(master)
+    with on_terminal(LauncherSession, [DESK, "--agent", agent, *args], host.env | env, host.root, True) as opened:
+        yield opened

@@ -2,11 +2,14 @@
 
 Through the sshd `.ci/sshd` starts (as root: `. .ci/sshd && sshd_start`, then this bench), on its service account's
 database, seeded here with 5,000 tickets; each session is `ssh -tt` on a pseudo-terminal of its own, its agent
-added with a fresh key as an operator would (`agents add --ssh-key`). Without that sshd (`--local`), the desk runs
-on a local pty instead, as the OS user, on a database of its own. Either way the peer, measured in the same run, is
-the same desk on a local pty (the sshd's own cost is the difference).
+added with a fresh key as an operator would (`agents add --ssh-key`), its desk forked by the account's launcher
+(lifer_desk.launcher). Without that sshd (`--local`), the desk runs on a local pty instead, as the OS user, on a
+database of its own. Peers measured in the same run: the same account's desk on a local pty started from scratch
+(`LIFER_LAUNCHER=off`, as every desk started before the launcher), and the floor: the same `ssh -tt` to a key whose
+forced command is `echo` (what no desk can start faster than).
 
-- first paint: time from starting `ssh` to the first queue rows on screen, and bytes until the screen is quiet;
+- the first start with no launcher running (it starts one: its imports are that session's), then the warm start:
+  time from starting `ssh` to the first queue rows on screen, and bytes until the screen is quiet;
 - bytes for `j`, PageDown and `?` (help), each until quiet;
 - idle for 70 s, which always spans a minute boundary: bytes within a moment after the boundary (countdowns
   under a day show minutes, so only their labels should be redrawn) and bytes at any other time (none);
@@ -14,11 +17,14 @@ the same desk on a local pty (the sshd's own cost is the difference).
   (/proc/PID/task/*/schedstat; clock ticks are 10 ms, 0.1 % of a 10 s slice) (the median 10 s slice, and all of
   it: the window also holds the desk's background feedback sync, once a minute); beside it, a bare Textual app's
   idle CPU on a local pty in the same run;
-- the desk's CPU time from its start to its first rows on screen (start-up as CPU, less noisy than the time);
-- RSS and PSS per desk (/proc/PID/smaps_rollup) with 1 session and with 20 at once, and idle CPU with 20.
+- the CPU time from the start to the first rows on screen: the desk's (the launcher's child) and the session
+  command's (its client) (start-up as CPU, less noisy than the time);
+- RSS and PSS (/proc/PID/smaps_rollup: each page divided among the processes that map it) with 1 session and with
+  20 at once: of each desk, of each session command, of the launcher server, and all of it per session (desks,
+  commands and server added up, over the number of sessions); and idle CPU with 20.
 
     python -m bench.ssh_sessions [--sessions 20] [--idle 70] [--local]
-    python -m bench.ssh_sessions --quick      # 5 sessions, 20 s idle
+    python -m bench.ssh_sessions --quick [--sessions 20]     # 5 sessions, 20 s idle
 """
 
 from __future__ import annotations

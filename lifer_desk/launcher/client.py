@@ -51,8 +51,11 @@ def desk_through_launcher(argv: list[str]) -> int | None:
     if "SSH_CONNECTION" not in os.environ:
         return None
     directory = protocol.launcher_dir()
+    if len(str(protocol.socket_path(directory))) > protocol.MAX_SOCKET_PATH:
+        return None
     try:
-        if not protocol.private_dir(directory) or len(str(protocol.socket_path(directory))) > protocol.MAX_SOCKET_PATH:
+        # Made (0700) only by a client that starts a server: a session the launcher does not serve leaves no trace.
+        if directory.exists() and not protocol.private_dir(directory):
             return None
         connection = _connect(directory, argv)
     except OSError:
@@ -79,7 +82,7 @@ def _connect(directory: Path, argv: list[str]) -> socket.socket | None:
                     return None  # it failed: the desk runs here
                 server = None  # it found another server starting, which will answer
             elif server is None:
-                if not serves():
+                if not serves() or not protocol.private_dir(directory):
                     return None
                 server = _start_server(directory)
             # Polled: the server binds its socket as soon as it holds the lock, well before it has imported.

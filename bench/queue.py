@@ -88,7 +88,7 @@ async def _run_child(path: str, presses: int, searches: int) -> None:
     from textual.screen import Screen
     from textual.widgets import Input
 
-    import lifer_desk.cli  # noqa: F401 - what `lifer-desk` imports before opening the desk counts too
+    import lifer_desk.cli.root  # noqa: F401 - what `lifer-desk` imports before opening the desk counts too
     from lifer_desk.config import Settings
     from lifer_desk.services.context import DeskContext
     from lifer_desk.services.database import open_database

@@ -2,11 +2,14 @@
 
 Through the sshd `.ci/sshd` starts (as root: `. .ci/sshd && sshd_start`, then this bench), on its service account's
 database, seeded here with 5,000 tickets; each session is `ssh -tt` on a pseudo-terminal of its own, its agent
-added with a fresh key as an operator would (`agents add --ssh-key`). Without that sshd (`--local`), the desk runs
-on a local pty instead, as the OS user, on a database of its own. Either way the peer, measured in the same run, is
-the same desk on a local pty (the sshd's own cost is the difference).
+added with a fresh key as an operator would (`agents add --ssh-key`), its desk forked by the account's launcher
+(lifer_desk.launcher). Without that sshd (`--local`), the desk runs on a local pty instead, as the OS user, on a
+database of its own. Peers measured in the same run: the same account's desk on a local pty started from scratch
+(`LIFER_LAUNCHER=off`, as every desk started before the launcher), and the floor: the same `ssh -tt` to a key whose
+forced command is `echo` (what no desk can start faster than).
 
-- first paint: time from starting `ssh` to the first queue rows on screen, and bytes until the screen is quiet;
+- the first start with no launcher running (it starts one: its imports are that session's), then the warm start:
+  time from starting `ssh` to the first queue rows on screen, and bytes until the screen is quiet;
 - bytes for `j`, PageDown and `?` (help), each until quiet;
 - idle for 70 s, which always spans a minute boundary: bytes within a moment after the boundary (countdowns
   under a day show minutes, so only their labels should be redrawn) and bytes at any other time (none);
@@ -14,11 +17,14 @@ the same desk on a local pty (the sshd's own cost is the difference).
   (/proc/PID/task/*/schedstat; clock ticks are 10 ms, 0.1 % of a 10 s slice) (the median 10 s slice, and all of
   it: the window also holds the desk's background feedback sync, once a minute); beside it, a bare Textual app's
   idle CPU on a local pty in the same run;
-- the desk's CPU time from its start to its first rows on screen (start-up as CPU, less noisy than the time);
-- RSS and PSS per desk (/proc/PID/smaps_rollup) with 1 session and with 20 at once, and idle CPU with 20.
+- the CPU time from the start to the first rows on screen: the desk's (the launcher's child) and the session
+  command's (its client) (start-up as CPU, less noisy than the time);
+- RSS and PSS (/proc/PID/smaps_rollup: each page divided among the processes that map it) with 1 session and with
+  20 at once: of each desk, of each session command, of the launcher server, and all of it per session (desks,
+  commands and server added up, over the number of sessions); and idle CPU with 20.
 
     python -m bench.ssh_sessions [--sessions 20] [--idle 70] [--local]
-    python -m bench.ssh_sessions --quick      # 5 sessions, 20 s idle
+    python -m bench.ssh_sessions --quick [--sessions 20]     # 5 sessions, 20 s idle
 """
 
 from __future__ import annotations
@@ -44,10 +50,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.seeded import ensure_agents, seed_into
 from lifer_desk.store.db import Database
 from lifer_desk.ui.queues.screen import POLL_EVERY
+
+if TYPE_CHECKING:
+    from tests.deploy.sshd_support import SshdHost
 
 SIZE = (80, 24)
 TICKETS = 5_000
@@ -194,10 +204,33 @@ class Launcher:
     # The process that runs the desk, for its CPU time and memory.
     desk_pid: Callable[[Terminal, str], int]
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+    # The launcher's server, once a session started it (its pid), and how to stop it (for a cold start).
+    server_pid: Callable[[], int | None] = lambda: None
+    stop_server: Callable[[], None] = lambda: None
+    # The same ssh to a key whose forced command prints a word and exits: what no desk can start faster than.
+    floor: Callable[[], float] | None = None
+
+    def client_pid(self, terminal: Terminal, agent: str) -> int | None:
+        """The session's own `lifer-desk --agent NAME`, when a launcher's child runs its desk (its CPU time and
+        memory count too); None when that command runs the desk itself."""
+        desk = self.desk_pid(terminal, agent)
+        if b"lifer_desk.launcher.server" not in Path(f"/proc/{desk}/cmdline").read_bytes():
+            return None
+        return _session_command(agent)
 
 
 def _local_desk_pid(terminal: Terminal, _agent: str) -> int:
     return terminal.pid
+
+
+def _session_command(agent: str) -> int | None:
+    """The `lifer-desk --agent NAME` process of `agent`'s session."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with suppress(OSError):
+            words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"--agent" in words and agent.encode() in words and any(w.endswith(b"/lifer-desk") for w in words):
+                return int(pid)
+    return None
 
 
 def _env() -> dict[str, str]:
@@ -224,7 +257,7 @@ def local_launcher(home: Path) -> Launcher:
 
 def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
     """Sessions through the sshd of `.ci/sshd`, and their peer: the same account's desk on a local pty."""
-    from tests.deploy.sshd_support import desk_pid, host_from_environment
+    from tests.deploy.sshd_support import desk_pid, host_from_environment, stop_launchers
 
     def peer_pid(terminal: Terminal, _agent: str) -> int:
         # runuser's own command line names the agent too: the desk is runuser's one child.
@@ -259,11 +292,28 @@ def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
         return [shutil.which("ssh") or "/usr/bin/ssh", *host.ssh_args(key_of[agent], "-tt")[1:]]
 
     env = _env() | {"HOME": str(keys)}
-    ssh = Launcher(argv, env, agents, lambda _terminal, agent: desk_pid(agent))
+
+    def server_pid() -> int | None:
+        for lock in host.home.glob(".local/share/lifer-desk/launcher/desk-*.lock"):
+            text = lock.read_text().strip()
+            if text.isdigit() and Path(f"/proc/{text}").exists():
+                return int(text)
+        return None
+
+    ssh = Launcher(
+        argv,
+        env,
+        agents,
+        lambda _terminal, agent: desk_pid(agent),
+        server_pid=server_pid,
+        stop_server=lambda: stop_launchers(host.home),
+    )
 
     def peer_argv(agent: str) -> list[str]:
         # What sshd runs for the agent's key, as sshd runs it (SSH_CONNECTION set), on a local pty instead.
-        session_env = [f"HOME={host.home}", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "SSH_CONNECTION=bench"]
+        # The desk as it started before the launcher: from scratch, in the session's own process.
+        session_env = [f"HOME={host.home}", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "SSH_CONNECTION=bench",
+                       "LIFER_LAUNCHER=off"]  # fmt: skip
         return ["/usr/sbin/runuser", "-u", host.user, "--", "/usr/bin/env", "-i", *session_env,
                 host.desk, "--agent", agent]  # fmt: skip
 
@@ -273,8 +323,39 @@ def sshd_launcher(keys: Path) -> tuple[Launcher, Launcher]:
         for name in made.values():
             host.as_account("agents", "deactivate", name)
 
-    ssh.cleanup.append(deactivate)
+    ssh.cleanup += [deactivate, ssh.stop_server]
+    ssh.floor, forget_floor = _ssh_floor(host, keys, env)
+    ssh.cleanup.append(forget_floor)
     return ssh, peer
+
+
+FLOOR_WORD = "lifer-ssh-floor"
+
+
+def _ssh_floor(host: SshdHost, keys: Path, env: dict[str, str]) -> tuple[Callable[[], float], Callable[[], None]]:
+    """A key of the account's whose forced command is `echo`, outside lifer-desk's block of authorized_keys
+    (which `agents` commands leave alone), and how long `ssh -tt` with it takes to show the word; and its removal."""
+    from tests.deploy.keys_support import make_key
+
+    public, _fingerprint = make_key(keys, "floor")
+    kind, blob = public.read_text().split()[:2]
+    line = f'command="echo {FLOOR_WORD}",restrict,pty {kind} {blob} bench-floor\n'
+    authorized = host.home / ".ssh" / "authorized_keys"
+    with authorized.open("a") as file:
+        file.write(line)
+
+    def floor() -> float:
+        argv = [shutil.which("ssh") or "/usr/bin/ssh", *host.ssh_args(keys / "floor", "-tt")[1:]]
+        terminal = Terminal(argv, env)
+        try:
+            return terminal.read_until(lambda text: FLOOR_WORD in text, timeout=60)
+        finally:
+            terminal.close()
+
+    def forget() -> None:
+        authorized.write_text(authorized.read_text().replace(line, ""))
+
+    return floor, forget
 
 
 @contextmanager
@@ -330,7 +411,9 @@ def seconds_to_next_minute() -> float:
 @dataclass
 class Figures:
     first_paint_s: float = 0.0
+    # The CPU time of the start: the desk's, and the session command's when it hands the desk to the launcher.
     first_paint_cpu: float = 0.0
+    client_cpu: float = 0.0
     first_paint: int = 0
     move: int = 0
     page: int = 0
@@ -343,6 +426,12 @@ class Figures:
     cpu_all: float = 0.0
     rss: int = 0
     pss: int = 0
+    # The session command's memory, and the launcher server's, when the launcher runs the desk.
+    client_pss: int = 0
+    server_pss: int = 0
+    # The first session's start with no launcher running (`cold_start`): time and CPU time.
+    cold_s: float = 0.0
+    cold_cpu: float = 0.0
     # What the desk wrote while idle: (seconds after the minute boundary, bytes).
     idle_writes: list[tuple[float, int]] = field(default_factory=list)
 
@@ -353,7 +442,9 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
     with sessions(launcher, [agent]) as (terminal,):
         figures.first_paint_s = terminal.read_until(rows_shown, timeout=60)
         pid = launcher.desk_pid(terminal, agent)
-        figures.first_paint_cpu = cpu_seconds(pid)
+        client = launcher.client_pid(terminal, agent)
+        figures.client_cpu = cpu_seconds(client) if client else 0.0
+        figures.first_paint_cpu = cpu_seconds(pid) + figures.client_cpu
         terminal.read_until_quiet(timeout=30, quiet=1.5)
         figures.first_paint = terminal.bytes_since(0)
         terminal.read_until_quiet(timeout=10, quiet=1.5)  # anything still settling (the first counts, a poll)
@@ -375,6 +466,9 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         terminal.send(b"\x1b")
         terminal.read_until_quiet(timeout=5)
         figures.rss, figures.pss = memory(pid)
+        figures.client_pss = memory(client)[1] if client else 0
+        server = launcher.server_pid()
+        figures.server_pss = memory(server)[1] if client and server else 0
         say(f"idle for {idle_s:.0f} s…")
         start = time.monotonic()
         boundary = start + seconds_to_next_minute()
@@ -400,7 +494,22 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
     return figures
 
 
-def many_sessions(launcher: Launcher, count: int, idle_s: float) -> tuple[list[tuple[int, int]], float]:
+@dataclass
+class Crowd:
+    """Many sessions at once: each desk's RSS and PSS, each session command's PSS (when a launcher's child runs
+    the desk), the launcher server's PSS, and the mean idle CPU per session."""
+
+    desks: list[tuple[int, int]]
+    clients: list[int]
+    server: int
+    cpu: float
+
+    def pss_per_session(self) -> float:
+        """Everything the sessions cost, shared pages divided among their sharers: desks, commands and server."""
+        return (sum(pss for _rss, pss in self.desks) + sum(self.clients) + self.server) / len(self.desks)
+
+
+def many_sessions(launcher: Launcher, count: int, idle_s: float) -> Crowd:
     agents = launcher.agents(count)
     say(f"opening {count} sessions at once…")
     with sessions(launcher, agents) as terminals:
@@ -408,9 +517,16 @@ def many_sessions(launcher: Launcher, count: int, idle_s: float) -> tuple[list[t
             terminal.read_until(rows_shown, timeout=180)
         for terminal in terminals:
             terminal.read_until_quiet(timeout=30, quiet=1.0)
-        pids = [launcher.desk_pid(terminal, agent) for terminal, agent in zip(terminals, agents, strict=True)]
-        memories = [memory(pid) for pid in pids]
-        before = [cpu_seconds(pid) for pid in pids]
+        pairs = list(zip(terminals, agents, strict=True))
+        pids = [launcher.desk_pid(terminal, agent) for terminal, agent in pairs]
+        clients = [client for terminal, agent in pairs if (client := launcher.client_pid(terminal, agent))]
+        # Read together, so that every sharer of a page is counted in each one's PSS.
+        desks = [memory(pid) for pid in pids]
+        client_pss = [memory(pid)[1] for pid in clients]
+        server = launcher.server_pid()
+        server_pss = memory(server)[1] if server and clients else 0
+        both = pids + clients
+        before = [cpu_seconds(pid) for pid in both]
         started = time.monotonic()
         deadline = started + idle_s
         while (left := deadline - time.monotonic()) > 0:
@@ -419,8 +535,23 @@ def many_sessions(launcher: Launcher, count: int, idle_s: float) -> tuple[list[t
                 if terminal.fd in ready:
                     terminal.read_once(0)
         elapsed = time.monotonic() - started
-        cpu = statistics.mean(100 * (cpu_seconds(pid) - b) / elapsed for pid, b in zip(pids, before, strict=True))
-    return memories, cpu
+        used = sum(cpu_seconds(pid) - b for pid, b in zip(both, before, strict=True))
+    return Crowd(desks, client_pss, server_pss, 100 * used / elapsed / count)
+
+
+def cold_start(launcher: Launcher) -> tuple[float, float]:
+    """The first session's start with no launcher running (it starts one): time to the first rows, and the CPU
+    time of the session command and of the desk by then (the server's imports are the desk's here)."""
+    launcher.stop_server()
+    (agent,) = launcher.agents(1)
+    with sessions(launcher, [agent]) as (terminal,):
+        took = terminal.read_until(rows_shown, timeout=90)
+        client = launcher.client_pid(terminal, agent)
+        server = launcher.server_pid()
+        cpu = cpu_seconds(launcher.desk_pid(terminal, agent))
+        cpu += (cpu_seconds(client) if client else 0.0) + (cpu_seconds(server) if server else 0.0)
+        terminal.read_until_quiet(timeout=30, quiet=1.0)
+    return took, cpu
 
 
 def verdict(value: float, target: float) -> str:
@@ -432,14 +563,17 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
     t = TARGETS
     # (label, how a figure is shown, the figure's attribute, the target as said, the target's value or None)
     rows: list[tuple[str, Callable[[float], str], str, str, float | None]] = [
+        ("first start, no launcher running", "{:.2f} s".format, "cold_s", "(none: it starts the launcher)", None),
+        ("first start, its CPU time", "{:.2f} s".format, "cold_cpu", "(the launcher's imports)", None),
         ("first paint, time", "{:.2f} s".format, "first_paint_s", "<= 1.0 s", t["first paint time"]),
         (
-            "first paint, the desk's CPU time",
+            "first paint, CPU time (desk + command)",
             "{:.2f} s".format,
             "first_paint_cpu",
-            "(none; issue 16 measured 1.32 CPU-s)",
+            "(issue 16: 1.32 CPU-s)",
             None,
         ),
+        ("  of which the session command", "{:.2f} s".format, "client_cpu", "(the launcher's client)", None),
         ("first paint, bytes", "{:,}".format, "first_paint", "<= 12 KiB", t["first paint"]),
         ("j", "{:,}".format, "move", "(none)", None),
         ("PageDown", "{:,}".format, "page", "(none)", None),
@@ -450,7 +584,9 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         ("idle CPU, median 10 s slice", "{:.3f} %".format, "cpu_median", "<= 0.1 % of a core", t["cpu"]),
         ("idle CPU, the whole window", "{:.3f} %".format, "cpu_all", "(holds the feedback sync)", None),
         ("RSS, 1 session", lambda v: f"{v / mib:.1f} MiB", "rss", "(none)", None),
-        ("PSS, 1 session", lambda v: f"{v / mib:.1f} MiB", "pss", "<= 60 MiB", t["pss"]),
+        ("PSS, 1 session, the desk", lambda v: f"{v / mib:.1f} MiB", "pss", "<= 60 MiB", t["pss"]),
+        ("PSS, 1 session, the command", lambda v: f"{v / mib:.1f} MiB", "client_pss", "(the launcher's client)", None),
+        ("PSS, the launcher server", lambda v: f"{v / mib:.1f} MiB", "server_pss", "(shared by every desk)", None),
     ]
     print(f"{name}:")
     print(f"  {'':<38}{'':>14}  {'target (issue 16)':<36}{'peer: local pty' if peer else ''}")
@@ -465,13 +601,15 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=None, help="sessions at once (20; 5 with --quick)")
     parser.add_argument("--idle", type=float, default=70.0, help="seconds of idle for one session")
     parser.add_argument("--quick", action="store_true", help="5 sessions and 20 s idle")
     parser.add_argument("--local", action="store_true", help="a local pty, without the sshd of .ci/sshd")
     args = parser.parse_args()
     if args.quick:
-        args.sessions, args.idle = 5, 20.0
+        args.idle = 20.0
+    if args.sessions is None:
+        args.sessions = 5 if args.quick else 20
     load = os.getloadavg()
     through_ssh = not args.local and bool(os.environ.get("LIFER_TEST_SSHD_PORT"))
     if not args.local and not through_ssh:
@@ -483,8 +621,12 @@ def main() -> None:
             launcher, peer_launcher = local_launcher(Path(home)), None
         try:
             peer = one_session(peer_launcher, idle_s=10.0) if peer_launcher else None
+            cold = cold_start(launcher) if through_ssh else None
             figures = one_session(launcher, args.idle)
-            memories, cpu = many_sessions(launcher, args.sessions, idle_s=min(args.idle, 20.0))
+            if cold:
+                figures.cold_s, figures.cold_cpu = cold
+            floors = [launcher.floor() for _ in range(3)] if launcher.floor else []
+            crowd = many_sessions(launcher, args.sessions, idle_s=min(args.idle, 20.0))
             bare_cpu = bare_textual_cpu(idle_s=min(args.idle, 20.0))
         finally:
             for cleanup in launcher.cleanup:
@@ -493,15 +635,28 @@ def main() -> None:
     how = "through the real sshd (ssh -tt)" if through_ssh else "on a local pty"
     print(f"lifer-desk {how}, {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color, {TICKETS:,} tickets")
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)")
+    print("peer: the same account's desk on a local pty, started from scratch (LIFER_LAUNCHER=off), same run")
+    print("PSS: /proc/PID/smaps_rollup, each page's size divided by the number of processes mapping it")
+    if floors:
+        print(f"floor: ssh -tt to a forced `echo`, same run: {statistics.median(floors):.2f} s (median of 3)")
     report("one session", figures, peer)
-    pss = [p for _r, p in memories]
-    rss = [r for r, _p in memories]
+    pss = [p for _r, p in crowd.desks]
+    rss = [r for r, _p in crowd.desks]
     print(f"{args.sessions} sessions at once:")
     print(f"  {'RSS per desk, mean (max)':<38}{statistics.mean(rss) / mib:>10.1f} MiB  ({max(rss) / mib:.1f})")
     print(
         f"  {'PSS per desk, mean (max)':<38}{statistics.mean(pss) / mib:>10.1f} MiB  ({max(pss) / mib:.1f})"
         f"  <= 60 MiB: {verdict(statistics.mean(pss), TARGETS['pss'])}"
     )
+    if crowd.clients:
+        print(f"  {'PSS per session command, mean':<38}{statistics.mean(crowd.clients) / mib:>10.1f} MiB")
+        print(f"  {'PSS of the launcher server':<38}{crowd.server / mib:>10.1f} MiB")
+        print(
+            f"  {'PSS per session, all of it':<38}{crowd.pss_per_session() / mib:>10.1f} MiB"
+            f"  (desk + command + server / {args.sessions})"
+            f" <= 60 MiB: {verdict(crowd.pss_per_session(), TARGETS['pss'])}"
+        )
+    cpu = crowd.cpu
     print(f"  {'idle CPU per desk, mean':<38}{cpu:>12.3f} %  <= {TARGETS['cpu']} %: {verdict(cpu, TARGETS['cpu'])}")
     print(f"peer: a bare Textual app's idle CPU on a local pty, same run: {bare_cpu:.3f} % of a core")
     if peer:

@@ -129,6 +129,9 @@ class Settings:
     authorized_keys: Path | None = None
     # Minutes without a key before the desk hides customer data behind its privacy screen.
     idle_lock_minutes: float = 10.0
+    # LIFER_LAUNCHER: the service account's SSH sessions fork their desks from one process that has imported
+    # the desk already (lifer_desk.launcher); off, each session starts its desk from scratch.
+    launcher: bool = True
 
     @property
     def uses_sandbox(self) -> bool:
@@ -457,6 +460,7 @@ _PARSERS = {
     "FEEDBACK_TAGS": ("feedback_tags", _tags),
     "AUTHORIZED_KEYS": ("authorized_keys", _absolute_path),
     "IDLE_LOCK_MINUTES": ("idle_lock_minutes", _positive_float),
+    "LAUNCHER": ("launcher", _bool),
 }
 
 # Every key a `.env` file may hold (LIFER_ENV_FILE itself is read from the environment only).

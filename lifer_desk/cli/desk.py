@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from dataclasses import replace
@@ -29,8 +30,16 @@ ESCAPE_DELAY_MS = 20
 def _run(ctx: DeskContext, settings: Settings, sandbox_path: Path | None, ticket_id: int | None = None) -> None:
     # Read by Textual when it is imported, just below: Escape then a quick key must stay two keys.
     os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))
+    textual_imported = "textual.constants" in sys.modules
     # Imported late: the CLI's other commands must not pay for loading Textual.
     from lifer_desk.ui import run_desk
+
+    if textual_imported:
+        # A desk forked by the launcher (lifer_desk.launcher) finds Textual imported under the environment of
+        # whoever started the launcher: its settings (ESCDELAY, TEXTUAL_*) are read again from this session's.
+        import textual.constants
+
+        importlib.reload(textual.constants)
 
     try:
         log_to_file(default_log_path())

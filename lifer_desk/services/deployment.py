@@ -21,6 +21,7 @@ from lifer_desk.config import Settings, find_env_file, group_holds_only
 from lifer_desk.domain import sshd_config
 from lifer_desk.domain.authorized_keys import KeyFileError, parse_authorized_keys
 from lifer_desk.i18n import _
+from lifer_desk.launcher.protocol import MAX_SOCKET_PATH, launcher_dir, socket_path
 from lifer_desk.services.ssh_keys import authorized_keys_path
 
 SSHD_DIR = Path("/etc/ssh")
@@ -98,6 +99,21 @@ def _check_keys(path: Path, findings: list[Finding]) -> None:
             )
 
 
+def _check_launcher(owner: str, findings: list[Finding]) -> None:
+    """Where the sessions' launcher listens (lifer_desk.launcher): a directory of the account's alone, and a
+    socket path the kernel can bind. Either wrong, every session starts its desk from scratch instead."""
+    directory = launcher_dir()
+    if directory.exists():
+        _check_private(directory, owner, 0o700, findings)
+    length = len(str(socket_path(directory)).encode())
+    if length > MAX_SOCKET_PATH:
+        problem = _(
+            "the launcher's socket path is {length} bytes, over the {limit} a Unix socket may have; sessions "
+            "start without it (set XDG_RUNTIME_DIR or a shorter home)"
+        )
+        findings.append(Finding(str(directory), problem.format(length=length, limit=MAX_SOCKET_PATH)))
+
+
 def read_sshd_config(path: Path, depth: int = 0) -> str:
     """sshd_config as sshd reads it: each `Include` replaced where it stands by the files it names (globs,
     sorted; a relative path is under /etc/ssh). Debian's own file includes sshd_config.d/*.conf first thing."""
@@ -133,6 +149,8 @@ def check_host(settings: Settings, sshd_config_path: Path = DEFAULT_SSHD_CONFIG)
     _check_private(keys, owner, 0o600, findings)
     if keys.exists():
         _check_keys(keys, findings)
+    if settings.launcher:
+        _check_launcher(owner, findings)
     try:
         sshd_text = read_sshd_config(sshd_config_path)
     except (OSError, ValueError) as exc:

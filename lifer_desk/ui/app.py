@@ -156,8 +156,10 @@ class DeskApp(App[None], WorkerFailures):
         self._first_ticket = ticket_id
         self._held: set[int] = set()
         self._outbox_emptied: Hashable | None = None
-        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`).
-        self.holding_frames = False
+        # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`). Held
+        # from the start: the first screen is drawn once it has its rows, which can come before this app's mount
+        # (there, a hold begun too late waited out its whole timeout, a second, before the first paint).
+        self.holding_frames = True
         self._frames_hold: Timer | None = None
         self.title = f"lifer-desk · {ctx.agent}"
         ctx.admin.on_open(lambda in_process: self.post_message(self.AdminOpened(in_process)))
@@ -173,8 +175,11 @@ class DeskApp(App[None], WorkerFailures):
         return CompactingDriver if driver is LinuxDriver else driver
 
     def on_mount(self) -> None:
-        # The first screen is drawn once it has its rows (`release_frames`).
-        self.hold_frames(FIRST_PAINT_HOLD_SECONDS)
+        # The first screen is drawn once it has its rows (`release_frames`), or after this long at most.
+        if self.is_headless:
+            self.holding_frames = False
+        elif self.holding_frames:
+            self._frames_hold = self.set_timer(FIRST_PAINT_HOLD_SECONDS, self._release_frames)
         self.set_interval(OUTBOX_EVERY, self.deliver_outbox)
         # Every open desk imports new feedback, whichever mode it shows; any number of desks may at once.
         self.set_interval(self.ctx.settings.feedback_sync_seconds, self.sync_feedback)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lifer_desk.cli import opens_the_desk
+from lifer_desk.cli.root import opens_the_desk
 
 DEFERRED = {"alembic", "fastapi", "httpx", "textual", "uvicorn"}
 PROBE = (
@@ -52,6 +52,7 @@ def test_opening_the_desk_loads_no_subcommand_and_help_still_lists_them_all() ->
     assert set(result.stdout.strip().split(",")) <= {
         "lifer_desk.cli.agent_context",
         "lifer_desk.cli.desk",
+        "lifer_desk.cli.root",
         "lifer_desk.cli.sandbox",
     }
     listed = subprocess.run(

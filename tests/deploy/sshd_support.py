@@ -20,9 +20,10 @@ import struct
 import subprocess
 import termios
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -102,17 +103,57 @@ def unique(name: str) -> str:
 
 
 def desk_pid(agent: str) -> int:
-    """The process of the one open desk of `agent` (`lifer-desk --agent NAME`, run by sshd as the account)."""
+    """The process that runs the one open desk of `agent`: the child the launcher forked for its session (on the
+    terminal of the session's `lifer-desk --agent NAME`, which sshd ran as the account), else that command itself
+    when it runs the desk without the launcher."""
     found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:  # ended meanwhile
-            continue
+    for pid in _pids():
+        words = _cmdline(pid)
         if b"--agent" in words and agent.encode() in words and any(w.endswith(b"/lifer-desk") for w in words):
-            found.append(int(pid))
+            found.append(pid)
     assert len(found) == 1, f"{len(found)} desks of {agent} are running"
-    return found[0]
+    (command,) = found
+    terminal = os.readlink(f"/proc/{command}/fd/0")
+    for pid in _pids():
+        with suppress(OSError):
+            if b"lifer_desk.launcher.server" in _cmdline(pid) and os.readlink(f"/proc/{pid}/fd/0") == terminal:
+                return pid
+    return command
+
+
+def _pids() -> list[int]:
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit()]
+
+
+def _cmdline(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # ended meanwhile
+        return []
+
+
+def stop_launchers(home: Path) -> None:
+    """End the launcher servers that sessions started as the account under `home` (each lock file holds its
+    server's pid), and wait for them: no test leaves one running."""
+    for lock in home.glob(".local/share/lifer-desk/launcher/desk-*.lock"):
+        stop_launcher(lock)
+
+
+def stop_launcher(lock: Path) -> None:
+    """SIGTERM to the server whose pid `lock` holds, then wait until it has ended (it waits for its desks)."""
+    text = lock.read_text().strip()
+    if not text.isdigit() or b"lifer_desk.launcher.server" not in _cmdline(int(text)):
+        return
+    try:
+        pidfd = os.pidfd_open(int(text))
+    except ProcessLookupError:
+        return
+    try:
+        os.kill(int(text), signal.SIGTERM)
+        ended, _, _ = select.select([pidfd], [], [], WAIT)
+        assert ended, f"the launcher {text} was still running {WAIT} s after SIGTERM"
+    finally:
+        os.close(pidfd)
 
 
 @dataclass
@@ -135,19 +176,37 @@ class Session:
         return self.client.wait(WAIT)
 
 
+SessionT = TypeVar("SessionT", bound=Session)
+
+
 @contextmanager
 def ssh_session(host: SshdHost, key: Path) -> Iterator[Session]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(key.parent), "TERM": "xterm-256color"}
+    with on_terminal(Session, host.ssh_args(key, "-tt"), env) as session:
+        yield session
+
+
+@contextmanager
+def on_terminal(
+    kind: type[SessionT], argv: list[str], env: dict[str, str], cwd: Path | None = None, controlling: bool = False
+) -> Iterator[SessionT]:
+    """`argv` on a pty of its own at 80x24, in a session of its own; with `controlling`, the pty is that session's
+    controlling terminal, as sshd makes it (a resize then signals the process)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(key.parent), "TERM": "xterm-256color"}
+    preexec = _controlling_terminal if controlling else None
     client = subprocess.Popen(
-        host.ssh_args(key, "-tt"), stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True, preexec_fn=preexec
     )
     os.close(slave)
     try:
-        yield Session(client, Terminal(master))
+        yield kind(client, Terminal(master))
     finally:
         if client.poll() is None:
             client.send_signal(signal.SIGKILL)
             client.wait()
         os.close(master)
+
+
+def _controlling_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

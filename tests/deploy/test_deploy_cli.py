@@ -138,6 +138,24 @@ def test_deploy_check_finds_a_loose_mode_a_missing_pty_and_no_client_alive(tmp_p
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
+@pytest.mark.parametrize("case", ["a launcher directory others can open", "a socket path too long"])
+def test_deploy_check_finds_where_the_launcher_cannot_listen(tmp_path: Path, sqlite_url: str, case: str) -> None:
+    settings, sshd_config = _host(tmp_path, sqlite_url, GOOD_SSHD)
+    runtime = tmp_path / ("run" if case == "a launcher directory others can open" else "long" * 25)
+    (runtime / "lifer-desk").mkdir(parents=True, mode=0o700)
+    if case == "a launcher directory others can open":
+        (runtime / "lifer-desk").chmod(0o755)
+    args = ("deploy", "check", "--sshd-config", str(sshd_config))
+    result = _run(tmp_path, sqlite_url, *args, LIFER_ENV_FILE=str(settings), XDG_RUNTIME_DIR=str(runtime))
+    assert result.returncode == 1
+    if case == "a launcher directory others can open":
+        assert result.stdout == f"problem: {runtime / 'lifer-desk'}: mode 0755; make it 0700\n"
+    else:
+        assert result.stdout.startswith(f"problem: {runtime / 'lifer-desk'}: the launcher's socket path is ")
+        assert "sessions start without it" in result.stdout
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="LIFER_SERVICE_ACCOUNT needs a root-owned settings file")
 def test_deploy_check_passes_a_token_readable_by_the_service_accounts_group_alone(
     tmp_path: Path, sqlite_url: str
 ) -> None:

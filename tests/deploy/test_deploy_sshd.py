@@ -13,6 +13,7 @@ import select
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from lifer_desk.domain.tickets import Category, Channel, Priority
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.store.db import Database
-from tests.deploy.sshd_support import SshdHost, desk_pid, ssh_session, sshd_host, unique
+from tests.deploy.sshd_support import SshdHost, desk_pid, ssh_session, sshd_host, stop_launchers, unique
 from tests.ui.test_ui_terminal import WAIT
 
 REFUSED = "lifer-desk: this SSH key opens the desk only; connect without a command (ssh -t lifer@HOST)\n"
@@ -47,7 +48,7 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     host = sshd_host()
     keys = tmp_path_factory.mktemp("ssh-keys")
     agent, supervisor = unique("alice"), unique("boss")
@@ -59,7 +60,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
         draft = tickets.TicketDraft(Channel.EMAIL, subject, "help", "a@qq.com", "A", Category.PAYMENT, Priority.HIGH)
         tickets.open_ticket(ctx, draft)
     ctx.db.dispose()
-    return seeded
+    yield seeded
+    # The sessions went through the account's launcher, which the first of them started.
+    stop_launchers(host.home)
 
 
 def test_deploy_check_passes_the_host_the_tests_run_on(desk: Desk) -> None:

@@ -9,7 +9,8 @@ import pytest
 import typer.main
 from babel.messages.pofile import read_po
 
-from lifer_desk.cli import add_commands, app, help_text
+from lifer_desk.cli import help_text
+from lifer_desk.cli.root import add_commands, app
 from lifer_desk.i18n import DOMAIN, LOCALE_DIR
 
 

@@ -17,8 +17,8 @@ from sqlmodel import Session, col
 from lifer_desk.domain.requests import RequestState
 from lifer_desk.store.models import DataRequest, Ticket, Verification
 
-# `is_open = 1` spelt out rather than bound: SQLite uses a partial index (migration 0022) only for a query whose
-# WHERE names the index's own condition, and a bound parameter is not known when the statement is planned.
+# `is_open = 1` spelt out rather than bound, so that every plan of the statement can use the partial indexes of
+# migration 0022 (a generic plan on PostgreSQL knows no parameter's value).
 IS_OPEN = col(Ticket.is_open) == literal_column("1")
 IS_CLOSED = col(Ticket.is_open) == literal_column("0")
 
@@ -51,8 +51,9 @@ def created_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
 
 
 def closed_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
-    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more), from
-    `ix_ticket_closed_updated`, which holds the closed tickets alone."""
+    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more): from
+    `ix_ticket_closed_updated` on PostgreSQL, which holds the closed tickets alone, from `ix_ticket_updated_open`
+    on SQLite."""
     return per_day(session, col(Ticket.updated_at), bounds, IS_CLOSED)
 
 
@@ -63,7 +64,8 @@ def breaches_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
 
 def open_by_assignee(session: Session) -> dict[str | None, int]:
     """Open tickets per assignee, None for the unassigned: the open count and each agent's in one pass over the
-    open tickets (`ix_ticket_open_by_assignee` alone), where two counts read them twice."""
+    open tickets (from an index alone: `ix_ticket_open_by_assignee` on PostgreSQL), where two counts read them
+    twice."""
     statement = select(col(Ticket.assignee), func.count()).where(IS_OPEN).group_by(col(Ticket.assignee))
     return {None if agent is None else str(agent): int(count) for agent, count in session.execute(statement).all()}
 

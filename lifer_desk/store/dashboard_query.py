@@ -51,10 +51,14 @@ def created_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
 
 
 def closed_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:
-    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more): from
-    `ix_ticket_closed_updated` on PostgreSQL, which holds the closed tickets alone, from `ix_ticket_updated_open`
-    on SQLite."""
-    return per_day(session, col(Ticket.updated_at), bounds, IS_CLOSED)
+    """Tickets resolved or closed whose last change fell on each day (a closed ticket changes no more).
+
+    PostgreSQL counts them from `ix_ticket_closed_updated`, which holds the closed tickets alone. On SQLite,
+    `is_open + 0` keeps the planner off the indexes that lead with is_open or status: with them it read every
+    closed ticket once a day (half a second at 20k tickets); `ix_ticket_updated_open` answers from the index alone.
+    """
+    closed = IS_CLOSED if session.get_bind().dialect.name == "postgresql" else col(Ticket.is_open) + 0 == 0
+    return per_day(session, col(Ticket.updated_at), bounds, closed)
 
 
 def breaches_per_day(session: Session, bounds: Sequence[datetime]) -> list[int]:

@@ -20,6 +20,7 @@ same); `--full` is the issue's run (10M events and 1M tickets on both: it seeds 
 a busy machine and needs some 5 GB of disk and 7 GB in PostgreSQL). Run from the repository root:
 
     python -m bench.audit_pane [--quick | --full] [--events N] [--tickets N] [--pg-events N] [--pg-tickets N]
+                               [--dashboard-only]
 """
 
 from __future__ import annotations
@@ -297,9 +298,10 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE ticket"))
     ctx = _supervisor(db)
+    load = os.getloadavg()[0]
     reader = dashboard.DashboardReader()
     first = _timed(lambda: reader.figures(ctx))
-    spent: list[float] = []
+    spent: list[tuple[float, str]] = []
 
     # Database time: from each statement's start to the end of its execution (the counts are read by then).
     @event.listens_for(db.engine, "before_cursor_execute")
@@ -307,13 +309,13 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
         conn.info["bench_started"] = time.perf_counter()
 
     @event.listens_for(db.engine, "after_cursor_execute")
-    def _ended(conn: Any, *_args: Any) -> None:
-        spent.append(time.perf_counter() - conn.info.pop("bench_started"))
+    def _ended(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        spent.append((time.perf_counter() - conn.info.pop("bench_started"), " ".join(statement.split())))
 
-    def refresh() -> tuple[float, float, int]:
+    def refresh() -> tuple[float, float, int, list[tuple[float, str]]]:
         spent.clear()
         wall = _timed(lambda: reader.figures(ctx))
-        return sum(spent), wall, len(spent)
+        return sum(took for took, _statement in spent), wall, len(spent), sorted(spent, reverse=True)
 
     # A quiet desk's refresh (nothing committed since the last), and one after a commit (a ticket's claim
     # renewed), which counts the tickets again.
@@ -327,8 +329,8 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
         busy.append(refresh())
     event.remove(db.engine, "before_cursor_execute", _started)
     event.remove(db.engine, "after_cursor_execute", _ended)
-    refresh_db, refresh_wall, statements = quiet
-    busy_db, _busy_wall, busy_statements = min(busy)
+    refresh_db, refresh_wall, statements, _quiet_spent = quiet
+    busy_db, _busy_wall, busy_statements, busy_spent = min(busy)
 
     def count_all() -> None:
         with db.read() as session:
@@ -345,6 +347,8 @@ def bench_dashboard(n_tickets: int, databases: Databases) -> dict[str, Any]:
         "busy_db_ms": busy_db * 1000,
         "busy_statements": busy_statements,
         "count_ms": peer * 1000,
+        "busiest": [(took * 1000, statement[:90]) for took, statement in busy_spent[:4]],
+        "load": load,
     }
 
 
@@ -373,7 +377,11 @@ def report(name: str, pane: dict[str, Any], desk: dict[str, Any]) -> None:
     else:
         print("  (PostgreSQL's own processes do the hashing; their CPU time is not counted here)")
     print(f"  peer: the chain read by the bare driver       {pane['read_per_s']:,.0f}/s")
-    print(f"dashboard at {desk['tickets']:,} tickets, {name}")
+    report_dashboard(name, desk)
+
+
+def report_dashboard(name: str, desk: dict[str, Any]) -> None:
+    print(f"dashboard at {desk['tickets']:,} tickets, {name} (load average {desk['load']:.1f} before it)")
     _line("first figures", f"{desk['first_s'] * 1000:.0f} ms", "<= 1000 ms", desk["first_s"] <= 1.0)
     refresh_db = desk["refresh_db_ms"]
     _line(f"quiet refresh ({desk['statements']} statements)", f"{refresh_db:.0f} ms db", "<= 100 ms", refresh_db <= 100)
@@ -381,6 +389,9 @@ def report(name: str, pane: dict[str, Any], desk: dict[str, Any]) -> None:
     _line(f"refresh after a commit ({desk['busy_statements']})", f"{busy_db:.0f} ms db", "<= 100 ms", busy_db <= 100)
     print(f"  the same refresh, wall clock                  {desk['refresh_ms']:.0f} ms")
     print(f"  peer: one count(*) over every ticket          {desk['count_ms']:.0f} ms")
+    print("  the costliest statements of the refresh after a commit:")
+    for spent_ms, statement in desk["busiest"]:
+        print(f"    {spent_ms:6.1f} ms  {statement}")
 
 
 def main() -> None:
@@ -392,6 +403,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, help="tickets to seed for the dashboard (default 100,000)")
     parser.add_argument("--pg-events", type=int, help="on PostgreSQL (default 300,000, or as --events)")
     parser.add_argument("--pg-tickets", type=int, help="on PostgreSQL (default: as --tickets)")
+    parser.add_argument("--dashboard-only", action="store_true", help="only the dashboard's figures (no audit trail)")
     args = parser.parse_args()
     events = args.events or (10_000_000 if args.full else 1_000_000)
     n_tickets = args.tickets or (1_000_000 if args.full else 100_000)
@@ -399,12 +411,18 @@ def main() -> None:
     print("load average at the start: " + ", ".join(f"{figure:.1f}" for figure in os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="lifer-bench-", dir=os.environ.get("LIFER_BENCH_DIR")) as directory:
         databases = _sqlite_databases(directory)
-        report("SQLite", bench_pane(events, databases), bench_dashboard(n_tickets, databases))
+        if args.dashboard_only:
+            report_dashboard("SQLite", bench_dashboard(n_tickets, databases))
+        else:
+            report("SQLite", bench_pane(events, databases), bench_dashboard(n_tickets, databases))
     pg_url = os.environ.get("LIFER_TEST_PG_URL")
     if not pg_url:
         print("PostgreSQL: skipped (LIFER_TEST_PG_URL is not set)")
         return
     with _pg_databases(pg_url) as databases:
+        if args.dashboard_only:
+            report_dashboard("PostgreSQL", bench_dashboard(args.pg_tickets or n_tickets, databases))
+            return
         pane = bench_pane(pg_events, databases)
         desk = bench_dashboard(args.pg_tickets or n_tickets, databases)
     report("PostgreSQL", pane, desk)

@@ -14,6 +14,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Dialect-specific objects that the migrations create by hand and the models do not describe.
 UNMODELLED = {"ticket_fts", "ticket_search", "feedback_fts", "feedback_search"}
+# The dashboard's partial indexes, on PostgreSQL only (migration 0022).
+UNMODELLED_INDEXES = {"ix_ticket_open_by_assignee", "ix_ticket_open_resolution_due", "ix_ticket_closed_updated"}
 
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
@@ -21,8 +23,9 @@ def include_name(name: str | None, type_: str, _parent: object) -> bool:
     if type_ == "table":
         return name not in UNMODELLED and not (name or "").startswith(("ticket_fts_", "feedback_fts_"))
     if type_ == "index":
-        # The audit pane's expression indexes (migration 0011): no model can describe them on both dialects.
-        return not (name or "").startswith("ix_audit_event_detail_")
+        # The audit pane's expression indexes (migration 0011): no model can describe them on both dialects; and
+        # the dashboard's PostgreSQL-only ones.
+        return not (name or "").startswith("ix_audit_event_detail_") and name not in UNMODELLED_INDEXES
     return True
 
 

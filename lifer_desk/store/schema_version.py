@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from lifer_desk.store.db import Database
 
-HEAD_REVISION = "0021"
+HEAD_REVISION = "0022"
 
 
 def database_revision(db: Database) -> str | None:

@@ -187,3 +187,23 @@ def test_a_quiet_refresh_agrees_with_a_fresh_read_and_still_moves_with_the_clock
     later = replace(ctx, clock=lambda: NOW + timedelta(hours=6))
     moved = reader.figures(later)
     assert moved == dashboard.figures(later) and moved.breached > dashboard.figures(ctx).breached
+
+
+def test_a_refresh_after_a_claim_moves_a_ticket_between_agents_agrees_with_a_fresh_read(db: Database) -> None:
+    ctx = _seeded(db)
+    reader = dashboard.DashboardReader()
+    before = {row.agent: row.open for row in reader.figures(ctx).workload}
+    giver, taker = sorted(before)[:2]
+    with db.write() as session:
+        moved = session.execute(
+            text(
+                "UPDATE ticket SET assignee = :taker, claim_expires_at = :until"
+                " WHERE id = (SELECT min(id) FROM ticket WHERE is_open = 1 AND assignee = :giver)"
+            ),
+            {"taker": taker, "giver": giver, "until": _naive(NOW + timedelta(minutes=30))},
+        )
+        assert moved.rowcount == 1
+    refreshed = reader.figures(ctx)
+    after = {row.agent: row.open for row in refreshed.workload}
+    assert refreshed == dashboard.figures(ctx)
+    assert (after[giver], after[taker]) == (before[giver] - 1, before[taker] + 1)

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from lifer_desk.store.db import Database
-from lifer_desk.store.migrate import alembic_config, head_revision, include_name, upgrade
+from lifer_desk.store.migrate import UNMODELLED_INDEXES, alembic_config, head_revision, include_name, upgrade
 from lifer_desk.store.schema_version import HEAD_REVISION, database_revision
 
 
@@ -57,3 +57,16 @@ def test_0021_puts_seq_in_the_audit_time_index_and_goes_down_again(db: Database)
     assert columns() == ["ts"]
     upgrade(db)
     assert columns() == ["ts", "seq"]
+
+
+def test_0022_gives_postgresql_the_dashboards_partial_indexes_and_takes_them_away_again(db: Database) -> None:
+    def partial() -> set[str]:
+        with db.engine.connect() as conn:
+            return {str(index["name"]) for index in inspect(conn).get_indexes("ticket")} & UNMODELLED_INDEXES
+
+    expected = set() if db.is_sqlite else UNMODELLED_INDEXES
+    assert partial() == expected
+    command.downgrade(alembic_config(db), "0021")
+    assert partial() == set()
+    upgrade(db)
+    assert partial() == expected

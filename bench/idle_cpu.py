@@ -9,29 +9,23 @@ quickly and with more detail, to find what still wakes an idle desk:
 - bytes each wrote while idle (target 0);
 - wake-ups per second of each thread of both, busiest first.
 
-The desk opens on a seeded SQLite database of its own (`--postgres URL`: a fresh database on that server instead,
-where the desk listens for changes), as the OS user, with tickets claimed so that its first page has rows.
+The desk opens as `bench/ssh_sessions.py --local` opens it: on a seeded SQLite database of its own, as the OS user,
+with tickets claimed so that its first page has rows.
 
-    python -m bench.idle_cpu [--seconds 60] [--postgres postgresql://…/postgres]
+    python -m bench.idle_cpu [--seconds 60]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import pwd
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.seeded import ensure_agents, seed_into
-from bench.ssh_sessions import BARE_TEXTUAL, TARGETS, Terminal, _env, give_work, rows_shown
-from lifer_desk.store.db import Database
-
-TICKETS = 2_000
+from bench.ssh_sessions import BARE_TEXTUAL, TARGETS, TICKETS, Terminal, _env, local_launcher, rows_shown
 
 
 @dataclass(frozen=True)
@@ -87,65 +81,28 @@ def watch(terminals: list[Terminal], seconds: float) -> list[Idle]:
     return figures
 
 
-def database(home: Path, postgres: str | None) -> str:
-    if postgres is None:
-        return f"sqlite:///{home / 'desk.db'}"
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"lifer_bench_idle_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(postgres).set(database=name).render_as_string(hide_password=False)
-
-
-def drop(url: str, postgres: str | None) -> None:
-    if postgres is None:
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="how long both stay idle")
-    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to make the desk's database on")
     args = parser.parse_args()
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="lifer-bench-idle-") as home:
-        url = database(Path(home), args.postgres)
+        launcher = local_launcher(Path(home))
+        (agent,) = launcher.agents(1)
+        desk = Terminal(launcher.argv(agent), launcher.env)
+        bare = Terminal([sys.executable, "-c", BARE_TEXTUAL], _env())
         try:
-            print(f"seeding {TICKETS:,} tickets…", file=sys.stderr, flush=True)
-            seed_into(url, TICKETS, seed=16)
-            user = pwd.getpwuid(os.getuid()).pw_name
-            db = Database(url)
-            ensure_agents(db, [user])
-            db.dispose()
-            give_work(url, user)
-            env = _env() | {"LIFER_DATABASE_URL": url, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home}
-            desk = Terminal([str(Path(sys.executable).with_name("lifer-desk"))], env)
-            bare = Terminal([sys.executable, "-c", BARE_TEXTUAL], _env())
-            try:
-                for terminal in (desk, bare):
-                    terminal.read_until(rows_shown, timeout=60)
-                for terminal in (desk, bare):
-                    terminal.read_until_quiet(timeout=10, quiet=1.5)
-                print(f"both idle for {args.seconds:.0f} s…", file=sys.stderr, flush=True)
-                desk_idle, bare_idle = watch([desk, bare], args.seconds)
-            finally:
-                desk.close()
-                bare.close()
+            for terminal in (desk, bare):
+                terminal.read_until(rows_shown, timeout=60)
+            for terminal in (desk, bare):
+                terminal.read_until_quiet(timeout=10, quiet=1.5)
+            print(f"both idle for {args.seconds:.0f} s…", file=sys.stderr, flush=True)
+            desk_idle, bare_idle = watch([desk, bare], args.seconds)
         finally:
-            drop(url, args.postgres)
-    kind = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"idle desk on a local pty, {kind}, 80x24, {args.seconds:.0f} s; peer: a bare Textual app, same window")
+            desk.close()
+            bare.close()
+    print(f"idle desk on a local pty, SQLite, {TICKETS:,} tickets, 80x24, {args.seconds:.0f} s")
+    print("peer: a bare Textual app, idle over the same window")
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)")
     target = TARGETS["cpu"]
     verdict = "meets" if desk_idle.cpu_percent <= target else "MISSES"

@@ -122,12 +122,16 @@ def seeded(sqlite_url: str) -> None:
     db.dispose()
 
 
+def open_next_ticket(terminal: Terminal) -> None:
+    terminal.send(b"n")
+    terminal.wait_for(lambda lines: lines[0].startswith(" Ticket #"), "the next ticket")
+    terminal.drain_for(0.5)  # the ticket view settles: its thread and account lookups
+
+
 def test_escape_then_j_30_ms_later_are_two_keys(tmp_path: Path, sqlite_url: str) -> None:
     seeded(sqlite_url)
     with desk_terminal(tmp_path, sqlite_url) as terminal:
-        terminal.send(b"n")
-        terminal.wait_for(lambda lines: lines[0].startswith(" Ticket #"), "the next ticket")
-        terminal.drain_for(0.5)  # the ticket view settles: its thread and account lookups
+        open_next_ticket(terminal)
         terminal.send(b"\x1b")
         terminal.drain_for(0.03)
         terminal.send(b"j")
@@ -149,9 +153,7 @@ def test_escape_alone_is_escape(tmp_path: Path, sqlite_url: str) -> None:
     # Nothing follows it: the input thread must wake at its deadline by itself to settle it.
     seeded(sqlite_url)
     with desk_terminal(tmp_path, sqlite_url) as terminal:
-        terminal.send(b"n")
-        terminal.wait_for(lambda lines: lines[0].startswith(" Ticket #"), "the next ticket")
-        terminal.drain_for(0.5)  # the ticket view settles: its thread and account lookups
+        open_next_ticket(terminal)
         terminal.send(b"\x1b")
         terminal.wait_for(lambda lines: lines[0].startswith(" Queues"), "the queues again")
 

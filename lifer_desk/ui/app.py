@@ -39,7 +39,7 @@ from lifer_desk.ui.palette import DeskCommands, translated_system_commands
 from lifer_desk.ui.privacy.screen import PrivacyScreen
 from lifer_desk.ui.queues.go_to_dialog import GoToDialog
 from lifer_desk.ui.queues.screen import QueuesScreen
-from lifer_desk.ui.terminal_input import use_desk_parser
+from lifer_desk.ui.terminal_input import SleepingInputDriver
 from lifer_desk.ui.terminal_output import CompactingDriver
 from lifer_desk.ui.text.errors import describe
 from lifer_desk.ui.text.labels import CHECKPOINT_OVERDUE
@@ -95,6 +95,11 @@ def _mode(name: str) -> Callable[[], Screen[None]]:
 
 def ticket_screen() -> type[TicketScreen]:
     return cast("type[TicketScreen]", later_screen("ticket"))
+
+
+class DeskDriver(CompactingDriver, SleepingInputDriver):
+    """A terminal's driver, as the desk has it: fewer bytes written (`ui.terminal_output`), and an input thread
+    that sleeps while the agent types nothing (`ui.terminal_input`)."""
 
 
 class DeskApp(App[None], WorkerFailures):
@@ -170,9 +175,9 @@ class DeskApp(App[None], WorkerFailures):
         self.set_keymap(checked_keymap(ctx.settings.keymap, desk_bindings()))
 
     def get_driver_class(self) -> type[Driver]:
-        # A terminal's driver writes fewer bytes for the same screen (ui.terminal_output); others are Textual's.
+        # A terminal's driver is the desk's (`DeskDriver`); others (headless, for tests) are Textual's.
         driver = super().get_driver_class()
-        return CompactingDriver if driver is LinuxDriver else driver
+        return DeskDriver if driver is LinuxDriver else driver
 
     def on_mount(self) -> None:
         # The first screen is drawn once it has its rows (`release_frames`), or after this long at most.
@@ -440,6 +445,10 @@ class DeskApp(App[None], WorkerFailures):
         self.exit()
 
     def _hang_up(self) -> None:
+        # One hang-up is enough: a closed terminal can bring two (the kernel's SIGHUP, and the input thread's), and
+        # a second must not start giving the claims back over again.
+        if any(worker.group == "hang-up" for worker in self.workers):
+            return
         self.run_worker(self._leave_after_hang_up(), group="hang-up", exclusive=True, exit_on_error=False)
 
     async def _leave_after_hang_up(self) -> None:
@@ -479,7 +488,6 @@ class DeskApp(App[None], WorkerFailures):
 def run_desk(ctx: DeskContext, ticket_id: int | None = None) -> int:
     """Open the desk in the terminal for `ctx.agent` (on ticket `ticket_id` when given); returns its exit code
     when the agent quits or it stops."""
-    use_desk_parser()
     app = DeskApp(ctx, ticket_id=ticket_id)
     app.run(mouse=ctx.settings.mouse)
     return app.return_code or 0

@@ -1,6 +1,10 @@
-"""The real desk in a terminal: a hang-up (SIGHUP) or SIGTERM gives back its claims and ends it (issue 16 item 2).
+"""The real desk in a terminal: a hang-up (SIGHUP, or the terminal closed) or SIGTERM gives back its claims and ends
+it (issue 16 item 2).
 
-Before, the claim stayed for the whole lease (15 minutes), and the ticket waited behind the queue after that.
+Before, the claim stayed for the whole lease (15 minutes), and the ticket waited behind the queue after that. A
+terminal closed under a desk that has it as its controlling terminal brings SIGHUP (and SIGCONT) from the kernel;
+one that is not its controlling terminal brings nothing but the end of its input, which the desk reads as a
+hang-up too (before, Textual's input thread stopped the app with a traceback on it, and the claim stayed).
 """
 
 from __future__ import annotations
@@ -37,8 +41,24 @@ def desk_env(tmp_path: Path, sqlite_url: str) -> dict[str, str]:
     return env | {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
-def test_a_hung_up_desk_gives_back_its_claim_and_exits(tmp_path: Path, sqlite_url: str, signum: int) -> None:
+# How the session ends: a signal to the desk, or the terminal's other side closed (with the terminal the desk's
+# controlling one, as sshd makes it, or not).
+CLOSED, CLOSED_CONTROLLING = "closed", "closed-controlling"
+
+
+def _take_the_terminal() -> None:
+    # In the desk's new session: its terminal (stdin) becomes its controlling terminal.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [signal.SIGHUP, signal.SIGTERM, CLOSED, CLOSED_CONTROLLING],
+    ids=["SIGHUP", "SIGTERM", "terminal-closed", "controlling-terminal-closed"],
+)
+def test_a_hung_up_desk_gives_back_its_claim_and_exits(
+    tmp_path: Path, sqlite_url: str, ending: signal.Signals | str
+) -> None:
     db = Database(sqlite_url)
     enrol(db, REAL_USER)
     ctx = DeskContext(db=db, settings=Settings(database_url=sqlite_url), agent=REAL_USER, role="agent")
@@ -54,6 +74,7 @@ def test_a_hung_up_desk_gives_back_its_claim_and_exits(tmp_path: Path, sqlite_ur
         env=desk_env(tmp_path, sqlite_url),
         cwd=tmp_path,
         start_new_session=True,
+        preexec_fn=_take_the_terminal if ending == CLOSED_CONTROLLING else None,
     )
     os.close(slave)
     try:
@@ -63,15 +84,20 @@ def test_a_hung_up_desk_gives_back_its_claim_and_exits(tmp_path: Path, sqlite_ur
         while SUBJECT.encode() not in output:
             output += _read(master)
         assert tickets.get_ticket(ctx, ticket.id).claim_expires_at is not None
-        desk.send_signal(signum)
-        while _read(master):
-            pass
+        if isinstance(ending, signal.Signals):
+            desk.send_signal(ending)
+            while _read(master):
+                pass
+        else:
+            os.close(master)
+            master = -1
         assert desk.wait(WAIT) != 0
     finally:
         if desk.poll() is None:
             desk.kill()
             desk.wait()
-        os.close(master)
+        if master >= 0:
+            os.close(master)
     after = tickets.get_ticket(ctx, ticket.id)
     assert (after.assignee, after.claim_expires_at) == (REAL_USER, None)
     db.dispose()

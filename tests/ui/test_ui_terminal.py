@@ -1,5 +1,7 @@
 """The real `lifer-desk` in a pseudo-terminal, read back through pyte: what the terminal is sent and how keys
-arrive as bytes. Escape then `j` 30 ms apart are two keys; the mouse is off unless `LIFER_MOUSE=on`.
+arrive as bytes. Escape then `j` 30 ms apart are two keys, and Escape alone is Escape; the mouse is off unless
+`LIFER_MOUSE=on`; the input thread of an idle desk waits without a timeout, and still sees a resize; a SIGCONT the
+desk did not ask for changes nothing.
 
 The 30 ms between the two writes is the point of the test (a fast typist over SSH), so it is the one wait
 here that is measured in time; everything else waits for what the screen shows.
@@ -9,9 +11,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import platform
 import pty
 import pwd
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -22,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyte
+import pytest
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.tickets import Category, Channel, Priority
@@ -35,13 +40,16 @@ WAIT = 60.0
 ROWS, COLUMNS = 24, 80
 # Any-motion mouse tracking, the costly one over SSH, and the basic mode Textual turns on with it.
 MOUSE_ON = b"\x1b[?1003h"
+# What Textual writes as it starts its terminal mode.
+ALTERNATE_SCREEN = b"\x1b[?1049h"
 
 
 class Terminal:
     """The desk on a pty, its output fed to a pyte screen."""
 
-    def __init__(self, master: int) -> None:
+    def __init__(self, master: int, desk: subprocess.Popen[bytes]) -> None:
         self.master = master
+        self.desk = desk
         self.screen = pyte.Screen(COLUMNS, ROWS)
         self._stream = pyte.ByteStream(self.screen)
         self.output = b""
@@ -73,6 +81,12 @@ class Terminal:
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)
 
+    def resize(self, rows: int, columns: int) -> None:
+        """The terminal's new size, as a terminal window tells its program (SIGWINCH)."""
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.screen.resize(rows, columns)
+        self.desk.send_signal(signal.SIGWINCH)
+
 
 @contextmanager
 def desk_terminal(tmp_path: Path, sqlite_url: str, **env: str) -> Iterator[Terminal]:
@@ -86,7 +100,7 @@ def desk_terminal(tmp_path: Path, sqlite_url: str, **env: str) -> Iterator[Termi
     )
     os.close(slave)
     try:
-        terminal = Terminal(master)
+        terminal = Terminal(master, desk)
         terminal.wait_for(lambda lines: lines[0].startswith(" Queues"), "the queues")
         yield terminal
         terminal.send(b"q")
@@ -108,12 +122,16 @@ def seeded(sqlite_url: str) -> None:
     db.dispose()
 
 
+def open_next_ticket(terminal: Terminal) -> None:
+    terminal.send(b"n")
+    terminal.wait_for(lambda lines: lines[0].startswith(" Ticket #"), "the next ticket")
+    terminal.drain_for(0.5)  # the ticket view settles: its thread and account lookups
+
+
 def test_escape_then_j_30_ms_later_are_two_keys(tmp_path: Path, sqlite_url: str) -> None:
     seeded(sqlite_url)
     with desk_terminal(tmp_path, sqlite_url) as terminal:
-        terminal.send(b"n")
-        terminal.wait_for(lambda lines: lines[0].startswith(" Ticket #"), "the next ticket")
-        terminal.drain_for(0.5)  # the ticket view settles: its thread and account lookups
+        open_next_ticket(terminal)
         terminal.send(b"\x1b")
         terminal.drain_for(0.03)
         terminal.send(b"j")
@@ -129,3 +147,52 @@ def test_the_mouse_is_off_unless_lifer_mouse_is_on(tmp_path: Path, sqlite_url: s
     with desk_terminal(tmp_path, sqlite_url, LIFER_MOUSE="on") as terminal:
         pass
     assert MOUSE_ON in terminal.output
+
+
+def test_escape_alone_is_escape(tmp_path: Path, sqlite_url: str) -> None:
+    # Nothing follows it: the input thread must wake at its deadline by itself to settle it.
+    seeded(sqlite_url)
+    with desk_terminal(tmp_path, sqlite_url) as terminal:
+        open_next_ticket(terminal)
+        terminal.send(b"\x1b")
+        terminal.wait_for(lambda lines: lines[0].startswith(" Queues"), "the queues again")
+
+
+# x86_64's poll(2); its third argument is the timeout in ms, -1 for none.
+POLL = 7
+
+
+def waits_without_timeout(pid: int) -> bool:
+    """Whether a thread of `pid` is in poll(2) on two descriptors (the terminal and the wake-up pipe), forever."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        number, *arguments = (task / "syscall").read_text().split()
+        if number == str(POLL) and int(arguments[1], 16) == 2 and int(arguments[2], 16) & 0xFFFFFFFF == 0xFFFFFFFF:
+            return True
+    return False
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="reads x86_64 system call numbers")
+def test_an_idle_desks_input_thread_waits_without_a_timeout(tmp_path: Path, sqlite_url: str) -> None:
+    # Textual's waits 100 ms at a time (ten wake-ups a second, most of an idle desk's CPU, issue 16).
+    seeded(sqlite_url)
+    with desk_terminal(tmp_path, sqlite_url) as terminal:
+        deadline = time.monotonic() + WAIT
+        while not waits_without_timeout(terminal.desk.pid):
+            assert time.monotonic() < deadline, "no thread of the desk waits for input without a timeout"
+            terminal.drain_for(0.1)
+        # Asleep, it still sees the terminal change size.
+        terminal.resize(30, 100)
+        terminal.wait_for(lambda lines: lines[29].startswith("⏎ Open") and "^p palette" in lines[29], "a 30-row footer")
+
+
+def test_a_sigcont_the_desk_did_not_ask_for_changes_nothing(tmp_path: Path, sqlite_url: str) -> None:
+    # A terminal that hangs up sends SIGCONT with its SIGHUP. Textual started its terminal mode over again on it
+    # (the alternate screen, the queries, a second input thread whose predecessor could outlive the desk).
+    seeded(sqlite_url)
+    with desk_terminal(tmp_path, sqlite_url) as terminal:
+        terminal.desk.send_signal(signal.SIGCONT)
+        terminal.send(b"?")
+        terminal.wait_for(lambda lines: "Keys: Queues" in lines[1], "help")
+        terminal.send(b"\x1b")
+        terminal.wait_for(lambda lines: lines[0].startswith(" Queues"), "the queues again")
+    assert terminal.output.count(ALTERNATE_SCREEN) == 1

@@ -200,7 +200,7 @@ def on_terminal(
     )
     os.close(slave)
     try:
-        yield kind(client, Terminal(master))
+        yield kind(client, Terminal(master, client))
     finally:
         if client.poll() is None:
             client.send_signal(signal.SIGKILL)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -141,12 +143,18 @@ def test_deploy_check_finds_a_loose_mode_a_missing_pty_and_no_client_alive(tmp_p
 @pytest.mark.parametrize("case", ["a launcher directory others can open", "a socket path too long"])
 def test_deploy_check_finds_where_the_launcher_cannot_listen(tmp_path: Path, sqlite_url: str, case: str) -> None:
     settings, sshd_config = _host(tmp_path, sqlite_url, GOOD_SSHD)
-    runtime = tmp_path / ("run" if case == "a launcher directory others can open" else "long" * 25)
-    (runtime / "lifer-desk").mkdir(parents=True, mode=0o700)
-    if case == "a launcher directory others can open":
-        (runtime / "lifer-desk").chmod(0o755)
-    args = ("deploy", "check", "--sshd-config", str(sshd_config))
-    result = _run(tmp_path, sqlite_url, *args, LIFER_ENV_FILE=str(settings), XDG_RUNTIME_DIR=str(runtime))
+    # The open directory's socket path must be short enough to bind, whatever pytest's tmp_path is (in a
+    # parallel run under CI it is long enough to be refused for its length first).
+    short = Path(tempfile.mkdtemp(prefix="ld-run-"))
+    runtime = short if case == "a launcher directory others can open" else tmp_path / ("long" * 25)
+    try:
+        (runtime / "lifer-desk").mkdir(parents=True, mode=0o700)
+        if case == "a launcher directory others can open":
+            (runtime / "lifer-desk").chmod(0o755)
+        args = ("deploy", "check", "--sshd-config", str(sshd_config))
+        result = _run(tmp_path, sqlite_url, *args, LIFER_ENV_FILE=str(settings), XDG_RUNTIME_DIR=str(runtime))
+    finally:
+        shutil.rmtree(short)
     assert result.returncode == 1
     if case == "a launcher directory others can open":
         assert result.stdout == f"problem: {runtime / 'lifer-desk'}: mode 0755; make it 0700\n"

@@ -1,7 +1,8 @@
 """Fail closed: when the audit event cannot be written, the action it records does not happen.
 
-The chain's append is made to fail as a full disk or a dropped connection would; a reveal shows nothing, a
-verification leaves no settled attempt, and an approval leaves the request where it was.
+The chain's append (`append_many`, which `append` calls too) is made to fail as a full disk or a dropped
+connection would; a reveal shows nothing, a verification leaves no settled attempt, and an approval leaves the
+request where it was.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _raise(*_args: Any, **_kwargs: Any) -> None:
 
 @pytest.fixture
 def broken_audit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit, "append", _raise)
+    monkeypatch.setattr(audit, "append_many", _raise)
 
 
 def _events(db: Database) -> int:
@@ -77,7 +78,7 @@ async def test_a_verification_is_not_settled_when_its_audit_event_fails(
     ctx, _api = _ctx(db)
     ticket_id = open_ticket(ctx)
     before = _events(db)
-    monkeypatch.setattr(audit, "append", _raise)
+    monkeypatch.setattr(audit, "append_many", _raise)
     stated = {Field.EMAIL: "zhang.san@qq.com", Field.USERNAME: "xiaozhang", Field.BIRTHDAY: "1990-01-02"}
     with pytest.raises(AuditDown):
         await verification.submit(ctx, ACCOUNT.id, stated, ticket_id=ticket_id)
@@ -96,7 +97,7 @@ def test_an_approval_does_not_happen_when_its_audit_event_fails(db: Database, mo
     raised = requests.raise_deletion(alice, ticket_id, DeletionScope.ACCOUNT, etag='"e1"')
     assert raised.state is RequestState.AWAITING_APPROVAL
     before = _events(db)
-    monkeypatch.setattr(audit, "append", _raise)
+    monkeypatch.setattr(audit, "append_many", _raise)
     with pytest.raises(AuditDown):
         requests.approve(sue, raised.id)
     monkeypatch.undo()

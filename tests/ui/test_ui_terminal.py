@@ -172,6 +172,8 @@ def waits_without_timeout(pid: int) -> bool:
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="reads x86_64 system call numbers")
+# Alone: in the parallel suite under CI the resize once went unseen for 60 s; alone it passes, under load too.
+@pytest.mark.alone
 def test_an_idle_desks_input_thread_waits_without_a_timeout(tmp_path: Path, sqlite_url: str) -> None:
     # Textual's waits 100 ms at a time (ten wake-ups a second, most of an idle desk's CPU, issue 16).
     seeded(sqlite_url)

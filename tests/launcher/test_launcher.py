@@ -114,6 +114,8 @@ def test_escape_then_j_30_ms_later_are_two_keys_whatever_the_server_started_with
         assert opened.quit() == 0
 
 
+# Alone, as tests/ui/test_ui_terminal.py's resize: in the parallel suite under CI a resize once went unseen.
+@pytest.mark.alone
 def test_a_resized_terminal_resizes_the_desk(host: LauncherHost) -> None:
     with session(host, host.agent()) as opened:
         opened.terminal.wait_for(queues_shown, "the queues")

@@ -21,6 +21,7 @@ from textual.widgets import OptionList, Static
 
 from lifer_desk.i18n import _
 from lifer_desk.ui.desk_screen import PolledScreen, desk
+from lifer_desk.ui.desk_table import DeskTable
 from lifer_desk.ui.queues.queue_list import Queue, QueueList
 from lifer_desk.ui.still_footer import StillFooter
 from widgets.columns import Column
@@ -32,7 +33,7 @@ class QueueTableScreen(PolledScreen):
     # The table's widget id and class, the width below which the queue list narrows and the footer compacts,
     # and how often the mode polls for changes.
     TABLE_ID: ClassVar[str]
-    TABLE_CLASS: ClassVar[type[VirtualTable]] = VirtualTable
+    TABLE_CLASS: ClassVar[type[VirtualTable]] = DeskTable
     WIDE_LAYOUT_MIN: ClassVar[int]
     POLL_EVERY: ClassVar[float]
 

@@ -239,3 +239,16 @@ async def test_no_checkpoint_warning_for_an_agent_nor_after_a_fresh_checkpoint(
     assert await _checkpoint_notices(replace(ctx, settings=sam.settings), settle) == []
     audit_review.write_checkpoint_file(sam)
     assert await _checkpoint_notices(sam, settle) == []
+
+
+async def test_the_audit_tables_status_line_says_which_row_in_words(sam: DeskContext, settle) -> None:
+    # The trail is not counted (ten million events are not free to count), so the line names the row alone.
+    app = app_for(sam)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        table = app.screen.table
+        assert str(table.render_line(table.size.height - 1).text).strip() == "row 3"

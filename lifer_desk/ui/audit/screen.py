@@ -21,6 +21,7 @@ from lifer_desk.services.audit_review import CHAIN_PROBLEMS, AuditDetail, ChainS
 from lifer_desk.ui.audit.dialogs import AuditFilterDialog, ExportDialog
 from lifer_desk.ui.audit.source import AuditSource, audit_columns
 from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_table import DeskTable
 from lifer_desk.ui.text.cells import customer_text, local_time, short_time
 from widgets.table_messages import LoadFailed, RowHighlighted, RowSelected
 from widgets.virtual_table import VirtualTable
@@ -112,7 +113,7 @@ class AuditScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(_("Verifying the chain…"), style="dim"), id="audit-status")
         yield Static("", id="audit-view", markup=False)
-        yield VirtualTable(
+        yield DeskTable(
             AuditSource(self.ctx, self.chosen),
             audit_columns(),
             id="audit-events",

@@ -25,6 +25,7 @@ from lifer_desk.services.feedback_bulk import BulkProgress, BulkResult, Selectio
 from lifer_desk.services.feedback_sync import SyncStatus
 from lifer_desk.services.queues import check_search
 from lifer_desk.ui.desk_screen import PolledScreen, desk
+from lifer_desk.ui.desk_table import DeskTable
 from lifer_desk.ui.dialogs import ChoiceDialog
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.dialogs import BulkDialog, BulkProgressDialog, FeedbackFilterDialog
@@ -145,7 +146,7 @@ class FeedbackScreen(PolledScreen, SearchAsYouType):
             with Vertical(id="feedback-pane"):
                 yield StillInput(placeholder=_("/ search: words, 中文"), id="feedback-search")
                 yield Static("", id="feedback-view", markup=False)
-                yield VirtualTable(
+                yield DeskTable(
                     FeedbackSource(
                         self.ctx, self.view, self.picked, first_read=lambda: self.post_message(self.FirstPageRead())
                     ),

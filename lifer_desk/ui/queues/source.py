@@ -15,6 +15,7 @@ from lifer_desk.services import queues
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.queues import QueueQuery
 from lifer_desk.services.ticket_views import TicketRow
+from lifer_desk.ui.desk_table import DeskTable
 from lifer_desk.ui.text.cells import countdown, customer_line, day_or_time, day_time_cells, paused_countdown, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.columns import Column
@@ -200,13 +201,8 @@ class QueueSource:
         return total if total <= queues.COUNT_CAP else None
 
 
-class QueueTable(VirtualTable):
-    """The ticket table, whose status line says where the cursor is: "row 12 of 345", or "row 12 of 9,999+"
-    in a view too big to count (`QueueSource.estimate_count`)."""
+class QueueTable(DeskTable):
+    """The ticket table: a view too big to count says so, "row 12 of 9,999+" (`QueueSource.estimate_count`)."""
 
-    def format_position(self, position: int | None, total: int | None) -> str:
-        cap = f"{queues.COUNT_CAP:,}+"
-        if position is None:
-            # After End in a view too big to count: the rows are the last ones, their number unknown.
-            return _("last rows of {total}").format(total=cap if total is None else f"{total:,}")
-        return _("row {n:,} of {total}").format(n=position + 1, total=cap if total is None else f"{total:,}")
+    def format_total(self, total: int | None) -> str | None:
+        return f"{queues.COUNT_CAP:,}+" if total is None else f"{total:,}"

@@ -13,7 +13,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -141,6 +141,11 @@ def _commit(ctx: DeskContext, after: str | None, imports: Sequence[Import], curs
 
 def _start(ctx: DeskContext) -> tuple[str | None, bytes]:
     """Where the sync starts, and the suppression key its pages are checked with."""
+    with ctx.db.read() as session:
+        state = cursors.read_cursor(session, FEEDBACK_CURSOR)
+        if state is not None:
+            # Read, not written: a write would make every other open desk read its screen again.
+            return state.cursor, suppression_key(session)
     with writing(ctx) as session:
         cursors.ensure_cursor(session, FEEDBACK_CURSOR, ctx.clock())
         state = cursors.read_cursor(session, FEEDBACK_CURSOR)
@@ -250,7 +255,8 @@ async def sync_feedback(
     try:
         while True:
             batch, failed = await _next_batch(queue, most)
-            if batch:
+            # Nothing new leaves the cursor as it is: the check at the end, that the feed answered, is the only write.
+            if batch and (batch[-1].cursor != after or any(fetched.page.items for fetched in batch)):
                 cursor, imports = batch[-1].cursor, [await fetched.items for fetched in batch]
                 added = await asyncio.to_thread(_commit, ctx, after, imports, cursor)
                 if added is None:
@@ -270,6 +276,25 @@ async def sync_feedback(
         fetching.cancel()
     await asyncio.to_thread(_checked, ctx)
     return SyncResult(imported, pages)
+
+
+def _due(ctx: DeskContext) -> bool:
+    with ctx.db.read() as session:
+        state = cursors.read_cursor(session, FEEDBACK_CURSOR)
+    if state is None or state.checked_at is None or state.failing_since is not None:
+        return True
+    # Half an interval: a desk whose timer fires just before another desk's check ends still leaves the next
+    # one to whichever desk comes first after it, so new feedback waits at most one and a half intervals.
+    return ctx.clock() - state.checked_at >= timedelta(seconds=ctx.settings.feedback_sync_seconds / 2)
+
+
+async def sync_if_due(ctx: DeskContext) -> SyncResult | None:
+    """What each desk's feedback timer runs: a sync, unless a desk checked the feed within half an interval and
+    found it answering (None then). Every desk runs the timer, and one check an interval between them is enough:
+    each check commits, and every commit makes every other open desk read its screen again."""
+    if not await asyncio.to_thread(_due, ctx):
+        return None
+    return await sync_feedback(ctx)
 
 
 def sync_status(ctx: DeskContext) -> SyncStatus:

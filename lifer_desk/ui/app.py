@@ -320,13 +320,14 @@ class DeskApp(App[None], WorkerFailures):
 
     @work(exclusive=True, exit_on_error=False, group="feedback-sync")
     async def sync_feedback(self) -> None:
-        """What the feedback timer runs: import new feedback. A failure is the next timer's to retry; an outage
-        is recorded for Feedback mode's sync line, and the rest goes to desk.log rather than interrupting."""
+        """What the feedback timer runs: import new feedback, unless another desk just did. A failure is the next
+        timer's to retry; an outage is recorded for Feedback mode's sync line, and the rest goes to desk.log rather
+        than interrupting."""
         from lifer_desk.admin_api import AdminApiError
         from lifer_desk.services import feedback_sync
 
         try:
-            await feedback_sync.sync_feedback(self.ctx)
+            await feedback_sync.sync_if_due(self.ctx)
         except (AdminApiError, DeskError) as failure:
             log.warning("background feedback sync: %s", failure)
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lifer_desk.admin_api import FeedbackPage, Unavailable
 from lifer_desk.config import Settings
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import SyncFailed
-from lifer_desk.services.feedback_sync import sync_feedback, sync_status
+from lifer_desk.services.feedback_sync import sync_feedback, sync_if_due, sync_status
 from lifer_desk.services.suppression import suppress
 from lifer_desk.store.db import Database
 from tests.agent_support import enrol
@@ -45,6 +45,61 @@ def test_a_sync_imports_everything_and_a_second_imports_nothing(db: Database) ->
     assert again.imported == 0
     assert _imported(db) == [item.id for item in feed.feedback]
     assert sync_status(ctx).last_synced == NOW and sync_status(ctx).failing_since is None
+
+
+class _Writes:
+    """The tables written through the database's engine, one entry per writing statement."""
+
+    def __init__(self, db: Database) -> None:
+        self.tables: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", self._executing)
+
+    def _executing(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        words = statement.split()
+        if words[0] in ("INSERT", "UPDATE", "DELETE"):
+            self.tables.append(words[2] if words[0] in ("INSERT", "DELETE") else words[1])
+
+
+def test_a_sync_that_finds_nothing_new_commits_only_its_check(db: Database) -> None:
+    # Every commit makes every other open desk read its screen again; a quiet feed must not cost them that.
+    ctx = _ctx(db, FeedbackFeed(items(10)))
+    asyncio.run(sync_feedback(ctx))
+    writes = _Writes(db)
+    assert asyncio.run(sync_feedback(ctx)).imported == 0
+    assert writes.tables == ["sync_cursor"]
+    assert sync_status(ctx).last_synced == NOW
+
+
+def test_a_desks_timer_leaves_the_sync_to_the_desk_that_checked_lately(db: Database) -> None:
+    # Every desk runs the timer; one check an interval between them is enough, whatever the number of desks.
+    now = [NOW]
+    first, second = FeedbackFeed(items(10)), FeedbackFeed(items(12))
+    ctx_a, ctx_b = (replace(_ctx(db, feed), clock=lambda: now[0]) for feed in (first, second))
+    interval = timedelta(seconds=ctx_a.settings.feedback_sync_seconds)
+    assert asyncio.run(sync_if_due(ctx_a)) is not None
+    now[0] = NOW + interval / 2 - timedelta(seconds=1)
+    writes = _Writes(db)
+    assert asyncio.run(sync_if_due(ctx_b)) is None
+    assert "list_feedback" not in second.calls and writes.tables == []
+    now[0] = NOW + interval / 2
+    result = asyncio.run(sync_if_due(ctx_b))
+    assert result is not None and result.imported == 2
+    assert sync_status(ctx_b).last_synced == now[0]
+
+
+def test_a_failing_feed_is_tried_again_by_the_next_desk_at_once(db: Database) -> None:
+    now = [NOW]
+    down, up = FeedbackFeed(items(10)), FeedbackFeed(items(12))
+    ctx_a, ctx_b = (replace(_ctx(db, feed), clock=lambda: now[0]) for feed in (down, up))
+    asyncio.run(sync_feedback(ctx_a))
+    down.down_at = {down.pages}
+    now[0] = NOW + timedelta(seconds=1)
+    with pytest.raises(Unavailable):  # an agent's own sync, moments after the last good one
+        asyncio.run(sync_feedback(ctx_a))
+    now[0] = NOW + timedelta(seconds=2)
+    result = asyncio.run(sync_if_due(ctx_b))
+    assert result is not None and result.imported == 2
+    assert sync_status(ctx_b).failing_since is None
 
 
 def test_new_items_arrive_on_the_next_sync(db: Database) -> None:

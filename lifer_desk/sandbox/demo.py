@@ -20,6 +20,10 @@ class DemoContact:
     display_name: str
     language: Literal["zh", "en"]
     minor: bool
+    # What a caller states to be verified (`services.demo` writes it into a few tickets): ISO date, gender or None.
+    birthday: str
+    gender: str | None
+    images: int
 
 
 def demo_contacts(path: Path, limit: int) -> list[DemoContact]:
@@ -29,7 +33,8 @@ def demo_contacts(path: Path, limit: int) -> list[DemoContact]:
     conn = connect(path)
     try:
         rows = conn.execute(
-            "SELECT id, email, username, display_name, language, birthday FROM user ORDER BY rowid LIMIT ?",
+            "SELECT id, email, username, display_name, language, birthday, gender,"
+            " (SELECT count(*) FROM image WHERE image.user_id = user.id) AS images FROM user ORDER BY rowid LIMIT ?",
             (limit,),
         ).fetchall()
     finally:
@@ -42,6 +47,9 @@ def demo_contacts(path: Path, limit: int) -> list[DemoContact]:
             display_name=r["display_name"],
             language=r["language"],
             minor=age_on(date.fromisoformat(r["birthday"]), today) < 18,
+            birthday=r["birthday"],
+            gender=r["gender"],
+            images=r["images"],
         )
         for r in rows
     ]

@@ -89,6 +89,14 @@ class DemoContact(Protocol):
     def display_name(self) -> str: ...
     @property
     def language(self) -> str: ...
+    @property
+    def minor(self) -> bool: ...
+    @property
+    def birthday(self) -> str: ...
+    @property
+    def gender(self) -> str | None: ...
+    @property
+    def images(self) -> int: ...
 
 
 # The first `limit` accounts of the sandbox at the path, seeding it if needed. Handed in by `cli`, which alone
@@ -103,7 +111,7 @@ class DemoDesk:
     sandbox_path: Path
 
 
-def _requesters(contacts: ContactSource, sandbox_path: Path) -> list[Requester]:
+def _requesters(contacts: Sequence[DemoContact]) -> list[Requester]:
     """Every third contact writes in with a username instead of an email, as callers do."""
     return [
         Requester(
@@ -111,7 +119,7 @@ def _requesters(contacts: ContactSource, sandbox_path: Path) -> list[Requester]:
             name=c.display_name,
             language=c.language,
         )
-        for n, c in enumerate(contacts(sandbox_path, DEMO_CONTACTS))
+        for n, c in enumerate(contacts)
     ]
 
 
@@ -130,6 +138,55 @@ def _add_hostile_tickets(ctx: DeskContext, requesters: Sequence[Requester]) -> N
         draft = TicketDraft(
             Channel.EMAIL, subject, body, requester.contact, requester.name, Category.COMPLAINT, Priority.HIGH
         )
+        open_ticket(ctx, draft)
+
+
+# Callers who state their registration details, as real callers do, so that whoever tries the demo can verify
+# them and raise a request (there is no other way to learn a sandbox account's birthday): (language, category,
+# subject, body). The body names the fields it states; the policy needs three, email or username among them.
+DEMO_SELF_VERIFYING = (
+    (
+        "zh",
+        Category.DELETION,
+        "注销账号并删除我的全部数据",
+        "您好，我不再使用 lifer 了，请注销我的账号并删除全部日记、图片和支付绑定。"
+        "核实身份用：注册邮箱 {email}，生日 {birthday}，性别 {gender}。",
+    ),
+    (
+        "en",
+        Category.DELETION,
+        "Please delete the photos I uploaded",
+        "Hello, please delete the images I uploaded to my diary; keep the account. To verify me: registered email "
+        "{email}, date of birth {birthday}, gender {gender}.",
+    ),
+    (
+        "en",
+        Category.CORRECTION,
+        "Please correct my username",
+        "Hello, I would like a new username, say {username}2027. To verify me: registered email {email}, username "
+        "{username}, date of birth {birthday}.",
+    ),
+)
+_GENDER_WORDS = {"zh": {"male": "男", "female": "女", "other": "其他"}, "en": {}}
+
+
+def _add_self_verifying_tickets(ctx: DeskContext, contacts: Sequence[DemoContact]) -> None:
+    # Adults with a gender on record and images to delete, each writing in their own language: a minor's account
+    # is the guardian's to ask about, "not stated" cannot be verified, and a preview of nothing shows little.
+    callers = [c for c in contacts if not c.minor and c.gender is not None and c.images > 0]
+    for language, category, subject, body in DEMO_SELF_VERIFYING:
+        caller = next((c for c in callers if c.language == language), None)
+        if caller is None:
+            continue
+        callers.remove(caller)
+        gender = caller.gender or ""
+        text = body.format(
+            email=caller.email,
+            username=caller.username,
+            birthday=caller.birthday,
+            gender=_GENDER_WORDS[language].get(gender, gender),
+        )
+        draft = TicketDraft(Channel.EMAIL, subject, text, caller.email, caller.display_name, category, Priority.NORMAL)
         open_ticket(ctx, draft)
 
 
@@ -161,7 +218,9 @@ def prepare_demo(settings: Settings, *, agent: str, contacts: ContactSource, hom
         has_tickets = session.execute(select(func.count()).select_from(Ticket)).scalar_one() > 0
     if not has_tickets:
         agents = [name for name, _role, _display in DEMO_AGENTS]
-        requesters = _requesters(contacts, sandbox_path)
+        known = contacts(sandbox_path, DEMO_CONTACTS)
+        requesters = _requesters(known)
         seed_tickets(ctx, DEMO_TICKETS, seed=2026, requesters=requesters, agents=agents)
         _add_hostile_tickets(ctx, requesters)
+        _add_self_verifying_tickets(ctx, known)
     return DemoDesk(ctx, settings, sandbox_path)

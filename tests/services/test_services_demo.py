@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from lifer_desk.config import Settings
 from lifer_desk.domain.queues import QueueName
 from lifer_desk.domain.tickets import Category, TicketStatus
+from lifer_desk.sandbox import demo_contacts
 from lifer_desk.services import demo, queues
 from lifer_desk.services.errors import Refused
 from lifer_desk.services.macros import list_macros
@@ -21,6 +25,10 @@ class Contact:
     username: str
     display_name: str
     language: str
+    minor: bool = False
+    birthday: str = "1990-01-02"
+    gender: str | None = "female"
+    images: int = 2
 
 
 def contacts(_path: Path, limit: int) -> list[Contact]:
@@ -57,3 +65,37 @@ def test_every_state_and_category_is_in_the_demo(small_demo: None, tmp_path: Pat
         chosen = queues.queue_filter(category=category.value)
         query = queues.queue_query(desk.ctx, QueueName.ALL, filters=chosen)
         assert queues.page(desk.ctx, query, limit=1), category
+
+
+def test_a_few_callers_state_the_details_that_verify_them(small_demo: None, sandbox_db: Path, tmp_path: Path) -> None:
+    # Whoever tries the demo cannot know a sandbox account's birthday; these callers say it, as callers do.
+    def real_contacts(_path: Path, limit: int) -> list:
+        return list(demo_contacts(sandbox_db, limit))
+
+    desk = demo.prepare_demo(Settings(), agent="agent", contacts=real_contacts, home=tmp_path)
+    sandbox = sqlite3.connect(sandbox_db)
+    sandbox.row_factory = sqlite3.Row
+    gender_words = {"male": ("male", "男"), "female": ("female", "女"), "other": ("other", "其他")}
+    for _language, category, subject, _body in demo.DEMO_SELF_VERIFYING:
+        with desk.ctx.db.read() as session:
+            found = session.execute(
+                text(
+                    "SELECT t.requester, t.category, e.body FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id"
+                    " WHERE t.subject = :subject AND e.kind = 'inbound'"
+                ),
+                {"subject": subject},
+            ).all()
+        assert len(found) == 1, subject
+        requester, stored_category, body = found[0]
+        assert stored_category == category.value
+        account = sandbox.execute("SELECT * FROM user WHERE email = ?", (requester,)).fetchone()
+        stated = [
+            account["email"] in body,
+            account["username"] in body,
+            account["birthday"] in body,
+            (said := re.search(r"(?:gender|性别) (\w+)", body)) is not None
+            and said[1] in gender_words.get(account["gender"], ()),
+        ]
+        # The policy: at least three matching fields, email or username among them.
+        assert stated[0] and sum(stated) >= 3, subject
+        assert sandbox.execute("SELECT count(*) FROM image WHERE user_id = ?", (account["id"],)).fetchone()[0] > 0

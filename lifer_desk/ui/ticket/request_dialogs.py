@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.config import ConfigError
 from lifer_desk.domain.identity import Field, field_label
-from lifer_desk.domain.requests import DeletionScope
+from lifer_desk.domain.requests import DeletionScope, RequestState
 from lifer_desk.i18n import N_, _
 from lifer_desk.services import request_preview
 from lifer_desk.services.errors import DeskError
@@ -373,6 +373,16 @@ class CorrectionDialog(_RequestDialog):
         self._preview_now(then_raise=True)
 
 
+# Where a request just raised stands, said in full: the table's one-word state labels read as orders here
+# ("raised: approve").
+_RAISED_STATES = {
+    RequestState.AWAITING_VERIFICATION: N_("it waits until the caller is verified on this ticket"),
+    RequestState.AWAITING_APPROVAL: N_("it waits for a supervisor other than you to approve it"),
+    RequestState.APPROVED: N_("it needs no approval and runs shortly"),
+}
+
+
 def raised_notice(request: RequestView) -> str:
     """What the agent is told once a request is raised: its number and where it stands."""
-    return _("Request #{id} raised: {state}").format(id=request.id, state=_(STATE_LABELS[request.state]))
+    state = _RAISED_STATES.get(request.state, STATE_LABELS[request.state])
+    return _("Request #{id} raised: {state}").format(id=request.id, state=_(state))

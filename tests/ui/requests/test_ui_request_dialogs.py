@@ -55,7 +55,7 @@ async def test_a_deletion_previews_what_goes_and_waits_for_verification(ctx, adm
     [request] = raised(ctx)
     assert (request.kind, request.state) == (RequestKind.DELETE, RequestState.AWAITING_VERIFICATION)
     assert request.payload is not None and request.payload.scope is DeletionScope.ACCOUNT
-    assert f"Request #{request.id} raised: verify" in notices.messages
+    assert f"Request #{request.id} raised: it waits until the caller is verified on this ticket" in notices.messages
 
 
 async def test_selected_images_only_are_counted_and_raised(ctx, admin, settle) -> None:

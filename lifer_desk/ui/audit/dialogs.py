@@ -20,6 +20,7 @@ from lifer_desk.ui.desk_screen import DeskModal
 from lifer_desk.ui.dialogs import FilterForm, filter_bindings
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.text.cells import local_time
+from widgets.marked_toggles import MarkedCheckbox
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -49,7 +50,7 @@ class AuditFilterDialog(FilterForm[AuditFilter]):
         yield StillInput(entity, placeholder=_("entity: ticket:12, request:3, account:u_0001"), id="audit-entity")
         yield StillInput(_local(current.since, zone), placeholder=_("from (2026-11-30 09:00)"), id="audit-since")
         yield StillInput(_local(current.until, zone), placeholder=_("before (2026-12-01)"), id="audit-until")
-        yield Checkbox(_("only who viewed what (reveals and lookups)"), current.viewed, id="audit-viewed")
+        yield MarkedCheckbox(_("only who viewed what (reveals and lookups)"), current.viewed, id="audit-viewed")
 
     def _typed(self, name: str) -> str:
         return self.query_one(f"#audit-{name}", Input).value

@@ -38,6 +38,7 @@ from lifer_desk.ui.text.cells import customer_line, local_time
 from lifer_desk.ui.text.errors import api_problem
 from lifer_desk.ui.verify.parts import minor_text
 from lifer_desk.ui.verify.screen import GENDER_CHOICES
+from widgets.marked_toggles import MarkedSelectionList
 
 # What the admin API or the desk can answer instead of a preview or a raised request.
 _FAILURES = (DeskError, AdminApiError, ConfigError)
@@ -147,7 +148,7 @@ class DeletionDialog(_RequestDialog):
             )
             yield Static(Text(_("Reading the account…"), style="dim"), id="request-account", markup=False)
             yield OptionList(*(Option(_(SCOPE_LABELS[scope]), id=scope.value) for scope in DeletionScope), id="scope")
-            yield SelectionList[str](id="images", classes="-empty")
+            yield MarkedSelectionList[str](id="images", classes="-empty")
             yield Static("", id="request-preview", markup=False)
             yield Static("", id="request-problem", classes="-empty", markup=False)
             yield Label(

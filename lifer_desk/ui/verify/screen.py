@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from lifer_desk.admin_api import AdminApiError
 from lifer_desk.domain.identity import MAX_FAILED, Field, Gender, Outcome, field_label
@@ -31,6 +31,7 @@ from lifer_desk.ui.dialogs import TextDialog
 from lifer_desk.ui.still_inputs import StillInput
 from lifer_desk.ui.verify.account_lookup import AccountLookup
 from lifer_desk.ui.verify.parts import REMINDER, account_text, check_problem, result_text
+from widgets.marked_toggles import MarkedRadioButton
 
 TYPED_FIELDS = (Field.EMAIL, Field.USERNAME, Field.BIRTHDAY)
 _PLACEHOLDERS = {
@@ -125,9 +126,9 @@ class VerifyDialog(DeskModal[str | None]):
                 yield Label(field_label(Field.GENDER), classes="verify-label", markup=False)
                 # Buttons on one line, not a drop-down: at 80x24 the drop-down's list covered the dialog's text.
                 with RadioSet(id="claim-gender", compact=True):
-                    yield RadioButton(_("not stated"), value=True, id="gender-none", compact=True)
+                    yield MarkedRadioButton(_("not stated"), value=True, id="gender-none", compact=True)
                     for label, value in GENDER_CHOICES:
-                        yield RadioButton(_(label), id=f"gender-{value}", compact=True)
+                        yield MarkedRadioButton(_(label), id=f"gender-{value}", compact=True)
             yield Static("", id="error-gender", classes="verify-error -empty", markup=False)
             yield Static("", id="verify-result", classes="-empty", markup=False)
             yield Label(_(REMINDER), classes="verify-reminder", markup=False)

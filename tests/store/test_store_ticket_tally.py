@@ -1,0 +1,107 @@
+"""`ticket_tally` (migration 0023) equals the counts made from the tickets themselves, after every kind of write:
+a bulk seed, the services' claims and status changes, raw SQL that reassigns, reopens, moves deadlines and
+deletes, a rolled-back transaction, and a migration over tickets already there."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from alembic import command
+from sqlalchemy import text
+from sqlmodel import select
+
+from lifer_desk.config import Settings
+from lifer_desk.services import tickets
+from lifer_desk.services.context import DeskContext
+from lifer_desk.services.seed import seed_tickets
+from lifer_desk.store.db import Database
+from lifer_desk.store.migrate import alembic_config, upgrade
+from lifer_desk.store.models import Ticket
+from tests.agent_support import enrol
+
+NOW = datetime(2026, 5, 20, 2, 7, tzinfo=UTC)
+
+
+def _quarter(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%d %H}:{utc.minute // 15 * 15:02d}"
+
+
+def _from_tickets(db: Database) -> Counter[tuple[str, str]]:
+    """What the tally should hold, counted in Python from every ticket."""
+    expected: Counter[tuple[str, str]] = Counter()
+    with db.read() as session:
+        for ticket in session.exec(select(Ticket)).all():
+            expected["created", _quarter(ticket.created_at)] += 1
+            if ticket.is_open:
+                expected["open", ticket.assignee or ""] += 1
+                expected["due", _quarter(ticket.resolution_due)] += 1
+            else:
+                expected["closed", _quarter(ticket.updated_at)] += 1
+    return expected
+
+
+def _tally(db: Database) -> Counter[tuple[str, str]]:
+    with db.read() as session:
+        rows = session.execute(text("SELECT kind, key, sum(n) FROM ticket_tally GROUP BY kind, key HAVING sum(n) <> 0"))
+        return Counter({(str(kind), str(key)): int(n) for kind, key, n in rows})
+
+
+def _seed(db: Database, n: int = 200) -> None:
+    seed_tickets(DeskContext(db, Settings(database_url=db.url), "seeder", "host", clock=lambda: NOW), n, seed=5)
+
+
+def test_the_tally_equals_the_tickets_after_a_seed_services_raw_sql_and_a_rollback(db: Database) -> None:
+    _seed(db)
+    assert _tally(db) == _from_tickets(db) and _tally(db)["open", ""] > 0
+    enrol(db, "alice")
+    alice = DeskContext(db, Settings(database_url=db.url), "alice", "agent", clock=lambda: NOW)
+    with db.read() as session:
+        unassigned = session.exec(
+            select(Ticket.id).where(Ticket.is_open == 1, Ticket.assignee == None).order_by(Ticket.id).limit(2)  # noqa: E711
+        ).all()
+    for ticket_id in unassigned:
+        assert ticket_id is not None
+        tickets.claim(alice, ticket_id)
+    assert ticket_id is not None
+    tickets.set_status(alice, tickets.get_ticket(alice, ticket_id), "resolved")
+    assert _tally(db) == _from_tickets(db)
+    later = NOW + timedelta(hours=3)
+    with db.write() as session:
+        for statement in (
+            "UPDATE ticket SET assignee = 'bob' WHERE id % 7 = 0",
+            "UPDATE ticket SET is_open = 1, status = 'open' WHERE id % 11 = 0",
+            "UPDATE ticket SET is_open = 0, status = 'closed', updated_at = :later WHERE id % 13 = 0",
+            "UPDATE ticket SET resolution_due = :later, created_at = :later WHERE id % 5 = 0",
+            "UPDATE ticket SET assignee = NULL WHERE id % 17 = 0",
+            "DELETE FROM ticket_event WHERE ticket_id % 19 = 0",
+            "DELETE FROM ticket WHERE id % 19 = 0",
+        ):
+            session.execute(text(statement), {"later": later.replace(tzinfo=None)} if ":later" in statement else {})
+    assert _tally(db) == _from_tickets(db)
+    before = _tally(db)
+    # The counts change in the tickets' transaction, so a write that never commits (rolled back, or a desk
+    # killed before its commit) leaves them as they were.
+    session = db.engine.connect()
+    with session.begin() as transaction:
+        session.execute(text("UPDATE ticket SET is_open = 0, assignee = 'carol' WHERE id % 2 = 0"))
+        transaction.rollback()
+    session.close()
+    assert _tally(db) == before == _from_tickets(db)
+
+
+def test_the_migration_counts_the_tickets_already_there_and_downgrades(db: Database) -> None:
+    command.downgrade(alembic_config(db), "0022")
+    _seed(db, 120)
+    upgrade(db)
+    assert _tally(db) == _from_tickets(db)
+    with db.write() as session:
+        session.execute(text("UPDATE ticket SET assignee = 'dave' WHERE id % 3 = 0"))
+    assert _tally(db) == _from_tickets(db)
+    command.downgrade(alembic_config(db), "0022")
+    with db.write() as session:
+        # Without the table, the triggers are gone too: a ticket write still works.
+        session.execute(text("UPDATE ticket SET assignee = 'erin' WHERE id % 3 = 0"))
+    upgrade(db)
+    assert _tally(db) == _from_tickets(db)

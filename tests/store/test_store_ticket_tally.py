@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from alembic import command
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from lifer_desk.config import Settings
 from lifer_desk.services import tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.seed import seed_tickets
+from lifer_desk.store import dashboard_query as q
 from lifer_desk.store.db import Database
 from lifer_desk.store.migrate import alembic_config, upgrade
 from lifer_desk.store.models import Ticket
@@ -105,3 +107,38 @@ def test_the_migration_counts_the_tickets_already_there_and_downgrades(db: Datab
         session.execute(text("UPDATE ticket SET assignee = 'erin' WHERE id % 3 = 0"))
     upgrade(db)
     assert _tally(db) == _from_tickets(db)
+
+
+def test_the_dashboards_counts_from_the_tally_equal_direct_counts_at_any_moment(db: Database) -> None:
+    _seed(db)
+    # Quarter-hour bounds are answered from the tally, others (no zone's midnight today) from the tickets.
+    for start in (datetime(2026, 5, 6, 16, 0, tzinfo=UTC), datetime(2026, 5, 6, 16, 7, tzinfo=UTC)):
+        bounds = [start + timedelta(days=day) for day in range(15)]
+        spans = [(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in pairwise(bounds)]
+        with db.read() as session:
+            shown = (q.created_per_day(session, bounds), q.closed_per_day(session, bounds))
+            breaches = q.breaches_per_day(session, bounds)
+            counted = [
+                [_direct(session, f"{column} >= :a AND {column} < :b{extra}", a=a, b=b) for a, b in spans]
+                for column, extra in (("created_at", ""), ("updated_at", " AND is_open = 0"))
+            ]
+            due = [
+                _direct(session, "resolution_due >= :a AND resolution_due < :b AND is_open = 1", a=a, b=b)
+                for a, b in spans
+            ]
+        assert shown == tuple(counted) and breaches == due and sum(due) > 0
+    # Mid-quarter: the quarter hours before it from the tally, its first minutes from the tickets (one is due in
+    # them: 02:06).
+    with db.write() as session:
+        session.execute(
+            text("UPDATE ticket SET resolution_due = :due WHERE id = (SELECT min(id) FROM ticket WHERE is_open = 1)"),
+            {"due": (NOW - timedelta(minutes=1)).replace(tzinfo=None)},
+        )
+    for now in (NOW, NOW + timedelta(seconds=30), NOW + timedelta(days=3, minutes=8)):
+        with db.read() as session:
+            expected = _direct(session, "is_open = 1 AND resolution_due < :n", n=now.replace(tzinfo=None))
+            assert q.breached_now(session, now) == expected > 0
+
+
+def _direct(session: Session, where: str, **params: object) -> int:
+    return int(session.execute(text(f"SELECT count(*) FROM ticket WHERE {where}"), params).scalar_one())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -40,9 +40,6 @@ def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
 def per_day(session: Session, column: Any, bounds: Sequence[datetime], *conditions: ColumnElement[bool]) -> list[int]:
     """Tickets with `column` in each [bounds[i], bounds[i + 1]) (and `conditions`): len(bounds) - 1 counts."""
     return [_count(session, column >= start, column < end, *conditions) for start, end in pairwise(bounds)]
-
-
-BUCKET = timedelta(minutes=15)
 
 
 def _bucket(moment: datetime) -> str | None:

@@ -107,6 +107,12 @@ def test_the_migration_counts_the_tickets_already_there_and_downgrades(db: Datab
         session.execute(text("UPDATE ticket SET assignee = 'erin' WHERE id % 3 = 0"))
     upgrade(db)
     assert _tally(db) == _from_tickets(db)
+    # PostgreSQL's TRUNCATE fires no delete trigger: one of its own empties the counts with the tickets.
+    emptied = ["TRUNCATE ticket CASCADE"] if not db.is_sqlite else ["DELETE FROM ticket_event", "DELETE FROM ticket"]
+    with db.write() as session:
+        for statement in emptied:
+            session.execute(text(statement))
+    assert _tally(db) == Counter() == _from_tickets(db)
 
 
 def test_the_dashboards_counts_from_the_tally_equal_direct_counts_at_any_moment(db: Database) -> None:

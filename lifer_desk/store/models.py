@@ -114,6 +114,20 @@ class TicketEvent(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class TicketTally(SQLModel, table=True):
+    """The dashboard's ticket counts, kept by triggers on `ticket` (migration 0023; read by store.dashboard_query):
+    open tickets per assignee, and tickets created, closed and (open) due per quarter hour of UTC."""
+
+    __tablename__ = "ticket_tally"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: str = Field(sa_column=Column(String(16), primary_key=True))
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    # PostgreSQL writers add to the slot of their backend (pid % 8), so that they do not queue on one row.
+    slot: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = Field(sa_column=Column(Integer, nullable=False))
+
+
 class Draft(SQLModel, table=True):
     """A reply or note an agent has written and not yet sent: kept across refusals and restarts, gone once sent.
 

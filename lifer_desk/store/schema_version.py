@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from lifer_desk.store.db import Database
 
-HEAD_REVISION = "0022"
+HEAD_REVISION = "0023"
 
 
 def database_revision(db: Database) -> str | None:

@@ -385,6 +385,9 @@ def report(name: str, pane: dict[str, Any], desk: dict[str, Any]) -> None:
     if name == "SQLite":
         # Its workers' CPU time counted too: what the machine spends, whatever the other helpers' load.
         print(f"  per CPU second, its workers included      {pane['verify_per_cpu_s']:,.0f}/s")
+        # What the target leaves a row on this machine when every core hashes and nothing else runs.
+        budget_us = (os.cpu_count() or 1) / 500_000 * 1e6
+        print(f"  CPU per event {1e6 / pane['verify_per_cpu_s']:.2f} us (the target allows {budget_us:.1f} us)")
     else:
         print("  (PostgreSQL's own processes do the hashing; their CPU time is not counted here)")
     print(f"  peer: the chain read by the bare driver       {pane['read_per_s']:,.0f}/s")

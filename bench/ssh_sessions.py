@@ -403,6 +403,40 @@ def memory(pid: int) -> tuple[int, int]:
     return found["Rss"], found["Pss"]
 
 
+def breakdown(pid: int) -> dict[str, tuple[int, int, int]]:
+    """PSS, private and shared bytes per kind of mapping of `pid` (/proc/PID/smaps): the [heap], anonymous
+    memory (Python's arenas, threads' malloc arenas and stacks), each shared library, and other files."""
+    kinds: dict[str, list[int]] = {}
+    kind = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
+            name = head[5] if len(head) == 6 else ""
+            kind = "[anon]" if not name else name if name.startswith("[") else Path(name).name
+            if ".so" not in kind and not kind.startswith("[") and ".pyc" not in kind:
+                kind = "(other files)"
+            elif ".pyc" in kind:
+                kind = "(.pyc files)"
+            continue
+        field, _, value = line.partition(":")
+        if field in ("Pss", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty"):
+            sums = kinds.setdefault(kind, [0, 0, 0])
+            size = int(value.split()[0]) * KIB
+            index = 0 if field == "Pss" else 1 if field.startswith("Private") else 2
+            sums[index] += size
+    return {name: (pss, private, shared) for name, (pss, private, shared) in kinds.items()}
+
+
+def print_breakdown(parts: dict[str, tuple[int, int, int]], shown: int = 12) -> None:
+    mib = 1024 * KIB
+    print(f"  the desk's mappings (/proc/PID/smaps), largest PSS first: {'PSS':>9} {'private':>9} {'shared':>9}")
+    ordered = sorted(parts.items(), key=lambda item: -item[1][0])
+    rest = ordered[shown:]
+    rows = [*ordered[:shown], ("(the rest)", tuple(sum(v[i] for _n, v in rest) for i in range(3)))]
+    for name, (pss, private, shared) in rows:
+        print(f"    {name[:56]:<56} {pss / mib:>7.1f} M {private / mib:>7.1f} M {shared / mib:>7.1f} M")
+
+
 def seconds_to_next_minute() -> float:
     now = datetime.now(UTC)
     return 60 - now.second - now.microsecond / 1e6
@@ -426,6 +460,8 @@ class Figures:
     cpu_all: float = 0.0
     rss: int = 0
     pss: int = 0
+    # The desk's PSS, private and shared bytes by mapping (`breakdown`).
+    mappings: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     # The session command's memory, and the launcher server's, when the launcher runs the desk.
     client_pss: int = 0
     server_pss: int = 0
@@ -466,6 +502,7 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         terminal.send(b"\x1b")
         terminal.read_until_quiet(timeout=5)
         figures.rss, figures.pss = memory(pid)
+        figures.mappings = breakdown(pid)
         figures.client_pss = memory(client)[1] if client else 0
         server = launcher.server_pid()
         figures.server_pss = memory(server)[1] if client and server else 0
@@ -597,6 +634,7 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         print(f"  {label:<38}{shown(value):>14}  {judged:<36}{beside}")
     writes = ", ".join(f"{offset:+.1f} s: {size:,} B" for offset, size in figures.idle_writes)
     print(f"  idle writes, from the minute boundary: {writes or 'none'}")
+    print_breakdown(figures.mappings)
 
 
 def main() -> None:

@@ -35,15 +35,32 @@ IDLE_SECONDS = 30 * 60.0
 REQUEST_SECONDS = 5.0
 # What a session's desk needs that is worth importing once for all: the command, the desk's app and the screens it
 # loads in the background once the first page is up (`ui.app.LATER_SCREENS`, but the dashboard: its plots bring
-# numpy, and only supervisors open it), and the database drivers.
-PRELOAD = ("lifer_desk.cli.root", "lifer_desk.cli.desk", "lifer_desk.ui.app", "sqlalchemy.dialects.sqlite", "psycopg")
+# numpy, and only supervisors open it), and the database driver of the install (`drivers`).
+PRELOAD = ("lifer_desk.cli.root", "lifer_desk.cli.desk", "lifer_desk.ui.app")
 NOT_PRELOADED = frozenset({"dashboard"})
+# Each database's driver, by the scheme of LIFER_DATABASE_URL. Every module the server holds is in every desk's
+# memory, whether or not the desk uses it: psycopg, with the libraries it links (libpq, OpenSSL, Kerberos, LDAP),
+# is about 9 MB of the server, so 4-5 MB of a desk's PSS with one session, for nothing on SQLite (issue 16).
+DRIVERS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "psycopg"}
 # Signals that ask the server to stop listening (its children, agents' desks, carry on).
 STOP = frozenset({signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
 
 
+def drivers() -> tuple[str, ...]:
+    """The driver of the install's database, read as the desk reads it: the server runs in the environment of the
+    session that started it. Every driver when the settings do not say which: a session that cannot load its
+    settings is refused, whatever the server preloaded."""
+    from lifer_desk.config import ConfigError, load_settings
+
+    try:
+        scheme = load_settings(announce=False).database_url.partition(":")[0].partition("+")[0]
+    except ConfigError:
+        scheme = ""
+    return (DRIVERS[scheme],) if scheme in DRIVERS else tuple(DRIVERS.values())
+
+
 def preload() -> None:
-    for module in PRELOAD:
+    for module in (*PRELOAD, *drivers()):
         with suppress(ImportError):
             importlib.import_module(module)
     from lifer_desk.ui.app import LATER_SCREENS, later_screen

@@ -19,6 +19,7 @@ import pytest
 from lifer_desk.config import APP_NAME
 from lifer_desk.launcher import protocol
 from lifer_desk.launcher.client import desk_through_launcher
+from lifer_desk.launcher.server import drivers
 from lifer_desk.services import tickets
 from tests.deploy.sshd_support import desk_pid
 from tests.launcher.launcher_support import LauncherHost, launcher_host, session
@@ -225,3 +226,26 @@ def test_lifer_launcher_off_runs_the_desk_itself_and_stops_the_running_launcher(
 
 def test_the_launcher_names_its_directory_as_the_settings_do() -> None:
     assert protocol.APP_NAME == APP_NAME
+
+
+@pytest.mark.parametrize(
+    ("url", "preloaded"),
+    [
+        ("sqlite:///desk.db", ("sqlalchemy.dialects.sqlite",)),
+        ("postgresql+psycopg://desk@db/desk", ("psycopg",)),
+        ("postgresql://desk@db/desk", ("psycopg",)),
+    ],
+)
+def test_the_server_preloads_only_the_driver_of_the_installs_database(
+    url: str, preloaded: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / "desk.env"
+    settings.write_text(f"LIFER_DATABASE_URL={url}\n")
+    settings.chmod(0o600)
+    monkeypatch.setenv("LIFER_ENV_FILE", str(settings))
+    assert drivers() == preloaded
+
+
+def test_settings_that_do_not_load_preload_every_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIFER_ENV_FILE", str(tmp_path / "missing.env"))
+    assert set(drivers()) == {"sqlalchemy.dialects.sqlite", "psycopg"}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ def _say(message: str) -> None:
 def _deliver(desk_url: str, admin_url: str) -> None:
     # The admin client logs each retry it makes; thousands of them under faults would drown the figures.
     logging.getLogger("lifer_desk").setLevel(logging.ERROR)
+    from sqlalchemy import event
+
     from lifer_desk.admin_api import open_admin_client
     from lifer_desk.config import Secret, Settings
     from lifer_desk.services.context import DeskContext
@@ -69,16 +72,73 @@ def _deliver(desk_url: str, admin_url: str) -> None:
     db = Database(desk_url, create=False)
     settings = Settings(database_url=desk_url, admin_url=admin_url, admin_token=Secret(TOKEN))
     ctx = DeskContext(db=db, settings=settings, agent=AGENT, role="agent")
+    share = Share()
+    # How long this deliverer holds the write lock: from its transaction's begin (SQLite's BEGIN IMMEDIATE,
+    # which this listener follows) to its commit; on PostgreSQL the same span, the audit head locked within it.
+    began: list[float] = []
+    event.listen(db.engine, "begin", lambda _conn: began.append(time.perf_counter()))
+
+    def ended(_conn: Any) -> None:
+        if began:
+            share.held_s += time.perf_counter() - began.pop()
+            share.transactions += 1
+
+    event.listen(db.engine, "commit", ended)
+    event.listen(db.engine, "rollback", ended)
+
+    class Counted(Deliverer):
+        async def run_once(self, owner: str | None = None) -> int:
+            started = time.perf_counter()
+            leased = await super().run_once(owner)
+            share.rows += leased
+            share.rounds += leased > 0
+            share.rounds_s += time.perf_counter() - started
+            return leased
+
+        def _lease(self, owner: str, limit: int, due_only: bool) -> list[Any]:
+            started = time.perf_counter()
+            try:
+                return super()._lease(owner, limit, due_only)
+            finally:
+                share.lease_s += time.perf_counter() - started
+
+        def _record(self, owner: str, answers: list[Any], recovered: bool) -> None:
+            started = time.perf_counter()
+            try:
+                super()._record(owner, answers, recovered)
+            finally:
+                share.record_s += time.perf_counter() - started
+
+    async def sleep(seconds: float) -> None:
+        share.slept_s += seconds
+        await asyncio.sleep(seconds)
 
     async def run() -> None:
         # Opened as `lifer-desk outbox run` opens it, transport included.
         async with open_admin_client(settings) as api:
-            await Deliverer(ctx, api).run(until_idle=True)
+            await Counted(ctx, api, sleep=sleep).run(until_idle=True)
 
     print("ready", flush=True)
     sys.stdin.readline()
     asyncio.run(run())
     db.dispose()
+    print(json.dumps(asdict(share)), flush=True)
+
+
+@dataclass
+class Share:
+    """One deliverer's part of a run: rows it leased (and sent), its rounds, its transactions (reads
+    included) and the seconds they were open."""
+
+    rows: int = 0
+    rounds: int = 0
+    transactions: int = 0
+    held_s: float = 0.0
+    # Wall seconds: in rounds, in their lease and record transactions (lock waits included), asleep between.
+    rounds_s: float = 0.0
+    lease_s: float = 0.0
+    record_s: float = 0.0
+    slept_s: float = 0.0
 
 
 # --- preparing the databases --------------------------------------------------------------------------------------
@@ -223,6 +283,7 @@ class Outcome:
     # CPU seconds per mutation: of the deliverer processes (all of them), and of the sandbox server beside them.
     deliverer_cpu: float
     server_cpu: float | None
+    shares: list[Share] = field(default_factory=list)
 
 
 def _cpu_of(pid: int) -> float | None:
@@ -260,6 +321,15 @@ def _serve(sandbox: Path, port: int, error_rate: float) -> subprocess.Popen[byte
     raise SystemExit("the sandbox did not start")
 
 
+def _fresh_copy(source: Path, target: Path) -> Path:
+    """`source` copied to `target`, without the WAL a server stopped before it checkpointed left beside the copy
+    of an earlier run: SQLite would replay that run's writes onto this one's fresh file."""
+    for suffix in ("-wal", "-shm"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
 def _count(path: Path, sql: str) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -288,8 +358,7 @@ def _outage(desk: str, admin_url: str, rows: int, result: dict[str, float]) -> N
 def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, deliverers: int = 1,
          error_rate: float = 0.0, outage: bool = False) -> Outcome:  # fmt: skip
     source_sandbox, _source_desk, mutations = prepared
-    sandbox = workdir / "run-sandbox.db"
-    shutil.copyfile(source_sandbox, sandbox)
+    sandbox = _fresh_copy(source_sandbox, workdir / "run-sandbox.db")
     desk = desks.copy(f"run{time.monotonic_ns()}")
     port = _free_port()
     admin_url = f"http://127.0.0.1:{port}"
@@ -319,10 +388,14 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
             proc.stdin.close()
         if watcher is not None:
             watcher.start()
+        shares = []
         for proc in procs:
             if proc.wait(timeout=900) != 0:
                 raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
         seconds = time.perf_counter() - started
+        for proc in procs:
+            assert proc.stdout is not None
+            shares.append(Share(**json.loads(proc.stdout.read().strip().splitlines()[-1])))
         # The deliverers are this process's only children reaped so far (the server is reaped below).
         children = os.times()
         deliverer_cpu = (children.children_user + children.children_system) - (
@@ -340,7 +413,7 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
     unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
     return Outcome(
         seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"), deliverer_cpu / mutations,
-        None if server_cpu is None else server_cpu / mutations,
+        None if server_cpu is None else server_cpu / mutations, shares,
     )  # fmt: skip
 
 
@@ -350,8 +423,7 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
     from lifer_desk.admin_api.factory import network_transport
 
     source_sandbox, _desk, _mutations = prepared
-    sandbox = workdir / "ceiling-sandbox.db"
-    shutil.copyfile(source_sandbox, sandbox)
+    sandbox = _fresh_copy(source_sandbox, workdir / "ceiling-sandbox.db")
     conn = sqlite3.connect(sandbox)
     try:
         images = conn.execute("SELECT user_id, id FROM image ORDER BY user_id, id LIMIT 1000").fetchall()
@@ -392,6 +464,17 @@ def _line(name: str, outcome: Outcome, extra: str = "") -> None:
         f"duplicates {outcome.duplicates} (target 0: {dup}){extra}\n"
         f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}"
     )
+    rows = sum(share.rows for share in outcome.shares) or 1
+    for n, share in enumerate(outcome.shares, 1):
+        print(
+            f"  {'':<24} deliverer {n}: {share.rows:,} rows ({share.rows / rows:.0%}) in {share.rounds} rounds; "
+            f"{share.transactions:,} transactions open {share.held_s:.1f} s "
+            f"({share.held_s / outcome.seconds:.0%} of the run)"
+        )
+        print(
+            f"  {'':<24}   rounds {share.rounds_s:.1f} s: leasing {share.lease_s:.1f} s, recording "
+            f"{share.record_s:.1f} s (lock waits included), sending the rest; asleep between {share.slept_s:.1f} s"
+        )
 
 
 def _measure(

@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +209,13 @@ class Desks:
 
 
 def _desk_count(url: str, sql: str) -> int:
+    return int(_desk_value(url, sql))
+
+
+def _desk_value(url: str, sql: str) -> Any:
+    """The one value `sql` selects from the desk database."""
     if url.startswith("sqlite:///"):
-        return _count(Path(url.removeprefix("sqlite:///")), sql)
+        return _value(Path(url.removeprefix("sqlite:///")), sql)
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -218,7 +223,14 @@ def _desk_count(url: str, sql: str) -> int:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(sql).fetchone()
         assert row is not None
-        return int(row[0])
+        return row[0]
+
+
+def _last_done(url: str) -> datetime:
+    """When the run's last row was done (UTC), as the deliverer that did it recorded it."""
+    value = _desk_value(url, "SELECT max(done_at) FROM outbox")
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _prepare(workdir: Path, desks: Desks, images: int, erasures: int) -> tuple[Path, str, int]:
@@ -276,6 +288,7 @@ def _prepare(workdir: Path, desks: Desks, images: int, erasures: int) -> tuple[P
 @dataclass(frozen=True)
 class Outcome:
     seconds: float
+    exited_s: float
     rate: float
     duplicates: int
     unfinished: int
@@ -331,9 +344,13 @@ def _fresh_copy(source: Path, target: Path) -> Path:
 
 
 def _count(path: Path, sql: str) -> int:
+    return int(_value(path, sql))
+
+
+def _value(path: Path, sql: str) -> Any:
     conn = sqlite3.connect(path)
     try:
-        return int(conn.execute(sql).fetchone()[0])
+        return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
 
@@ -381,7 +398,7 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
         watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
         server_before = _cpu_of(server.pid)
         children_before = os.times()
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), datetime.now(UTC)
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -392,7 +409,7 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
         for proc in procs:
             if proc.wait(timeout=900) != 0:
                 raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
-        seconds = time.perf_counter() - started
+        exited = time.perf_counter() - started
         for proc in procs:
             assert proc.stdout is not None
             shares.append(Share(**json.loads(proc.stdout.read().strip().splitlines()[-1])))
@@ -411,9 +428,12 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
     duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
     duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
     unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
+    # To the last row done: a deliverer that found the other holding the last rows sleeps out its idle wait
+    # (2 s) before it exits, after the work is over.
+    seconds = (_last_done(desk) - started_at).total_seconds()
     return Outcome(
-        seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"), deliverer_cpu / mutations,
-        None if server_cpu is None else server_cpu / mutations, shares,
+        seconds, exited, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"),
+        deliverer_cpu / mutations, None if server_cpu is None else server_cpu / mutations, shares,
     )  # fmt: skip
 
 
@@ -462,7 +482,8 @@ def _line(name: str, outcome: Outcome, extra: str = "") -> None:
     print(
         f"  {name:<24} {outcome.seconds:6.1f} s  {outcome.rate:6.0f} mutations/s  {done}  "
         f"duplicates {outcome.duplicates} (target 0: {dup}){extra}\n"
-        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}"
+        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}; "
+        f"every deliverer exited after {outcome.exited_s:.1f} s"
     )
     rows = sum(share.rows for share in outcome.shares) or 1
     for n, share in enumerate(outcome.shares, 1):

@@ -12,12 +12,14 @@ and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as 
 - two deliverers at once: throughput scales.
 Duplicates are counted in the sandbox's own database (an object deleted twice, an account erased twice).
 
-    python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pg]
+    python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pairs N] [--pg]
 
 `--pg` keeps the desk on PostgreSQL (a database of its own at LIFER_TEST_PG_URL, dropped afterwards; the
 leases there take `FOR UPDATE SKIP LOCKED`) instead of SQLite; the sandbox keeps its own SQLite either way.
 
 `--quick` runs the sandbox alone, one deliverer and two deliverers (no fault runs), for a figure in a minute.
+`--pairs N` adds N more pairs of runs (two deliverers, then one) and prints the median ratio: on a shared
+machine one pair's ratio swings with the load.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -513,6 +516,10 @@ def _measure(
             (f"{OUTAGE_S:.0f} s outage", {"outage": True}),
         ]
     plan.append(("two deliverers", {"deliverers": 2}))
+    # Further pairs in turn, two deliverers first, so that a load that rises or falls during the bench (other
+    # programs share the machine) weighs on both figures of the ratio alike.
+    for n in range(1, args.pairs + 1):
+        plan += [(f"pair {n}: two deliverers", {"deliverers": 2}), (f"pair {n}: one deliverer", {})]
     for name, options in plan:
         _say(f"run: {name}")
         runs[name] = _run(prepared, workdir, desks, **options)
@@ -524,6 +531,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2_000)
     parser.add_argument("--erasures", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="skip the error-rate and outage runs")
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="this many more two- and one-deliverer runs in turn, for the ratio"
+    )
     parser.add_argument("--pg", action="store_true", help="the desk on PostgreSQL (LIFER_TEST_PG_URL), not SQLite")
     parser.add_argument("--deliver", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -584,6 +594,17 @@ def main() -> None:
         two,
         f"  {ratio:.2f}x one deliverer (target: scales, > 1x: {'meets' if ratio > 1 else 'MISSES'})",
     )
+    ratios = [ratio]
+    for n in range(1, args.pairs + 1):
+        pair_one, pair_two = runs[f"pair {n}: one deliverer"], runs[f"pair {n}: two deliverers"]
+        ratios.append(pair_two.rate / pair_one.rate)
+        print(
+            f"  pair {n}: two deliverers {pair_two.rate:.0f}/s (duplicates {pair_two.duplicates}), then one "
+            f"{pair_one.rate:.0f}/s: {ratios[-1]:.2f}x"
+        )
+    if args.pairs:
+        median = statistics.median(ratios)
+        print(f"  two deliverers over one, median of {len(ratios)} pairs: {median:.2f}x (target > 1x)")
 
 
 if __name__ == "__main__":

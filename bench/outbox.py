@@ -12,30 +12,34 @@ and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as 
 - two deliverers at once: throughput scales.
 Duplicates are counted in the sandbox's own database (an object deleted twice, an account erased twice).
 
-    python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pg]
+    python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pairs N] [--pg]
 
 `--pg` keeps the desk on PostgreSQL (a database of its own at LIFER_TEST_PG_URL, dropped afterwards; the
 leases there take `FOR UPDATE SKIP LOCKED`) instead of SQLite; the sandbox keeps its own SQLite either way.
 
 `--quick` runs the sandbox alone, one deliverer and two deliverers (no fault runs), for a figure in a minute.
+`--pairs N` adds N more pairs of runs (two deliverers, then one) and prints the median ratio: on a shared
+machine one pair's ratio swings with the load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +64,8 @@ def _say(message: str) -> None:
 def _deliver(desk_url: str, admin_url: str) -> None:
     # The admin client logs each retry it makes; thousands of them under faults would drown the figures.
     logging.getLogger("lifer_desk").setLevel(logging.ERROR)
+    from sqlalchemy import event
+
     from lifer_desk.admin_api import open_admin_client
     from lifer_desk.config import Secret, Settings
     from lifer_desk.services.context import DeskContext
@@ -69,16 +75,73 @@ def _deliver(desk_url: str, admin_url: str) -> None:
     db = Database(desk_url, create=False)
     settings = Settings(database_url=desk_url, admin_url=admin_url, admin_token=Secret(TOKEN))
     ctx = DeskContext(db=db, settings=settings, agent=AGENT, role="agent")
+    share = Share()
+    # How long this deliverer holds the write lock: from its transaction's begin (SQLite's BEGIN IMMEDIATE,
+    # which this listener follows) to its commit; on PostgreSQL the same span, the audit head locked within it.
+    began: list[float] = []
+    event.listen(db.engine, "begin", lambda _conn: began.append(time.perf_counter()))
+
+    def ended(_conn: Any) -> None:
+        if began:
+            share.held_s += time.perf_counter() - began.pop()
+            share.transactions += 1
+
+    event.listen(db.engine, "commit", ended)
+    event.listen(db.engine, "rollback", ended)
+
+    class Counted(Deliverer):
+        async def run_once(self, owner: str | None = None) -> int:
+            started = time.perf_counter()
+            leased = await super().run_once(owner)
+            share.rows += leased
+            share.rounds += leased > 0
+            share.rounds_s += time.perf_counter() - started
+            return leased
+
+        def _lease(self, owner: str, limit: int, due_only: bool) -> list[Any]:
+            started = time.perf_counter()
+            try:
+                return super()._lease(owner, limit, due_only)
+            finally:
+                share.lease_s += time.perf_counter() - started
+
+        def _record(self, owner: str, answers: list[Any], recovered: bool) -> None:
+            started = time.perf_counter()
+            try:
+                super()._record(owner, answers, recovered)
+            finally:
+                share.record_s += time.perf_counter() - started
+
+    async def sleep(seconds: float) -> None:
+        share.slept_s += seconds
+        await asyncio.sleep(seconds)
 
     async def run() -> None:
         # Opened as `lifer-desk outbox run` opens it, transport included.
         async with open_admin_client(settings) as api:
-            await Deliverer(ctx, api).run(until_idle=True)
+            await Counted(ctx, api, sleep=sleep).run(until_idle=True)
 
     print("ready", flush=True)
     sys.stdin.readline()
     asyncio.run(run())
     db.dispose()
+    print(json.dumps(asdict(share)), flush=True)
+
+
+@dataclass
+class Share:
+    """One deliverer's part of a run: rows it leased (and sent), its rounds, its transactions (reads
+    included) and the seconds they were open."""
+
+    rows: int = 0
+    rounds: int = 0
+    transactions: int = 0
+    held_s: float = 0.0
+    # Wall seconds: in rounds, in their lease and record transactions (lock waits included), asleep between.
+    rounds_s: float = 0.0
+    lease_s: float = 0.0
+    record_s: float = 0.0
+    slept_s: float = 0.0
 
 
 # --- preparing the databases --------------------------------------------------------------------------------------
@@ -149,8 +212,13 @@ class Desks:
 
 
 def _desk_count(url: str, sql: str) -> int:
+    return int(_desk_value(url, sql))
+
+
+def _desk_value(url: str, sql: str) -> Any:
+    """The one value `sql` selects from the desk database."""
     if url.startswith("sqlite:///"):
-        return _count(Path(url.removeprefix("sqlite:///")), sql)
+        return _value(Path(url.removeprefix("sqlite:///")), sql)
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -158,7 +226,14 @@ def _desk_count(url: str, sql: str) -> int:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(sql).fetchone()
         assert row is not None
-        return int(row[0])
+        return row[0]
+
+
+def _last_done(url: str) -> datetime:
+    """When the run's last row was done (UTC), as the deliverer that did it recorded it."""
+    value = _desk_value(url, "SELECT max(done_at) FROM outbox")
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _prepare(workdir: Path, desks: Desks, images: int, erasures: int) -> tuple[Path, str, int]:
@@ -216,6 +291,7 @@ def _prepare(workdir: Path, desks: Desks, images: int, erasures: int) -> tuple[P
 @dataclass(frozen=True)
 class Outcome:
     seconds: float
+    exited_s: float
     rate: float
     duplicates: int
     unfinished: int
@@ -223,6 +299,7 @@ class Outcome:
     # CPU seconds per mutation: of the deliverer processes (all of them), and of the sandbox server beside them.
     deliverer_cpu: float
     server_cpu: float | None
+    shares: list[Share] = field(default_factory=list)
 
 
 def _cpu_of(pid: int) -> float | None:
@@ -260,10 +337,23 @@ def _serve(sandbox: Path, port: int, error_rate: float) -> subprocess.Popen[byte
     raise SystemExit("the sandbox did not start")
 
 
+def _fresh_copy(source: Path, target: Path) -> Path:
+    """`source` copied to `target`, without the WAL a server stopped before it checkpointed left beside the copy
+    of an earlier run: SQLite would replay that run's writes onto this one's fresh file."""
+    for suffix in ("-wal", "-shm"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
 def _count(path: Path, sql: str) -> int:
+    return int(_value(path, sql))
+
+
+def _value(path: Path, sql: str) -> Any:
     conn = sqlite3.connect(path)
     try:
-        return int(conn.execute(sql).fetchone()[0])
+        return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
 
@@ -288,8 +378,7 @@ def _outage(desk: str, admin_url: str, rows: int, result: dict[str, float]) -> N
 def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, deliverers: int = 1,
          error_rate: float = 0.0, outage: bool = False) -> Outcome:  # fmt: skip
     source_sandbox, _source_desk, mutations = prepared
-    sandbox = workdir / "run-sandbox.db"
-    shutil.copyfile(source_sandbox, sandbox)
+    sandbox = _fresh_copy(source_sandbox, workdir / "run-sandbox.db")
     desk = desks.copy(f"run{time.monotonic_ns()}")
     port = _free_port()
     admin_url = f"http://127.0.0.1:{port}"
@@ -312,17 +401,21 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
         watcher = threading.Thread(target=_outage, args=(desk, admin_url, rows, recovery)) if outage else None
         server_before = _cpu_of(server.pid)
         children_before = os.times()
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), datetime.now(UTC)
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
             proc.stdin.close()
         if watcher is not None:
             watcher.start()
+        shares = []
         for proc in procs:
             if proc.wait(timeout=900) != 0:
                 raise SystemExit(f"a deliverer failed (exit {proc.returncode})")
-        seconds = time.perf_counter() - started
+        exited = time.perf_counter() - started
+        for proc in procs:
+            assert proc.stdout is not None
+            shares.append(Share(**json.loads(proc.stdout.read().strip().splitlines()[-1])))
         # The deliverers are this process's only children reaped so far (the server is reaped below).
         children = os.times()
         deliverer_cpu = (children.children_user + children.children_system) - (
@@ -338,9 +431,12 @@ def _run(prepared: tuple[Path, str, int], workdir: Path, desks: Desks, *, delive
     duplicates = _count(sandbox, "SELECT count(*) - count(DISTINCT kind || ':' || object_id) FROM deletion")
     duplicates += _count(sandbox, "SELECT count(*) - count(DISTINCT user_id) FROM erasure")
     unfinished = _desk_count(desk, "SELECT count(*) FROM data_request WHERE state != 'completed'")
+    # To the last row done: a deliverer that found the other holding the last rows sleeps out its idle wait
+    # (2 s) before it exits, after the work is over.
+    seconds = (_last_done(desk) - started_at).total_seconds()
     return Outcome(
-        seconds, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"), deliverer_cpu / mutations,
-        None if server_cpu is None else server_cpu / mutations,
+        seconds, exited, mutations / seconds, duplicates, unfinished, recovery.get("recovery_s"),
+        deliverer_cpu / mutations, None if server_cpu is None else server_cpu / mutations, shares,
     )  # fmt: skip
 
 
@@ -350,8 +446,7 @@ def _ceiling(prepared: tuple[Path, str, int], workdir: Path, in_flight: int) -> 
     from lifer_desk.admin_api.factory import network_transport
 
     source_sandbox, _desk, _mutations = prepared
-    sandbox = workdir / "ceiling-sandbox.db"
-    shutil.copyfile(source_sandbox, sandbox)
+    sandbox = _fresh_copy(source_sandbox, workdir / "ceiling-sandbox.db")
     conn = sqlite3.connect(sandbox)
     try:
         images = conn.execute("SELECT user_id, id FROM image ORDER BY user_id, id LIMIT 1000").fetchall()
@@ -390,8 +485,20 @@ def _line(name: str, outcome: Outcome, extra: str = "") -> None:
     print(
         f"  {name:<24} {outcome.seconds:6.1f} s  {outcome.rate:6.0f} mutations/s  {done}  "
         f"duplicates {outcome.duplicates} (target 0: {dup}){extra}\n"
-        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}"
+        f"  {'':<24} CPU per mutation: the deliverer {outcome.deliverer_cpu * 1000:.1f} ms{server}; "
+        f"every deliverer exited after {outcome.exited_s:.1f} s"
     )
+    rows = sum(share.rows for share in outcome.shares) or 1
+    for n, share in enumerate(outcome.shares, 1):
+        print(
+            f"  {'':<24} deliverer {n}: {share.rows:,} rows ({share.rows / rows:.0%}) in {share.rounds} rounds; "
+            f"{share.transactions:,} transactions open {share.held_s:.1f} s "
+            f"({share.held_s / outcome.seconds:.0%} of the run)"
+        )
+        print(
+            f"  {'':<24}   rounds {share.rounds_s:.1f} s: leasing {share.lease_s:.1f} s, recording "
+            f"{share.record_s:.1f} s (lock waits included), sending the rest; asleep between {share.slept_s:.1f} s"
+        )
 
 
 def _measure(
@@ -409,6 +516,10 @@ def _measure(
             (f"{OUTAGE_S:.0f} s outage", {"outage": True}),
         ]
     plan.append(("two deliverers", {"deliverers": 2}))
+    # Further pairs in turn, two deliverers first, so that a load that rises or falls during the bench (other
+    # programs share the machine) weighs on both figures of the ratio alike.
+    for n in range(1, args.pairs + 1):
+        plan += [(f"pair {n}: two deliverers", {"deliverers": 2}), (f"pair {n}: one deliverer", {})]
     for name, options in plan:
         _say(f"run: {name}")
         runs[name] = _run(prepared, workdir, desks, **options)
@@ -420,6 +531,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2_000)
     parser.add_argument("--erasures", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="skip the error-rate and outage runs")
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="this many more two- and one-deliverer runs in turn, for the ratio"
+    )
     parser.add_argument("--pg", action="store_true", help="the desk on PostgreSQL (LIFER_TEST_PG_URL), not SQLite")
     parser.add_argument("--deliver", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -480,6 +594,17 @@ def main() -> None:
         two,
         f"  {ratio:.2f}x one deliverer (target: scales, > 1x: {'meets' if ratio > 1 else 'MISSES'})",
     )
+    ratios = [ratio]
+    for n in range(1, args.pairs + 1):
+        pair_one, pair_two = runs[f"pair {n}: one deliverer"], runs[f"pair {n}: two deliverers"]
+        ratios.append(pair_two.rate / pair_one.rate)
+        print(
+            f"  pair {n}: two deliverers {pair_two.rate:.0f}/s (duplicates {pair_two.duplicates}), then one "
+            f"{pair_one.rate:.0f}/s: {ratios[-1]:.2f}x"
+        )
+    if args.pairs:
+        median = statistics.median(ratios)
+        print(f"  two deliverers over one, median of {len(ratios)} pairs: {median:.2f}x (target > 1x)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lifer_desk.sandbox.database import iso
+from lifer_desk.sandbox.database import WRITES, iso
 
 # Scope -> (table, receipt kind). "account" removes everything the account owns, then the account.
 _CONTENT = {"images": ("image", "image"), "diary": ("diary_entry", "diary_entry"),
@@ -82,23 +82,24 @@ def settle_erasures(conn: sqlite3.Connection, timing: ErasureTiming, now: dateti
     """Bring every unfinished erasure to the state the clock says it is in, in one transaction."""
     if not any(_behind(row, timing, now) for row in _unfinished(conn)):
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # Read again under the write lock: another connection may have settled them meanwhile.
-        for row in _unfinished(conn):
-            requested_at = datetime.fromisoformat(row["requested_at"])
-            status = timing.status_at(requested_at, now)
-            if status == row["status"]:
-                continue
-            # Dated when the work was due, not when it was noticed, so receipts do not depend on who looked.
-            completed_at = requested_at + timing.pending + timing.running if status == "completed" else None
-            if completed_at is not None:
-                _erase(conn, row, completed_at)
-            conn.execute(
-                "UPDATE erasure SET status = ?, completed_at = ? WHERE id = ?",
-                (status, completed_at and iso(completed_at), row["id"]),
-            )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    with WRITES:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another connection may have settled them meanwhile.
+            for row in _unfinished(conn):
+                requested_at = datetime.fromisoformat(row["requested_at"])
+                status = timing.status_at(requested_at, now)
+                if status == row["status"]:
+                    continue
+                # Dated when the work was due, not when it was noticed, so receipts do not depend on who looked.
+                completed_at = requested_at + timing.pending + timing.running if status == "completed" else None
+                if completed_at is not None:
+                    _erase(conn, row, completed_at)
+                conn.execute(
+                    "UPDATE erasure SET status = ?, completed_at = ? WHERE id = ?",
+                    (status, completed_at and iso(completed_at), row["id"]),
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

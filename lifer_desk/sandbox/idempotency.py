@@ -20,7 +20,7 @@ from fastapi import Header
 from starlette.responses import Response
 
 from lifer_desk.admin_api.errors import ProblemType
-from lifer_desk.sandbox.database import iso
+from lifer_desk.sandbox.database import WRITES, iso
 from lifer_desk.sandbox.problems import REFUSED_BEFORE_EXECUTING, ProblemError
 
 KEY_TTL = timedelta(hours=24)
@@ -109,27 +109,28 @@ class IdempotencyStore:
 
         Refusals before executing, and transient answers, are not stored (see `_NOT_STORED`).
         """
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            replay = self.begin(key, print_)
-            if replay is not None:
-                self._conn.execute("COMMIT")
-                return replay
-            self._conn.execute("SAVEPOINT action")
+        with WRITES:
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                response = action()
-            except ProblemError as problem:
-                # A refusal changes nothing; whether this key replays it depends on how far the call got.
-                self._conn.execute("ROLLBACK TO action")
-                response = problem.response()
-            self._conn.execute("RELEASE action")
-            self._settle(key, response)
-        except BaseException:
-            # Claim and changes alike: as if the call had never come (a ProblemError from `begin` included).
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-        return response
+                replay = self.begin(key, print_)
+                if replay is not None:
+                    self._conn.execute("COMMIT")
+                    return replay
+                self._conn.execute("SAVEPOINT action")
+                try:
+                    response = action()
+                except ProblemError as problem:
+                    # A refusal changes nothing; whether this key replays it depends on how far the call got.
+                    self._conn.execute("ROLLBACK TO action")
+                    response = problem.response()
+                self._conn.execute("RELEASE action")
+                self._settle(key, response)
+            except BaseException:
+                # Claim and changes alike: as if the call had never come (a ProblemError from `begin` included).
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return response
 
     def _settle(self, key: str, response: Response) -> None:
         if response.status_code in _NOT_STORED or response.status_code >= 500:

@@ -17,6 +17,8 @@ checkpointed and truncated (`store.db.scrub_after_commit`). PostgreSQL: docs/sec
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -30,11 +32,12 @@ from lifer_desk.services import audit_trail
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, Refused
 from lifer_desk.services.request_views import stored_payload
-from lifer_desk.services.suppression import suppress
+from lifer_desk.services.suppression import suppress, suppression_key
 from lifer_desk.store import forgetting as store
 from lifer_desk.store import mail as mail_store
 from lifer_desk.store import requests as request_store
 from lifer_desk.store.db import scrub_after_commit
+from lifer_desk.store.models import DataRequest
 from lifer_desk.store.search import compact
 
 
@@ -55,8 +58,7 @@ class PurgeSummary:
     mail: int
 
 
-def _check_erasure(session: Session, account_id: str, request_id: int) -> None:
-    row = request_store.get(session, request_id)
+def _check_erasure(row: DataRequest | None, account_id: str, request_id: int) -> None:
     if row is None:
         raise NotFound(_("no request #{id}").format(id=request_id))
     payload = stored_payload(row)
@@ -82,59 +84,110 @@ def forget_person(session: Session, ctx: DeskContext, *, account_id: str, reques
     """Inside the caller's write transaction, after it moved the account erasure `request_id` to completed:
     remove the desk's copies of that person's data, suppress them, and audit it (see the module docstring).
     Raises NotFound or Refused, changing nothing, unless `request_id` is that erasure and completed."""
-    _check_erasure(session, account_id, request_id)
+    (summary,) = forget_people(session, ctx, [(account_id, request_id)])
+    return summary
+
+
+def forget_people(session: Session, ctx: DeskContext, erasures: Sequence[tuple[str, int]]) -> list[PurgeSummary]:
+    """`forget_person` for each (account id, request id) of `erasures`, as one after the other would, in a
+    statement per table for all of them (the outbox deliverer completes a round's erasures at once: person by
+    person, their purges held the write lock for most of the round, issue 9's bench). Each person keeps their
+    own counts, ids and audit event. Raises NotFound or Refused, changing nothing, unless every request is its
+    account's completed erasure."""
+    if not erasures:
+        return []
+    rows = request_store.get_many(session, (request_id for _account, request_id in erasures))
+    for account_id, request_id in erasures:
+        _check_erasure(rows.get(request_id), account_id, request_id)
     now = ctx.clock()
-    tickets = store.tickets_of(session, account_id)
-    ticket_ids = [ticket.id for ticket in tickets if ticket.id is not None]
-    # Read before they are overwritten: the suppression is made of them, the audit keeps them masked.
-    contacts = sorted(
-        {normalise(SuppressedKind.CONTACT, ticket.requester) for ticket in tickets if ticket.requester != REDACTED}
-        - {""}
-    )
-    messages = drafts = mail = 0
+    accounts = list(dict.fromkeys(account_id for account_id, _request in erasures))
+    tickets = store.tickets_of(session, accounts)
+    # Read before they are overwritten: the suppressions are made of them, the audit keeps them masked.
+    contacts = {
+        account: sorted(
+            {normalise(SuppressedKind.CONTACT, ticket.requester) for ticket in theirs if ticket.requester != REDACTED}
+            - {""}
+        )
+        for account, theirs in tickets.items()
+    }
+    ticket_ids = [ticket.id for theirs in tickets.values() for ticket in theirs if ticket.id is not None]
+    messages: Counter[int] = Counter()
+    drafts: Counter[int] = Counter()
+    mail: Counter[int] = Counter()
     if ticket_ids:
         store.redact_tickets(session, ticket_ids, now)
         messages = store.redact_thread(session, ticket_ids)
         drafts = store.drop_drafts(session, ticket_ids)
-        mail = mail_store.forget_ticket_mail(session, ticket_ids)
+        mail = mail_store.forget_mail_by_ticket(session, ticket_ids)
         store.reindex(session, ticket_ids)
         compact(session)
-    feedback = store.redact_feedback(session, account_id)
+    feedback = store.redact_feedback(session, accounts)
     if feedback:
-        # Rewriting a million-item index costs seconds: only when her words were in it.
+        # Rewriting a million-item index costs seconds: only when their words were in it.
         compact(session, "feedback_fts")
-    summary = PurgeSummary(
-        account_id=account_id,
-        request_id=request_id,
-        ticket_ids=tuple(ticket_ids),
-        messages=messages,
-        drafts=drafts,
-        verifications=store.clear_claims(session, account_id),
-        feedback=feedback,
-        corrections=store.redact_corrections(session, account_id),
-        outbox=store.redact_outbox(session, account_id),
-        suppressions=suppress(session, account_id=account_id, contacts=contacts, request_id=request_id, at=now),
-        mail=mail,
-    )
-    audit_trail.record(
+    verifications = store.clear_claims(session, accounts)
+    corrections = store.redact_corrections(session, accounts)
+    outbox = store.redact_outbox(session, accounts)
+    key = suppression_key(session)
+    summaries: list[PurgeSummary] = []
+    stated: dict[int, list[str]] = {}
+    for account_id, request_id in erasures:
+        # A second erasure of an account in the batch finds it forgotten already, as it would one after the
+        # other: its linked tickets, nothing left to count, no contact left to suppress.
+        first = account_id not in {summary.account_id for summary in summaries}
+        theirs = tuple(
+            ticket.id
+            for ticket in tickets[account_id]
+            if ticket.id is not None and (first or ticket.account_id == account_id)
+        )
+        counted = theirs if first else ()
+        stated[request_id] = contacts[account_id] if first else []
+        summaries.append(
+            PurgeSummary(
+                account_id=account_id,
+                request_id=request_id,
+                ticket_ids=theirs,
+                messages=sum(messages[ticket_id] for ticket_id in counted),
+                drafts=sum(drafts[ticket_id] for ticket_id in counted),
+                verifications=verifications[account_id] if first else 0,
+                feedback=feedback[account_id] if first else 0,
+                corrections=corrections[account_id] if first else 0,
+                outbox=outbox[account_id] if first else 0,
+                suppressions=suppress(
+                    session,
+                    account_id=account_id,
+                    contacts=stated[request_id],
+                    request_id=request_id,
+                    at=now,
+                    key=key,
+                ),
+                mail=sum(mail[ticket_id] for ticket_id in counted),
+            )
+        )
+    audit_trail.record_many(
         session,
         ctx.agent,
-        AuditAction.PERSON_FORGET,
-        request_store.ENTITY,
-        request_id,
-        {
-            "account_id": account_id,
-            "tickets": list(summary.ticket_ids),
-            "contacts": [mask_contact(contact) for contact in contacts],
-            "messages": summary.messages,
-            "drafts": summary.drafts,
-            "verifications": summary.verifications,
-            "feedback": summary.feedback,
-            "corrections": summary.corrections,
-            "outbox": summary.outbox,
-            "suppressions": summary.suppressions,
-            "mail": summary.mail,
-        },
+        [
+            (
+                AuditAction.PERSON_FORGET,
+                request_store.ENTITY,
+                summary.request_id,
+                {
+                    "account_id": summary.account_id,
+                    "tickets": list(summary.ticket_ids),
+                    "contacts": [mask_contact(contact) for contact in stated[summary.request_id]],
+                    "messages": summary.messages,
+                    "drafts": summary.drafts,
+                    "verifications": summary.verifications,
+                    "feedback": summary.feedback,
+                    "corrections": summary.corrections,
+                    "outbox": summary.outbox,
+                    "suppressions": summary.suppressions,
+                    "mail": summary.mail,
+                },
+            )
+            for summary in summaries
+        ],
     )
     scrub_after_commit(session)
-    return summary
+    return summaries

@@ -3,7 +3,7 @@ moves to `completed` with its per-object receipt, the audit trail records it, an
 internal note summarising what was done and when, and the person's confirmation is queued to the account's
 address of record (`services.outbox.enqueue_notice`; an account erasure's own call carries it). An account
 erasure also cancels the account's other open requests (with a reason, audited) and makes the desk forget the
-person (`services.person_purge.forget_person`), in this same transaction, before the notes: they hold ids and
+person (`services.person_purge.forget_people`), in this same transaction, before the notes: they hold ids and
 counts only, and are kept.
 
 Once a request completed, the agent on its ticket is offered a reply to the customer saying what was done and
@@ -32,7 +32,7 @@ from lifer_desk.domain.tickets import EventKind
 from lifer_desk.i18n import _
 from lifer_desk.services import audit_trail, mail_outbox, outbox, requests
 from lifer_desk.services.context import DeskContext
-from lifer_desk.services.person_purge import forget_person
+from lifer_desk.services.person_purge import forget_people
 from lifer_desk.services.request_views import stored_payload
 from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import requests as request_store
@@ -67,7 +67,7 @@ def complete_many(
     does one, in as few statements as the batch allows: the rows in one flush, their audit events in one append,
     their confirmations in one, their tickets' languages in one read, every note in one and the tickets touched
     in one. The outbox deliverer completes every request a round finished this way; statement by statement that
-    was most of its database time (issue 9's bench). An erasure's purge stays its own (one account each)."""
+    was most of its database time (issue 9's bench). The erasures' purges, all at once, likewise."""
     if not done:
         return
     events: list[tuple[AuditAction, str, str | int, dict[str, Any]]] = []
@@ -95,11 +95,12 @@ def complete_many(
     # Read before any purge below takes the words they are read from.
     openings = request_store.ticket_openings(session, (row.ticket_id for row, _ in done if row.ticket_id is not None))
     notes: list[TicketEvent] = []
+    erased: list[tuple[str, int]] = []
     for row, payload in payloads:
         if payload is not None and payload.kind is RequestKind.DELETE and payload.scope is DeletionScope.ACCOUNT:
             assert row.id is not None
             cancelled = requests.cancel_after_erasure(session, ctx, row, now)
-            forget_person(session, ctx, account_id=row.account_id, request_id=row.id)
+            erased.append((row.account_id, row.id))
             notes += [
                 ticket_store.new_event(
                     other.ticket_id,
@@ -112,6 +113,8 @@ def complete_many(
                 for other in cancelled
                 if other.ticket_id is not None
             ]
+    # Every erased person of the batch forgotten at once (`forget_people` says why).
+    forget_people(session, ctx, erased)
     for row, items in done:
         if row.ticket_id is not None:
             assert row.id is not None

@@ -50,7 +50,15 @@ def suppression_key(session: Session) -> bytes:
     return store.key(session)
 
 
-def suppress(session: Session, *, account_id: str, contacts: Iterable[str], request_id: int, at: datetime) -> int:
+def suppress(
+    session: Session,
+    *,
+    account_id: str,
+    contacts: Iterable[str],
+    request_id: int,
+    at: datetime,
+    key: bytes | None = None,
+) -> int:
     """Record the account id and each contact as suppressed, for the erasure `request_id`; returns how many
-    digests were new."""
-    return store.add(session, _digests(store.key(session), account_id, contacts), request_id, at)
+    digests were new. `key` is `suppression_key`, which a batch of erasures reads once."""
+    return store.add(session, _digests(key or store.key(session), account_id, contacts), request_id, at)

@@ -8,8 +8,10 @@ wrote or was called goes, replaced by `REDACTED` (or emptied where a column hold
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.engine import CursorResult
@@ -33,19 +35,45 @@ def _count(session: Session, statement: Update | Delete) -> int:
     return result.rowcount
 
 
-def tickets_of(session: Session, account_id: str) -> list[Ticket]:
-    """The account's tickets, and the unlinked ones written from the same contacts (the person, before the
-    desk knew their account)."""
-    linked = list(session.exec(select(Ticket).where(Ticket.account_id == account_id).order_by(col(Ticket.id))))
-    contacts = {ticket.requester.strip().lower() for ticket in linked} - {"", REDACTED}
-    if not contacts:
-        return linked
+def tally(session: Session, key: Any, *where: Any) -> Counter[Any]:
+    """How many rows match `where`, by `key`: what a purge of several people at once counts for each before
+    one statement changes them all."""
+    rows = session.execute(select(key, func.count()).where(*where).group_by(key))
+    return Counter({value: int(count) for value, count in rows})
+
+
+def changed(session: Session, key: Any, where: Sequence[Any], statement: Update | Delete) -> Counter[Any]:
+    """Run `statement` (already restricted to `where`) once, and return how many rows it changed by `key`."""
+    counts = tally(session, key, *where)
+    if counts:
+        _count(session, statement)
+    return counts
+
+
+def tickets_of(session: Session, account_ids: Sequence[str]) -> dict[str, list[Ticket]]:
+    """Each account's tickets, and the unlinked ones written from the same contacts (the person, before the
+    desk knew their account), in two queries however many accounts; an unlinked ticket two of them share
+    goes to the first, as purging them one after the other would have it."""
+    found: dict[str, list[Ticket]] = {account: [] for account in account_ids}
+    linked = session.exec(select(Ticket).where(col(Ticket.account_id).in_(list(found))).order_by(col(Ticket.id)))
+    for ticket in linked:
+        assert ticket.account_id is not None
+        found[ticket.account_id].append(ticket)
+    owner: dict[str, str] = {}
+    for account in reversed(list(found)):
+        owner.update({ticket.requester.strip().lower(): account for ticket in found[account]})
+    owner.pop("", None)
+    owner.pop(REDACTED, None)
+    if not owner:
+        return found
     unlinked = session.exec(
         select(Ticket)
-        .where(col(Ticket.account_id).is_(None), func.lower(func.trim(Ticket.requester)).in_(sorted(contacts)))
+        .where(col(Ticket.account_id).is_(None), func.lower(func.trim(Ticket.requester)).in_(sorted(owner)))
         .order_by(col(Ticket.id))
     )
-    return sorted([*linked, *unlinked], key=lambda ticket: ticket.id or 0)
+    for ticket in unlinked:
+        found[owner[ticket.requester.strip().lower()]].append(ticket)
+    return {account: sorted(tickets, key=lambda ticket: ticket.id or 0) for account, tickets in found.items()}
 
 
 def redact_tickets(session: Session, ticket_ids: Sequence[int], at: datetime) -> None:
@@ -66,14 +94,13 @@ def redact_tickets(session: Session, ticket_ids: Sequence[int], at: datetime) ->
     expire_tickets(session)
 
 
-def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:
+def redact_thread(session: Session, ticket_ids: Sequence[int]) -> Counter[int]:
     """Every message body on those tickets, the author of inbound ones (the person's name or address) and what
-    a mail kept beside its body; agents' names on replies and notes stay. Returns how many bodies it redacted."""
-    bodies = _count(
-        session,
-        update(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.body).not_in(["", REDACTED]))
-        .values(body=REDACTED),
+    a mail kept beside its body; agents' names on replies and notes stay. Returns how many bodies it redacted,
+    by ticket."""
+    where = (col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.body).not_in(["", REDACTED]))
+    bodies = changed(
+        session, col(TicketEvent.ticket_id), where, update(TicketEvent).where(*where).values(body=REDACTED)
     )
     _count(
         session,
@@ -94,43 +121,44 @@ def redact_thread(session: Session, ticket_ids: Sequence[int]) -> int:
     return bodies
 
 
-def drop_drafts(session: Session, ticket_ids: Sequence[int]) -> int:
-    """Unsent replies and notes to the person: nothing would send them now."""
-    return _count(session, delete(Draft).where(col(Draft.ticket_id).in_(ticket_ids)))
+def drop_drafts(session: Session, ticket_ids: Sequence[int]) -> Counter[int]:
+    """Unsent replies and notes to the person: nothing would send them now. How many, by ticket."""
+    where = (col(Draft.ticket_id).in_(ticket_ids),)
+    return changed(session, col(Draft.ticket_id), where, delete(Draft).where(*where))
 
 
 def reindex(session: Session, ticket_ids: Sequence[int]) -> None:
     reindex_tickets(session, ticket_ids)
 
 
-def clear_claims(session: Session, account_id: str) -> int:
-    """What callers stated about the account (ids, fields named, results and outcomes stay)."""
-    return _count(
-        session,
-        update(Verification)
-        .where(col(Verification.account_id) == account_id, col(Verification.claims_hashed) != "{}")
-        .values(claims_hashed="{}"),
+def clear_claims(session: Session, account_ids: Sequence[str]) -> Counter[str]:
+    """What callers stated about the accounts (ids, fields named, results and outcomes stay); how many rows, by
+    account."""
+    where = (col(Verification.account_id).in_(account_ids), col(Verification.claims_hashed) != "{}")
+    return changed(
+        session, col(Verification.account_id), where, update(Verification).where(*where).values(claims_hashed="{}")
     )
 
 
-def redact_feedback(session: Session, account_id: str) -> int:
-    """The account's feedback texts and their search documents; how many items changed."""
-    rewrite_documents(session, account_id, REDACTED)
-    return _count(
-        session,
-        update(FeedbackItem)
-        .where(col(FeedbackItem.account_id) == account_id, col(FeedbackItem.body) != REDACTED)
-        .values(body=REDACTED),
-    )
+def redact_feedback(session: Session, account_ids: Sequence[str]) -> Counter[str]:
+    """The accounts' feedback texts and their search documents; how many items changed, by account."""
+    where = (col(FeedbackItem.account_id).in_(account_ids), col(FeedbackItem.body) != REDACTED)
+    counts = tally(session, col(FeedbackItem.account_id), *where)
+    for account_id in counts:
+        rewrite_documents(session, account_id, REDACTED)
+    if counts:
+        _count(session, update(FeedbackItem).where(*where).values(body=REDACTED))
+    return counts
 
 
-def redact_corrections(session: Session, account_id: str) -> int:
-    """The new values of the account's corrections (its old email or username, typed by an agent). The
-    payload no longer has the hash recorded for it, so such a request can never run: the account is gone."""
+def redact_corrections(session: Session, account_ids: Sequence[str]) -> Counter[str]:
+    """The new values of the accounts' corrections (an old email or username, typed by an agent), how many by
+    account. The payload no longer has the hash recorded for it, so such a request can never run: the account
+    is gone."""
     rows = session.exec(
-        select(DataRequest).where(DataRequest.account_id == account_id, DataRequest.kind == RequestKind.CORRECT)
+        select(DataRequest).where(col(DataRequest.account_id).in_(account_ids), DataRequest.kind == RequestKind.CORRECT)
     )
-    changed = 0
+    changed: Counter[str] = Counter()
     for row in rows:
         body = json.loads(row.payload)
         values = body.get("changes") or {}
@@ -139,18 +167,22 @@ def redact_corrections(session: Session, account_id: str) -> int:
         body["changes"] = {name: REDACTED for name in values}
         row.payload = canonical_json(body)
         session.add(row)
-        changed += 1
+        changed[row.account_id] += 1
     session.flush()
     return changed
 
 
-def redact_outbox(session: Session, account_id: str) -> int:
-    """The account's outbox rows: a correction's PATCH body holds the new values, and a problem detail the
-    admin API sent may quote one. Ids, kinds, states, keys and receipts stay. Returns how many rows changed."""
-    requests = select(DataRequest.id).where(DataRequest.account_id == account_id)
-    rows = session.exec(select(Outbox).where(col(Outbox.request_id).in_(requests.scalar_subquery())))
-    changed = 0
-    for row in rows:
+def redact_outbox(session: Session, account_ids: Sequence[str]) -> Counter[str]:
+    """The accounts' outbox rows: a correction's PATCH body holds the new values, and a problem detail the
+    admin API sent may quote one. Ids, kinds, states, keys and receipts stay. Returns how many rows changed,
+    by account."""
+    rows = session.exec(
+        select(Outbox, DataRequest.account_id)
+        .join(DataRequest, col(DataRequest.id) == col(Outbox.request_id))
+        .where(col(DataRequest.account_id).in_(account_ids))
+    )
+    changed: Counter[str] = Counter()
+    for row, account_id in rows:
         body = json.loads(row.payload)
         values = body.get("changes") if row.kind == Operation.CORRECTION else None
         redacts_body = isinstance(values, dict) and any(value != REDACTED for value in values.values())
@@ -163,6 +195,6 @@ def redact_outbox(session: Session, account_id: str) -> int:
         if row.last_error is not None:
             row.last_error = REDACTED
         session.add(row)
-        changed += 1
+        changed[account_id] += 1
     session.flush()
     return changed

@@ -8,6 +8,7 @@ already exclusive.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from lifer_desk.domain.forgetting import REDACTED
 from lifer_desk.domain.mail import Attachment
+from lifer_desk.store.forgetting import changed
 from lifer_desk.store.models import MailAttachment, MailMessage, OutboundMail, TicketEvent
 
 PENDING = "pending"
@@ -105,14 +107,19 @@ def forget_ticket_mail(session: Session, ticket_ids: Sequence[int]) -> int:
     """The deletion purge: delete those tickets' attachments and outbound copies, and redact the sender of
     their received mail (the row stays, so a redelivery is still recognised and not ingested again). Returns
     how many rows went or changed."""
-    gone = 0
+    return sum(forget_mail_by_ticket(session, ticket_ids).values())
+
+
+def forget_mail_by_ticket(session: Session, ticket_ids: Sequence[int]) -> Counter[int]:
+    """`forget_ticket_mail`, counted by ticket: a purge of several people at once tells each one's apart."""
+    gone: Counter[int] = Counter()
     for table in (MailAttachment, OutboundMail):
-        result = session.execute(delete(table).where(col(table.ticket_id).in_(ticket_ids)))
-        gone += int(getattr(result, "rowcount", 0) or 0)
-    redacted = session.execute(
-        update(MailMessage).where(col(MailMessage.ticket_id).in_(ticket_ids)).values(sender=REDACTED)
+        where = (col(table.ticket_id).in_(ticket_ids),)
+        gone += changed(session, col(table.ticket_id), where, delete(table).where(*where))
+    where = (col(MailMessage.ticket_id).in_(ticket_ids),)
+    return gone + changed(
+        session, col(MailMessage.ticket_id), where, update(MailMessage).where(*where).values(sender=REDACTED)
     )
-    return gone + int(getattr(redacted, "rowcount", 0) or 0)
 
 
 def queued_for(session: Session, recipient: str, kind: str, since: datetime) -> int:

@@ -280,3 +280,29 @@ def test_forgetting_is_part_of_the_callers_transaction(db: Database, alice: Desk
     with db.read() as session:
         assert not is_suppressed(session, account_id=ACCOUNT, contact=None)
     assert not [e for e in dump_database(db).splitlines() if "person.forget" in e]
+
+
+def test_two_people_forgotten_at_once_each_keep_their_own_counts(
+    db: Database, alice: DeskContext, sam: DeskContext
+) -> None:
+    """As the outbox completes a round's erasures: one purge for both, each with their own summary and event."""
+    request_id, hers, other = seed(db, alice, sam)
+    record_verified(alice, other, "u-keep")
+    theirs = requests.raise_deletion(alice, other, DeletionScope.ACCOUNT, etag='"e2"')
+    requests.approve(sam, theirs.id)
+    tamper(db, theirs.id, state="completed")
+
+    with db.write() as session:
+        mine, keep = person_purge.forget_people(session, sam, [(ACCOUNT, request_id), ("u-keep", theirs.id)])
+
+    assert (mine.ticket_ids, keep.ticket_ids) == (tuple(hers), (other,))
+    assert (mine.drafts, mine.verifications, mine.feedback, mine.corrections, mine.outbox) == (1, 1, 1, 1, 1)
+    assert (mine.suppressions, mine.mail) == (3, 3)
+    assert (keep.drafts, keep.feedback, keep.corrections, keep.suppressions, keep.mail) == (0, 1, 0, 2, 0)
+    assert found(everything(db)) == [] and searchable(db, "xylophone") == []
+    with db.read() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "person.forget")).all()
+    details = {event.entity_id: json.loads(event.details) for event in events}
+    assert details[str(request_id)]["tickets"] == hers and details[str(theirs.id)]["tickets"] == [other]
+    assert len(details[str(request_id)]["contacts"]) == 2 and len(details[str(theirs.id)]["contacts"]) == 1
+    assert details[str(theirs.id)]["feedback"] == 1 and details[str(request_id)]["messages"] == mine.messages > 0

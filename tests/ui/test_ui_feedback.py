@@ -89,6 +89,23 @@ async def test_the_detail_view_masks_until_a_reason_is_given(feedback_app, settl
         assert "13812345678" in screen_text(app)
 
 
+async def test_the_detail_header_names_the_platform_once(feedback_app, settle, ctx) -> None:
+    app = feedback_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_feedback(pilot, settle)
+        rows = feedback.page(ctx, FeedbackFilter(), limit=20)
+        on_web = next(r.id for r in rows if r.channel == "web")
+        on_app = next(r.id for r in rows if r.channel == "app")
+        app.push_screen(FeedbackDetailScreen(on_web))
+        await settle(pilot)
+        # The web form sends "web" as its platform too: the header says it once.
+        assert "Inbox · web · 2025-03-01" in screen_text(app)
+        app.pop_screen()
+        app.push_screen(FeedbackDetailScreen(on_app))
+        await settle(pilot)
+        assert "Inbox · app · android 3.4.0 · 2025-03-01" in screen_text(app)
+
+
 async def test_select_all_matching_asks_with_the_count_and_applies_to_all(feedback_app, settle, ctx) -> None:
     app = feedback_app()
     async with app.run_test(size=(80, 24)) as pilot:

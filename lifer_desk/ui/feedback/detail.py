@@ -37,12 +37,13 @@ def _history_label(action: str) -> str:
 
 def detail_header(detail: FeedbackDetail, zone: object) -> Text:
     when = local_time(detail.submitted_at, zone)  # type: ignore[arg-type]  # a ZoneInfo, as settings hold it
-    where = detail.platform or detail.channel
-    version = f" {detail.app_version}" if detail.app_version else ""
+    # The web form sends "web" as its platform too: a platform that only repeats the channel is said once.
+    platform = detail.platform if detail.platform != detail.channel else None
+    source = " · ".join(filter(None, (detail.channel, " ".join(filter(None, (platform, detail.app_version))))))
     line = Text.assemble(
         (f"#{detail.id} ", "bold"),
         (detail.mailbox.label, "bold"),
-        f" · {detail.channel} · {where}{version} · {when}",
+        f" · {source} · {when}",
         no_wrap=True,
         overflow="ellipsis",
         end="",

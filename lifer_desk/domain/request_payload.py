@@ -60,6 +60,20 @@ class RequestPayload:
     def needs_approval(self) -> bool:
         return needs_approval(self.kind, self.changed_fields)
 
+    def overlaps(self, other: RequestPayload) -> bool:
+        """Whether `other`, a request still open, already asks for some of what this one asks: the same kind on
+        the same account, and the same deletion scope (sharing an image, for images) or a changed field in
+        common. Two such requests would each need approving, and the second would find its work done or its
+        read stale. Requests of different scopes may stand together: an erasure cancels the account's others
+        once it is done (`services.requests.cancel_after_erasure`)."""
+        if other.account_id != self.account_id or other.kind is not self.kind:
+            return False
+        if self.kind is RequestKind.CORRECT:
+            return bool(self.changed_fields & other.changed_fields)
+        if self.scope is not other.scope:
+            return False
+        return self.scope is not DeletionScope.IMAGES or bool(set(self.image_ids) & set(other.image_ids))
+
     def canonical(self) -> dict[str, object]:
         body: dict[str, object] = {"kind": str(self.kind), "account_id": self.account_id, "etag": self.etag}
         if self.kind is RequestKind.DELETE:

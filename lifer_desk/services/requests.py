@@ -39,6 +39,7 @@ from lifer_desk.domain.request_payload import (
     parse_changes,
 )
 from lifer_desk.domain.requests import (
+    FINAL_STATES,
     DeletionScope,
     Expiry,
     RequestState,
@@ -63,6 +64,9 @@ MAX_REASON = 2_000
 EXPIRE_BATCH = 500
 _S = RequestState
 _EXPIRING = (_S.AWAITING_VERIFICATION, _S.AWAITING_APPROVAL, _S.APPROVED)
+# A request that may still act: what a new one must not overlap. An expired one is not (it is re-submitted
+# through `resubmit`, which checks the same).
+_STILL_OPEN = frozenset(RequestState) - FINAL_STATES - {_S.EXPIRED}
 
 
 # An audit event, as `audit_trail.record_many` takes it.
@@ -207,6 +211,21 @@ def _refuse_stale(row: DataRequest, now: datetime) -> None:
         )
 
 
+def _refuse_overlap(session: Session, payload: RequestPayload, now: datetime, *, besides: int | None = None) -> None:
+    """Refuse a request that asks for some of what a still-open one of the account asks (`RequestPayload.overlaps`),
+    naming it: approving both would double a supervisor's work and send the second to find its work done. One
+    past its expiry is not open, swept or not."""
+    for other in store.of_account(session, payload.account_id, _STILL_OPEN):
+        stored = stored_payload(other)
+        if other.id == besides or _stale(other, now) or stored is None or not payload.overlaps(stored):
+            continue
+        raise Refused(
+            _(
+                "request #{id} is still open and already asks for some of this; cancel it first, or leave that out"
+            ).format(id=other.id)
+        )
+
+
 # --- raising ----------------------------------------------------------------------------------------------------
 
 
@@ -223,6 +242,7 @@ def _raise(ctx: DeskContext, ticket_id: int, build: Callable[[str], RequestPaylo
             payload = build(ticket.account_id)
         except PayloadInvalid as exc:
             raise Refused(str(exc)) from None
+        _refuse_overlap(session, payload, now)
         row = store.add(
             session,
             DataRequest(
@@ -432,6 +452,7 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
         if ctx.agent != row.requested_by and not ctx.is_supervisor:
             raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can re-submit it"))
         payload = _payload(row)
+        _refuse_overlap(session, payload, now, besides=row.id)
         if etag is not None:
             payload = dataclasses.replace(payload, etag=etag)
             row.payload, row.payload_hash = payload.to_json(), payload.hash

@@ -213,8 +213,8 @@ def test_an_approved_request_is_delivered_by_outbox_run_and_its_receipt_printed(
 def test_cancel_by_the_requester_or_a_supervisor(desk: Desk, alice: DeskContext, account: str, db: Database) -> None:
     enrol(db, "bob", "agent")
     ticket_id = str(open_ticket(alice, account))
-    for _ in range(2):
-        desk("alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", "diary")
+    for scope in ("diary", "payment_links"):
+        desk("alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", scope)
     one_line_error(desk("bob", "requests", "cancel", "1"), "only the agent who raised a request")
     code, out, err = desk("alice", "requests", "cancel", "1", "--json")
     assert code == 0 and err == ""

@@ -117,6 +117,31 @@ def test_the_hash_is_canonical_and_binds_every_part() -> None:
     assert len({one.hash, *(other.hash for other in others)}) == 5
 
 
+def test_a_request_overlaps_an_open_one_asking_for_the_same_data() -> None:
+    def fix(**values: str) -> RequestPayload:
+        return correction("u1", None, {Field(name): value for name, value in values.items()})
+
+    images = deletion("u1", None, DeletionScope.IMAGES, ["img-1", "img-2"])
+    overlapping = [
+        (deletion("u1", '"e9"', DeletionScope.ACCOUNT), deletion("u1", None, DeletionScope.ACCOUNT)),
+        (deletion("u1", None, DeletionScope.DIARY), deletion("u1", None, DeletionScope.DIARY)),
+        (deletion("u1", None, DeletionScope.IMAGES, ["img-2", "img-3"]), images),
+        (fix(email="a@example.com", gender="male"), fix(email="b@example.com")),
+    ]
+    apart = [
+        (deletion("u2", None, DeletionScope.ACCOUNT), deletion("u1", None, DeletionScope.ACCOUNT)),
+        (deletion("u1", None, DeletionScope.IMAGES, ["img-3"]), images),
+        (deletion("u1", None, DeletionScope.DIARY), deletion("u1", None, DeletionScope.PAYMENT_LINKS)),
+        # An erasure and a part of the account stand together: the erasure cancels the rest once done.
+        (deletion("u1", None, DeletionScope.ACCOUNT), images),
+        (images, deletion("u1", None, DeletionScope.ACCOUNT)),
+        (fix(email="a@example.com"), fix(username="new_name")),
+        (fix(email="a@example.com"), deletion("u1", None, DeletionScope.ACCOUNT)),
+    ]
+    assert all(new.overlaps(open_one) and open_one.overlaps(new) for new, open_one in overlapping)
+    assert not any(new.overlaps(open_one) or open_one.overlaps(new) for new, open_one in apart)
+
+
 def test_a_stored_payload_reads_back_to_the_same_hash() -> None:
     payload = correction("u1", '"e1"', {Field.GENDER: "female", Field.EMAIL: "new@qq.com"})
     assert RequestPayload.from_json(payload.to_json()).hash == payload.hash

@@ -106,9 +106,9 @@ async def test_the_detail_names_who_verified_and_what_matched_never_the_values(a
 def test_awaiting_my_approval_holds_only_other_agents_requests_for_a_supervisor(db: Database) -> None:
     clock = Clock()
     alice, carol = context(db, clock), context(db, clock, "carol", "supervisor")
-    for ctx in (alice, carol):
-        ticket_id = open_ticket(ctx)
-        record_verified(ctx, ticket_id)
+    for ctx, account in ((alice, "usr_of_alice"), (carol, "usr_of_carol")):
+        ticket_id = open_ticket(ctx, account)
+        record_verified(ctx, ticket_id, account)
         requests.raise_deletion(ctx, ticket_id, DeletionScope.DIARY, etag='"1"')
     assert request_queues.counts(carol)[RequestQueue.AWAITING_MY_APPROVAL] == 1
     assert request_queues.counts(alice)[RequestQueue.AWAITING_MY_APPROVAL] == 0

@@ -108,6 +108,31 @@ def test_an_image_deletion_binds_its_sorted_image_ids(alice: DeskContext) -> Non
     }
 
 
+def test_a_request_overlapping_one_still_open_on_the_account_is_refused_naming_it(
+    alice: DeskContext, sam: DeskContext, clock: Clock
+) -> None:
+    ticket_id = open_ticket(alice)
+    images = requests.raise_deletion(alice, ticket_id, DeletionScope.IMAGES, etag=None, image_ids=("i1", "i2"))
+    email = requests.raise_correction(alice, ticket_id, {Field.EMAIL: "a.new@example.com"}, etag='"e1"')
+    # From another ticket of the same account too: the overlap is about the account's data.
+    elsewhere = open_ticket(alice)
+    with pytest.raises(Refused, match=f"request #{images.id} is still open"):
+        requests.raise_deletion(alice, elsewhere, DeletionScope.IMAGES, etag=None, image_ids=("i2", "i3"))
+    with pytest.raises(Refused, match=f"request #{email.id} is still open"):
+        requests.raise_correction(alice, elsewhere, {Field.EMAIL: "b.new@example.com"}, etag='"e1"')
+    # What does not overlap is raised; what no longer stands (cancelled, or past its expiry) is no obstacle.
+    assert requests.raise_deletion(alice, elsewhere, DeletionScope.IMAGES, etag=None, image_ids=("i3",)).id
+    requests.cancel(alice, images.id)
+    assert requests.raise_deletion(alice, elsewhere, DeletionScope.IMAGES, etag=None, image_ids=("i1",)).id
+    clock.advance(timedelta(hours=73))
+    again = requests.raise_correction(alice, elsewhere, {Field.EMAIL: "b.new@example.com"}, etag='"e1"')
+    # Re-submitting the expired one would now overlap the new one.
+    requests.expire_due(alice)
+    with pytest.raises(Refused, match=f"request #{again.id} is still open"):
+        requests.resubmit(alice, email.id)
+    assert get_request(sam, email.id).request.state is S.EXPIRED
+
+
 def test_a_username_correction_is_approved_without_a_second_pair_of_eyes_once_verified(
     db: Database, alice: DeskContext
 ) -> None:
@@ -181,7 +206,7 @@ def test_a_rejection_needs_a_reason_and_leaves_it_as_a_note_on_the_ticket(alice:
 def test_cancel_by_the_requester_or_a_supervisor_only(alice: DeskContext, sam: DeskContext, db: Database) -> None:
     ticket_id = open_ticket(alice)
     first = requests.raise_deletion(alice, ticket_id, DeletionScope.DIARY, etag=None)
-    second = requests.raise_deletion(alice, ticket_id, DeletionScope.DIARY, etag=None)
+    second = requests.raise_deletion(alice, ticket_id, DeletionScope.PAYMENT_LINKS, etag=None)
     bob = context(db, alice.clock, "bob", "agent")  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         requests.cancel(bob, first.id)

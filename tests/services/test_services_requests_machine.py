@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import count
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
@@ -27,6 +28,9 @@ from tests.request_support import Clock, context, open_ticket, record_verified, 
 S = RequestState
 EXPIRY = Expiry()
 ROLES = {"alice": "agent", "bob": "agent", "sam": "supervisor", "sue": "supervisor"}
+
+
+ACCOUNTS = count()
 
 
 @dataclass
@@ -57,8 +61,11 @@ def machine(db: Database) -> type[RuleBasedStateMachine]:
         @rule(target=made, by=st.sampled_from(["alice", "sam"]), what=st.sampled_from(["delete", "email", "gender"]))
         def raise_request(self, by: str, what: str) -> int:
             ctx = self.ctx[by]
-            ticket_id = open_ticket(ctx)
-            record_verified(ctx, ticket_id)
+            # An account each, across examples too (they share the database): a request overlapping one still
+            # open on its account is refused, which test_services_requests tests apart.
+            account = f"usr_machine_{next(ACCOUNTS)}"
+            ticket_id = open_ticket(ctx, account)
+            record_verified(ctx, ticket_id, account)
             if what == "delete":
                 view = requests.raise_deletion(ctx, ticket_id, DeletionScope.ACCOUNT, etag='"e1"')
             else:

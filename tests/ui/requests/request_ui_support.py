@@ -87,7 +87,8 @@ def raise_deletions(ctx: DeskContext, boss: DeskContext) -> list[int]:
     made = [requests.raise_deletion(long_ago, overdue_ticket, DeletionScope.DIARY, etag='"1"').id]
     made.append(requests.raise_deletion(ctx, verified_ticket(ctx), DeletionScope.ACCOUNT, etag='"1"').id)
     made.append(requests.raise_deletion(boss, verified_ticket(boss), DeletionScope.PAYMENT_LINKS, etag='"1"').id)
-    made.append(requests.raise_deletion(ctx, linked_ticket(ctx), DeletionScope.ACCOUNT, etag='"1"').id)
+    # Another account: a second erasure of the first would be refused while that one is open.
+    made.append(requests.raise_deletion(ctx, linked_ticket(ctx, OTHER.id), DeletionScope.ACCOUNT, etag='"1"').id)
     minor = requests.raise_deletion(
         ctx, verified_ticket(ctx, MINOR.id), DeletionScope.ACCOUNT, etag='"2"', minor_without_consent=True
     )

@@ -48,6 +48,12 @@ def _(message: str) -> str:
     return _current.gettext(message) if message else message
 
 
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """`_()` for a sentence about `n` things: the form the language uses for that many ("1 request",
+    "2 requests"; Chinese has one form)."""
+    return _current.ngettext(singular, plural, n)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it now: `_()` translates it where it is shown."""
     return message

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lifer_desk.domain.request_payload import RequestPayload
+from lifer_desk.domain.requests import RequestKind, RequestState
 from lifer_desk.services.context import DeskContext
+from lifer_desk.services.request_views import read_payload
 from lifer_desk.services.tickets import get_ticket
 from lifer_desk.store import history as store_history
 
@@ -26,9 +29,11 @@ class PastTicket:
 @dataclass(frozen=True)
 class PastRequest:
     id: int
-    kind: str
-    state: str
+    kind: RequestKind
+    state: RequestState
     ticket_id: int | None
+    # What it asks (scope or fields); None for a stored payload that no longer parses.
+    payload: RequestPayload | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,9 @@ def requester_history(ctx: DeskContext, ticket_id: int) -> RequesterHistory:
         rows = store_history.account_tickets(session, ticket.account_id, ticket_id, SHOWN + 1)
         linked = [_past(row) for row in rows if row.id not in seen]
         requests = [
-            PastRequest(row.id, row.kind, row.state, row.ticket_id)
+            PastRequest(
+                row.id, RequestKind(row.kind), RequestState(row.state), row.ticket_id, read_payload(row.payload)
+            )
             for row in store_history.account_requests(session, ticket.account_id, SHOWN + 1)
         ]
     return RequesterHistory(

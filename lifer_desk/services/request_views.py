@@ -101,8 +101,13 @@ class RequestPage:
 
 
 def stored_payload(row: DataRequest) -> RequestPayload | None:
+    return read_payload(row.payload)
+
+
+def read_payload(text: str) -> RequestPayload | None:
+    """A stored payload, or None where it no longer parses (shown as such, never executed)."""
     try:
-        return RequestPayload.from_json(row.payload)
+        return RequestPayload.from_json(text)
     except PayloadInvalid:
         return None
 

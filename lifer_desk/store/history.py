@@ -36,7 +36,13 @@ def account_tickets(session: Session, account_id: str, besides: int, limit: int)
 
 def account_requests(session: Session, account_id: str, limit: int) -> Sequence[Row[Any]]:
     statement = (
-        select(col(DataRequest.id), col(DataRequest.kind), col(DataRequest.state), col(DataRequest.ticket_id))
+        select(
+            col(DataRequest.id),
+            col(DataRequest.kind),
+            col(DataRequest.state),
+            col(DataRequest.ticket_id),
+            col(DataRequest.payload),
+        )
         .where(col(DataRequest.account_id) == account_id)
         .order_by(col(DataRequest.id).desc())
         .limit(limit)

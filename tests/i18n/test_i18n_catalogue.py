@@ -48,20 +48,27 @@ UPDATE = (
 )
 
 
-def _msgids(path: Path) -> set[str]:
+# A message's id: its text, or (singular, plural) for one `ngettext` picks a form of.
+MessageId = str | tuple[str, ...]
+
+
+def _msgids(path: Path) -> set[MessageId]:
     with path.open("rb") as source:
-        return {str(message.id) for message in read_po(source) if message.id}
+        return {message.id for message in read_po(source) if message.id}
+
+
+def _translated(string: str | tuple[str, ...]) -> bool:
+    return all(string) if isinstance(string, tuple) else bool(string)
 
 
 def test_the_template_lists_every_message_of_the_code() -> None:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
     extracted = {
-        message
+        message if isinstance(message, str) else tuple(message)
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT, method_map, options_map, keywords=DEFAULT_KEYWORDS
         )
-        if isinstance(message, str)
     }
     assert extracted == _msgids(TEMPLATE), f"the template is stale: run `{UPDATE}`"
 
@@ -73,7 +80,7 @@ def test_every_message_has_a_chinese_translation() -> None:
     missing = sorted(
         message
         for message in _msgids(TEMPLATE)
-        if (entry := catalogue.get(message)) is None or not entry.string or entry.fuzzy
+        if (entry := catalogue.get(message)) is None or not _translated(entry.string) or entry.fuzzy
     )
     assert missing == [], f"{len(missing)} messages have no zh_CN translation (`{UPDATE}`, then translate)"
 
@@ -86,8 +93,13 @@ def test_the_compiled_catalogue_is_the_po() -> None:
     with compiled.open("rb") as mo:
         shown = gettext.GNUTranslations(mo)
     with CHINESE.open("rb") as source:
-        wanted = {str(m.id): str(m.string) for m in read_po(source) if m.id and m.string and not m.fuzzy}
-    stale = sorted(msgid for msgid, text in wanted.items() if shown.gettext(msgid) != text)
+        wanted = {m.id: m.string for m in read_po(source) if m.id and _translated(m.string) and not m.fuzzy}
+
+    def shows(msgid: MessageId) -> str | tuple[str, ...]:
+        # Chinese has one plural form: what any count shows.
+        return shown.gettext(msgid) if isinstance(msgid, str) else (shown.ngettext(msgid[0], msgid[1], 1),)
+
+    stale = sorted(str(msgid) for msgid, text in wanted.items() if shows(msgid) != text)
     assert stale == [], "the compiled catalogue is older than its .po: run `pip install -e .`"
 
 

@@ -44,7 +44,11 @@ def _trailing(text: str) -> str:
 
 
 def problems(message: Message) -> list[str]:
-    """What the translation of `message` breaks; empty when nothing."""
+    """What the translation of `message` breaks; empty when nothing. A plural message's every form keeps the
+    plural msgid's fields (Chinese has one form)."""
+    if isinstance(message.id, tuple):
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        return [found for form in forms for found in problems(Message(message.id[-1], form))]
     source, translated = str(message.id), str(message.string)
     found = []
     if placeholders(source) != placeholders(translated):
@@ -56,6 +60,10 @@ def problems(message: Message) -> list[str]:
     if source.count("\n") != translated.count("\n"):
         found.append("a different number of lines")
     return found
+
+
+def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
+    return string if isinstance(string, tuple) else (string,)
 
 
 def load_catalogue() -> Catalog:
@@ -75,7 +83,7 @@ def test_every_translation_keeps_the_placeholders_and_spacing_of_its_msgid() -> 
 def test_the_catalogue_is_whole() -> None:
     """Every msgid has a translation, none fuzzy, so the check above covers every string."""
     catalogue = load_catalogue()
-    untranslated = [str(m.id) for m in catalogue if m.id and (not m.string or m.fuzzy)]
+    untranslated = [str(m.id) for m in catalogue if m.id and (not all(_forms(m.string)) or m.fuzzy)]
     assert untranslated == []
     assert len([m for m in catalogue if m.id]) > 0
 
@@ -95,6 +103,12 @@ def test_the_catalogue_is_whole() -> None:
 def test_a_broken_translation_is_caught(source: str, translated: str, expected: str) -> None:
     found = problems(Message(source, translated))
     assert any(problem.startswith(expected) for problem in found), found
+
+
+def test_a_plural_messages_forms_are_each_checked() -> None:
+    plural = ("{n} other ticket", "{n} other tickets")
+    assert problems(Message(plural, ("其他 {n} 个工单",))) == []
+    assert problems(Message(plural, ("其他工单",)))[0].startswith("placeholders")
 
 
 def test_a_faithful_translation_passes() -> None:

@@ -16,7 +16,7 @@ async def test_the_requesters_other_tickets_are_counted_listed_and_opened(desk_a
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket_view(app, pilot, ticket.id, settle)
-        assert "history 1 other tickets (h to list)" in header(app)
+        assert "history 1 other ticket (h to list)" in header(app)
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog)

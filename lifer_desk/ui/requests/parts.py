@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from lifer_desk.domain.identity import field_label
+from lifer_desk.domain.request_payload import RequestPayload
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.domain.tickets import Priority
 from lifer_desk.i18n import N_, _, format_units
@@ -30,6 +31,19 @@ STATE_LABELS = {
     RequestState.COMPLETED: N_("done"),
     RequestState.REJECTED: N_("rejected"),
     RequestState.FAILED: N_("FAILED"),
+    RequestState.EXPIRED: N_("expired"),
+    RequestState.CANCELLED: N_("cancelled"),
+}
+# Where a request stands, in words, where there is room for them (the ticket's header).
+STATE_PHRASES = {
+    RequestState.DRAFT: N_("being raised"),
+    RequestState.AWAITING_VERIFICATION: N_("awaiting verification"),
+    RequestState.AWAITING_APPROVAL: N_("awaiting approval"),
+    RequestState.APPROVED: N_("approved"),
+    RequestState.EXECUTING: N_("running"),
+    RequestState.COMPLETED: N_("done"),
+    RequestState.REJECTED: N_("rejected"),
+    RequestState.FAILED: N_("failed"),
     RequestState.EXPIRED: N_("expired"),
     RequestState.CANCELLED: N_("cancelled"),
 }
@@ -66,8 +80,11 @@ def state_text(state: RequestState) -> Text:
 
 def what_text(request: RequestView) -> Text:
     """The kind and what it touches: "delete account", "correct email, birthday"."""
-    text = Text(_(KIND_LABELS[request.kind]), end="")
-    payload = request.payload
+    return asked_text(request.kind, request.payload)
+
+
+def asked_text(kind: RequestKind, payload: RequestPayload | None) -> Text:
+    text = Text(_(KIND_LABELS[kind]), end="")
     if payload is None:
         text.append(" " + _("(unreadable payload)"), style="bold red")
     elif payload.scope is not None:

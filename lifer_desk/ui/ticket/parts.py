@@ -14,9 +14,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from lifer_desk.domain.tickets import EventKind
-from lifer_desk.i18n import N_, _
+from lifer_desk.i18n import N_, _, ngettext
 from lifer_desk.services.history import RequesterHistory
 from lifer_desk.services.ticket_views import THREAD_WINDOW, EventView, ThreadWindow, TicketDetail
+from lifer_desk.ui.requests.parts import STATE_PHRASES, asked_text
 from lifer_desk.ui.text.cells import countdown, customer_line, customer_text, short_time
 from lifer_desk.ui.text.labels import category_label, priority_label, status_label
 from widgets.safe_text import SafeText
@@ -108,19 +109,22 @@ def history_text(history: RequesterHistory) -> Text | None:
     parts = []
     if history.tickets:
         count = f"{len(history.tickets)}{'+' if history.more_tickets else ''}"
-        parts.append(_("{n} other tickets").format(n=count))
+        parts.append(ngettext("{n} other ticket", "{n} other tickets", len(history.tickets)).format(n=count))
     linked = []
     if history.account_tickets:
         count = f"{len(history.account_tickets)}{'+' if history.more_account_tickets else ''}"
-        linked.append(_("{n} tickets").format(n=count))
+        linked.append(ngettext("{n} ticket", "{n} tickets", len(history.account_tickets)).format(n=count))
     if history.requests:
         count = f"{len(history.requests)}{'+' if history.more_requests else ''}"
         latest = history.requests[0]
-        linked.append(
-            _("{n} requests (latest #{id} {kind} {state})").format(
-                n=count, id=latest.id, kind=latest.kind, state=latest.state
-            )
+        what = asked_text(latest.kind, latest.payload).plain
+        state = _(STATE_PHRASES[latest.state])
+        sentence = ngettext(
+            "{n} request (latest #{id} {what} · {state})",
+            "{n} requests (latest #{id} {what} · {state})",
+            len(history.requests),
         )
+        linked.append(sentence.format(n=count, id=latest.id, what=what, state=state))
     if linked:
         parts.append(_("account: {what}").format(what=", ".join(linked)))
     if not parts:

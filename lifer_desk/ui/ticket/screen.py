@@ -622,6 +622,8 @@ class TicketScreen(DeskScreen):
         def raised(request: RequestView | None) -> None:
             if request is not None:
                 self.notify(raised_notice(request), severity="information")
+                # The header's history names the account's latest request: this one now.
+                self._load_history()
 
         self.app.push_screen(dialog, raised)
 

@@ -166,3 +166,25 @@ async def test_a_ticket_without_an_account_says_to_link_one(ctx, admin, settle) 
             # The line that said the account was being read no longer promises it.
             assert text_of(app, "#request-account") == "No account read."
             await pilot.press("escape")
+
+
+async def test_the_header_lists_the_raised_request_and_an_overlapping_one_is_refused_in_the_dialog(
+    ctx, admin, settle
+) -> None:
+    ticket_id = verified_ticket(ctx)
+    app = DeskApp(with_admin(ctx, admin))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(app, pilot, settle, ticket_id, "d")
+        await pilot.press("down", "tab", "space", "ctrl+s")
+        await settle(pilot)
+        [request] = raised(ctx)
+        # Without reopening the ticket, in words rather than the stored state's name.
+        header = text_of(app, "#ticket-header")
+        assert f"latest #{request.id} delete images · awaiting approval" in header.replace("\n", " ")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("down", "tab", "space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DeletionDialog), "the agent's picks stay on screen"
+        assert f"request #{request.id} is still open" in text_of(app, "#request-problem")
+    assert [view.id for view in raised(ctx)] == [request.id]

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from rich.cells import cell_len
 from rich.text import Text
 
-from lifer_desk.domain.identity import field_label
+from lifer_desk.domain.audit_actions import AuditAction
+from lifer_desk.domain.identity import Field, field_label
 from lifer_desk.domain.request_payload import RequestPayload
 from lifer_desk.domain.requests import DeletionScope, RequestKind, RequestState
 from lifer_desk.domain.tickets import Priority
@@ -47,6 +48,25 @@ STATE_PHRASES = {
     RequestState.EXPIRED: N_("expired"),
     RequestState.CANCELLED: N_("cancelled"),
 }
+# The request's history, from its audit events, in words; an action not named here shows as recorded. Keyed
+# by the action's text, as the audit trail holds it.
+_A = AuditAction
+HISTORY_WORDS: dict[str, str] = {
+    _A.REQUEST_RAISE: N_("raised"),
+    _A.REQUEST_AWAIT_VERIFICATION: N_("waits for verification"),
+    _A.REQUEST_SUBMIT: N_("submitted"),
+    _A.REQUEST_APPROVE: N_("approved"),
+    _A.REQUEST_REJECT: N_("rejected"),
+    _A.REQUEST_CANCEL: N_("cancelled"),
+    _A.REQUEST_EXPIRE: N_("expired"),
+    _A.REQUEST_RESUBMIT: N_("re-submitted"),
+    _A.REQUEST_EXECUTE: N_("execution began"),
+    _A.REQUEST_FAIL: N_("failed"),
+    _A.REQUEST_STALE: N_("the account changed: back for approval"),
+    _A.REQUEST_COMPLETE: N_("completed"),
+    _A.REQUEST_RETRY: N_("retried"),
+}
+_STATES = frozenset(RequestState)
 _STATE_STYLES = {RequestState.FAILED: "bold red", RequestState.AWAITING_APPROVAL: "bold", RequestState.COMPLETED: "dim"}
 
 KIND_LABELS = {RequestKind.DELETE: N_("delete"), RequestKind.CORRECT: N_("correct")}
@@ -193,7 +213,7 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     if evidence is None:
         lines.append(Text(_("not verified yet: the request waits for a verification on its ticket")))
     else:
-        matched = ", ".join(evidence.matched) or "—"
+        matched = ", ".join(field_label(Field(name)) for name in evidence.matched) or "—"
         lines.append(
             Text(
                 _("verified by {agent} at {at}; matched: {fields}").format(
@@ -203,9 +223,12 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
         )
     lines.append(_section(_("History")))
     for entry in shown.detail.history:
-        line = Text(f"{local_time(entry.at, zone)}  {entry.actor}  {entry.action}", end="")
+        words = HISTORY_WORDS.get(entry.action)
+        line = Text(f"{local_time(entry.at, zone)}  {entry.actor}  {_(words) if words else entry.action}", end="")
         moved = entry.details.get("to")
-        if moved:
+        if isinstance(moved, str) and moved in _STATES:
+            line.append(f" → {_(STATE_PHRASES[RequestState(moved)])}", style="dim")
+        elif moved:
             line.append(f" → {moved}", style="dim")
         lines.append(line)
     if shown.receipt:

@@ -93,7 +93,9 @@ async def test_a_supervisor_sees_what_awaits_their_approval_and_approves_it(ctx,
         shown = detail_text(app)
         assert "scope: the whole account" in shown
         assert "verified by alice at 2025-03-03 12:00; matched: birthday, email, username" in shown
-        assert "request.raise" in shown and "hash " in shown
+        # The history in words, never the audit trail's action names.
+        assert "alice  raised" in shown and "alice  submitted → awaiting approval" in shown and "hash " in shown
+        assert "request." not in shown
         await pilot.press("a")
         await settle(pilot)
         assert notice(app) == f"Request #{made[1]} is now approved"

@@ -127,12 +127,13 @@ def chunk_from_line(line: str) -> Chunk:
 
 # The same rules on PostgreSQL, one statement a range: `to_json(text)` escapes exactly as Python's
 # `encode_basestring` (tests/store/test_store_audit_chunks.py holds it to every code point), and `to_char`
-# prints `ts` as `ts_text` does.
+# prints `ts` as `ts_text` does. Its digits, spaces, dashes, colons and dot need no escaping, so `ts` is only
+# quoted: `to_json` of it cost 0.4 us of the server's 6 us a row.
 _PG_MATERIAL = (
     "prev_hash || '{\"action\":' || to_json(action)::text || ',\"actor\":' || to_json(actor)::text"
     " || ',\"details\":' || details || ',\"entity_id\":' || to_json(entity_id)::text"
     " || ',\"entity_type\":' || to_json(entity_type)::text"
-    " || ',\"ts\":' || to_json(to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'))::text || '}'"
+    " || ',\"ts\":\"' || to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') || '\"}'"
 )
 # The first row whose hash does not recompute (IS NOT TRUE: a NULL does not either). As an aggregate over the
 # range rather than the first row in order, PostgreSQL hashes it in parallel workers; `seq + 0` keeps min()

@@ -57,7 +57,9 @@ def check_rows(rows: Iterable[tuple[Any, ...]], after: int, last: int) -> Chunk:
     # store.audit, bench/audit_pane.py). Actors, actions and entity types are few, so their JSON encodings are
     # looked up rather than made again for every row: the canonical text around `details` and around `ts`, by
     # (action, actor, entity type), in one lookup.
-    sha256, encode = hashlib.sha256, encode_basestring
+    # Each row's hasher is a copy of a fresh one: OpenSSL 3 looks the algorithm up again for every new hasher,
+    # which cost some 0.1 us of the 2.4 a row takes here (measured over rows held in memory).
+    fresh, encode = hashlib.sha256().copy, encode_basestring
     fixed: dict[tuple[str, str, str], tuple[str, str]] = {}
     expected = after + 1
     first_prev: str | None = None
@@ -80,7 +82,9 @@ def check_rows(rows: Iterable[tuple[Any, ...]], after: int, last: int) -> Chunk:
             )
         # Exactly `prev_hash + canonical_row(...)`.
         material = f'{prev_hash}{parts[0]}{details},"entity_id":{encode(entity_id)}{parts[1]}{encode(ts)}}}'
-        if sha256(material.encode()).hexdigest() != digest:
+        hasher = fresh()
+        hasher.update(material.encode())
+        if hasher.hexdigest() != digest:
             return Chunk(after, last, first_prev, expected, _tail(expected, after, link, before))
         expected, link, before = seq + 1, digest, prev_hash
     return Chunk(after, last, first_prev, None if expected > last else expected, _tail(expected, after, link, before))
@@ -127,12 +131,13 @@ def chunk_from_line(line: str) -> Chunk:
 
 # The same rules on PostgreSQL, one statement a range: `to_json(text)` escapes exactly as Python's
 # `encode_basestring` (tests/store/test_store_audit_chunks.py holds it to every code point), and `to_char`
-# prints `ts` as `ts_text` does.
+# prints `ts` as `ts_text` does. Its digits, spaces, dashes, colons and dot need no escaping, so `ts` is only
+# quoted: `to_json` of it cost 0.4 us of the server's 6 us a row.
 _PG_MATERIAL = (
     "prev_hash || '{\"action\":' || to_json(action)::text || ',\"actor\":' || to_json(actor)::text"
     " || ',\"details\":' || details || ',\"entity_id\":' || to_json(entity_id)::text"
     " || ',\"entity_type\":' || to_json(entity_type)::text"
-    " || ',\"ts\":' || to_json(to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'))::text || '}'"
+    " || ',\"ts\":\"' || to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') || '\"}'"
 )
 # The first row whose hash does not recompute (IS NOT TRUE: a NULL does not either). As an aggregate over the
 # range rather than the first row in order, PostgreSQL hashes it in parallel workers; `seq + 0` keeps min()

@@ -67,6 +67,14 @@ HISTORY_WORDS: dict[str, str] = {
     _A.REQUEST_RETRY: N_("retried"),
 }
 _STATES = frozenset(RequestState)
+# Actions whose words already say the state they lead to ("approved", not "approved → approved"); the others
+# (submitted, re-submitted, retried) show where they led.
+_SAYS_ITS_STATE = frozenset(
+    {
+        _A.REQUEST_AWAIT_VERIFICATION, _A.REQUEST_APPROVE, _A.REQUEST_REJECT, _A.REQUEST_CANCEL, _A.REQUEST_EXPIRE,
+        _A.REQUEST_EXECUTE, _A.REQUEST_FAIL, _A.REQUEST_STALE, _A.REQUEST_COMPLETE,
+    }
+)  # fmt: skip
 _STATE_STYLES = {RequestState.FAILED: "bold red", RequestState.AWAITING_APPROVAL: "bold", RequestState.COMPLETED: "dim"}
 
 KIND_LABELS = {RequestKind.DELETE: N_("delete"), RequestKind.CORRECT: N_("correct")}
@@ -173,8 +181,9 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     if request.ticket_id is not None:
         meta.append(_(" · ticket #{id} (enter opens it)").format(id=request.ticket_id))
     lines.append(meta)
-    if request.approved_by:
-        lines.append(Text(_("approved by {agent}").format(agent=request.approved_by)))
+    if request.approved_by and request.approved_at:
+        at = local_time(request.approved_at, zone)
+        lines.append(Text(_("approved by {agent} at {at}").format(agent=request.approved_by, at=at)))
     if request.reject_reason:
         reason = Text(_("rejected: "), style="bold", end="")
         reason.append_text(customer_text(request.reject_reason))
@@ -225,7 +234,7 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     for entry in shown.detail.history:
         words = HISTORY_WORDS.get(entry.action)
         line = Text(f"{local_time(entry.at, zone)}  {entry.actor}  {_(words) if words else entry.action}", end="")
-        moved = entry.details.get("to")
+        moved = None if entry.action in _SAYS_ITS_STATE else entry.details.get("to")
         if isinstance(moved, str) and moved in _STATES:
             line.append(f" → {_(STATE_PHRASES[RequestState(moved)])}", style="dim")
         elif moved:

@@ -99,6 +99,9 @@ async def test_a_supervisor_sees_what_awaits_their_approval_and_approves_it(ctx,
         await pilot.press("a")
         await settle(pilot)
         assert notice(app) == f"Request #{made[1]} is now approved"
+        shown = detail_text(app)
+        assert "approved by carol at 2025-03-03 12:00" in shown
+        assert "carol  approved" in shown and "→ approved" not in shown, "its words say where it led"
     assert state_of(ctx, made[1]) is RequestState.APPROVED
 
 

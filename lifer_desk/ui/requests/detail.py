@@ -1,5 +1,6 @@
 """One request in full: what will run and its hash, the verification evidence, the history and the receipt; a
-supervisor approves (`a`) or rejects (`x`) it here, and the requester or a supervisor cancels it (`c`).
+supervisor approves (`a`) or rejects (`x`) it here, and the requester or a supervisor cancels it (`c`). It follows
+changes made elsewhere (another desk, a deliverer) as Requests mode does, and says so.
 
 The services decide who may do what; this screen only offers the keys, and shows a refusal where it happened.
 """
@@ -23,14 +24,14 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import DeskError
 from lifer_desk.services.request_queues import RequestScreenDetail
 from lifer_desk.services.request_views import RequestView
-from lifer_desk.ui.desk_screen import DeskScreen, desk
+from lifer_desk.ui.desk_screen import PolledScreen, desk
 from lifer_desk.ui.dialogs import ChoiceDialog, TextDialog
-from lifer_desk.ui.requests.parts import STATE_LABELS, detail_text
+from lifer_desk.ui.requests.parts import POLL_EVERY, STATE_LABELS, detail_text
 
 Decide = Callable[[DeskContext, RequestScreenDetail], RequestView]
 
 
-class RequestDetailScreen(DeskScreen):
+class RequestDetailScreen(PolledScreen):
     DEFAULT_CSS = """
     #request-notice {
         height: auto;
@@ -76,7 +77,8 @@ class RequestDetailScreen(DeskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload_request()
+        # The first poll reads and shows the request.
+        self.start_polling(POLL_EVERY)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Shown to supervisors only (dimmed for agents); the services refuse anyone else all the same.
@@ -86,10 +88,18 @@ class RequestDetailScreen(DeskScreen):
 
     # Workers ----------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="request")
-    def reload_request(self, notice: Text | None = None) -> None:
-        """Read the request again and show it, with `notice` said above it."""
-        self.post_message(self.Loaded(request_queues.detail(self.ctx, self.request_id), notice))
+    def read_marker(self) -> RequestScreenDetail:
+        return request_queues.detail(self.ctx, self.request_id)
+
+    def show_changes(self, marker: object, before: object) -> None:
+        assert isinstance(marker, RequestScreenDetail)
+        if marker == self.shown:
+            # This desk's own decision, already shown with its notice.
+            return
+        changed = self.shown is not None
+        self._paint(marker)
+        if changed:
+            self._say(Text(_("Changed since you opened it; this is the latest."), style="bold yellow", end=""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="request")
     def _decide(self, decide: Decide, seen: RequestScreenDetail) -> None:
@@ -108,16 +118,22 @@ class RequestDetailScreen(DeskScreen):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
-        self.shown = message.shown
+        self._paint(message.shown)
+        self._say(message.notice)
+
+    def _paint(self, shown: RequestScreenDetail) -> None:
+        self.shown = shown
         now = self.ctx.clock()
-        self.query_one("#request-text", Static).update(detail_text(message.shown, now, self.ctx.settings.timezone))
-        notice = self.query_one("#request-notice", Static)
-        notice.update(message.notice or "")
-        notice.set_class(message.notice is None, "-empty")
+        self.query_one("#request-text", Static).update(detail_text(shown, now, self.ctx.settings.timezone))
+
+    def _say(self, notice: Text | None) -> None:
+        shown = self.query_one("#request-notice", Static)
+        shown.update(notice or "")
+        shown.set_class(notice is None, "-empty")
 
     # Actions ----------------------------------------------------------------------------------------------
 
-    def _seen(self) -> RequestScreenDetail | None:
+    def _loaded(self) -> RequestScreenDetail | None:
         if self.shown is None:
             self.notify(_("The request is still loading"), severity="warning")
         return self.shown
@@ -126,7 +142,7 @@ class RequestDetailScreen(DeskScreen):
         self.dismiss()
 
     def action_open_ticket(self) -> None:
-        if (seen := self._seen()) is None:
+        if (seen := self._loaded()) is None:
             return
         ticket_id = seen.detail.request.ticket_id
         if ticket_id is None:
@@ -135,18 +151,18 @@ class RequestDetailScreen(DeskScreen):
             desk(self).open_ticket(ticket_id)
 
     def action_approve(self) -> None:
-        if (seen := self._seen()) is not None:
+        if (seen := self._loaded()) is not None:
             # The hash the supervisor was shown: a request that changed since is refused, not approved blind.
             self._decide(
                 lambda ctx, s: requests.approve(ctx, s.detail.request.id, seen_hash=s.detail.request.payload_hash), seen
             )
 
     def action_retry(self) -> None:
-        if (seen := self._seen()) is not None:
+        if (seen := self._loaded()) is not None:
             self._decide(lambda ctx, s: requests.retry(ctx, s.detail.request.id), seen)
 
     def action_reject(self) -> None:
-        if (seen := self._seen()) is None:
+        if (seen := self._loaded()) is None:
             return
 
         def given(reason: str | None) -> None:
@@ -156,7 +172,7 @@ class RequestDetailScreen(DeskScreen):
         self.app.push_screen(TextDialog(_("Reason for rejecting (the requester reads it on the ticket)")), given)
 
     def action_cancel(self) -> None:
-        if (seen := self._seen()) is None:
+        if (seen := self._loaded()) is None:
             return
 
         def chosen(value: str | None) -> None:

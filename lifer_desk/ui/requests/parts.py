@@ -23,6 +23,10 @@ from lifer_desk.services.request_queues import RequestScreenDetail
 from lifer_desk.services.request_views import RequestView
 from lifer_desk.ui.text.cells import customer_line, customer_text, local_time
 
+# How often Requests mode and a request's detail look for other desks' changes (a look reads no table when
+# nothing was committed).
+POLL_EVERY = 2.0
+
 STATE_LABELS = {
     RequestState.DRAFT: N_("draft"),
     RequestState.AWAITING_VERIFICATION: N_("verify"),

@@ -21,12 +21,12 @@ from lifer_desk.services.request_queues import RequestQueue
 from lifer_desk.ui.queue_table_screen import QueueTableScreen
 from lifer_desk.ui.queues.queue_list import QueueList
 from lifer_desk.ui.requests.detail import RequestDetailScreen
+from lifer_desk.ui.requests.parts import POLL_EVERY
 from lifer_desk.ui.requests.source import RequestSource, columns_for, request_columns
 from widgets.columns import Column
 from widgets.table_messages import RowSelected
 from widgets.virtual_table import VirtualTable
 
-POLL_EVERY = 2.0
 # How often the status line asks how delivery goes: a failing admin API is said within this many seconds.
 HEALTH_EVERY = 5.0
 WIDE_LAYOUT_MIN = QueueList.width_for(narrow=False) + VirtualTable.width_for(request_columns())

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from textual.widgets import TextArea
 
 from lifer_desk.domain.requests import RequestState
-from lifer_desk.services import request_views, tickets
+from lifer_desk.services import request_views, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.request_queues import RequestQueue
 from lifer_desk.ui import DeskApp
@@ -167,6 +167,23 @@ async def test_the_requester_cancels_and_enter_opens_the_ticket(ctx, made, settl
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
+    assert state_of(ctx, made[3]) is RequestState.CANCELLED
+
+
+async def test_the_detail_follows_another_desks_change_and_says_so(ctx, boss, made, settle, looks) -> None:
+    app = desk_as(boss)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[3]))
+        await settle(pilot)
+        shown = detail_text(app)
+        assert "verify ·" in shown and "cancelled" not in shown and notice(app) == ""
+        # The requester cancels it from their own desk: this one shows it within a poll, without a key.
+        requests.cancel(ctx, made[3])
+        await looks.wait(pilot, ticks=2)
+        shown = detail_text(app)
+        assert "cancelled ·" in shown and "alice  cancelled" in shown
+        assert notice(app) == "Changed since you opened it; this is the latest."
     assert state_of(ctx, made[3]) is RequestState.CANCELLED
 
 

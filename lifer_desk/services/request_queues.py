@@ -7,14 +7,18 @@ Evidence names who verified the caller, when, and which fields matched, never th
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 
+from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import RequestState
 from lifer_desk.i18n import N_, _
+from lifer_desk.services import outbox
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.request_views import RequestDetail, RequestView, get_request, request_view
+from lifer_desk.store import outbox as outbox_store
 from lifer_desk.store import request_queues as store
 
 # Re-exported: the UI's table hands keys back without importing the store.
@@ -101,36 +105,27 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class ReceiptLine:
-    kind: str
-    object_id: str
-    at: str
-
-
-@dataclass(frozen=True)
 class RequestScreenDetail:
     detail: RequestDetail
     evidence: Evidence | None
-    receipt: tuple[ReceiptLine, ...]
+    # What was removed or changed, object by object: the stored receipt once completed, what is done so far
+    # before (as `lifer-desk requests receipt` prints it).
+    receipt: tuple[ReceiptItem, ...]
     # What the admin API answered when the request failed (its problem detail), as the deliverer recorded it.
     problem: str | None
 
 
-def _receipt(text: str | None) -> tuple[ReceiptLine, ...]:
-    if not text:
-        return ()
+def _receipt(text: str) -> tuple[ReceiptItem, ...]:
+    """A stored receipt's items; a row edited outside the desk into something else shows what still reads."""
     try:
         body = json.loads(text)
     except ValueError:
         return ()
-    items = body.get("items", []) if isinstance(body, dict) else body
-    if not isinstance(items, list):
-        return ()
-    return tuple(
-        ReceiptLine(str(item.get("kind", "")), str(item.get("id", "")), str(item.get("at", item.get("deleted_at", ""))))
-        for item in items
-        if isinstance(item, dict)
-    )
+    items = []
+    for item in body if isinstance(body, list) else ():
+        with suppress(KeyError, TypeError, ValueError):
+            items.append(ReceiptItem.from_json(item))
+    return tuple(items)
 
 
 def detail(ctx: DeskContext, request_id: int) -> RequestScreenDetail:
@@ -143,7 +138,8 @@ def detail(ctx: DeskContext, request_id: int) -> RequestScreenDetail:
             matched = tuple(sorted(name for name, answer in results.items() if answer == "match"))
             evidence = Evidence(row.agent, row.created_at, matched)
         problem = store.last_problem(session, request_id) if request.state is _S.FAILED else None
-        receipt = _receipt(store.receipt(session, request_id))
+        stored = store.receipt(session, request_id)
+        receipt = _receipt(stored) if stored else outbox.items_of(outbox_store.for_request(session, request_id))
     return RequestScreenDetail(shown, evidence, receipt, problem)
 
 

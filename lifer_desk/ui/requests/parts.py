@@ -71,6 +71,14 @@ HISTORY_WORDS: dict[str, str] = {
     _A.REQUEST_RETRY: N_("retried"),
 }
 _STATES = frozenset(RequestState)
+# What a receipt item is, as the admin API names it; a corrected field is named by `field_label`.
+_RECEIPT_KINDS = {
+    "account": N_("account"),
+    "user": N_("account"),
+    "image": N_("image"),
+    "diary_entry": N_("diary entry"),
+    "payment_link": N_("payment link"),
+}
 # Actions whose words already say the state they lead to ("approved", not "approved → approved"); the others
 # (submitted, re-submitted, retried) show where they led.
 _SAYS_ITS_STATE = frozenset(
@@ -104,6 +112,15 @@ _OPEN_CLOCKS = frozenset(
         RequestState.FAILED,
     }
 )
+
+
+def _receipt_kind(kind: str) -> str:
+    if kind in _RECEIPT_KINDS:
+        return _(_RECEIPT_KINDS[kind])
+    return field_label(Field(kind)) if kind in _FIELDS else kind
+
+
+_FIELDS = frozenset(Field)
 
 
 def state_text(state: RequestState) -> Text:
@@ -247,8 +264,11 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     if shown.receipt:
         lines.append(_section(_("Receipt")))
         for item in shown.receipt:
-            line = Text(f"{item.kind} ", end="")
-            line.append_text(customer_line(item.object_id))
-            line.append(f"  {item.at}", style="dim")
+            line = Text(f"{_receipt_kind(item.kind)} ", end="")
+            line.append_text(customer_line(item.id))
+            line.append(f"  {local_time(item.at, zone)}", style="dim")
+            if item.absent:
+                # Nothing was left to remove or change: done all the same (issue 9).
+                line.append("  " + _("already absent"), style="italic")
             lines.append(line)
     return Text("\n", end="").join(lines)

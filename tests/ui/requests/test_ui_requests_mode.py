@@ -3,12 +3,14 @@ view, approve/reject/cancel as the services allow them, a failed request's probl
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from textual.widgets import TextArea
 
+from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import RequestState
 from lifer_desk.services import request_views, requests, tickets
 from lifer_desk.services.context import DeskContext
@@ -19,6 +21,7 @@ from lifer_desk.ui.requests.detail import RequestDetailScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
 from tests.fakes.admin_api import with_admin
+from tests.request_support import tamper
 from tests.ui.requests.request_ui_support import (
     admin_with_images,
     fail_with_problem,
@@ -26,6 +29,7 @@ from tests.ui.requests.request_ui_support import (
     raise_deletions,
     supervisor,
 )
+from tests.ui.ui_support import NOW
 from widgets.virtual_table import VirtualTable
 
 
@@ -201,6 +205,26 @@ async def test_a_failed_request_shows_its_problem_detail(ctx, made, settle) -> N
         assert "FAILED" in shown
         assert "problem: 422 Invalid value: username: 3 to 32 printable characters" in shown
         assert "\x1b" not in shown
+
+
+async def test_the_receipt_says_when_each_object_went_and_what_was_already_absent(ctx, made, settle) -> None:
+    done = [
+        ReceiptItem("image", "img_01", NOW, "key-1"),
+        ReceiptItem("image", "img_02", NOW, "key-2", absent=True),
+        ReceiptItem("diary_entry", "d_7", NOW, "key-3"),
+    ]
+    receipt = json.dumps([item.to_json() for item in done])
+    tamper(ctx.db, made[1], state="completed", receipt=receipt)
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        await pilot.press("end")
+        shown = detail_text(app)
+    assert "image img_01  2025-03-03 12:00" in shown and "already absent" not in shown.split("img_02")[0]
+    assert "image img_02  2025-03-03 12:00  already absent" in shown
+    assert "diary entry d_7  2025-03-03 12:00" in shown
 
 
 async def test_the_desk_opens_on_the_ticket_given(ctx, settle) -> None:

@@ -208,6 +208,10 @@ class TicketScreen(DeskScreen):
         self.detail = detail
         self._account: str | None = None
         self._summary: UserSummary | None = None
+        # The completed request the reply offer names, and the one it named when the account line was read: a
+        # request completing while the ticket is open (a corrected username or email) reads the line again.
+        self._offered: int | None = None
+        self._account_offered: int | None = None
         self._identity: CurrentVerification | None = None
         self._identity_loaded = False
         self._history: RequesterHistory | None = None
@@ -387,6 +391,10 @@ class TicketScreen(DeskScreen):
 
     @on(ReplyOffered)
     def _offer_reply(self, message: ReplyOffered) -> None:
+        self._offered = message.offer.request_id
+        detail = self.detail
+        if self._account is not None and self._account_offered != self._offered and detail and detail.account_id:
+            self._find_account(detail.account_id)
         notice = self.query_one("#ticket-notice", Static)
         # A refusal being shown is the more urgent news: the offer waits for the next quiet reload.
         if notice.has_class("-empty"):
@@ -415,6 +423,7 @@ class TicketScreen(DeskScreen):
         sandbox = _(" (sandbox)") if message.account.in_process else ""
         self._account = f"{summary.email_masked} · {summary.username_masked} · {summary.id}{sandbox}"
         self._summary = summary
+        self._account_offered = self._offered
         self._paint_header()
 
     @on(LinkOffered)

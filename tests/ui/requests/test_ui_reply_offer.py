@@ -4,12 +4,14 @@ agent's own wins over the offer, and once a reply went out the offer is gone. Wi
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
+from lifer_desk.domain.identity import Field
 from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import DeletionScope
 from lifer_desk.domain.tickets import EventKind
@@ -23,7 +25,7 @@ from lifer_desk.ui.dialogs import TextDialog
 from tests.fakes.admin_api import with_admin
 from tests.request_support import tamper
 from tests.ui.requests.request_ui_support import IMAGES, admin_with_images, supervisor, verified_ticket
-from tests.ui.test_ui_ticket import claimed_view, notice
+from tests.ui.test_ui_ticket import claimed_view, header, notice
 from tests.ui.ui_support import ACCOUNT, NOW
 
 SIZE = (80, 24)
@@ -116,3 +118,27 @@ class TestReplyOfferSnapshots:
 
         app = DeskApp(with_admin(ctx, admin_with_images()), ticket_id=ticket_id)
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_the_account_line_is_read_again_once_a_request_completes_while_the_ticket_is_open(
+    ctx, settle, looks
+) -> None:
+    ticket_id = verified_ticket(ctx)
+    admin = admin_with_images()
+    app = DeskApp(with_admin(ctx, admin))
+    async with app.run_test(size=SIZE) as pilot:
+        await claimed_view(app, pilot, ticket_id, settle)
+        assert f"{ACCOUNT.email_masked} · {ACCOUNT.username_masked}" in header(app)
+        # Another desk's deliverer completes a username correction of the account meanwhile.
+        raised = requests.raise_correction(ctx, ticket_id, {Field.USERNAME: "zhang_new"}, etag='"1"')
+        tamper(ctx.db, raised.id, state="executing")
+        account = admin.accounts[ACCOUNT.id]
+        account.summary = account.summary.model_copy(update={"username_masked": "z***w"})
+        with ctx.db.write() as session:
+            row = request_store.get(session, raised.id, for_update=True)
+            assert row is not None
+            # A minute on: the ticket's stamp moves, as it does for a real completion.
+            done = NOW + timedelta(minutes=1)
+            complete(session, ctx, row, (ReceiptItem("username", ACCOUNT.id, done, "key-u"),), done)
+        await looks.wait(pilot, ticks=2)
+        assert f"{ACCOUNT.email_masked} · z***w" in header(app)

@@ -11,12 +11,14 @@ import os
 import re
 import select
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lifer_desk.config import APP_NAME
+from lifer_desk.config import APP_NAME, data_dir
 from lifer_desk.launcher import protocol
 from lifer_desk.launcher.client import desk_through_launcher
 from lifer_desk.launcher.server import drivers
@@ -226,6 +228,27 @@ def test_lifer_launcher_off_runs_the_desk_itself_and_stops_the_running_launcher(
 
 def test_the_launcher_names_its_directory_as_the_settings_do() -> None:
     assert protocol.APP_NAME == APP_NAME
+
+
+@pytest.mark.parametrize("data_home", [None, "", "relative/data", "/srv/lifer/data"])
+def test_without_a_runtime_directory_the_launcher_is_under_the_settings_data_directory(
+    data_home: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("HOME", "/home/lifer")
+    if data_home is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", data_home)
+    assert protocol.launcher_dir() == data_dir() / "launcher"
+
+
+def test_the_session_command_imports_no_more_than_it_hands_over_with() -> None:
+    # Every module the forced command imports is in each session's memory for as long as the session lasts.
+    probe = "import sys; from lifer_desk.launcher import client; print(' '.join(sorted(sys.modules)))"
+    said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    imported = set(said.stdout.split())
+    assert not imported & {"hashlib", "_hashlib", "typing", "platformdirs", "lifer_desk.config", "pydantic"}
 
 
 @pytest.mark.parametrize(

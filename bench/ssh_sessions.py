@@ -21,7 +21,9 @@ forced command is `echo` (what no desk can start faster than).
   command's (its client) (start-up as CPU, less noisy than the time);
 - RSS and PSS (/proc/PID/smaps_rollup: each page divided among the processes that map it) with 1 session and with
   20 at once: of each desk, of each session command, of the launcher server, and all of it per session (desks,
-  commands and server added up, over the number of sessions); and idle CPU with 20.
+  commands and server added up, over the number of sessions);
+  with 1 session, the desk's private memory split into pages copied from the server (copy-on-write) and memory
+  allocated after the fork; and idle CPU with 20.
 
     python -m bench.ssh_sessions [--sessions 20] [--idle 70] [--local]
     python -m bench.ssh_sessions --quick [--sessions 20]     # 5 sessions, 20 s idle
@@ -427,6 +429,26 @@ def breakdown(pid: int) -> dict[str, tuple[int, int, int]]:
     return {name: (pss, private, shared) for name, (pss, private, shared) in kinds.items()}
 
 
+def copied_and_new(desk: int, server: int) -> tuple[int, int]:
+    """The desk's private dirty bytes in mappings the launcher server also has (pages of the server's it wrote to,
+    so the kernel copied them: reference counts, caches, freed objects) and in mappings it made after the fork
+    (what it allocated itself: its own objects, SQLite's caches, its threads' stacks and arenas)."""
+    ranges = {line.split()[0] for line in Path(f"/proc/{server}/maps").read_text().splitlines()}
+    copied = new = 0
+    current = ""
+    for line in Path(f"/proc/{desk}/smaps").read_text().splitlines():
+        head = line.split(maxsplit=1)
+        if "-" in head[0] and not head[0].endswith(":"):
+            current = head[0]
+        elif head[0] == "Private_Dirty:":
+            size = int(line.split()[1]) * KIB
+            if current in ranges:
+                copied += size
+            else:
+                new += size
+    return copied, new
+
+
 def print_breakdown(parts: dict[str, tuple[int, int, int]], shown: int = 12) -> None:
     mib = 1024 * KIB
     print(f"  the desk's mappings (/proc/PID/smaps), largest PSS first: {'PSS':>9} {'private':>9} {'shared':>9}")
@@ -462,6 +484,9 @@ class Figures:
     pss: int = 0
     # The desk's PSS, private and shared bytes by mapping (`breakdown`).
     mappings: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # The desk's private dirty bytes copied from the launcher server's pages, and made after the fork.
+    copied: int = 0
+    new: int = 0
     # The session command's memory, and the launcher server's, when the launcher runs the desk.
     client_pss: int = 0
     server_pss: int = 0
@@ -506,6 +531,8 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         figures.client_pss = memory(client)[1] if client else 0
         server = launcher.server_pid()
         figures.server_pss = memory(server)[1] if client and server else 0
+        if client and server:
+            figures.copied, figures.new = copied_and_new(pid, server)
         say(f"idle for {idle_s:.0f} s…")
         start = time.monotonic()
         boundary = start + seconds_to_next_minute()
@@ -634,6 +661,11 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         print(f"  {label:<38}{shown(value):>14}  {judged:<36}{beside}")
     writes = ", ".join(f"{offset:+.1f} s: {size:,} B" for offset, size in figures.idle_writes)
     print(f"  idle writes, from the minute boundary: {writes or 'none'}")
+    if figures.copied or figures.new:
+        print(
+            f"  the desk's private dirty memory: {figures.copied / mib:.1f} MiB copied from the server's pages"
+            f" (copy-on-write), {figures.new / mib:.1f} MiB allocated after the fork"
+        )
     print_breakdown(figures.mappings)
 
 

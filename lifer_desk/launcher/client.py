@@ -20,9 +20,11 @@ import socket
 import sys
 import time
 from contextlib import suppress
-from pathlib import Path
 
 from lifer_desk.launcher import protocol
+
+if protocol.TYPE_CHECKING:
+    from pathlib import Path
 
 # How long a client waits for a server it started to answer: the server imports the whole desk first, a few
 # seconds on a busy small host. Beyond it, the desk runs directly.

@@ -1,11 +1,12 @@
 """Where the launcher listens, which code it runs, and the messages it exchanges with its clients.
 
-Imported by the client before anything else: the standard library and platformdirs only.
+Imported by the client before anything else: a few modules of the standard library only. Each module the client
+imports is in every session's memory as long as it lasts (issue 16: PSS per session): not OpenSSL's hashlib, not
+typing, not platformdirs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -14,13 +15,20 @@ import struct
 import sys
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
-
-import platformdirs
 
 import lifer_desk
 from lifer_desk.private_files import make_private_dirs
 
+try:
+    # hashlib's own blake2b, without hashlib, which loads OpenSSL (its library, 4 MB of the client's RSS) first.
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter without CPython's module
+    from hashlib import blake2b
+
+# typing's own constant, without typing: the annotations are never evaluated (type checkers take it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 # config.APP_NAME (tests/launcher checks that they agree).
 APP_NAME = "lifer-desk"
 # Messages keep their boundaries and a closed end reads as EOF: a request is one datagram-sized message.
@@ -42,15 +50,19 @@ def launcher_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_absolute() and Path(runtime).is_dir():
         return Path(runtime) / APP_NAME
-    # config.data_dir(), without the settings module, which would cost the client most of its start.
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "launcher"
+    # config.data_dir() as platformdirs makes it on Linux, without the settings module, which would cost the client
+    # most of its start, nor platformdirs, a MiB of its memory (sshd without PAM sets no XDG_RUNTIME_DIR).
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(data_home):
+        data_home = os.path.expanduser("~/.local/share")
+    return Path(data_home) / APP_NAME / "launcher"
 
 
 def install_key() -> str:
     """Which install a server serves: this Python and this copy of lifer_desk. Two installs of one account (a
     venv being tried beside the deployed one) get a server each."""
     where = f"{sys.executable}\0{Path(lifer_desk.__file__).parent}"
-    return hashlib.blake2b(where.encode(), digest_size=6).hexdigest()
+    return blake2b(where.encode(), digest_size=6).hexdigest()
 
 
 def socket_path(directory: Path) -> Path:
@@ -74,7 +86,7 @@ def code_fingerprint() -> str:
     modification time), and each directory on `sys.path` where packages are installed, whose own time changes
     when a package is installed or removed there. A server whose fingerprint is not its client's runs stale
     code: it makes way for a new one."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     digest.update(f"{sys.executable}\0{sys.version}\0".encode())
     package = Path(lifer_desk.__file__).parent
     for root, dirs, files in os.walk(package):

@@ -11,15 +11,17 @@ import os
 import re
 import select
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lifer_desk.config import APP_NAME
+from lifer_desk.config import APP_NAME, data_dir
 from lifer_desk.launcher import protocol
 from lifer_desk.launcher.client import desk_through_launcher
-from lifer_desk.launcher.server import drivers
+from lifer_desk.launcher.server import SQLITE_HEAP_LIMIT, drivers
 from lifer_desk.services import tickets
 from tests.deploy.sshd_support import desk_pid
 from tests.launcher.launcher_support import LauncherHost, launcher_host, session
@@ -228,6 +230,27 @@ def test_the_launcher_names_its_directory_as_the_settings_do() -> None:
     assert protocol.APP_NAME == APP_NAME
 
 
+@pytest.mark.parametrize("data_home", [None, "", "relative/data", "/srv/lifer/data"])
+def test_without_a_runtime_directory_the_launcher_is_under_the_settings_data_directory(
+    data_home: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("HOME", "/home/lifer")
+    if data_home is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", data_home)
+    assert protocol.launcher_dir() == data_dir() / "launcher"
+
+
+def test_the_session_command_imports_no_more_than_it_hands_over_with() -> None:
+    # Every module the forced command imports is in each session's memory for as long as the session lasts.
+    probe = "import sys; from lifer_desk.launcher import client; print(' '.join(sorted(sys.modules)))"
+    said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    imported = set(said.stdout.split())
+    assert not imported & {"hashlib", "_hashlib", "typing", "platformdirs", "lifer_desk.config", "pydantic"}
+
+
 @pytest.mark.parametrize(
     ("url", "preloaded"),
     [
@@ -249,3 +272,17 @@ def test_the_server_preloads_only_the_driver_of_the_installs_database(
 def test_settings_that_do_not_load_preload_every_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIFER_ENV_FILE", str(tmp_path / "missing.env"))
     assert set(drivers()) == {"sqlalchemy.dialects.sqlite", "psycopg"}
+
+
+def test_the_server_limits_sqlites_memory_for_every_desk_it_forks() -> None:
+    # In a process of its own: the limit is the SQLite library's, for the whole process, and inherited by a fork.
+    probe = (
+        "import os, sqlite3; from lifer_desk.launcher.server import limit_sqlite_memory; limit_sqlite_memory()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    print(sqlite3.connect(':memory:').execute('PRAGMA soft_heap_limit').fetchone()[0], flush=True)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+    )
+    said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert int(said.stdout) == SQLITE_HEAP_LIMIT

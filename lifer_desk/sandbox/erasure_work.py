@@ -74,13 +74,25 @@ def _unfinished(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def _behind(row: sqlite3.Row, timing: ErasureTiming, now: datetime) -> bool:
-    return timing.status_at(datetime.fromisoformat(row["requested_at"]), now) != row["status"]
+def _any_behind(conn: sqlite3.Connection, timing: ErasureTiming, now: datetime) -> bool:
+    """Whether some unfinished erasure is not in the state the clock says (`ErasureTiming.status_at`), asked of
+    SQLite in one query: before every request, reading and parsing each unfinished row in Python took a tenth of
+    the served sandbox's CPU under issue 9's bench (200 erasures at once). SQLite's times are whole milliseconds,
+    so every bound is taken inclusively: a moment on a bound may be reported behind when it is not (the caller
+    then reads the rows and decides exactly), never the other way round."""
+    started, ended = iso(now - timing.pending), iso(now - timing.pending - timing.running)
+    row = conn.execute(
+        "SELECT 1 FROM erasure WHERE status = 'pending' AND julianday(requested_at) <= julianday(:started)"
+        " OR status = 'running' AND (julianday(requested_at) >= julianday(:started)"
+        " OR julianday(requested_at) <= julianday(:ended)) LIMIT 1",
+        {"started": started, "ended": ended},
+    ).fetchone()
+    return row is not None
 
 
 def settle_erasures(conn: sqlite3.Connection, timing: ErasureTiming, now: datetime) -> None:
     """Bring every unfinished erasure to the state the clock says it is in, in one transaction."""
-    if not any(_behind(row, timing, now) for row in _unfinished(conn)):
+    if not _any_behind(conn, timing, now):
         return
     with WRITES:
         conn.execute("BEGIN IMMEDIATE")

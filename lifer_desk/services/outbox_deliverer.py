@@ -83,6 +83,8 @@ LANES = 1
 IN_FLIGHT = 8
 IDLE_WAIT = 2.0
 MIN_WAIT = 0.05
+# Answers that change their row alone (the rest move the request as well).
+_ROW_ONLY = frozenset({"retry", "polling", "done"})
 # While the breaker is open, one probe this often: a single call, cheap, and it bounds how long work stays
 # stopped after the admin API is back.
 PROBE_EVERY = timedelta(seconds=3)
@@ -357,13 +359,22 @@ class Deliverer:
             mine = [answer for answer in answers if answer.job.id in rows and rows[answer.job.id].leased_by == owner]
             # Any other row: our lease lapsed and another deliverer took it; its answer (to the same key) counts.
             locked = request_store.get_many(session, (answer.job.request_id for answer in mine), for_update=True)
-            finished: set[int] = set()
+            finished = {answer.job.request_id for answer in mine if answer.outcome == "done"}
+            # Answers that change only their row, written at once; then those that move their request, which may
+            # change the request's other rows too (these written first, so what they do to them stands).
+            store.write(
+                session,
+                [
+                    (rows[answer.job.id], self._written(rows[answer.job.id], answer, now))
+                    for answer in mine
+                    if answer.outcome in _ROW_ONLY
+                ],
+            )
             for answer in sorted(mine, key=lambda answer: answer.job.request_id):
-                row = rows[answer.job.id]
-                row.leased_by = row.leased_until = None
-                self._apply(session, row, locked[answer.job.request_id], answer, now)
-                if answer.outcome == "done":
-                    finished.add(answer.job.request_id)
+                if answer.outcome not in _ROW_ONLY:
+                    row = rows[answer.job.id]
+                    row.leased_by = row.leased_until = row.failing_since = None
+                    self._apply(session, row, locked[answer.job.request_id], answer, now)
             executing = [
                 request_id for request_id in sorted(finished) if locked[request_id].state == RequestState.EXECUTING
             ]
@@ -376,32 +387,35 @@ class Deliverer:
             ]
             complete_many(session, self.ctx, done, now)
 
-    def _apply(self, session: Session, row: Outbox, request: DataRequest, answer: Answer, now: datetime) -> None:
+    def _written(self, row: Outbox, answer: Answer, now: datetime) -> dict[str, Any]:
+        """What an answer that changes only its row (`_ROW_ONLY`) writes to it, its lease ended."""
+        released: dict[str, Any] = {"leased_by": None, "leased_until": None}
         if answer.outcome == "retry":
-            row.attempts += 1
-            row.last_error = answer.problem
-            row.failing_since = row.failing_since or now
-            row.next_attempt_at = self.backoff.next_attempt(now, row.attempts, self.rng, answer.retry_after)
-            session.add(row)
-            return
-        row.failing_since = None
+            attempts = row.attempts + 1
+            return {
+                **released, "attempts": attempts, "last_error": answer.problem,
+                "failing_since": row.failing_since or now,
+                "next_attempt_at": self.backoff.next_attempt(now, attempts, self.rng, answer.retry_after),
+            }  # fmt: skip
         if answer.outcome == "polling":
             # Read again when the admin API expects it to have ended, if it says (one read, where reading it
             # every `poll_every` took five of a 5 s erasure): never sooner than `poll_every`, never later than
             # MAX_POLL_WAIT, whatever it says.
             hint = timedelta(seconds=min(answer.retry_after or 0, MAX_POLL_WAIT.total_seconds()))
-            row.state, row.next_attempt_at = OutboxState.POLLING, now + max(self.poll_every, hint)
-            row.result = json.dumps({"erasure_id": answer.erasure_id})
-            session.add(row)
-            return
-        if answer.outcome == "done":
-            row.state, row.done_at, row.last_error = OutboxState.DONE, now, answer.problem
-            row.result = json.dumps(
-                {"erasure_id": answer.erasure_id, "items": [item.to_json() for item in answer.items]},
-                ensure_ascii=False,
-            )
-            session.add(row)
-            return
+            return {
+                **released, "failing_since": None, "state": OutboxState.POLLING,
+                "next_attempt_at": now + max(self.poll_every, hint),
+                "result": json.dumps({"erasure_id": answer.erasure_id}),
+            }  # fmt: skip
+        assert answer.outcome == "done"
+        result = {"erasure_id": answer.erasure_id, "items": [item.to_json() for item in answer.items]}
+        return {
+            **released, "failing_since": None, "state": OutboxState.DONE, "done_at": now,
+            "last_error": answer.problem, "result": json.dumps(result, ensure_ascii=False),
+        }  # fmt: skip
+
+    def _apply(self, session: Session, row: Outbox, request: DataRequest, answer: Answer, now: datetime) -> None:
+        """An answer that moves its request: back for approval (stale), or failed."""
         if answer.outcome == "stale":
             row.state = OutboxState.SUPERSEDED
             session.add(row)

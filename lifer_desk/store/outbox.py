@@ -8,11 +8,13 @@ first one's lease once it is committed, and a lease that lapses (its deliverer c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, type_coerce, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, type_coerce, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from lifer_desk.domain.outbox import ACTIVE_STATES, Operation, OutboxState
@@ -20,6 +22,7 @@ from lifer_desk.store.models import DataRequest, Outbox
 from lifer_desk.store.types import UTCDateTime
 
 _ACTIVE = sorted(str(state) for state in ACTIVE_STATES)
+_TABLE: Table = Outbox.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,27 @@ def add_many(session: Session, rows: list[Outbox]) -> None:
     """`add` each of `rows`, in one flush."""
     session.add_all(rows)
     session.flush()
+
+
+def write(session: Session, changes: Sequence[tuple[Outbox, dict[str, Any]]]) -> None:
+    """Write each (row, column -> value) of `changes` to the database, in one executemany per set of columns,
+    and keep the values on the rows as stored ones (later reads in the session see them, no flush writes them
+    again). For the deliverer's batches: the ORM's flush of as many changed rows cost it more than the rest of
+    its lease or its record together (issue 9's bench)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row, values in changes:
+        params = {f"new_{name}": value for name, value in values.items()}
+        groups.setdefault(tuple(sorted(values)), []).append({**params, "row_id": row.id})
+    for names, batch in groups.items():
+        statement = (
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        session.execute(statement, batch)
+    for row, values in changes:
+        for name, value in values.items():
+            set_committed_value(row, name, value)
 
 
 def get(session: Session, outbox_id: str, *, for_update: bool = False) -> Outbox | None:
@@ -78,10 +102,7 @@ def lease(
         .with_for_update(skip_locked=True)
     )
     rows = list(session.exec(statement))
-    for row in rows:
-        row.leased_by, row.leased_until = owner, until
-        session.add(row)
-    session.flush()
+    write(session, [(row, {"leased_by": owner, "leased_until": until}) for row in rows])
     return rows
 
 

@@ -52,6 +52,21 @@ async def test_an_unfinished_erasure_says_when_to_read_it_again(
     assert ended.status == "completed" and ended.retry_after is None
 
 
+async def test_the_data_goes_on_the_moment_it_is_due_and_not_a_moment_before(
+    client: AdminClient, db: sqlite3.Connection, clock: Clock
+) -> None:
+    row = user_with_images(db)
+    images = _owned(db, row["id"])["image"]
+    await client.start_erasure(row["id"], ["images"], "customer asked", idempotency_key="er-bound")
+    timing = ErasureTiming()
+    # The sandbox asks SQLite whether anything is due, whose times are whole milliseconds.
+    clock.advance(seconds=(timing.pending + timing.running).total_seconds() - 0.001)
+    assert (await client.get_user(row["id"])).image_count == images
+    clock.advance(seconds=0.001)
+    assert (await client.get_user(row["id"])).image_count == 0
+    assert _owned(db, row["id"])["image"] == 0
+
+
 async def test_account_erasure_removes_everything_once_due(
     client: AdminClient, db: sqlite3.Connection, clock: Clock
 ) -> None:

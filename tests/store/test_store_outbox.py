@@ -102,3 +102,23 @@ def test_two_transactions_leasing_at_once_take_different_rows(db: Database) -> N
     second_done.set()
     thread.join()
     assert taken == {"a": ["row-000", "row-001"], "b": ["row-002", "row-003"]}
+
+
+def test_written_values_are_stored_and_read_back_in_the_same_session(db: Database) -> None:
+    first, second = add_rows(db, 2)
+    done_at = NOW + timedelta(seconds=3)
+    with db.write() as session:
+        rows = store.get_many(session, [first, second])
+        store.write(
+            session,
+            [
+                (rows[first], {"state": OutboxState.DONE, "done_at": done_at, "leased_by": None}),
+                (rows[second], {"attempts": 2, "leased_by": None}),
+            ],
+        )
+        again = store.get_many(session, [first, second])
+        assert (again[first].state, again[first].done_at, again[second].attempts) == (OutboxState.DONE, done_at, 2)
+    with db.read() as session:
+        stored = store.get_many(session, [first, second])
+        assert (stored[first].state, stored[first].done_at) == (OutboxState.DONE, done_at)
+        assert (stored[second].state, stored[second].attempts) == (OutboxState.PENDING, 2)

@@ -11,6 +11,9 @@ and runs deliverers as separate processes (`Deliverer.run(until_idle=True)`, as 
   done): everything completes, and the first row is done again within 5 s of the outage ending;
 - two deliverers at once: throughput scales.
 Duplicates are counted in the sandbox's own database (an object deleted twice, an account erased twice).
+CPU is measured per mutation: each deliverer's while it delivers (and its whole process, start-up included),
+and the sandbox server's; on a 2-core machine two deliverers can only scale while one deliverer leaves the
+second core idle, so their ratio is worth reading only on an idle machine (the load average is printed).
 
     python -m bench.outbox [--images 2000] [--erasures 200] [--quick] [--pairs N] [--pg]
 

@@ -71,6 +71,7 @@ HISTORY_WORDS: dict[str, str] = {
     _A.REQUEST_RETRY: N_("retried"),
 }
 _STATES = frozenset(RequestState)
+_FIELDS = frozenset(Field)
 # What a receipt item is, as the admin API names it; a corrected field is named by `field_label`.
 _RECEIPT_KINDS = {
     "account": N_("account"),
@@ -115,12 +116,13 @@ _OPEN_CLOCKS = frozenset(
 
 
 def _receipt_kind(kind: str) -> str:
-    if kind in _RECEIPT_KINDS:
-        return _(_RECEIPT_KINDS[kind])
-    return field_label(Field(kind)) if kind in _FIELDS else kind
+    return _(_RECEIPT_KINDS[kind]) if kind in _RECEIPT_KINDS else _field_name(kind)
 
 
-_FIELDS = frozenset(Field)
+def _field_name(name: str) -> str:
+    """A field named in a stored row, in words; a name that is not one of the fields (a row edited outside the
+    desk) as it is."""
+    return field_label(Field(name)) if name in _FIELDS else name
 
 
 def state_text(state: RequestState) -> Text:
@@ -243,7 +245,7 @@ def detail_text(shown: RequestScreenDetail, now: datetime, zone: ZoneInfo) -> Te
     if evidence is None:
         lines.append(Text(_("not verified yet: the request waits for a verification on its ticket")))
     else:
-        matched = ", ".join(field_label(Field(name)) for name in evidence.matched) or "—"
+        matched = ", ".join(_field_name(name) for name in evidence.matched) or "—"
         lines.append(
             Text(
                 _("verified by {agent} at {at}; matched: {fields}").format(

@@ -227,6 +227,21 @@ async def test_the_receipt_says_when_each_object_went_and_what_was_already_absen
     assert "diary entry d_7  2025-03-03 12:00" in shown
 
 
+async def test_evidence_edited_outside_the_desk_still_shows(ctx, made, settle) -> None:
+    request = request_views.get_request(ctx, made[1]).request
+    with ctx.db.write() as session:
+        session.execute(
+            text("UPDATE verification SET results = :results WHERE id = :id"),
+            {"results": '{"email": "match", "shoe_size": "match"}', "id": request.verification_id},
+        )
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(made[1]))
+        await settle(pilot)
+        assert "matched: email, shoe_size" in detail_text(app)
+
+
 async def test_the_desk_opens_on_the_ticket_given(ctx, settle) -> None:
     ticket_id = linked_ticket(ctx)
     app = DeskApp(with_admin(ctx, admin_with_images()), ticket_id=ticket_id)

@@ -22,7 +22,7 @@ from lifer_desk.store.models import DataRequest, Outbox
 from lifer_desk.store.types import UTCDateTime
 
 _ACTIVE = sorted(str(state) for state in ACTIVE_STATES)
-_TABLE: Table = Outbox.__table__  # type: ignore[attr-defined]
+_TABLE: Table = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel tables have one
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ view, approve/reject/cancel as the services allow them, a failed request's probl
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -45,6 +48,17 @@ def made(ctx: DeskContext, boss: DeskContext) -> list[int]:
 
 def desk_as(ctx: DeskContext) -> DeskApp:
     return DeskApp(with_admin(ctx, admin_with_images()))
+
+
+@asynccontextmanager
+async def on_detail(ctx: DeskContext, request_id: int, settle) -> AsyncIterator[tuple[DeskApp, Any]]:
+    """A desk at 120x30 as `ctx`, showing request `request_id`'s detail."""
+    app = desk_as(ctx)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RequestDetailScreen(request_id))
+        await settle(pilot)
+        yield app, pilot
 
 
 def rows(app: DeskApp) -> list[list[str]]:
@@ -110,11 +124,7 @@ async def test_a_supervisor_sees_what_awaits_their_approval_and_approves_it(ctx,
 
 
 async def test_the_refusal_of_self_approval_is_shown_on_the_request(ctx, boss, made, settle) -> None:
-    app = desk_as(boss)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[2]))
-        await settle(pilot)
+    async with on_detail(boss, made[2], settle) as (app, pilot):
         await pilot.press("a")
         await settle(pilot)
         assert notice(app) == "a request needs a supervisor other than the agent who raised it"
@@ -122,11 +132,7 @@ async def test_the_refusal_of_self_approval_is_shown_on_the_request(ctx, boss, m
 
 
 async def test_an_agent_cannot_approve(ctx, made, settle) -> None:
-    app = desk_as(ctx)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(ctx, made[1], settle) as (app, pilot):
         await pilot.press("a", "x")
         await settle(pilot)
         assert isinstance(app.screen, RequestDetailScreen)
@@ -134,11 +140,7 @@ async def test_an_agent_cannot_approve(ctx, made, settle) -> None:
 
 
 async def test_rejecting_needs_a_reason_which_the_requester_reads_on_the_ticket(ctx, boss, made, settle) -> None:
-    app = desk_as(boss)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(boss, made[1], settle) as (app, pilot):
         await pilot.press("x")
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -158,11 +160,7 @@ async def test_rejecting_needs_a_reason_which_the_requester_reads_on_the_ticket(
 
 
 async def test_the_requester_cancels_and_enter_opens_the_ticket(ctx, made, settle) -> None:
-    app = desk_as(ctx)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[3]))
-        await settle(pilot)
+    async with on_detail(ctx, made[3], settle) as (app, pilot):
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("enter")
@@ -175,11 +173,7 @@ async def test_the_requester_cancels_and_enter_opens_the_ticket(ctx, made, settl
 
 
 async def test_the_detail_follows_another_desks_change_and_says_so(ctx, boss, made, settle, looks) -> None:
-    app = desk_as(boss)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[3]))
-        await settle(pilot)
+    async with on_detail(boss, made[3], settle) as (app, pilot):
         shown = detail_text(app)
         assert "verify ·" in shown and "cancelled" not in shown and notice(app) == ""
         # The requester cancels it from their own desk: this one shows it within a poll, without a key.
@@ -215,11 +209,7 @@ async def test_the_receipt_says_when_each_object_went_and_what_was_already_absen
     ]
     receipt = json.dumps([item.to_json() for item in done])
     tamper(ctx.db, made[1], state="completed", receipt=receipt)
-    app = desk_as(ctx)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(ctx, made[1], settle) as (app, pilot):
         await pilot.press("end")
         shown = detail_text(app)
     assert "image img_01  2025-03-03 12:00" in shown and "already absent" not in shown.split("img_02")[0]
@@ -234,11 +224,7 @@ async def test_evidence_edited_outside_the_desk_still_shows(ctx, made, settle) -
             text("UPDATE verification SET results = :results WHERE id = :id"),
             {"results": '{"email": "match", "shoe_size": "match"}', "id": request.verification_id},
         )
-    app = desk_as(ctx)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(ctx, made[1], settle) as (app, _pilot):
         assert "matched: email, shoe_size" in detail_text(app)
 
 
@@ -255,19 +241,11 @@ async def test_the_desk_opens_on_the_ticket_given(ctx, settle) -> None:
 
 async def test_a_supervisor_retries_a_failed_request_with_r_and_an_agent_is_refused(ctx, boss, made, settle) -> None:
     fail_with_problem(ctx.db, made[1], "503 Service Unavailable")
-    app = desk_as(ctx)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(ctx, made[1], settle) as (app, pilot):
         await pilot.press("r")
         await settle(pilot)
         assert state_of(ctx, made[1]) is RequestState.FAILED
-    app = desk_as(boss)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.push_screen(RequestDetailScreen(made[1]))
-        await settle(pilot)
+    async with on_detail(boss, made[1], settle) as (app, pilot):
         await pilot.press("r")
         await settle(pilot)
         assert notice(app) == f"Request #{made[1]} is now running"

@@ -293,6 +293,10 @@ async def sync_if_due(ctx: DeskContext) -> SyncResult | None:
     found it answering (None then). Every desk runs the timer, and one check an interval between them is enough:
     each check commits, and every commit makes every other open desk read its screen again."""
     if not await asyncio.to_thread(_due, ctx):
+        # Opened all the same, on the desk's first run of the timer: the next sync needs it, and opening it (the
+        # in-process sandbox loads its web app, a real client httpx) is start-up work. Left to the next due sync,
+        # it cost a quarter of a second of CPU in the desk's first idle minute (issue 16: idle CPU).
+        await ctx.admin.get()
         return None
     return await sync_feedback(ctx)
 

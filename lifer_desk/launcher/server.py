@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import traceback
-from contextlib import closing, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,6 @@ NOT_PRELOADED = frozenset({"dashboard"})
 # memory, whether or not the desk uses it: psycopg, with the libraries it links (libpq, OpenSSL, Kerberos, LDAP),
 # is about 9 MB of the server, so 4-5 MB of a desk's PSS with one session, for nothing on SQLite (issue 16).
 DRIVERS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "psycopg"}
-# SQLite's memory in each desk, all its connections together (a soft limit: over it, SQLite reuses the least recently
-# used pages of its caches instead of allocating more). Without it each of the 4-5 connections a desk's workers open
-# keeps up to 2 MiB of pages that the kernel caches for every desk anyway: 2-2.5 MiB of each desk's PSS (issue 16).
-# Set in the server, it is every forked desk's: the limit is the library's, for the whole process.
-SQLITE_HEAP_LIMIT = 1024 * 1024
 # Signals that ask the server to stop listening (its children, agents' desks, carry on).
 STOP = frozenset({signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
 
@@ -64,24 +59,14 @@ def drivers() -> tuple[str, ...]:
     return (DRIVERS[scheme],) if scheme in DRIVERS else tuple(DRIVERS.values())
 
 
-def preload() -> tuple[str, ...]:
-    """Import what the desks need; the database drivers it imported."""
-    loaded = drivers()
-    for module in (*PRELOAD, *loaded):
+def preload() -> None:
+    for module in (*PRELOAD, *drivers()):
         with suppress(ImportError):
             importlib.import_module(module)
     from lifer_desk.ui.app import LATER_SCREENS, later_screen
 
     for name in LATER_SCREENS.keys() - NOT_PRELOADED:
         later_screen(name)
-    return loaded
-
-
-def limit_sqlite_memory() -> None:
-    import sqlite3
-
-    with closing(sqlite3.connect(":memory:")) as connection:
-        connection.execute(f"PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT}")
 
 
 class Server:
@@ -283,8 +268,7 @@ def serve(directory: Path) -> int:
     os.ftruncate(lock, 0)
     os.write(lock, f"{os.getpid()}\n".encode())
     server = Server(directory, lock, fingerprint)
-    if DRIVERS["sqlite"] in preload():
-        limit_sqlite_memory()
+    preload()
     from lifer_desk.launcher.warm import warm_up
 
     warm_up()

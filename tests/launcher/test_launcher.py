@@ -21,7 +21,7 @@ import pytest
 from lifer_desk.config import APP_NAME, data_dir
 from lifer_desk.launcher import protocol
 from lifer_desk.launcher.client import desk_through_launcher
-from lifer_desk.launcher.server import SQLITE_HEAP_LIMIT, drivers
+from lifer_desk.launcher.server import drivers
 from lifer_desk.services import tickets
 from tests.deploy.sshd_support import desk_pid
 from tests.launcher.launcher_support import LauncherHost, launcher_host, session
@@ -272,17 +272,3 @@ def test_the_server_preloads_only_the_driver_of_the_installs_database(
 def test_settings_that_do_not_load_preload_every_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIFER_ENV_FILE", str(tmp_path / "missing.env"))
     assert set(drivers()) == {"sqlalchemy.dialects.sqlite", "psycopg"}
-
-
-def test_the_server_limits_sqlites_memory_for_every_desk_it_forks() -> None:
-    # In a process of its own: the limit is the SQLite library's, for the whole process, and inherited by a fork.
-    probe = (
-        "import os, sqlite3; from lifer_desk.launcher.server import limit_sqlite_memory; limit_sqlite_memory()\n"
-        "pid = os.fork()\n"
-        "if pid == 0:\n"
-        "    print(sqlite3.connect(':memory:').execute('PRAGMA soft_heap_limit').fetchone()[0], flush=True)\n"
-        "    os._exit(0)\n"
-        "os.waitpid(pid, 0)\n"
-    )
-    said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert int(said.stdout) == SQLITE_HEAP_LIMIT

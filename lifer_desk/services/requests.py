@@ -214,8 +214,13 @@ def _refuse_stale(row: DataRequest, now: datetime) -> None:
 def _refuse_overlap(session: Session, payload: RequestPayload, now: datetime, *, besides: int | None = None) -> None:
     """Refuse a request that asks for some of what a still-open one of the account asks (`RequestPayload.overlaps`),
     naming it: approving both would double a supervisor's work and send the second to find its work done. One
-    past its expiry is not open, swept or not."""
-    for other in store.of_account(session, payload.account_id, _STILL_OPEN):
+    past its expiry is not open, swept or not.
+
+    Two desks raising at once take turns (`serialise_raising`), so the second sees the first's request. The rows
+    are read, not locked: a re-submission already holds its own row, and locking the account's others after it
+    would wait on a completing erasure that locks them in id order, and it on us."""
+    store.serialise_raising(session, payload.account_id)
+    for other in store.of_account(session, payload.account_id, _STILL_OPEN, lock=False):
         stored = stored_payload(other)
         if other.id == besides or _stale(other, now) or stored is None or not payload.overlaps(stored):
             continue

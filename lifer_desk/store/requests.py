@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from lifer_desk.domain.audit_actions import AuditAction
 from lifer_desk.domain.tickets import EventKind
+from lifer_desk.store import account_locks
 from lifer_desk.store.models import AuditEvent, DataRequest, Ticket, TicketEvent
 
 ENTITY = "data_request"
@@ -144,15 +145,21 @@ def approved_hashes(session: Session, request_ids: Iterable[int]) -> dict[int, s
     return found
 
 
-def of_account(session: Session, account_id: str, states: Iterable[str]) -> list[DataRequest]:
-    """The account's requests in `states`, locked, in id order (the order every writer locks them in)."""
+def of_account(session: Session, account_id: str, states: Iterable[str], *, lock: bool = True) -> list[DataRequest]:
+    """The account's requests in `states`, in id order; locked, unless `lock` is false, in that order (the order
+    every writer locks them in)."""
     statement = (
         select(DataRequest)
         .where(DataRequest.account_id == account_id, col(DataRequest.state).in_(sorted(states)))
         .order_by(col(DataRequest.id))
-        .with_for_update()
     )
-    return list(session.exec(statement))
+    return list(session.exec(statement.with_for_update() if lock else statement))
+
+
+def serialise_raising(session: Session, account_id: str) -> None:
+    """Hold off every other transaction that raises or re-submits a request of `account_id` until this one ends:
+    each checks the account's open requests for an overlap before it writes its own (`account_locks`)."""
+    account_locks.hold(session, account_locks.Purpose.DATA_REQUEST, account_id)
 
 
 def latest_completed(session: Session, ticket_id: int) -> DataRequest | None:

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, text, update
+from sqlalchemy import CursorResult, delete, func, update
 from sqlmodel import Session, col, select
 
+from lifer_desk.store import account_locks
 from lifer_desk.store.models import Ticket, Verification, VerificationLock
 
 PENDING = "pending"
@@ -22,22 +23,11 @@ INTERRUPTED = "interrupted"
 # Outcomes that count towards the lock; `interrupted` too, so that a desk killed mid-call buys no extra calls.
 COUNTED_FAILURES = ("failed", INTERRUPTED)
 
-# First key of the two-key PostgreSQL advisory lock, so verification locks never collide with other users.
-_ADVISORY_NAMESPACE = 5
-
 
 def serialise_account(session: Session, account_id: str) -> None:
-    """Hold every other verification write on `account_id` off until this transaction ends.
-
-    On SQLite the caller's `BEGIN IMMEDIATE` already serialises all writers; on PostgreSQL a transaction-scoped
-    advisory lock does it per account, so the failure count read after it is the one the lock decision needs.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:account))"),
-        {"namespace": _ADVISORY_NAMESPACE, "account": account_id},
-    )
+    """Hold every other verification write on `account_id` off until this transaction ends, so the failure count
+    read after it is the one the lock decision needs (`account_locks`)."""
+    account_locks.hold(session, account_locks.Purpose.VERIFICATION, account_id)
 
 
 def open_lock(session: Session, account_id: str) -> VerificationLock | None:

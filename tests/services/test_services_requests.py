@@ -5,10 +5,12 @@ execution makes (a payload changed since approval, an approval expired)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from lifer_desk.domain.identity import Field
 from lifer_desk.domain.legal_clocks import legal_deadlines
@@ -18,8 +20,9 @@ from lifer_desk.services.context import DeskContext
 from lifer_desk.services.errors import NotFound, PermissionDenied, Refused
 from lifer_desk.services.request_views import get_request
 from lifer_desk.services.verification import ClaimsRefused
+from lifer_desk.store import requests as request_store
 from lifer_desk.store.db import Database
-from lifer_desk.store.models import AuditEvent
+from lifer_desk.store.models import AuditEvent, DataRequest
 from tests.request_support import ACCOUNT, Clock, context, open_ticket, record_verified, tamper
 
 S = RequestState
@@ -131,6 +134,43 @@ def test_a_request_overlapping_one_still_open_on_the_account_is_refused_naming_i
     with pytest.raises(Refused, match=f"request #{again.id} is still open"):
         requests.resubmit(alice, email.id)
     assert get_request(sam, email.id).request.state is S.EXPIRED
+
+
+def test_of_two_overlapping_requests_raised_at_once_one_is_refused(
+    alice: DeskContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two agents' desks raise the same deletion at the same moment: the second's check must see the first, even
+    while the first has not committed (on PostgreSQL, each transaction sees only what was committed)."""
+    first, second = open_ticket(alice), open_ticket(alice)
+    inside = threading.Event()
+    add = request_store.add
+
+    def slow_add(session: Session, row: DataRequest) -> DataRequest:
+        # The first raise holds its transaction open past its check, as a slow desk would.
+        if not inside.is_set():
+            inside.set()
+            time.sleep(0.5)
+        return add(session, row)
+
+    monkeypatch.setattr(request_store, "add", slow_add)
+    outcomes: dict[int, object] = {}
+
+    def raise_on(ticket_id: int) -> None:
+        try:
+            outcomes[ticket_id] = requests.raise_deletion(alice, ticket_id, DeletionScope.DIARY, etag=None).id
+        except Refused as exc:
+            outcomes[ticket_id] = exc
+
+    one = threading.Thread(target=raise_on, args=(first,))
+    one.start()
+    assert inside.wait(10)
+    other = threading.Thread(target=raise_on, args=(second,))
+    other.start()
+    one.join(10)
+    other.join(10)
+    assert isinstance(outcomes[first], int)
+    assert isinstance(outcomes[second], Refused)
+    assert f"request #{outcomes[first]} is still open" in str(outcomes[second])
 
 
 def test_a_username_correction_is_approved_without_a_second_pair_of_eyes_once_verified(

@@ -4,6 +4,7 @@ and reveal, triage keys, selection and bulk actions, and the sync line."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
@@ -21,10 +22,12 @@ from lifer_desk.ui import DeskApp
 from lifer_desk.ui.desk_screen import PolledScreen
 from lifer_desk.ui.feedback.detail import FeedbackDetailScreen
 from lifer_desk.ui.feedback.screen import FeedbackScreen
+from lifer_desk.ui.feedback.source import FeedbackSource
 from tests.fakes.admin_api import with_admin
 from tests.services.feedback_support import FeedbackFeed, items
 from tests.ui.test_ui_untrusted_text import screen_text
 from tests.ui.ui_support import MAX_LOOKS
+from widgets.page_source import Row
 from widgets.virtual_table import VirtualTable
 
 TEXTS = ("应用很好用，谢谢！", "退款申请一直没有回复", "Please add a dark mode", "请打13812345678联系我")
@@ -157,9 +160,22 @@ async def test_an_outage_shows_when_it_began_beside_the_last_sync(feedback_app, 
         assert "last synced 12:00, admin API unreachable since 12:00" in screen_text(app)
 
 
-async def test_the_opening_sync_opens_the_admin_api_once_the_first_page_is_shown(ctx: DeskContext, settle) -> None:
+@pytest.mark.parametrize("table_thread", ["prompt", "descheduled"])
+async def test_the_opening_sync_opens_the_admin_api_once_the_first_page_is_shown(
+    ctx: DeskContext, settle, monkeypatch: pytest.MonkeyPatch, table_thread: str
+) -> None:
     # Opening the admin API (importing httpx, building its TLS context) and syncing compete with the first page
     # for the CPU: on a loaded host they held the mode's rows back for seconds, so the sync waits for the rows.
+    if table_thread == "descheduled":
+        # The table's thread read the first page, and the host gave it no CPU before it posted the rows.
+        read = FeedbackSource.first_page
+
+        def first_page(source: FeedbackSource, limit: int) -> list[Row]:
+            rows = read(source, limit)
+            time.sleep(0.3)
+            return rows
+
+        monkeypatch.setattr(FeedbackSource, "first_page", first_page)
     feed = FeedbackFeed(items(12, text=lambda i: TEXTS[i % len(TEXTS)]))
     await sync_feedback(with_admin(ctx, feed))
     shown: list[str] = []

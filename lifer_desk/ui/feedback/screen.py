@@ -37,6 +37,8 @@ from widgets.table_messages import LoadFailed, RowSelected
 from widgets.virtual_table import VirtualTable
 
 POLL_EVERY = 1.0
+# How often the opening sync looks again for the first page to have landed in the table.
+LANDING_RECHECK_SECONDS = 0.02
 
 
 def sync_line(status: SyncStatus, zone: object) -> Text:
@@ -224,6 +226,14 @@ class FeedbackScreen(PolledScreen, SearchAsYouType):
         # Opening the admin API (importing httpx, building its TLS context) and the sync's work compete with the
         # first page for the CPU: on a loaded host they held the rows back for seconds, during which the desk
         # showed nothing new. So the opening sync starts once the first page has been painted.
+        self._sync_once_landed()
+
+    def _sync_once_landed(self) -> None:
+        # The page was read in the table's thread, which posts the rows to the table after this message: on a
+        # busy host they may land frames later. Until they have, look again shortly.
+        if self.table.is_loading:
+            self.set_timer(LANDING_RECHECK_SECONDS, self._sync_once_landed)
+            return
         self.call_after_refresh(self.sync_now, quiet=True)
 
     @on(CountsLoaded)

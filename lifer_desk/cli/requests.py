@@ -234,3 +234,21 @@ def cancel_command(
 ) -> None:
     """Withdraw a request before it runs (the agent who raised it, or a supervisor)."""
     _print(requests.cancel(cli_context(), request_id), as_json)
+
+
+@requests_app.command("retry")
+def retry_command(
+    request_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Run a failed request again, from what it has not done yet (a supervisor)."""
+    _print(requests.retry(cli_context(), request_id), as_json)
+
+
+@requests_app.command("resubmit")
+def resubmit_command(
+    request_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Submit an expired request again; it needs approval anew (the agent who raised it, or a supervisor)."""
+    _print(requests.resubmit(cli_context(), request_id), as_json)

@@ -22,7 +22,7 @@ from lifer_desk.store.db import Database
 from lifer_desk.store.types import utcnow
 from tests.agent_support import enrol, log_in
 from tests.cli.test_cli_commands import Desk as Runner
-from tests.request_support import Clock, context, open_ticket, record_verified
+from tests.request_support import Clock, context, open_ticket, record_verified, tamper
 from tests.verification_support import ADULT_WITH_GENDER, UNDER_14_WITHOUT_CONSENT, stored_user
 
 JSON_KEYS = {
@@ -254,3 +254,24 @@ def test_both_expiries_are_settings(
     assert datetime.fromisoformat(approved["expires_at"]) - datetime.fromisoformat(
         approved["approved_at"]
     ) == timedelta(hours=2)
+
+
+def test_retry_by_a_supervisor_and_resubmit_by_the_requester(
+    desk: Desk, alice: DeskContext, account: str, db: Database
+) -> None:
+    enrol(db, "bob", "agent")
+    ticket_id = str(open_ticket(alice, account))
+    for scope in ("diary", "payment_links"):
+        desk("alice", "requests", "new", "--ticket", ticket_id, "--kind", "delete", "--scope", scope)
+    tamper(db, 1, state="failed")
+    one_line_error(desk("alice", "requests", "retry", "1"), "only a supervisor can retry")
+    code, out, _ = desk("sam", "requests", "retry", "1")
+    assert code == 0 and out.startswith("request #1 is executing")
+    one_line_error(desk("sam", "requests", "retry", "1"), "only a failed request can be retried")
+    tamper(db, 2, state="expired")
+    one_line_error(desk("bob", "requests", "resubmit", "2"), "only the agent who raised a request")
+    code, out, err = desk("alice", "requests", "resubmit", "2", "--json")
+    assert code == 0 and err == ""
+    again = json.loads(out)
+    assert again["state"] == "awaiting_verification" and again["approved_by"] is None, "the caller is not verified"
+    one_line_error(desk("alice", "requests", "resubmit", "9"), "no request #9")

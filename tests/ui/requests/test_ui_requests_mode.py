@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from itertools import product
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from textual.widgets import TextArea
 
 from lifer_desk.domain.outbox import ReceiptItem
 from lifer_desk.domain.requests import RequestState
+from lifer_desk.i18n import SOURCE_LANGUAGE, _, install_language
 from lifer_desk.services import request_views, requests, tickets
 from lifer_desk.services.context import DeskContext
 from lifer_desk.services.request_queues import RequestQueue
@@ -24,6 +26,7 @@ from lifer_desk.ui.requests.detail import RequestDetailScreen
 from lifer_desk.ui.requests.screen import RequestsScreen
 from lifer_desk.ui.ticket.screen import TicketScreen
 from tests.fakes.admin_api import with_admin
+from tests.i18n.zh_support import speak
 from tests.request_support import tamper
 from tests.ui.requests.request_ui_support import (
     admin_with_images,
@@ -32,6 +35,7 @@ from tests.ui.requests.request_ui_support import (
     raise_deletions,
     supervisor,
 )
+from tests.ui.screen_support import screen_lines
 from tests.ui.ui_support import NOW
 from widgets.virtual_table import VirtualTable
 
@@ -72,6 +76,15 @@ def detail_text(app: DeskApp) -> str:
 
 def notice(app: DeskApp) -> str:
     return str(app.screen.query_one("#request-notice").render())
+
+
+def offered(app: DeskApp) -> dict[str, bool]:
+    """The footer's keys as the agent sees them: each description, and whether it is lit (False: dimmed)."""
+    return {
+        active.binding.description: active.enabled
+        for active in app.screen.active_bindings.values()
+        if active.binding.show
+    }
 
 
 def state_of(ctx: DeskContext, request_id: int) -> RequestState:
@@ -181,8 +194,70 @@ async def test_the_detail_follows_another_desks_change_and_says_so(ctx, boss, ma
         await looks.wait(pilot, ticks=2)
         shown = detail_text(app)
         assert "cancelled ·" in shown and "alice  cancelled" in shown
-        assert notice(app) == "Changed since you opened it; this is the latest."
+        assert notice(app) == f"Request #{made[3]} is now cancelled", "it says where the request stands now"
+        assert "Cancel request" not in offered(app), "nothing left to cancel"
     assert state_of(ctx, made[3]) is RequestState.CANCELLED
+
+
+async def test_a_change_that_leaves_the_state_is_still_said(ctx, boss, made, settle, looks) -> None:
+    async with on_detail(boss, made[1], settle) as (app, pilot):
+        tamper(ctx.db, made[1], payload_hash="0" * 64)
+        await looks.wait(pilot, ticks=2)
+        assert "hash " + "0" * 64 in detail_text(app)
+        assert notice(app) == "Changed since you opened it; this is the latest."
+
+
+async def test_the_footer_offers_only_the_keys_that_apply_to_the_request(ctx, boss, made, settle) -> None:
+    async with on_detail(boss, made[1], settle) as (app, _pilot):
+        awaiting = offered(app)
+    assert awaiting["Approve"] and awaiting["Reject"] and awaiting["Cancel request"]
+    assert "Retry" not in awaiting and "Re-submit" not in awaiting
+    fail_with_problem(ctx.db, made[1], "422 Invalid value: scope")
+    async with on_detail(boss, made[1], settle) as (app, _pilot):
+        failed = offered(app)
+    assert failed["Retry"] and failed["Cancel request"]
+    assert "Approve" not in failed and "Reject" not in failed and "Re-submit" not in failed
+    async with on_detail(ctx, made[0], settle) as (app, _pilot):
+        as_agent = offered(app)
+    assert "Approve" not in as_agent and "Reject" not in as_agent, "a supervisor's to decide"
+    assert as_agent["Cancel request"], "the requester cancels"
+    async with on_detail(ctx, made[2], settle) as (app, _pilot):
+        assert offered(app)["Cancel request"] is False, "dimmed: another agent raised it"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_the_footer_fits_80_columns_whatever_the_request_and_whoever_reads_it(
+    ctx, boss, made, settle, lang
+) -> None:
+    speak(ctx.db, lang, "alice", "carol")
+    try:
+        fail_with_problem(ctx.db, made[4], "422 Invalid value: scope")
+        tamper(ctx.db, made[3], state="expired")
+        for reader, request_id in product((ctx, boss), (made[1], made[3], made[4])):
+            app = desk_as(reader)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                app.push_screen(RequestDetailScreen(request_id))
+                await settle(pilot)
+                footer = screen_lines(app.export_screenshot())[-1]
+                help_key = "? " + _("Help")
+                assert help_key in footer, f"{reader.agent} on #{request_id}: {footer!r}"
+    finally:
+        install_language(SOURCE_LANGUAGE)
+
+
+async def test_the_requester_resubmits_an_expired_request_with_r(ctx, boss, made, settle) -> None:
+    tamper(ctx.db, made[1], state="expired")
+    async with on_detail(boss, made[1], settle) as (app, _pilot):
+        assert offered(app)["Re-submit"], "a supervisor may re-submit it too"
+    async with on_detail(ctx, made[1], settle) as (app, pilot):
+        assert offered(app)["Re-submit"] and "Retry" not in offered(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert notice(app) == f"Request #{made[1]} is now awaiting approval"
+        assert "Re-submit" not in offered(app) and "alice  re-submitted" in detail_text(app)
+    view = request_views.get_request(ctx, made[1]).request
+    assert view.state is RequestState.AWAITING_APPROVAL and view.approved_by is None
 
 
 async def test_a_failed_request_shows_its_problem_detail(ctx, made, settle) -> None:

@@ -160,6 +160,9 @@ class DeskApp(App[None], WorkerFailures):
         # `lifer-desk --ticket N`: the ticket opened over the first mode, so escape leads to the queues.
         self._first_ticket = ticket_id
         self._held: set[int] = set()
+        # Set once the desk starts to leave (quit, hang-up): a next ticket that arrives after that is not opened,
+        # since its claim is given back on the way out.
+        self._leaving = False
         self._outbox_emptied: Hashable | None = None
         # Read by the terminal's driver (`ui.terminal_output`): whether frames are held back (`hold_frames`). Held
         # from the start: the first screen is drawn once it has its rows, which can come before this app's mount
@@ -281,7 +284,7 @@ class DeskApp(App[None], WorkerFailures):
 
     def open_next_ticket(self) -> None:
         # One at a time: a second `n` while the first is on its way would claim a ticket nobody is shown.
-        if not self._taking_next():
+        if not self._leaving and not self._taking_next():
             self._take_next()
 
     def _taking_next(self) -> list[Worker[TicketDetail | None]]:
@@ -378,6 +381,8 @@ class DeskApp(App[None], WorkerFailures):
     @on(NextTicket)
     def _open_next(self, message: NextTicket) -> None:
         detail = message.detail
+        if self._leaving:
+            return
         if detail is None:
             self.notify(_("No unclaimed tickets"), severity="information")
             return
@@ -439,6 +444,7 @@ class DeskApp(App[None], WorkerFailures):
     async def action_quit(self) -> None:
         """Leave no claim behind: a ticket still open on screen, or on its way to it, is released before the desk
         exits."""
+        self._leaving = True
         await self._give_back_claims()
         # The deliverer first: it must not open the admin API again while it is being closed.
         self.workers.cancel_group(self, "outbox")
@@ -455,6 +461,7 @@ class DeskApp(App[None], WorkerFailures):
     async def _leave_after_hang_up(self) -> None:
         # Nobody is at the terminal any more: give the claims back as far as the time allows, then go, so that a
         # database stalled by someone else's lock cannot keep a dead session alive.
+        self._leaving = True
         with suppress(TimeoutError):
             await asyncio.wait_for(self._give_back_claims(), HANG_UP_RELEASE_SECONDS)
         self.exit(return_code=1)

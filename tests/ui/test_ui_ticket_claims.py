@@ -87,6 +87,36 @@ async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim(
     assert held_by(database, "alice") == []
 
 
+async def test_a_ticket_arriving_while_the_desk_quits_is_not_opened(
+    desk_app, make_ticket, settle, database, monkeypatch
+) -> None:
+    make_ticket()
+    entered, release = gate_next(monkeypatch)
+    app = desk_app()
+    closing = asyncio.Event()
+    close = app.ctx.admin.aclose
+
+    async def slow_close() -> None:
+        # Quitting goes on after the claims are given back: the next ticket's message lands meanwhile.
+        closing.set()
+        await asyncio.sleep(0.5)
+        await close()
+
+    monkeypatch.setattr(app.ctx.admin, "aclose", slow_close)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await asyncio.to_thread(entered.wait, 5)
+        quitting = asyncio.ensure_future(app.action_quit())
+        await pilot.pause()
+        release.set()
+        await closing.wait()
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, TicketScreen), "its claim is given back: the desk is leaving"
+        await quitting
+    assert held_by(database, "alice") == []
+
+
 async def test_n_with_no_ticket_left_keeps_the_open_ticket_claimed(desk_app, make_ticket, settle, database) -> None:
     ticket = make_ticket()
     app = desk_app()

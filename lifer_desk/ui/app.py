@@ -380,9 +380,9 @@ class DeskApp(App[None], WorkerFailures):
 
     @on(NextTicket)
     def _open_next(self, message: NextTicket) -> None:
-        detail = message.detail
         if self._leaving:
             return
+        detail = message.detail
         if detail is None:
             self.notify(_("No unclaimed tickets"), severity="information")
             return

@@ -70,24 +70,7 @@ async def test_n_twice_claims_only_the_ticket_shown(
     assert held_by(database, "alice") == []
 
 
-async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim(
-    desk_app, make_ticket, settle, database, monkeypatch
-) -> None:
-    make_ticket()
-    entered, release = gate_next(monkeypatch)
-    app = desk_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await asyncio.to_thread(entered.wait, 5)
-        quitting = asyncio.ensure_future(app.action_quit())
-        await pilot.pause()
-        release.set()
-        await quitting
-    assert held_by(database, "alice") == []
-
-
-async def test_a_ticket_arriving_while_the_desk_quits_is_not_opened(
+async def test_quitting_while_the_next_ticket_is_on_its_way_leaves_no_claim_and_does_not_open_it(
     desk_app, make_ticket, settle, database, monkeypatch
 ) -> None:
     make_ticket()

@@ -110,8 +110,8 @@ class Terminal:
             os.execve(argv[0], argv, env)
         self.pid, self.fd = pid, fd
         self.screen = b""
-        # (monotonic time, bytes) of every read.
-        self.chunks: list[tuple[float, int]] = []
+        # (monotonic time, what was read) of every read.
+        self.chunks: list[tuple[float, bytes]] = []
 
     def read_for(self, seconds: float) -> int:
         """Bytes written during the next `seconds`."""
@@ -139,7 +139,7 @@ class Terminal:
             chunk = os.read(self.fd, 65536)
         except OSError:  # the process is gone
             return 0
-        self.chunks.append((time.monotonic(), len(chunk)))
+        self.chunks.append((time.monotonic(), chunk))
         self.screen = (self.screen + chunk)[-200_000:]
         return len(chunk)
 
@@ -163,7 +163,7 @@ class Terminal:
         return ANSI.sub(b"", self.screen).decode("utf-8", "replace")
 
     def bytes_since(self, start: float) -> int:
-        return sum(size for moment, size in self.chunks if moment >= start)
+        return sum(len(chunk) for moment, chunk in self.chunks if moment >= start)
 
     def close(self) -> None:
         with suppress(OSError):
@@ -497,8 +497,8 @@ class Figures:
     # The first session's start with no launcher running (`cold_start`): time and CPU time.
     cold_s: float = 0.0
     cold_cpu: float = 0.0
-    # What the desk wrote while idle: (seconds after the minute boundary, bytes).
-    idle_writes: list[tuple[float, int]] = field(default_factory=list)
+    # What the desk wrote while idle: (seconds after the first minute boundary, bytes, its text without escapes).
+    idle_writes: list[tuple[float, int, str]] = field(default_factory=list)
 
 
 def one_session(launcher: Launcher, idle_s: float) -> Figures:
@@ -551,14 +551,17 @@ def one_session(launcher: Launcher, idle_s: float) -> Figures:
         figures.idle_s = time.monotonic() - start
         figures.cpu_all = 100 * (cpu_seconds(pid) - used_at_start) / figures.idle_s
         figures.cpu_median = statistics.median(slices)
-        for moment, size in terminal.chunks:
+        # Every minute boundary in the window: 70 s begun less than 10 s before a minute span two.
+        boundaries = [boundary + 60 * k for k in range(int((start + figures.idle_s - boundary) // 60) + 1)]
+        for moment, chunk in terminal.chunks:
             if moment < start:
                 continue
-            figures.idle_writes.append((moment - boundary, size))
-            if boundary - 0.2 <= moment <= boundary + MINUTE_REPAINT_S:
-                figures.minute += size
+            shown = " ".join(ANSI.sub(b"", chunk).decode("utf-8", "replace").split())
+            figures.idle_writes.append((moment - boundary, len(chunk), shown))
+            if any(at - 0.2 <= moment <= at + MINUTE_REPAINT_S for at in boundaries):
+                figures.minute += len(chunk)
             else:
-                figures.idle += size
+                figures.idle += len(chunk)
     return figures
 
 
@@ -654,7 +657,7 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         ("? (help)", "{:,}".format, "help", "<= 10 KiB", t["help"]),
         ("n, key to the ticket on screen", "{:.3f} s".format, "next_s", "<= 0.100 s (locally)", t["next"]),
         (f"idle {figures.idle_s:.0f} s, off the minute", "{:,}".format, "idle", "0 B", t["idle"]),
-        ("idle, the minute boundary's repaint", "{:,}".format, "minute", "countdown labels only", None),
+        ("idle, the minute boundaries' repaints", "{:,}".format, "minute", "countdown labels only", None),
         ("idle CPU, median 10 s slice", "{:.3f} %".format, "cpu_median", "<= 0.1 % of a core", t["cpu"]),
         ("idle CPU, the whole window", "{:.3f} %".format, "cpu_all", "(holds the feedback sync)", None),
         ("RSS, 1 session", lambda v: f"{v / mib:.1f} MiB", "rss", "(none)", None),
@@ -669,8 +672,9 @@ def report(name: str, figures: Figures, peer: Figures | None) -> None:
         judged = f"{target}: {verdict(value, limit)}" if limit is not None else target
         beside = shown(getattr(peer, attribute)) if peer else ""
         print(f"  {label:<38}{shown(value):>14}  {judged:<36}{beside}")
-    writes = ", ".join(f"{offset:+.1f} s: {size:,} B" for offset, size in figures.idle_writes)
-    print(f"  idle writes, from the minute boundary: {writes or 'none'}")
+    print(f"  idle writes, from the first minute boundary: {'' if figures.idle_writes else 'none'}")
+    for offset, size, shown in figures.idle_writes:
+        print(f"    {offset:+.1f} s: {size:,} B, showing {shown[:60]!r}")
     if figures.copied or figures.new:
         print(
             f"  the desk's private dirty memory: {figures.copied / mib:.1f} MiB copied from the server's pages"

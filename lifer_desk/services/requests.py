@@ -456,6 +456,11 @@ def resubmit(ctx: DeskContext, request_id: int, *, etag: str | None = None) -> R
         row = _load(session, request_id)
         if ctx.agent != row.requested_by and not ctx.is_supervisor:
             raise PermissionDenied(_("only the agent who raised a request, or a supervisor, can re-submit it"))
+        if row.state != _S.EXPIRED:
+            # Waiting for verification is a move the state machine allows, but not a re-submission's to make.
+            raise Refused(_("request #{id} is {state}: only an expired request can be re-submitted").format(
+                id=request_id, state=row.state
+            ))  # fmt: skip
         payload = _payload(row)
         _refuse_overlap(session, payload, now, besides=row.id)
         if etag is not None:

@@ -268,6 +268,7 @@ def test_retry_by_a_supervisor_and_resubmit_by_the_requester(
     code, out, _ = desk("sam", "requests", "retry", "1")
     assert code == 0 and out.startswith("request #1 is executing")
     one_line_error(desk("sam", "requests", "retry", "1"), "only a failed request can be retried")
+    one_line_error(desk("alice", "requests", "resubmit", "2"), "only an expired request can be re-submitted")
     tamper(db, 2, state="expired")
     one_line_error(desk("bob", "requests", "resubmit", "2"), "only the agent who raised a request")
     code, out, err = desk("alice", "requests", "resubmit", "2", "--json")
